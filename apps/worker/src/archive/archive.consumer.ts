@@ -1,0 +1,105 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { RedisKeys, createRedis } from '@herald/bus';
+import { ArchiveRepository, type ArchiveRow } from '@herald/db';
+import type { MessageFrame } from '@herald/protocol';
+
+const GROUP = 'archivers';
+const CLAIM_IDLE_MS = 30_000;
+
+type Entry = [id: string, fields: string[]];
+
+/**
+ * Copies appended messages into Postgres in batches, through a Redis stream consumer group: an entry is
+ * acknowledged only after its batch is stored, so a crashed worker's entries are claimed by another.
+ */
+@Injectable()
+export class ArchiveConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private redis?: Redis;
+  private stopped = false;
+  private loop?: Promise<void>;
+  private readonly consumer = `c-${process.pid}-${Date.now().toString(36)}`;
+  private readonly logger;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly keys: RedisKeys,
+    private readonly archive: ArchiveRepository,
+  ) {
+    this.logger = createLogger(config, 'worker').child({ component: 'archive' });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.redis = createRedis(this.config, 'subscriber', 'archive');
+    try {
+      await this.redis.xgroup('CREATE', this.keys.archive, GROUP, '0', 'MKSTREAM');
+    } catch (e) {
+      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
+    }
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const redis = this.redis!;
+    let lastClaim = 0;
+    while (!this.stopped) {
+      try {
+        let entries: Entry[] = [];
+        if (Date.now() - lastClaim > CLAIM_IDLE_MS) {
+          lastClaim = Date.now();
+          const claimed = (await redis.xautoclaim(this.keys.archive, GROUP, this.consumer, CLAIM_IDLE_MS, '0', 'COUNT', this.config.worker.archiveBatch)) as [string, Entry[]];
+          entries = claimed[1];
+        }
+        if (entries.length === 0) {
+          const res = (await redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', this.config.worker.archiveBatch, 'BLOCK', this.config.worker.archiveBlockMs, 'STREAMS', this.keys.archive, '>')) as [string, Entry[]][] | null;
+          entries = res?.[0]?.[1] ?? [];
+        }
+        if (entries.length > 0) await this.store(redis, entries);
+      } catch (e) {
+        if (this.stopped) break;
+        this.logger.warn({ err: (e as Error).message }, 'archive batch failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private async store(redis: Redis, entries: Entry[]): Promise<void> {
+    const rows = entries.map(([, fields]) => toRow(fields)).filter((r): r is ArchiveRow => r !== undefined);
+    try {
+      await this.archive.insertBatch(rows);
+    } catch (e) {
+      // One bad row (e.g. its app was deleted meanwhile) must not block the rest: store one by one.
+      this.logger.warn({ err: (e as Error).message }, 'batch insert failed, storing rows one by one');
+      for (const row of rows) await this.archive.insertBatch([row]).catch(() => undefined);
+    }
+    const ids = entries.map(([id]) => id);
+    await redis.multi().xack(this.keys.archive, GROUP, ...ids).xdel(this.keys.archive, ...ids).exec();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.redis?.disconnect();
+    await this.loop?.catch(() => undefined);
+  }
+}
+
+function toRow(fields: string[]): ArchiveRow | undefined {
+  let key: string | undefined;
+  let frame: string | undefined;
+  for (let i = 0; i < fields.length; i += 2) {
+    if (fields[i] === 'k') key = fields[i + 1];
+    else if (fields[i] === 'f') frame = fields[i + 1];
+  }
+  if (!key || !frame) return undefined;
+  const m = JSON.parse(frame) as MessageFrame;
+  return {
+    appId: key.slice(0, key.indexOf('|')),
+    channel: m.channel,
+    epoch: m.epoch,
+    offset: m.offset,
+    messageId: m.id,
+    content: m.content,
+    publishedAt: new Date(m.time),
+  };
+}

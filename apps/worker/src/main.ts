@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { WorkerModule } from './worker.module.js';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(WorkerModule, { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  const config = app.get<HeraldConfig>(CONFIG);
+  await app.listen(config.workerPort, config.host);
+  createLogger(config, 'worker').info({ port: config.workerPort, concurrency: config.worker.concurrency }, 'worker ready');
+}
+
+void bootstrap().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import { PUBLISH_QUEUE, PublishJob } from '@herald/queue';
+
+/** Thrown on purpose by HERALD_FAULT_FAIL_FIRST_ATTEMPT (tests of retries and ordering). */
+class InjectedFault extends Error {}
+
+/**
+ * Processes publish jobs: appends every accepted message of the job's channel to its history and fans
+ * it out (ChannelLog.appendPending, one Lua script). Retried by BullMQ until it succeeds; a stalled job
+ * (worker killed) is picked up again and finds its work already done or still to do, never half done.
+ */
+@Injectable()
+export class PublishProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker<PublishJob>;
+  private readonly logger;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly log: ChannelLog,
+    private readonly keys: RedisKeys,
+  ) {
+    this.logger = createLogger(config, 'worker').child({ component: 'publish' });
+  }
+
+  onApplicationBootstrap(): void {
+    const w = this.config.worker;
+    this.worker = new Worker<PublishJob>(PUBLISH_QUEUE, (job) => this.process(job), {
+      connection: createRedis(this.config, 'bullmq', 'publish-worker'),
+      prefix: this.keys.bullPrefix,
+      concurrency: w.concurrency,
+      lockDuration: w.lockMs,
+      stalledInterval: w.stalledIntervalMs,
+      maxStalledCount: 10,
+    });
+    this.worker.on('failed', (job, err) => {
+      this.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'publish job failed');
+    });
+    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'publish worker error'));
+  }
+
+  async process(job: Job<PublishJob>): Promise<{ appended: number }> {
+    const d = job.data;
+    if (job.attemptsMade === 0 && this.config.worker.failFirstAttempt.has(d.messageId)) {
+      throw new InjectedFault(`injected failure for ${d.messageId}`);
+    }
+    const { appended } = await this.log.appendPending(d.appId, d.channel, { historySize: d.historySize, historyTtlMs: d.historyTtlMs });
+    return { appended };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker?.close();
+  }
+}

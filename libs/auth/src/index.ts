@@ -1,0 +1,5 @@
+export * from './ids.js';
+export * from './app-keys.js';
+export * from './secret-box.js';
+export * from './passwords.js';
+export * from './session-tokens.js';

@@ -1,0 +1,29 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CONFIG, type HeraldConfig } from '@herald/config';
+import { createRedis } from './redis.js';
+import { RedisKeys } from './redis-keys.js';
+import { ChannelLog } from './channel-log.js';
+
+export const REDIS = Symbol('HERALD_REDIS');
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
+
+/** The process's Redis command connection, key naming and channel logs. */
+@Global()
+@Module({
+  providers: [
+    { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
+    { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix) },
+    { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
+    RedisCloser,
+  ],
+  exports: [REDIS, RedisKeys, ChannelLog],
+})
+export class BusModule {}

@@ -1,0 +1,118 @@
+import type { Redis } from 'ioredis';
+import { newEpoch } from '@herald/auth';
+import { RedisKeys } from './redis-keys.js';
+import { ACCEPT, APPEND, RECOVER } from './channel-scripts.js';
+
+export interface Accepted {
+  /** false when the message id was seen within the idempotency window: nothing new was stored. */
+  fresh: boolean;
+  epoch: string;
+  offset: number;
+}
+
+export interface Window {
+  historySize: number;
+  historyTtlMs: number;
+}
+
+export interface Recovery {
+  epoch: string;
+  /** The channel's newest appended offset. */
+  top: number;
+  recovered: boolean;
+  /** Missed frames, oldest first (empty unless recovered). */
+  frames: string[];
+}
+
+export interface HistoryPage {
+  epoch: string;
+  top: number;
+  frames: string[];
+}
+
+const APPEND_BATCH = 500;
+
+/** A channel's durable log in Redis: accept, append in order, recover, read. */
+export class ChannelLog {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: RedisKeys,
+  ) {}
+
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number): Promise<Accepted> {
+    const k = this.keys.channel(appId, channel);
+    const [fresh, pos] = await ACCEPT.run<[number, string]>(
+      this.redis,
+      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel)],
+    );
+    const sep = pos.lastIndexOf(':');
+    return { fresh: fresh === 1, epoch: pos.slice(0, sep), offset: Number(pos.slice(sep + 1)) };
+  }
+
+  /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */
+  async appendPending(appId: string, channel: string, window: Window, now = Date.now()): Promise<{ appended: number; moved: number }> {
+    const k = this.keys.channel(appId, channel);
+    let moved = 0;
+    for (;;) {
+      const [appended, accepted, n] = await APPEND.run<[number, number, number]>(
+        this.redis,
+        [k.meta, k.pending, k.history, this.keys.archive, this.keys.pendingIndex],
+        [k.fanout, window.historySize, APPEND_BATCH, this.keys.member(appId, channel), window.historyTtlMs, now],
+      );
+      moved += n;
+      if (appended >= accepted) return { appended, moved };
+    }
+  }
+
+  async recover(appId: string, channel: string, since: { offset: number; epoch: string } | undefined, window: Window, now = Date.now()): Promise<Recovery> {
+    const k = this.keys.channel(appId, channel);
+    const reply = await RECOVER.run<[string, number, number, ...string[]]>(
+      this.redis,
+      [k.meta, k.history],
+      [newEpoch(), since ? since.offset : -1, since ? since.epoch : '', now - window.historyTtlMs, window.historySize],
+    );
+    const [epoch, top, recovered, ...frames] = reply;
+    return { epoch, top: Number(top), recovered: recovered === 1, frames };
+  }
+
+  /** Frames with from ≤ offset ≤ to, as far as the window still holds them (gap filling). */
+  async range(appId: string, channel: string, from: number, to: number): Promise<string[]> {
+    const k = this.keys.channel(appId, channel);
+    const entries = await this.redis.xrange(k.history, `${from}-0`, `${to}-0`);
+    return entries.map(([, fields]) => fieldOf(fields, 'f')).filter((f): f is string => f !== undefined);
+  }
+
+  /** History reads: newest `limit` frames, or the first `limit` after `since`; oldest first. */
+  async history(appId: string, channel: string, q: { limit: number; since?: number; minTime: number }): Promise<HistoryPage> {
+    const k = this.keys.channel(appId, channel);
+    const multi = this.redis.multi().hmget(k.meta, 'e', 'a');
+    if (q.since === undefined) multi.xrevrange(k.history, '+', '-', 'COUNT', q.limit);
+    else multi.xrange(k.history, `${q.since + 1}-0`, '+', 'COUNT', q.limit);
+    const res = await multi.exec();
+    if (!res) throw new Error('history transaction aborted');
+    for (const [err] of res) if (err) throw err;
+    const [epoch, top] = res[0][1] as [string | null, string | null];
+    let entries = res[1][1] as [string, string[]][];
+    if (q.since === undefined) entries = entries.reverse();
+    const frames = entries
+      .filter(([, fields]) => Number(fieldOf(fields, 't')) >= q.minTime)
+      .map(([, fields]) => fieldOf(fields, 'f'))
+      .filter((f): f is string => f !== undefined);
+    return { epoch: epoch ?? '', top: Number(top ?? 0), frames };
+  }
+
+  /** Channels whose accepted messages have waited longer than `olderThanMs` (lost job, crashed API). */
+  async stalledChannels(olderThanMs: number, now = Date.now(), limit = 1000): Promise<Array<{ appId: string; channel: string }>> {
+    const members = await this.redis.zrangebyscore(this.keys.pendingIndex, 0, now - olderThanMs, 'LIMIT', 0, limit);
+    return members.map((m) => {
+      const i = m.indexOf('|');
+      return { appId: m.slice(0, i), channel: m.slice(i + 1) };
+    });
+  }
+}
+
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

@@ -1,0 +1,99 @@
+import { LuaScript } from './lua-script.js';
+
+/*
+ * The ordering and exactly-once contract lives in these three scripts (each atomic in Redis):
+ *  - ACCEPT gives a message its offset the moment it is accepted (per channel, in acceptance order),
+ *    stores its frame as pending, and records the idempotency key — all or nothing.
+ *  - APPEND moves every pending frame, in offset order, to the history stream, publishes it on the
+ *    fan-out channel and feeds the archive. Whichever job runs it, messages leave in offset order; a
+ *    retried or duplicated job finds nothing left to do. So several workers, concurrency above 1,
+ *    retries and a worker killed mid-job can neither reorder, lose nor duplicate a message.
+ *  - RECOVER answers a resuming subscriber: the missed frames after its position, or not recovered.
+ * A channel's meta hash holds its epoch (e), last accepted offset (s) and last appended offset (a).
+ * When the meta is lost (Redis flushed, or restarted without persistence) a new epoch begins.
+ */
+
+// KEYS: meta, pending, idempotency, pendingIndex
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member
+export const ACCEPT = new LuaScript(
+  'accept',
+  `
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[2]
+  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0, 'a', 0)
+end
+local prev = redis.call('GET', KEYS[3])
+if prev then return {0, prev} end
+local seq = redis.call('HINCRBY', KEYS[1], 's', 1)
+redis.call('HSET', KEYS[2], seq, ARGV[1] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
+redis.call('SET', KEYS[3], epoch .. ':' .. seq, 'PX', ARGV[3])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
+return {1, epoch .. ':' .. seq}
+`,
+  4,
+);
+
+// KEYS: meta, pending, history, archive, pendingIndex
+// ARGV: fanoutChannel, maxLen, batch, member, historyTtlMs, now
+// Returns {appended offset, accepted offset, frames moved}
+export const APPEND = new LuaScript(
+  'append',
+  `
+local a = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
+local s = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
+local limit = math.min(s, a + tonumber(ARGV[3]))
+local n = 0
+for i = a + 1, limit do
+  local f = redis.call('HGET', KEYS[2], i)
+  if f then
+    redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], i .. '-0', 'f', f, 't', ARGV[6])
+    redis.call('PUBLISH', ARGV[1], f)
+    redis.call('XADD', KEYS[4], '*', 'k', ARGV[4], 'f', f)
+    redis.call('HDEL', KEYS[2], i)
+    n = n + 1
+  end
+end
+if limit > a then
+  redis.call('HSET', KEYS[1], 'a', limit)
+  redis.call('PEXPIRE', KEYS[3], ARGV[5])
+end
+if limit >= s then redis.call('ZREM', KEYS[5], ARGV[4]) end
+return {limit, s, n}
+`,
+  5,
+);
+
+// KEYS: meta, history
+// ARGV: newEpoch, sinceOffset (-1 = no position), sinceEpoch, minTime, maxCount
+// Returns {epoch, top, recovered (1|0), frame...}
+export const RECOVER = new LuaScript(
+  'recover',
+  `
+local epoch = redis.call('HGET', KEYS[1], 'e')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0, 'a', 0)
+end
+local top = tonumber(redis.call('HGET', KEYS[1], 'a'))
+local since = tonumber(ARGV[2])
+if since < 0 then return {epoch, top, 1} end
+if ARGV[3] ~= epoch or since > top then return {epoch, top, 0} end
+if since == top then return {epoch, top, 1} end
+if top - since > tonumber(ARGV[5]) then return {epoch, top, 0} end
+local entries = redis.call('XRANGE', KEYS[2], (since + 1) .. '-0', top .. '-0')
+if #entries ~= top - since then return {epoch, top, 0} end
+local out = {epoch, top, 1}
+for i, e in ipairs(entries) do
+  local fields = e[2]
+  local f, t
+  for j = 1, #fields, 2 do
+    if fields[j] == 'f' then f = fields[j + 1] elseif fields[j] == 't' then t = fields[j + 1] end
+  end
+  if i == 1 and tonumber(t) < tonumber(ARGV[4]) then return {epoch, top, 0} end
+  out[#out + 1] = f
+end
+return out
+`,
+  2,
+);

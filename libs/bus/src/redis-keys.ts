@@ -1,0 +1,57 @@
+/**
+ * Every Redis key and pub/sub channel Herald uses, in one place, always scoped by the configured prefix
+ * and the app id. App ids ([A-Za-z0-9_]) and channel names never contain '|', so `appId|channel`
+ * cannot be forged by a channel name. Per-channel keys share one hash tag, so a channel's Lua scripts
+ * stay within one slot should Redis Cluster be used.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  member(appId: string, channel: string): string {
+    return `${appId}|${channel}`;
+  }
+
+  channel(appId: string, channel: string): ChannelKeys {
+    const tag = `${this.prefix}{${appId}|${channel}}`;
+    return {
+      meta: `${tag}:meta`,
+      pending: `${tag}:pend`,
+      history: `${tag}:hist`,
+      fanout: `${this.prefix}fan:${appId}|${channel}`,
+    };
+  }
+
+  idempotency(appId: string, messageId: string): string {
+    return `${this.prefix}idem:${appId}:${messageId}`;
+  }
+
+  /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
+  get pendingIndex(): string {
+    return `${this.prefix}pending-channels`;
+  }
+
+  /** Feed of appended messages for the Postgres archiver (a stream with a consumer group). */
+  get archive(): string {
+    return `${this.prefix}archive`;
+  }
+
+  get bullPrefix(): string {
+    return `${this.prefix}bull`;
+  }
+
+  /** Pub/sub pattern matching every fan-out channel of this prefix (metrics, debugging). */
+  get fanoutPrefix(): string {
+    return `${this.prefix}fan:`;
+  }
+}
+
+export interface ChannelKeys {
+  /** Hash: e = epoch, s = last accepted offset, a = last appended offset. */
+  meta: string;
+  /** Hash: offset → frame, accepted but not yet appended. */
+  pending: string;
+  /** Stream: entry id `<offset>-0`, fields f = frame, t = append time (ms). */
+  history: string;
+  /** Pub/sub channel carrying each appended frame. */
+  fanout: string;
+}

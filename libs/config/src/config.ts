@@ -1,0 +1,157 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every timing is configurable so tests run with short ones.
+ * Validated once at boot; a bad value stops the process with a message naming the variable.
+ */
+const ms = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+const HOUR = 3_600_000;
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/herald'),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  HERALD_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/).default('herald:'),
+  HERALD_HOST: z.string().default('0.0.0.0'),
+  API_PORT: port(3000),
+  GATEWAY_PORT: port(3001),
+  WORKER_PORT: port(3002),
+  HERALD_PUBLIC_API_URL: z.string().optional(),
+  HERALD_PUBLIC_GATEWAY_URL: z.string().optional(),
+  /** 32 bytes, hex or base64: encrypts app secrets at rest. Required in production. */
+  HERALD_MASTER_KEY: z.string().optional(),
+  HERALD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  HERALD_PING_INTERVAL_MS: ms(25_000),
+  HERALD_PONG_TIMEOUT_MS: ms(10_000),
+  HERALD_KEY_GRACE_MS: ms(24 * HOUR),
+  HERALD_KEY_CACHE_MS: ms(5_000),
+  HERALD_IDEMPOTENCY_TTL_MS: ms(24 * HOUR),
+  HERALD_SESSION_TTL_MS: ms(30 * 24 * HOUR),
+
+  HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  HERALD_JOB_LOCK_MS: ms(30_000),
+  HERALD_STALLED_INTERVAL_MS: ms(30_000),
+  HERALD_JOB_ATTEMPTS: z.coerce.number().int().min(1).default(25),
+  HERALD_JOB_BACKOFF_MS: ms(200),
+  HERALD_PENDING_SWEEP_MS: ms(5_000),
+  HERALD_ARCHIVE_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
+  HERALD_ARCHIVE_BLOCK_MS: ms(1_000),
+
+  /** Test-only fault injection: message ids whose first processing attempt fails in the worker. */
+  HERALD_FAULT_FAIL_FIRST_ATTEMPT: z.string().default(''),
+
+  HERALD_DEMO_APP_ID: z.string().optional(),
+  HERALD_DEMO_COMMON_KEY: z.string().optional(),
+  HERALD_DEMO_SUBSCRIBE_KEY: z.string().optional(),
+  HERALD_DEMO_SECRET: z.string().optional(),
+  HERALD_DEMO_EMAIL: z.string().default('demo@herald.local'),
+  HERALD_DEMO_PASSWORD: z.string().default('herald-demo'),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface HeraldConfig {
+  env: Env['NODE_ENV'];
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  host: string;
+  apiPort: number;
+  gatewayPort: number;
+  workerPort: number;
+  publicApiUrl: string;
+  publicGatewayUrl: string;
+  masterKey: Buffer;
+  masterKeyIsDefault: boolean;
+  logLevel: Env['HERALD_LOG_LEVEL'];
+  pingIntervalMs: number;
+  pongTimeoutMs: number;
+  keyGraceMs: number;
+  keyCacheMs: number;
+  idempotencyTtlMs: number;
+  sessionTtlMs: number;
+  worker: {
+    concurrency: number;
+    lockMs: number;
+    stalledIntervalMs: number;
+    attempts: number;
+    backoffMs: number;
+    pendingSweepMs: number;
+    archiveBatch: number;
+    archiveBlockMs: number;
+    failFirstAttempt: ReadonlySet<string>;
+  };
+  demo: {
+    appId?: string;
+    commonKey?: string;
+    subscribeKey?: string;
+    secret?: string;
+    email: string;
+    password: string;
+  };
+}
+
+// Development-only fallback so `npm start` works out of the box; production refuses to start without a key.
+const DEV_MASTER_KEY = Buffer.from('herald-development-master-key-32', 'utf8');
+
+function parseMasterKey(raw: string | undefined, env: Env['NODE_ENV']): { key: Buffer; isDefault: boolean } {
+  if (!raw) {
+    if (env === 'production') throw new Error('HERALD_MASTER_KEY is required in production (32 bytes, hex or base64)');
+    return { key: DEV_MASTER_KEY, isDefault: true };
+  }
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new Error('HERALD_MASTER_KEY must be 32 bytes, given as 64 hex characters or base64');
+  return { key, isDefault: false };
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfig {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const master = parseMasterKey(e.HERALD_MASTER_KEY, e.NODE_ENV);
+  return {
+    env: e.NODE_ENV,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.HERALD_REDIS_PREFIX,
+    host: e.HERALD_HOST,
+    apiPort: e.API_PORT,
+    gatewayPort: e.GATEWAY_PORT,
+    workerPort: e.WORKER_PORT,
+    publicApiUrl: e.HERALD_PUBLIC_API_URL ?? `http://localhost:${e.API_PORT}`,
+    publicGatewayUrl: e.HERALD_PUBLIC_GATEWAY_URL ?? `http://localhost:${e.GATEWAY_PORT}`,
+    masterKey: master.key,
+    masterKeyIsDefault: master.isDefault,
+    logLevel: e.HERALD_LOG_LEVEL,
+    pingIntervalMs: e.HERALD_PING_INTERVAL_MS,
+    pongTimeoutMs: e.HERALD_PONG_TIMEOUT_MS,
+    keyGraceMs: e.HERALD_KEY_GRACE_MS,
+    keyCacheMs: e.HERALD_KEY_CACHE_MS,
+    idempotencyTtlMs: e.HERALD_IDEMPOTENCY_TTL_MS,
+    sessionTtlMs: e.HERALD_SESSION_TTL_MS,
+    worker: {
+      concurrency: e.HERALD_WORKER_CONCURRENCY,
+      lockMs: e.HERALD_JOB_LOCK_MS,
+      stalledIntervalMs: e.HERALD_STALLED_INTERVAL_MS,
+      attempts: e.HERALD_JOB_ATTEMPTS,
+      backoffMs: e.HERALD_JOB_BACKOFF_MS,
+      pendingSweepMs: e.HERALD_PENDING_SWEEP_MS,
+      archiveBatch: e.HERALD_ARCHIVE_BATCH,
+      archiveBlockMs: e.HERALD_ARCHIVE_BLOCK_MS,
+      failFirstAttempt: new Set(e.HERALD_FAULT_FAIL_FIRST_ATTEMPT.split(',').filter(Boolean)),
+    },
+    demo: {
+      appId: e.HERALD_DEMO_APP_ID,
+      commonKey: e.HERALD_DEMO_COMMON_KEY,
+      subscribeKey: e.HERALD_DEMO_SUBSCRIBE_KEY,
+      secret: e.HERALD_DEMO_SECRET,
+      email: e.HERALD_DEMO_EMAIL,
+      password: e.HERALD_DEMO_PASSWORD,
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { Global, Module } from '@nestjs/common';
+import { PrismaService } from './prisma.service.js';
+import { AccountsRepository } from './repositories/accounts.repository.js';
+import { AppsRepository } from './repositories/apps.repository.js';
+import { KeysRepository } from './repositories/keys.repository.js';
+import { ArchiveRepository } from './repositories/archive.repository.js';
+import { KeyResolver } from './key-resolver.js';
+
+const providers = [PrismaService, AccountsRepository, AppsRepository, KeysRepository, ArchiveRepository, KeyResolver];
+
+@Global()
+@Module({ providers, exports: providers })
+export class DbModule {}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../prisma.service.js';
+import type { App, AppStatus, Plan } from '../generated/prisma/client.js';
+
+export interface PlanLimits {
+  id: string;
+  maxConnections: number;
+  maxMessagesPerDay: number | null;
+  maxPublishesPerSecond: number;
+  maxPayloadBytes: number;
+  historySize: number;
+  historyTtlSeconds: number;
+  maxChannelsPerConnection: number;
+  anyOrigin: boolean;
+}
+
+export interface AppRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  status: AppStatus;
+  allowedOrigins: string[];
+  plan: PlanLimits;
+  /** The effective window: the app's own setting, never above its plan's. */
+  historySize: number;
+  historyTtlSeconds: number;
+  createdAt: Date;
+}
+
+export function toPlanLimits(p: Plan): PlanLimits {
+  return {
+    id: p.id,
+    maxConnections: p.maxConnections,
+    maxMessagesPerDay: p.maxMessagesPerDay === null ? null : Number(p.maxMessagesPerDay),
+    maxPublishesPerSecond: p.maxPublishesPerSecond,
+    maxPayloadBytes: p.maxPayloadBytes,
+    historySize: p.historySize,
+    historyTtlSeconds: p.historyTtlSeconds,
+    maxChannelsPerConnection: p.maxChannelsPerConnection,
+    anyOrigin: p.anyOrigin,
+  };
+}
+
+export function toAppRecord(a: App & { plan: Plan }): AppRecord {
+  const plan = toPlanLimits(a.plan);
+  return {
+    id: a.id,
+    accountId: a.accountId,
+    name: a.name,
+    status: a.status,
+    allowedOrigins: a.allowedOrigins,
+    plan,
+    historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
+    historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),
+    createdAt: a.createdAt,
+  };
+}
+
+export interface NewApp {
+  id: string;
+  name: string;
+  planId: string;
+  allowedOrigins: string[];
+  historySize?: number;
+  historyTtlSeconds?: number;
+}
+
+/** Apps, always scoped by the owning account: a query without the account id does not compile. */
+@Injectable()
+export class AppsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findPlan(planId: string): Promise<Plan | null> {
+    return this.prisma.plan.findUnique({ where: { id: planId } });
+  }
+
+  async create(accountId: string, app: NewApp): Promise<AppRecord> {
+    const a = await this.prisma.app.create({ data: { ...app, accountId }, include: { plan: true } });
+    return toAppRecord(a);
+  }
+
+  async list(accountId: string): Promise<AppRecord[]> {
+    const rows = await this.prisma.app.findMany({ where: { accountId }, include: { plan: true }, orderBy: { createdAt: 'asc' } });
+    return rows.map(toAppRecord);
+  }
+
+  async get(accountId: string, appId: string): Promise<AppRecord | undefined> {
+    const a = await this.prisma.app.findFirst({ where: { id: appId, accountId }, include: { plan: true } });
+    return a ? toAppRecord(a) : undefined;
+  }
+
+  /** System access for the worker (no account scope): the app a job belongs to. */
+  async findForSystem(appId: string): Promise<AppRecord | undefined> {
+    const a = await this.prisma.app.findUnique({ where: { id: appId }, include: { plan: true } });
+    return a ? toAppRecord(a) : undefined;
+  }
+
+  async delete(accountId: string, appId: string): Promise<boolean> {
+    const r = await this.prisma.app.deleteMany({ where: { id: appId, accountId } });
+    return r.count > 0;
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@herald/auth';
+import { PrismaService } from '../prisma.service.js';
+import type { AppKey, KeyKind, KeyStatus } from '../generated/prisma/client.js';
+import { AppRecord, toAppRecord } from './apps.repository.js';
+
+export interface NewKey {
+  kind: KeyKind;
+  digest: string;
+  /** Public keys only. */
+  value?: string;
+  /** Secrets only: the sealed secret (SecretBox). */
+  secretCipher?: string;
+}
+
+export interface KeyRecord {
+  id: string;
+  appId: string;
+  kind: KeyKind;
+  status: KeyStatus;
+  value: string | null;
+  secretCipher: string | null;
+  createdAt: Date;
+  retiresAt: Date | null;
+  revokedAt: Date | null;
+}
+
+function toRecord(k: AppKey): KeyRecord {
+  return {
+    id: k.id,
+    appId: k.appId,
+    kind: k.kind,
+    status: k.status,
+    value: k.value,
+    secretCipher: k.secretCipher,
+    createdAt: k.createdAt,
+    retiresAt: k.retiresAt,
+    revokedAt: k.revokedAt,
+  };
+}
+
+/** App keys. Writes are scoped by app id; lookup by digest is how a presented key finds its tenant. */
+@Injectable()
+export class KeysRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  async insert(appId: string, keys: NewKey[]): Promise<void> {
+    await this.prisma.appKey.createMany({ data: keys.map((k) => ({ ...k, id: newId('key'), appId })) });
+  }
+
+  async list(appId: string): Promise<KeyRecord[]> {
+    const rows = await this.prisma.appKey.findMany({ where: { appId }, orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }] });
+    return rows.map(toRecord);
+  }
+
+  async findByDigest(digest: string): Promise<{ key: KeyRecord; app: AppRecord } | undefined> {
+    const k = await this.prisma.appKey.findUnique({ where: { digest }, include: { app: { include: { plan: true } } } });
+    return k ? { key: toRecord(k), app: toAppRecord(k.app) } : undefined;
+  }
+
+  /** The key of a kind that is active now (the newest, if a rotation is in its grace period). */
+  async findActive(appId: string, kind: KeyKind): Promise<KeyRecord | undefined> {
+    const k = await this.prisma.appKey.findFirst({ where: { appId, kind, status: 'active' }, orderBy: { createdAt: 'desc' } });
+    return k ? toRecord(k) : undefined;
+  }
+
+  /** Rotation: every active key of the kind starts retiring at `retiresAt`; the new key is active. */
+  async rotate(appId: string, key: NewKey, retiresAt: Date): Promise<void> {
+    await this.prisma.$transaction([
+      this.prisma.appKey.updateMany({ where: { appId, kind: key.kind, status: 'active' }, data: { status: 'retiring', retiresAt } }),
+      this.prisma.appKey.create({ data: { ...key, id: newId('key'), appId } }),
+    ]);
+  }
+
+  async revoke(appId: string, keyId: string, at: Date): Promise<KeyRecord | undefined> {
+    const r = await this.prisma.appKey.updateMany({
+      where: { id: keyId, appId, status: { not: 'revoked' } },
+      data: { status: 'revoked', revokedAt: at },
+    });
+    if (r.count === 0) return undefined;
+    const k = await this.prisma.appKey.findFirst({ where: { id: keyId, appId } });
+    return k ? toRecord(k) : undefined;
+  }
+}

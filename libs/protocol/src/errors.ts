@@ -1,0 +1,68 @@
+/**
+ * Every error Herald reports, defined once. Each edge maps a reason onto its own form:
+ * HTTP status (= code), WebSocket error frame ({ type: 'error', code, content, reason }) or close code
+ * (see close-codes.ts), job retry-or-fail in the worker. The SDK reuses the same reasons.
+ * Shape everywhere: GoEasy's `{ code, content }` plus a stable `reason`.
+ */
+export const REASONS = {
+  invalid_request: { code: 400, content: 'Invalid request' },
+  invalid_json: { code: 400, content: 'Malformed JSON' },
+  invalid_frame: { code: 400, content: 'Unknown or malformed frame' },
+  invalid_channel: { code: 400, content: 'Invalid channel name' },
+  invalid_message_id: { code: 400, content: 'Invalid message id' },
+  invalid_message: { code: 400, content: 'Message is required (string or JSON value)' },
+  invalid_position: { code: 400, content: 'Invalid offset or epoch' },
+  unauthorized: { code: 401, content: 'Unauthorized' },
+  invalid_key: { code: 401, content: 'Unknown app key' },
+  key_revoked: { code: 401, content: 'App key revoked' },
+  key_expired: { code: 401, content: 'App key retired after rotation' },
+  invalid_credentials: { code: 401, content: 'Wrong email or password' },
+  forbidden: { code: 403, content: 'Forbidden' },
+  publish_forbidden: { code: 403, content: 'This key may not publish' },
+  origin_not_allowed: { code: 403, content: 'Origin not allowed for this app' },
+  token_required: { code: 403, content: 'Private channel: an access token is required' },
+  app_suspended: { code: 403, content: 'App suspended' },
+  not_found: { code: 404, content: 'Not found' },
+  app_not_found: { code: 404, content: 'App not found' },
+  timeout: { code: 408, content: 'Timed out' },
+  email_taken: { code: 409, content: 'Email already registered' },
+  already_subscribed: { code: 409, content: 'Already subscribed' },
+  payload_too_large: { code: 413, content: 'Message over the plan payload limit' },
+  frame_too_large: { code: 413, content: 'Frame over the hard limit' },
+  too_many_channels: { code: 429, content: 'Too many channels on this connection' },
+  rate_limited: { code: 429, content: 'Rate limit exceeded' },
+  internal_error: { code: 500, content: 'Internal error' },
+  unavailable: { code: 503, content: 'Service unavailable' },
+  server_shutdown: { code: 503, content: 'Server shutting down, reconnect' },
+} as const satisfies Record<string, { code: number; content: string }>;
+
+export type Reason = keyof typeof REASONS;
+
+export interface ErrorBody {
+  code: number;
+  content: string;
+  reason: Reason;
+}
+
+/** A domain error with a stable reason. `detail` replaces the default text, never the reason. */
+export class HeraldError extends Error {
+  readonly reason: Reason;
+  readonly code: number;
+  constructor(reason: Reason, detail?: string) {
+    super(detail ?? REASONS[reason].content);
+    this.name = 'HeraldError';
+    this.reason = reason;
+    this.code = REASONS[reason].code;
+  }
+  toBody(): ErrorBody {
+    return { code: this.code, content: this.message, reason: this.reason };
+  }
+}
+
+export function isReason(value: unknown): value is Reason {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REASONS, value);
+}
+
+export function errorBody(reason: Reason, detail?: string): ErrorBody {
+  return new HeraldError(reason, detail).toBody();
+}

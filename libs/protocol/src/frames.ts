@@ -1,0 +1,144 @@
+import { HeraldError, type ErrorBody } from './errors.js';
+import { assertChannel, assertMessageId } from './channel.js';
+
+/** Hard limit on any inbound frame or request body, whatever the plan (DESIGN section 10). */
+export const HARD_FRAME_LIMIT = 1024 * 1024;
+
+export type RequestId = number | string;
+
+/** A channel position: the last offset seen within an epoch. Offsets start at 1; 0 = nothing seen. */
+export interface Position {
+  offset: number;
+  epoch: string;
+}
+
+export interface SubscribeItem {
+  channel: string;
+  /** Resume after this position; omitted = start live from now. */
+  since?: Position;
+}
+
+export type ClientFrame =
+  | { type: 'subscribe'; id?: RequestId; channels: SubscribeItem[] }
+  | { type: 'unsubscribe'; id?: RequestId; channels: string[] }
+  | { type: 'publish'; id?: RequestId; channel: string; message: unknown; messageId?: string }
+  | { type: 'ping'; id?: RequestId }
+  | { type: 'pong' };
+
+/** A message as delivered: the frame body the worker builds once and every transport forwards. */
+export interface MessageFrame {
+  type: 'message';
+  channel: string;
+  id: string;
+  time: number;
+  content: unknown;
+  offset: number;
+  epoch: string;
+}
+
+export interface SubscribedFrame {
+  type: 'subscribed';
+  id?: RequestId;
+  channel: string;
+  epoch: string;
+  /** The channel's newest offset when the subscription went live (before replayed messages). */
+  offset: number;
+  /** false when the requested position could not be resumed (window passed or epoch changed). */
+  recovered: boolean;
+  /** How many missed messages follow this frame. */
+  replayed: number;
+}
+
+export type ServerFrame =
+  | { type: 'connected'; connectionId: string; pingInterval: number; pongTimeout: number }
+  | SubscribedFrame
+  | MessageFrame
+  | { type: 'reply'; id?: RequestId; result: unknown }
+  | ({ type: 'error'; id?: RequestId; channel?: string } & ErrorBody)
+  | { type: 'ping' }
+  | { type: 'pong'; id?: RequestId }
+  | { type: 'reset'; channel: string; epoch: string; offset: number }
+  | { type: 'disconnect'; code: number; reason: string; reconnect: boolean };
+
+export const MAX_CHANNELS_PER_FRAME = 500;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function requestId(v: unknown): RequestId | undefined {
+  if (v === undefined) return undefined;
+  if ((typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v.length <= 64)) return v;
+  throw new HeraldError('invalid_frame', 'Frame id must be an integer or a string of at most 64 characters');
+}
+
+export function parsePosition(offset: unknown, epoch: unknown): Position | undefined {
+  if (offset === undefined && epoch === undefined) return undefined;
+  const n = typeof offset === 'string' && /^\d{1,15}$/.test(offset) ? Number(offset) : offset;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw new HeraldError('invalid_position', 'offset must be a non-negative integer');
+  }
+  if (typeof epoch !== 'string' || !/^[A-Za-z0-9]{1,32}$/.test(epoch)) {
+    throw new HeraldError('invalid_position', 'epoch must be the string received with the channel');
+  }
+  return { offset: n, epoch };
+}
+
+function subscribeItem(raw: unknown): SubscribeItem {
+  if (typeof raw === 'string') return { channel: assertChannel(raw) };
+  if (!isObject(raw)) throw new HeraldError('invalid_frame', 'channels[] items are names or { channel, offset, epoch }');
+  const channel = assertChannel(raw.channel);
+  const since = parsePosition(raw.offset, raw.epoch);
+  return since ? { channel, since } : { channel };
+}
+
+function channelList<T>(frame: Record<string, unknown>, map: (v: unknown) => T): T[] {
+  const list = frame.channels ?? (frame.channel !== undefined ? [frame] : undefined);
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new HeraldError('invalid_frame', 'channel or channels[] is required');
+  }
+  if (list.length > MAX_CHANNELS_PER_FRAME) {
+    throw new HeraldError('too_many_channels', `At most ${MAX_CHANNELS_PER_FRAME} channels per frame`);
+  }
+  return list.map(map);
+}
+
+/** Parses one client frame. Throws only HeraldError; never returns a partially checked frame. */
+export function decodeClientFrame(text: string): ClientFrame {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new HeraldError('invalid_json', 'Frame is not valid JSON');
+  }
+  if (!isObject(raw) || typeof raw.type !== 'string') {
+    throw new HeraldError('invalid_frame', 'A frame is a JSON object with a "type"');
+  }
+  const id = requestId(raw.id);
+  switch (raw.type) {
+    case 'subscribe':
+      return { type: 'subscribe', id, channels: channelList(raw, subscribeItem) };
+    case 'unsubscribe':
+      return {
+        type: 'unsubscribe',
+        id,
+        channels: channelList(raw, (v) => assertChannel(isObject(v) ? v.channel : v)),
+      };
+    case 'publish': {
+      const channel = assertChannel(raw.channel);
+      if (raw.message === undefined) throw new HeraldError('invalid_message');
+      const messageId = raw.messageId === undefined ? undefined : assertMessageId(raw.messageId);
+      return { type: 'publish', id, channel, message: raw.message, messageId };
+    }
+    case 'ping':
+      return { type: 'ping', id };
+    case 'pong':
+      return { type: 'pong' };
+    default:
+      throw new HeraldError('invalid_frame', `Unknown frame type ${JSON.stringify(String(raw.type).slice(0, 32))}`);
+  }
+}
+
+export function encodeFrame(frame: ServerFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,2 @@
+export * from './publish.service.js';
+export * from './publishing.module.js';

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
+import { HeraldError, assertChannel, assertMessageId, isPrivateChannel } from '@herald/protocol';
+import { newMessageId } from '@herald/auth';
+import { ChannelLog } from '@herald/bus';
+import { PublishProducer } from '@herald/queue';
+import type { AppContext } from '@herald/db';
+
+export interface PublishInput {
+  channel: unknown;
+  message: unknown;
+  id?: unknown;
+}
+
+export interface PublishResult {
+  id: string;
+  channel: string;
+  offset: number;
+  epoch: string;
+  /** true when the id was already accepted within the idempotency window (nothing new stored). */
+  duplicate: boolean;
+}
+
+/**
+ * The one publish use case, for REST and for clients on the gateway: check, accept (offset assigned,
+ * idempotent by id), enqueue; answered once the job is durably in Redis. Nothing half-done: a failure
+ * before the job exists is healed by the publisher's retry with the same id, or by the worker's sweep.
+ */
+@Injectable()
+export class PublishService {
+  constructor(
+    private readonly log: ChannelLog,
+    private readonly producer: PublishProducer,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  async publish(ctx: AppContext, input: PublishInput, now = Date.now()): Promise<PublishResult> {
+    const { app } = ctx;
+    if (ctx.keyKind === 'subscribe') throw new HeraldError('publish_forbidden', 'A subscribe key (BS-) may not publish');
+    const channel = assertChannel(input.channel);
+    if (ctx.keyKind !== 'secret' && isPrivateChannel(channel)) throw new HeraldError('token_required');
+    if (input.message === undefined || input.message === null) throw new HeraldError('invalid_message');
+    const messageId = input.id === undefined || input.id === null ? newMessageId() : assertMessageId(input.id);
+    const content = JSON.stringify(input.message);
+    const size = Buffer.byteLength(content, 'utf8');
+    if (size > app.plan.maxPayloadBytes) {
+      throw new HeraldError('payload_too_large', `Message is ${size} bytes; the plan allows ${app.plan.maxPayloadBytes}`);
+    }
+    const head = `{"type":"message","channel":${JSON.stringify(channel)},"id":"${messageId}","time":${now},"content":${content}`;
+    const accepted = await this.log.accept(app.id, channel, messageId, head, this.config.idempotencyTtlMs, now);
+    // Enqueued on duplicates too: if the first attempt died before its job existed, this heals it.
+    await this.producer.enqueue({
+      appId: app.id,
+      channel,
+      messageId,
+      epoch: accepted.epoch,
+      offset: accepted.offset,
+      historySize: app.historySize,
+      historyTtlMs: app.historyTtlSeconds * 1000,
+    });
+    return { id: messageId, channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './publish-job.js';
+export * from './queue.module.js';
