@@ -1,0 +1,16 @@
+/** The two fields the gateway needs from a message frame, read without trusting its shape. */
+export interface LiveFrame {
+  frame: Buffer;
+  offset: number;
+  epoch: string;
+}
+
+export function readLiveFrame(text: string): LiveFrame | undefined {
+  try {
+    const m = JSON.parse(text) as { offset?: unknown; epoch?: unknown };
+    if (typeof m.offset !== 'number' || typeof m.epoch !== 'string') return undefined;
+    return { frame: Buffer.from(text, 'utf8'), offset: m.offset, epoch: m.epoch };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,69 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { WebSocketAdapter } from '@nestjs/common';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { AppContext } from '@herald/db';
+import { HARD_FRAME_LIMIT, HeraldError, closeCodeFor } from '@herald/protocol';
+import type { ConnectAuth } from '../connect/connect-auth.js';
+
+/** The app each accepted upgrade request authenticated as; read by the gateway on connection. */
+export const handshakes = new WeakMap<IncomingMessage, AppContext>();
+
+/**
+ * @nestjs/websockets adapter over `ws`, owning the upgrade: the key and Origin are checked before any
+ * frame flows. A refused client is upgraded and closed at once with a 44xx code and its reason, because
+ * a browser cannot read the HTTP status of a refused upgrade and the SDK must report why
+ * (docs/protocol.md). Frames over 1 MiB close with 1009; permessage-deflate is off (CPU and memory).
+ * Messages are wired by the gateway straight into the session core, not Nest's message routing.
+ */
+export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSocket> {
+  constructor(
+    private readonly httpServer: Server,
+    private readonly auth: ConnectAuth,
+  ) {}
+
+  create(_port: number, options?: { path?: string }): WebSocketServer {
+    const path = options?.path ?? '/ws';
+    const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_LIMIT, perMessageDeflate: false, clientTracking: false });
+    this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      if (url.pathname !== path) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      this.auth.authenticate(url.searchParams.get('appkey'), origin).then(
+        (ctx) => {
+          handshakes.set(req, ctx);
+          wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+        },
+        (e: unknown) => {
+          const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
+          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(err.reason), `${err.reason}: ${err.message}`.slice(0, 120)));
+        },
+      );
+    });
+    return wss;
+  }
+
+  bindClientConnect(server: WebSocketServer, callback: (...args: unknown[]) => void): void {
+    server.on('connection', callback);
+  }
+
+  bindClientDisconnect(client: WebSocket, callback: () => void): void {
+    client.on('close', callback);
+  }
+
+  closeClient(client: WebSocket): void {
+    client.close(1013, 'starting');
+  }
+
+  bindMessageHandlers(): void {
+    // Frames go to the SessionCore directly (see WsGateway); there are no @SubscribeMessage handlers.
+  }
+
+  close(server: WebSocketServer): void {
+    server.close();
+  }
+}
