@@ -34,6 +34,13 @@ export class AccountsRepository {
     return a ? { ...toRecord(a), passwordHash: a.passwordHash } : undefined;
   }
 
+  async update(accountId: string, patch: { passwordHash?: string; role?: AccountRole }): Promise<AccountRecord | undefined> {
+    const r = await this.prisma.account.updateMany({ where: { id: accountId }, data: patch });
+    if (r.count === 0) return undefined;
+    const a = await this.prisma.account.findUnique({ where: { id: accountId } });
+    return a ? toRecord(a) : undefined;
+  }
+
   async createSession(accountId: string, tokenDigest: string, expiresAt: Date): Promise<void> {
     await this.prisma.accountSession.create({ data: { id: newId('ses'), accountId, tokenDigest, expiresAt } });
   }

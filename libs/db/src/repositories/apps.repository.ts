@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { newId } from '@herald/auth';
 import { PrismaService } from '../prisma.service.js';
 import type { App, AppStatus, Plan } from '../generated/prisma/client.js';
+import type { NewKey } from './keys.repository.js';
 
 export interface PlanLimits {
   id: string;
@@ -65,6 +67,8 @@ export interface NewApp {
   historyTtlSeconds?: number;
 }
 
+export type AppPatch = Partial<Omit<NewApp, 'id'>>;
+
 /** Apps, always scoped by the owning account: a query without the account id does not compile. */
 @Injectable()
 export class AppsRepository {
@@ -77,6 +81,20 @@ export class AppsRepository {
   async create(accountId: string, app: NewApp): Promise<AppRecord> {
     const a = await this.prisma.app.create({ data: { ...app, accountId }, include: { plan: true } });
     return toAppRecord(a);
+  }
+
+  /** The app and its first keys in one statement: an app never exists without its keys. */
+  async createWithKeys(accountId: string, app: NewApp, keys: NewKey[]): Promise<AppRecord> {
+    const a = await this.prisma.app.create({
+      data: { ...app, accountId, keys: { create: keys.map((k) => ({ ...k, id: newId('key') })) } },
+      include: { plan: true },
+    });
+    return toAppRecord(a);
+  }
+
+  async update(accountId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined> {
+    const r = await this.prisma.app.updateMany({ where: { id: appId, accountId }, data: patch });
+    return r.count > 0 ? this.get(accountId, appId) : undefined;
   }
 
   async list(accountId: string): Promise<AppRecord[]> {

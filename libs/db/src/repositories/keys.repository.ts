@@ -64,12 +64,28 @@ export class KeysRepository {
     return k ? toRecord(k) : undefined;
   }
 
-  /** Rotation: every active key of the kind starts retiring at `retiresAt`; the new key is active. */
-  async rotate(appId: string, key: NewKey, retiresAt: Date): Promise<void> {
-    await this.prisma.$transaction([
+  /**
+   * Rotation: every active key of the kind starts retiring at `retiresAt`; the new key is active.
+   * Returns the new key and how many keys started retiring.
+   */
+  async rotate(appId: string, key: NewKey, retiresAt: Date): Promise<{ key: KeyRecord; retired: number }> {
+    const [retired, created] = await this.prisma.$transaction([
       this.prisma.appKey.updateMany({ where: { appId, kind: key.kind, status: 'active' }, data: { status: 'retiring', retiresAt } }),
       this.prisma.appKey.create({ data: { ...key, id: newId('key'), appId } }),
     ]);
+    return { key: toRecord(created), retired: retired.count };
+  }
+
+  /**
+   * Replaces every key of the kind at once, with no grace period (the demo seed pinning configured keys).
+   * A digest held by another app fails on the unique index, so a key can never move between tenants.
+   */
+  async replace(appId: string, key: NewKey): Promise<KeyRecord> {
+    const [, created] = await this.prisma.$transaction([
+      this.prisma.appKey.deleteMany({ where: { appId, kind: key.kind } }),
+      this.prisma.appKey.create({ data: { ...key, id: newId('key'), appId } }),
+    ]);
+    return toRecord(created);
   }
 
   async revoke(appId: string, keyId: string, at: Date): Promise<KeyRecord | undefined> {

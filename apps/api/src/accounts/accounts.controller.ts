@@ -1,0 +1,51 @@
+import { Body, Controller, Delete, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { AccountRecord } from '@herald/db';
+import { bearerToken } from '../http/bearer.js';
+import { ErrorView } from '../http/error.view.js';
+import { AccountGuard, CurrentAccount, type AccountRequest } from './account.guard.js';
+import { AccountsService, type Session } from './accounts.service.js';
+import { AccountView, LoginDto, SessionView, SignupDto } from './accounts.dto.js';
+
+function sessionView(s: Session): SessionView {
+  return { account: AccountView.of(s.account), token: s.token };
+}
+
+@ApiTags('accounts')
+@Controller('v1')
+export class AccountsController {
+  constructor(private readonly accounts: AccountsService) {}
+
+  @Post('accounts')
+  @ApiCreatedResponse({ type: SessionView, description: 'Account created and logged in' })
+  @ApiConflictResponse({ type: ErrorView, description: 'email_taken' })
+  async signup(@Body() dto: SignupDto): Promise<SessionView> {
+    return sessionView(await this.accounts.signup(dto.email, dto.password));
+  }
+
+  @Post('sessions')
+  @ApiCreatedResponse({ type: SessionView })
+  @ApiUnauthorizedResponse({ type: ErrorView, description: 'invalid_credentials' })
+  async login(@Body() dto: LoginDto): Promise<SessionView> {
+    return sessionView(await this.accounts.login(dto.email, dto.password));
+  }
+
+  @Delete('sessions/current')
+  @HttpCode(204)
+  @UseGuards(AccountGuard)
+  @ApiBearerAuth('account')
+  @ApiNoContentResponse({ description: 'Logged out: the token no longer works' })
+  @ApiUnauthorizedResponse({ type: ErrorView })
+  async logout(@Req() req: AccountRequest): Promise<void> {
+    await this.accounts.logout(bearerToken(req)!);
+  }
+
+  @Get('me')
+  @UseGuards(AccountGuard)
+  @ApiBearerAuth('account')
+  @ApiOkResponse({ type: AccountView })
+  @ApiUnauthorizedResponse({ type: ErrorView })
+  me(@CurrentAccount() account: AccountRecord): AccountView {
+    return AccountView.of(account);
+  }
+}

@@ -1,0 +1,19 @@
+import type { Type } from '@nestjs/common';
+import { AccountsController } from './accounts/accounts.controller.js';
+import { AppsController } from './apps/apps.controller.js';
+import { KeysController } from './keys/keys.controller.js';
+import { PublishController } from './publish/publish.controller.js';
+import { HistoryController } from './history/history.controller.js';
+import { GoEasyController } from './goeasy/goeasy.controller.js';
+import { HealthController } from './health/health.controller.js';
+
+/** Every controller of the API, in one list so the OpenAPI test can check each route is documented. */
+export const API_CONTROLLERS: Type[] = [
+  AccountsController,
+  AppsController,
+  KeysController,
+  PublishController,
+  HistoryController,
+  GoEasyController,
+  HealthController,
+];

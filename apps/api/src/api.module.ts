@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ConfigModule } from '@herald/config';
+import { DbModule } from '@herald/db';
+import { BusModule } from '@herald/bus';
+import { QueueModule } from '@herald/queue';
+import { PublishingModule } from '@herald/publishing';
+import { apiLoggerProvider } from './api-logger.js';
+import { API_CONTROLLERS } from './api.controllers.js';
+import { HeraldExceptionFilter } from './http/herald-exception.filter.js';
+import { AccountsService } from './accounts/accounts.service.js';
+import { AccountGuard } from './accounts/account.guard.js';
+import { AppsService } from './apps/apps.service.js';
+import { KeyMaterial } from './keys/key-material.js';
+import { KeysService } from './keys/keys.service.js';
+import { AppKeyGuard } from './data-plane/app-key.guard.js';
+import { HistoryService } from './history/history.service.js';
+
+@Module({
+  imports: [ConfigModule, DbModule, BusModule, QueueModule, PublishingModule],
+  controllers: API_CONTROLLERS,
+  providers: [
+    apiLoggerProvider,
+    { provide: APP_FILTER, useClass: HeraldExceptionFilter },
+    AccountsService,
+    AccountGuard,
+    AppsService,
+    KeyMaterial,
+    KeysService,
+    AppKeyGuard,
+    HistoryService,
+  ],
+  exports: [apiLoggerProvider, KeyMaterial],
+})
+export class ApiModule {}

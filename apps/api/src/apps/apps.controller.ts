@@ -1,0 +1,52 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { AccountRecord } from '@herald/db';
+import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
+import { ErrorView } from '../http/error.view.js';
+import { AppView, CreateAppDto, CreatedAppView } from './apps.dto.js';
+import { AppsService } from './apps.service.js';
+
+@ApiTags('apps')
+@ApiBearerAuth('account')
+@ApiUnauthorizedResponse({ type: ErrorView })
+@UseGuards(AccountGuard)
+@Controller('v1/apps')
+export class AppsController {
+  constructor(private readonly apps: AppsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: CreatedAppView, description: 'The app and its keys; the secret is shown here once' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request (e.g. a history window above the plan’s)' })
+  async create(@CurrentAccount() account: AccountRecord, @Body() dto: CreateAppDto): Promise<CreatedAppView> {
+    const { app, keys } = await this.apps.create({
+      accountId: account.id,
+      name: dto.name,
+      planId: dto.planId ?? 'free',
+      allowedOrigins: dto.allowedOrigins ?? [],
+      historySize: dto.historySize,
+      historyTtlSeconds: dto.historyTtlSeconds,
+    });
+    return Object.assign(AppView.of(app), { keys });
+  }
+
+  @Get()
+  @ApiOkResponse({ type: [AppView] })
+  async list(@CurrentAccount() account: AccountRecord): Promise<AppView[]> {
+    return (await this.apps.list(account.id)).map((a) => AppView.of(a));
+  }
+
+  @Get(':appId')
+  @ApiOkResponse({ type: AppView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
+  async get(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string): Promise<AppView> {
+    return AppView.of(await this.apps.get(account.id, appId));
+  }
+
+  @Delete(':appId')
+  @HttpCode(204)
+  @ApiNoContentResponse({ description: 'Deleted, with its keys and history archive' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
+  async delete(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string): Promise<void> {
+    await this.apps.delete(account.id, appId);
+  }
+}

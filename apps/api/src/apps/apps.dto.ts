@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
+import type { AppRecord, PlanLimits } from '@herald/db';
+import { canonicalOrigin, IsOrigin } from './origin.js';
+
+export const PLAN_IDS = ['free', 'pro', 'demo'] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+
+export class CreateAppDto {
+  @ApiProperty({ minLength: 1, maxLength: 100, example: 'My chat' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiPropertyOptional({ enum: PLAN_IDS, default: 'free' })
+  @IsOptional()
+  @IsIn(PLAN_IDS)
+  planId?: PlanId;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://example.com'], description: 'Empty or absent: any origin' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsOrigin({ each: true })
+  @Transform(({ value }) => (Array.isArray(value) ? value.map((v) => canonicalOrigin(v) ?? v) : value))
+  allowedOrigins?: string[];
+
+  @ApiPropertyOptional({ description: 'Messages kept per channel; at most the plan’s', example: 50 })
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(1_000_000)
+  historySize?: number;
+
+  @ApiPropertyOptional({ description: 'How long history is kept, in seconds; at most the plan’s', example: 3600 })
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(365 * 86_400)
+  historyTtlSeconds?: number;
+}
+
+export class PlanView {
+  @ApiProperty({ example: 'free' }) id: string;
+  @ApiProperty() maxConnections: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'null = unlimited' }) maxMessagesPerDay: number | null;
+  @ApiProperty() maxPublishesPerSecond: number;
+  @ApiProperty() maxPayloadBytes: number;
+  @ApiProperty() historySize: number;
+  @ApiProperty() historyTtlSeconds: number;
+  @ApiProperty() maxChannelsPerConnection: number;
+  @ApiProperty() anyOrigin: boolean;
+
+  static of(p: PlanLimits): PlanView {
+    return Object.assign(new PlanView(), p);
+  }
+}
+
+export class HistoryWindowView {
+  @ApiProperty({ description: 'Messages kept per channel' }) size: number;
+  @ApiProperty({ description: 'Seconds a message is kept' }) ttlSeconds: number;
+}
+
+export class AppView {
+  @ApiProperty({ example: 'app_3kTq9ZpX2mLw8RvN' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['active', 'suspended'] }) status: AppRecord['status'];
+  @ApiProperty({ type: PlanView }) plan: PlanView;
+  @ApiProperty({ type: HistoryWindowView, description: 'The effective window (the app’s, capped by the plan’s)' }) history: HistoryWindowView;
+  @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
+
+  static of(a: AppRecord): AppView {
+    return Object.assign(new AppView(), {
+      id: a.id,
+      name: a.name,
+      status: a.status,
+      plan: PlanView.of(a.plan),
+      history: { size: a.historySize, ttlSeconds: a.historyTtlSeconds },
+      allowedOrigins: a.allowedOrigins,
+      createdAt: a.createdAt.toISOString(),
+    });
+  }
+}
+
+export class NewKeysView {
+  @ApiProperty({ example: 'BC-…' }) common: string;
+  @ApiProperty({ example: 'BS-…' }) subscribe: string;
+  @ApiProperty({ description: 'Shown once; reveal it later with POST /v1/apps/{appId}/keys/secret/reveal' }) secret: string;
+}
+
+export class CreatedAppView extends AppView {
+  @ApiProperty({ type: NewKeysView }) keys: NewKeysView;
+}

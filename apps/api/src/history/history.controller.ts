@@ -1,0 +1,50 @@
+import { Controller, Get, Headers, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBearerAuth, ApiNotModifiedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { HttpResponse as Response } from '../http/http-types.js';
+import type { AppContext } from '@herald/db';
+import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
+import { ErrorView } from '../http/error.view.js';
+import { HistoryQueryDto, HistoryView } from './history.dto.js';
+import { historyEtag, matchesIfNoneMatch } from './history-read.js';
+import { HistoryService } from './history.service.js';
+
+@ApiTags('history')
+@ApiBearerAuth('appKey')
+@UseGuards(AppKeyGuard)
+@Controller('v1/channels')
+export class HistoryController {
+  constructor(private readonly history: HistoryService) {}
+
+  @Get(':channel/history')
+  @ApiOkResponse({ type: HistoryView, headers: { ETag: { description: 'Send back as If-None-Match', schema: { type: 'string' } } } })
+  @ApiNotModifiedResponse({ description: 'Nothing changed since the ETag given in If-None-Match' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_channel, invalid_request' })
+  @ApiUnauthorizedResponse({ type: ErrorView })
+  async read(
+    @CurrentApp() ctx: AppContext,
+    @Param('channel') channel: string,
+    @Query() q: HistoryQueryDto,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<HistoryView | undefined> {
+    const limit = q.limit ?? 100;
+    const result = await this.history.read(ctx, { channel, limit, since: q.since });
+    const etag = historyEtag({
+      appId: ctx.app.id,
+      channel: result.channel,
+      epoch: result.epoch,
+      top: result.offset,
+      query: `limit=${limit}&since=${q.since ?? ''}`,
+      first: result.messages[0]?.offset,
+      last: result.messages.at(-1)?.offset,
+      count: result.messages.length,
+    });
+    res.setHeader('ETag', etag);
+    res.setHeader('Cache-Control', 'no-cache');
+    if (matchesIfNoneMatch(ifNoneMatch, etag)) {
+      res.status(304);
+      return undefined;
+    }
+    return result;
+  }
+}

@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class HistoryQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'Return messages after this offset, oldest first; without it, the newest `limit`' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  since?: number;
+
+  @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  appkey?: string;
+}
+
+export class HistoryMessageView {
+  @ApiProperty() id: string;
+  @ApiProperty() channel: string;
+  @ApiProperty() offset: number;
+  @ApiProperty() epoch: string;
+  @ApiProperty({ description: 'Publish time, ms since the epoch' }) time: number;
+  @ApiProperty({ description: 'The message as published (string or JSON)' }) content: unknown;
+}
+
+export class HistoryView {
+  @ApiProperty() channel: string;
+  @ApiProperty({ description: 'The channel’s current epoch' }) epoch: string;
+  @ApiProperty({ description: 'The channel’s newest offset' }) offset: number;
+  @ApiProperty({ type: [HistoryMessageView], description: 'Oldest first' }) messages: HistoryMessageView[];
+}

@@ -1,0 +1,74 @@
+import { HttpException } from '@nestjs/common';
+import { HeraldError, REASONS, type ErrorBody, type Reason } from '@herald/protocol';
+
+export interface MappedError {
+  status: number;
+  body: ErrorBody;
+  /** true when the error is a server fault: logged with its stack, never shown to the client. */
+  unexpected: boolean;
+}
+
+/** body-parser (through Nest's adapter) marks its errors with a `type`; the cause carries it. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+}
+
+const BY_STATUS: Record<number, Reason> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  408: 'timeout',
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  503: 'unavailable',
+};
+
+function httpMessage(e: HttpException): string {
+  const res = e.getResponse();
+  if (typeof res === 'string') return res;
+  const message = (res as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : e.message;
+}
+
+function fromHttpException(e: HttpException): MappedError {
+  const status = e.getStatus();
+  const cause = (e.cause ?? {}) as BodyParserError;
+  let reason: Reason;
+  let detail: string | undefined;
+  if (status === 400 && (cause instanceof SyntaxError || cause.type === 'entity.parse.failed')) {
+    reason = 'invalid_json';
+    detail = 'Request body is not valid JSON';
+  } else if (status === 413) {
+    reason = 'payload_too_large';
+    detail = 'Request body over the 1 MiB hard limit';
+  } else if (status === 404) {
+    reason = 'not_found';
+    detail = httpMessage(e).replace(/^Cannot /, 'No route ');
+  } else if (BY_STATUS[status]) {
+    reason = BY_STATUS[status];
+    detail = httpMessage(e);
+  } else if (status < 500) {
+    // 405, 415, ...: the contract only knows the reasons of libs/protocol, so answer as a bad request.
+    reason = 'invalid_request';
+    detail = httpMessage(e);
+  } else {
+    return internal();
+  }
+  const body = new HeraldError(reason, detail).toBody();
+  return { status: body.code, body, unexpected: false };
+}
+
+function internal(): MappedError {
+  const body = new HeraldError('internal_error').toBody();
+  return { status: REASONS.internal_error.code, body, unexpected: true };
+}
+
+/** Maps anything thrown while serving a request to the one error shape `{code, content, reason}`. */
+export function mapError(e: unknown): MappedError {
+  if (e instanceof HeraldError) return { status: e.code, body: e.toBody(), unexpected: e.reason === 'internal_error' };
+  if (e instanceof HttpException) return fromHttpException(e);
+  return internal();
+}

@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { CONFIG, type HeraldConfig, type Logger } from '@herald/config';
+import { HARD_FRAME_LIMIT } from '@herald/protocol';
+import { ApiModule } from './api.module.js';
+import { API_LOGGER } from './api-logger.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+import { requestLog } from './http/request-log.js';
+import { setupOpenApi } from './http/openapi.js';
+
+async function bootstrap(): Promise<void> {
+  // Body parsers are registered below with the hard 1 MiB limit instead of Nest's 100 kB default.
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule, { logger: ['error', 'warn'], bodyParser: false });
+  app.enableShutdownHooks();
+  const config = app.get<HeraldConfig>(CONFIG);
+  const logger = app.get<Logger>(API_LOGGER);
+
+  app.disable('x-powered-by');
+  // ETags are set deliberately where they mean something (history), not hashed over every body.
+  app.set('etag', false);
+  app.use(requestLog(logger));
+  app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
+  app.useBodyParser('urlencoded', { limit: HARD_FRAME_LIMIT, extended: false });
+  app.enableCors({
+    origin: true,
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id'],
+    exposedHeaders: ['ETag', 'X-Request-Id'],
+    maxAge: 600,
+  });
+  app.useGlobalPipes(createValidationPipe());
+  setupOpenApi(app);
+
+  await app.listen(config.apiPort, config.host);
+  if (config.masterKeyIsDefault) logger.warn('HERALD_MASTER_KEY is not set: app secrets are sealed with the development key');
+  logger.info({ port: config.apiPort }, 'api ready');
+}
+
+void bootstrap().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
