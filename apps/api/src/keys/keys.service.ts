@@ -62,7 +62,14 @@ export class KeysService {
 
   private info(key: KeyRecord): KeyInfo {
     if (key.kind !== 'secret') return { record: key, plain: key.value };
-    return { record: key, plain: null, last4: this.material.reveal(key).slice(-4) };
+    // A secret sealed under another master key must not take the whole listing down.
+    let last4 = '';
+    try {
+      last4 = this.material.reveal(key).slice(-4);
+    } catch {
+      /* shown as •••• only */
+    }
+    return { record: key, plain: null, last4 };
   }
 
   private async ownedApp(accountId: string, appId: string): Promise<void> {
