@@ -1,0 +1,296 @@
+#!/usr/bin/env node
+// `npm start`: the whole service in the foreground on a machine with Postgres and Redis (or Docker).
+// Installs and builds when stale, creates the database, applies migrations, seeds the demo app,
+// starts api + gateway(s) + worker with compact prefixed logs and prints where everything is.
+//
+//   npm start
+//   npm start -- --no-install --no-build --gateways 3
+//
+// Options: --no-install (never run npm ci), --no-build (never run npm run build),
+//          --gateways N (N gateway processes on GATEWAY_PORT, +10, +20, …; default 1).
+// Env: DATABASE_URL, REDIS_URL, API_PORT, GATEWAY_PORT, WORKER_PORT, HERALD_HOST,
+//      HERALD_PUBLIC_API_URL, HERALD_PUBLIC_GATEWAY_URL, HERALD_DEMO_* (passed to the seed and apps),
+//      HERALD_START_TIMEOUT_MS (how long each /health may take, default 60000).
+// Ctrl-C stops every process gracefully (SIGTERM, SIGKILL after 10 s).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, ensureBuild, ensureDeps } from './lib/prepare.mjs';
+import { formatLine, pipeLogs } from './lib/logs.mjs';
+import {
+  DEFAULT_DATABASE_URL,
+  DEFAULT_REDIS_URL,
+  checkRedisDurability,
+  ensureDatabase,
+  ensureServices,
+  migrate,
+} from './lib/services.mjs';
+import { Fatal, color, note, runMain, step, warn } from './lib/ui.mjs';
+
+const ENTRIES = {
+  seed: 'dist/apps/api/src/seed/main.js',
+  api: 'dist/apps/api/src/main.js',
+  gateway: 'dist/apps/gateway/src/main.js',
+  worker: 'dist/apps/worker/src/main.js',
+};
+const STOP_GRACE_MS = 10_000;
+
+function parseArgs(argv) {
+  const opts = { install: true, build: true, gateways: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--no-install') opts.install = false;
+    else if (a === '--no-build') opts.build = false;
+    else if (a === '--gateways' || a.startsWith('--gateways=')) {
+      const raw = a.includes('=') ? a.split('=')[1] : argv[++i];
+      opts.gateways = Number(raw);
+      if (!Number.isInteger(opts.gateways) || opts.gateways < 1 || opts.gateways > 50) throw new Fatal(`--gateways needs a whole number from 1 to 50, got ${raw}`);
+    } else if (a === '-h' || a === '--help') {
+      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      process.exit(0);
+    } else throw new Fatal(`unknown option ${a} (see npm start -- --help)`);
+  }
+  return opts;
+}
+
+const port = (name, def) => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isInteger(v) || v < 1 || v > 65535) throw new Fatal(`${name} must be a port number, got ${process.env[name]}`);
+  return v;
+};
+
+/** Every entry point must exist before anything runs: one message lists all that are missing. */
+function requireEntries() {
+  const missing = Object.entries(ENTRIES).filter(([, file]) => !existsSync(join(ROOT, file)));
+  if (!missing.length) return;
+  const lines = missing.map(([name, file]) => {
+    const src = file.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+    const why = existsSync(join(ROOT, src)) ? `${src} exists: run \`npm run build\` (or drop --no-build) and look for compile errors` : `${src} has not been written yet`;
+    return `  ${name.padEnd(8)} ${file} is missing (${why})`;
+  });
+  throw new Fatal(`cannot start: ${missing.length === 1 ? 'an entry point is' : 'entry points are'} missing\n${lines.join('\n')}`);
+}
+
+function portFree(host, p) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port: p });
+    s.setTimeout(1000, () => (s.destroy(), resolve(true)));
+    s.once('connect', () => (s.destroy(), resolve(false)));
+    s.once('error', () => resolve(true));
+  });
+}
+
+function httpOk(url) {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode >= 200 && res.statusCode < 300);
+    });
+    req.once('timeout', () => req.destroy());
+    req.once('error', () => resolve(false));
+  });
+}
+
+/** Runs the seed; its stdout carries exactly one JSON line with the demo credentials. */
+async function seed(env) {
+  step(`Seeding the demo account and app: node ${ENTRIES.seed}`);
+  const child = spawn(process.execPath, ['--enable-source-maps', ENTRIES.seed], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => console.error(`${color.dim('seed │')} ${formatLine(l, 'seed')}`));
+  const code = await new Promise((resolve) => child.on('exit', (c, s) => resolve(c ?? s)));
+  let demo;
+  for (const line of out.split('\n')) {
+    try {
+      const o = JSON.parse(line);
+      if (o && typeof o === 'object' && 'appId' in o) demo = o;
+      else if (line.trim()) console.log(`${color.dim('seed │')} ${formatLine(line, 'seed')}`);
+    } catch {
+      if (line.trim()) console.log(`${color.dim('seed │')} ${line}`);
+    }
+  }
+  if (code !== 0) throw new Fatal(`the seed failed (${typeof code === 'number' ? `exit code ${code}` : code})`);
+  if (!demo) throw new Fatal('the seed printed no JSON line with appId');
+  return demo;
+}
+
+/** Starts and supervises the children; any unexpected exit stops all of them. */
+class Supervisor {
+  children = [];
+  stopping = false;
+
+  constructor(width) {
+    this.width = width;
+    process.on('SIGINT', () => this.onSignal('SIGINT'));
+    process.on('SIGTERM', () => this.onSignal('SIGTERM'));
+    // Last resort when this process exits without having stopped them (e.g. an uncaught error).
+    process.on('exit', () => {
+      for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    });
+  }
+
+  start(name, file, env) {
+    // A process group of its own: Ctrl-C then reaches only this supervisor, which sends one SIGTERM,
+    // instead of the terminal signalling every app at once (a second signal cuts a graceful drain).
+    const child = spawn(process.execPath, ['--enable-source-maps', file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    child.serviceName = name;
+    pipeLogs(child, name, this.width);
+    child.once('exit', (code, signal) => {
+      if (this.stopping) {
+        note(`${name} stopped${code ? ` (exit code ${code})` : signal && signal !== 'SIGTERM' ? ` (${signal})` : ''}`);
+      } else {
+        console.error(color.red(`✖ ${name} exited unexpectedly (${signal ? `signal ${signal}` : `exit code ${code}`}); stopping everything`));
+        void this.stop(1);
+      }
+    });
+    child.once('error', (e) => {
+      if (!this.stopping) {
+        console.error(color.red(`✖ ${name} could not start: ${e.message}`));
+        void this.stop(1);
+      }
+    });
+    this.children.push(child);
+    return child;
+  }
+
+  onSignal(signal) {
+    if (this.stopping) {
+      warn(`${signal} again: killing everything now`);
+      for (const c of this.alive()) c.kill('SIGKILL');
+      return;
+    }
+    console.log(`\n${color.bold(`${signal}: stopping`)} ${this.alive().map((c) => c.serviceName).join(', ') || '(nothing running)'}`);
+    void this.stop(0);
+  }
+
+  alive() {
+    return this.children.filter((c) => c.exitCode === null && c.signalCode === null);
+  }
+
+  async stop(code) {
+    if (this.stopping) return;
+    this.stopping = true;
+    const running = this.alive();
+    const exited = running.map((c) => new Promise((r) => c.once('exit', r)));
+    for (const c of running) c.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (this.alive().length) code ||= 1;
+      for (const c of this.alive()) {
+        warn(`${c.serviceName} still running after ${STOP_GRACE_MS / 1000} s: SIGKILL`);
+        c.kill('SIGKILL');
+      }
+    }, STOP_GRACE_MS);
+    await Promise.all(exited);
+    clearTimeout(timer);
+    process.exit(code);
+  }
+
+  async waitHealthy(child, url, timeoutMs) {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.stopping && child.exitCode === null && child.signalCode === null) {
+      if (await httpOk(url)) return;
+      if (Date.now() > deadline) {
+        console.error(color.red(`✖ ${child.serviceName} did not answer ${url} within ${timeoutMs / 1000} s; stopping everything`));
+        await this.stop(1);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await new Promise(() => {}); // the exit handler is stopping everything
+  }
+}
+
+const shq = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
+
+function banner({ demo, apiUrl, gatewayUrls }) {
+  const wsUrls = gatewayUrls.map((u) => `${u.replace(/^http/, 'ws').replace(/\/$/, '')}/ws?appkey=${encodeURIComponent(demo.subscribeKey ?? demo.commonKey)}`);
+  const body = JSON.stringify({ appkey: demo.commonKey, channel: 'demo', content: 'Hello from curl' });
+  const curl = `curl -sS -X POST ${apiUrl}/v2/pubsub/publish -H 'Content-Type: application/json' -d ${shq(body)}`;
+  const gw = gatewayUrls[0].replace(/\/$/, '');
+  const snippet = [
+    `<script src="${gw}/sdk/herald.js"></script>`,
+    '<script>',
+    `  const herald = Herald.init({ host: ${JSON.stringify(gw)}, appkey: ${JSON.stringify(demo.subscribeKey ?? demo.commonKey)} });`,
+    `  herald.connect({ onSuccess: () => console.log('connected'), onFailed: (e) => console.error(e) });`,
+    `  herald.pubsub.subscribe({ channel: 'demo', onMessage: (m) => console.log(m.channel, m.content) });`,
+    '</script>',
+  ];
+  const rows = [
+    ['Dashboard / API', apiUrl],
+    ['OpenAPI', `${apiUrl}/docs`],
+    ...wsUrls.map((u, i) => [i ? '' : wsUrls.length > 1 ? 'Gateways (WS)' : 'Gateway (WS)', u]),
+    ['', ''],
+    ['App id', demo.appId],
+    ['Common key', demo.commonKey],
+    ['Subscribe key', demo.subscribeKey],
+    ['Secret', demo.secret],
+    ['Admin login', `${demo.email} / ${demo.password}`],
+  ];
+  const label = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => (k || v ? `${color.bold(k.padEnd(label))}  ${v ?? color.dim('(none)')}` : ''));
+  const visible = (s) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const width = Math.min(Math.max(...[...lines, curl, ...snippet].map(visible), 40), 120);
+  // Rules above and below, no side borders: the snippets stay copy-pasteable.
+  const rule = (title = '') => color.green(title ? `── ${title} ${'─'.repeat(Math.max(width - title.length - 4, 2))}` : '─'.repeat(width));
+  console.log(
+    ['', rule('Herald is running'), ...lines, rule('Publish with curl'), curl, rule('Subscribe from a web page'), ...snippet, rule(), color.dim('Ctrl-C stops everything.'), ''].join('\n'),
+  );
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  process.env.DATABASE_URL ||= DEFAULT_DATABASE_URL;
+  process.env.REDIS_URL ||= DEFAULT_REDIS_URL;
+  const apiPort = port('API_PORT', 3000);
+  const gatewayPort = port('GATEWAY_PORT', 3001);
+  const workerPort = port('WORKER_PORT', 3002);
+  const listenHost = process.env.HERALD_HOST ?? '0.0.0.0';
+  const probeHost = ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost;
+
+  ensureDeps({ skip: !opts.install });
+  ensureBuild({ skip: !opts.build });
+  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+  await ensureDatabase(process.env.DATABASE_URL);
+  migrate(process.env.DATABASE_URL);
+  await checkRedisDurability(process.env.REDIS_URL);
+
+  const plan = [
+    { name: 'api', file: ENTRIES.api, port: apiPort, env: { API_PORT: String(apiPort) } },
+    ...Array.from({ length: opts.gateways }, (_, i) => ({
+      name: opts.gateways > 1 ? `gateway-${i + 1}` : 'gateway',
+      file: ENTRIES.gateway,
+      port: gatewayPort + 10 * i,
+      env: { GATEWAY_PORT: String(gatewayPort + 10 * i) },
+    })),
+    { name: 'worker', file: ENTRIES.worker, port: workerPort, env: { WORKER_PORT: String(workerPort) } },
+  ];
+  const seen = new Set();
+  for (const p of plan) {
+    if (seen.has(p.port)) throw new Fatal(`port ${p.port} is given to two processes (API_PORT, GATEWAY_PORT + 10·i, WORKER_PORT)`);
+    seen.add(p.port);
+  }
+
+  requireEntries();
+  for (const p of plan) {
+    if (!(await portFree(probeHost, p.port))) throw new Fatal(`port ${p.port} (${p.name}) is already in use on ${probeHost}; stop that process or set ${Object.keys(p.env)[0]}`);
+  }
+  const demo = await seed(process.env);
+
+  step(`Starting ${plan.map((p) => `${p.name}:${p.port}`).join(', ')}`);
+  const supervisor = new Supervisor(Math.max(...plan.map((p) => p.name.length)));
+  const timeoutMs = Number(process.env.HERALD_START_TIMEOUT_MS || 60_000);
+  const started = plan.map((p) => ({ ...p, child: supervisor.start(p.name, p.file, { ...process.env, ...p.env }) }));
+  await Promise.all(started.map((p) => supervisor.waitHealthy(p.child, `http://${probeHost}:${p.port}/health`, timeoutMs)));
+
+  const apiUrl = (process.env.HERALD_PUBLIC_API_URL || `http://localhost:${apiPort}`).replace(/\/$/, '');
+  const gatewayUrls =
+    opts.gateways === 1 && process.env.HERALD_PUBLIC_GATEWAY_URL
+      ? [process.env.HERALD_PUBLIC_GATEWAY_URL]
+      : plan.filter((p) => p.name.startsWith('gateway')).map((p) => `http://localhost:${p.port}`);
+  banner({ demo, apiUrl, gatewayUrls });
+  await new Promise(() => {}); // runs until a signal or a child's exit ends the process
+}
+
+runMain(main);
