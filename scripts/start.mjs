@@ -49,7 +49,7 @@ function parseArgs(argv) {
       opts.gateways = Number(raw);
       if (!Number.isInteger(opts.gateways) || opts.gateways < 1 || opts.gateways > 50) throw new Fatal(`--gateways needs a whole number from 1 to 50, got ${raw}`);
     } else if (a === '-h' || a === '--help') {
-      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 15).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else throw new Fatal(`unknown option ${a} (see npm start -- --help)`);
   }

@@ -91,7 +91,7 @@ function parseArgs(argv) {
     if (a === '--no-install') opts.install = false;
     else if (a === '--no-build') opts.build = false;
     else if (a === '-h' || a === '--help') {
-      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1, 12).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+      console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
     } else if (a.startsWith('--')) throw new Fatal(`unknown option ${a} (filters are plain strings; see --help)`);
     else opts.filters.push(a);
