@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { waitFor } from './wait.js';
+
+/** Repository root, found from this compiled file (dist/libs/testing/src → root). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+export type AppName = 'api' | 'gateway' | 'worker';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A unique Redis key prefix per test stack: queues, histories and fan-out never mix between tests. */
+export function uniquePrefix(): string {
+  return `t${randomBytes(5).toString('hex')}:`;
+}
+
+export interface RunningApp {
+  name: AppName;
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  output: () => string;
+  /** Sends a signal and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_PORT', worker: 'WORKER_PORT' };
+
+/** Starts one built app (dist/apps/<name>/src/main.js) as a real process and waits for GET /health. */
+export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000): Promise<RunningApp> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, [PORT_VAR[name]]: String(port), HERALD_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
+        const r = await fetch(`${url}/health`).catch(() => undefined);
+        return r?.ok === true;
+      },
+      { timeoutMs, what: `${name} /health` },
+    );
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    name,
+    url,
+    port,
+    proc,
+    output: () => out,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
