@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeClientFrame, encodeFrame, MAX_CHANNELS_PER_FRAME } from './frames.js';
+import { FrameError, decodeClientFrame, encodeFrame, MAX_CHANNELS_PER_FRAME } from './frames.js';
 import { HeraldError, type Reason } from './errors.js';
 import { CLOSE_CODES, closeCodeFor, isTerminalClose } from './close-codes.js';
 
@@ -67,4 +67,15 @@ test('close codes: 44xx terminal, 45xx reconnect, reasons mapped', () => {
   assert.ok(isTerminalClose(closeCodeFor('invalid_key')));
   assert.equal(isTerminalClose(CLOSE_CODES.server_shutdown), false);
   assert.equal(isTerminalClose(CLOSE_CODES.heartbeat_timeout), false);
+});
+
+test('a refused frame keeps its request id, so the error frame answers it', () => {
+  try {
+    decodeClientFrame('{"type":"subscribe","id":9,"channel":"a b"}');
+    assert.fail('accepted');
+  } catch (e) {
+    assert.ok(e instanceof FrameError);
+    assert.equal(e.requestId, 9);
+    assert.equal(e.reason, 'invalid_channel');
+  }
 });

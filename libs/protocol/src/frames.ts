@@ -103,6 +103,16 @@ function channelList<T>(frame: Record<string, unknown>, map: (v: unknown) => T):
   return list.map(map);
 }
 
+/** A refused frame, carrying the frame's request id when it had a valid one, so the error answers it. */
+export class FrameError extends HeraldError {
+  constructor(
+    cause: HeraldError,
+    readonly requestId: RequestId | undefined,
+  ) {
+    super(cause.reason, cause.message);
+  }
+}
+
 /** Parses one client frame. Throws only HeraldError; never returns a partially checked frame. */
 export function decodeClientFrame(text: string): ClientFrame {
   let raw: unknown;
@@ -115,7 +125,15 @@ export function decodeClientFrame(text: string): ClientFrame {
     throw new HeraldError('invalid_frame', 'A frame is a JSON object with a "type"');
   }
   const id = requestId(raw.id);
-  switch (raw.type) {
+  try {
+    return decodeTyped(raw, raw.type, id);
+  } catch (e) {
+    throw e instanceof HeraldError ? new FrameError(e, id) : e;
+  }
+}
+
+function decodeTyped(raw: Record<string, unknown>, type: string, id: RequestId | undefined): ClientFrame {
+  switch (type) {
     case 'subscribe':
       return { type: 'subscribe', id, channels: channelList(raw, subscribeItem) };
     case 'unsubscribe':
@@ -135,7 +153,7 @@ export function decodeClientFrame(text: string): ClientFrame {
     case 'pong':
       return { type: 'pong' };
     default:
-      throw new HeraldError('invalid_frame', `Unknown frame type ${JSON.stringify(String(raw.type).slice(0, 32))}`);
+      throw new HeraldError('invalid_frame', `Unknown frame type ${JSON.stringify(type.slice(0, 32))}`);
   }
 }
 

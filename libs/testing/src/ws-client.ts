@@ -20,8 +20,8 @@ export class WsClient {
   }
 
   /** Connects and waits for the `connected` frame (or the close of a refused connection). */
-  static async connect(url: string, appkey: string, headers: Record<string, string> = {}): Promise<WsClient> {
-    const c = new WsClient(new WebSocket(`${url}?appkey=${encodeURIComponent(appkey)}`, { headers }));
+  static async connect(url: string, appkey: string, opts: { headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<WsClient> {
+    const c = new WsClient(new WebSocket(`${url}?appkey=${encodeURIComponent(appkey)}`, { headers: opts.headers, autoPong: opts.autoPong ?? true }));
     await waitFor(() => c.frames.some((f) => f.type === 'connected') || c.closeCode !== undefined, { what: 'connected or closed' });
     return c;
   }

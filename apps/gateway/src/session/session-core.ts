@@ -5,6 +5,7 @@ import type { AppContext } from '@herald/db';
 import { PublishService } from '@herald/publishing';
 import {
   CLOSE_CODES,
+  FrameError,
   HeraldError,
   decodeClientFrame,
   encodeFrame,
@@ -63,7 +64,7 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
     try {
       frame = decodeClientFrame(text);
     } catch (e) {
-      this.sendError(session, e, undefined);
+      this.sendError(session, e, e instanceof FrameError ? e.requestId : undefined);
       return;
     }
     if (frame.type === 'pong') return;

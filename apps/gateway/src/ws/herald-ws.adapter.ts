@@ -66,4 +66,8 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
   close(server: WebSocketServer): void {
     server.close();
   }
+
+  dispose(): void {
+    // Nothing of ours to release: the HTTP server (and its upgrade listener) closes with the app.
+  }
 }

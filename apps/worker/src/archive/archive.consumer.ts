@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
@@ -15,7 +15,7 @@ type Entry = [id: string, fields: string[]];
  * acknowledged only after its batch is stored, so a crashed worker's entries are claimed by another.
  */
 @Injectable()
-export class ArchiveConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private redis?: Redis;
   private stopped = false;
   private loop?: Promise<void>;
@@ -32,12 +32,17 @@ export class ArchiveConsumer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     this.redis = createRedis(this.config, 'subscriber', 'archive');
+    await this.ensureGroup();
+    this.loop = this.run();
+  }
+
+  /** Also after a Redis flush or a restart without persistence, which drop the group. */
+  private async ensureGroup(): Promise<void> {
     try {
-      await this.redis.xgroup('CREATE', this.keys.archive, GROUP, '0', 'MKSTREAM');
+      await this.redis!.xgroup('CREATE', this.keys.archive, GROUP, '0', 'MKSTREAM');
     } catch (e) {
       if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
     }
-    this.loop = this.run();
   }
 
   private async run(): Promise<void> {
@@ -58,6 +63,10 @@ export class ArchiveConsumer implements OnApplicationBootstrap, OnApplicationShu
         if (entries.length > 0) await this.store(redis, entries);
       } catch (e) {
         if (this.stopped) break;
+        if (String((e as Error).message).includes('NOGROUP')) {
+          await this.ensureGroup().catch(() => undefined);
+          continue;
+        }
         this.logger.warn({ err: (e as Error).message }, 'archive batch failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
@@ -77,10 +86,11 @@ export class ArchiveConsumer implements OnApplicationBootstrap, OnApplicationShu
     await redis.multi().xack(this.keys.archive, GROUP, ...ids).xdel(this.keys.archive, ...ids).exec();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /** Stops before the database closes, so no batch is cut in half by the shutdown. */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    await this.loop?.catch(() => undefined); // ends within one HERALD_ARCHIVE_BLOCK_MS
     this.redis?.disconnect();
-    await this.loop?.catch(() => undefined);
   }
 }
 
