@@ -32,6 +32,7 @@ export class TestRedis {
     this.proc = spawn('redis-server', args, { stdio: 'ignore' });
     await waitFor(async () => {
       const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => undefined); // refused until the server listens: that is what we wait for
       try {
         await c.connect();
         return (await c.ping()) === 'PONG';

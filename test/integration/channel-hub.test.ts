@@ -1,0 +1,117 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Redis } from 'ioredis';
+import { loadConfig, type HeraldConfig } from '@herald/config';
+import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import type { AppContext } from '@herald/db';
+import { uniquePrefix, waitFor } from '@herald/testing';
+import { ChannelHub } from '../../apps/gateway/src/channels/channel-hub.js';
+import { Session } from '../../apps/gateway/src/session/session.js';
+import type { Transport } from '../../apps/gateway/src/session/transport.js';
+
+// The gateway's channel hub on the real Redis: gap filling, duplicate dropping, subscriptions held
+// only while local subscribers exist.
+let config: HeraldConfig;
+let redis: Redis;
+let keys: RedisKeys;
+let log: ChannelLog;
+let hub: ChannelHub;
+const window = { historySize: 100, historyTtlMs: 3_600_000 };
+
+class RecordingTransport implements Transport {
+  readonly name = 'ws' as const;
+  readonly frames: Array<Record<string, unknown>> = [];
+  send(data: string | Buffer): void {
+    this.frames.push(JSON.parse(data.toString()));
+  }
+  ping(): void {}
+  close(): void {}
+  offsets(): number[] {
+    return this.frames.filter((f) => f.type === 'message').map((f) => f.offset as number);
+  }
+}
+
+function session(appId: string): { s: Session; t: RecordingTransport } {
+  const plan = { id: 'demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true };
+  const app = { id: appId, accountId: 'acc', name: appId, status: 'active' as const, allowedOrigins: [], plan, historySize: 100, historyTtlSeconds: 3600, createdAt: new Date() };
+  const ctx: AppContext = { app, keyId: 'k', keyKind: 'common' };
+  const t = new RecordingTransport();
+  return { s: new Session(`s-${Math.random()}`, ctx, t, Date.now()), t };
+}
+
+async function publish(appId: string, channel: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const head = `{"type":"message","channel":"${channel}","id":"${appId}-${Math.random().toString(36).slice(2)}","time":${Date.now()},"content":${i}`;
+    await log.accept(appId, channel, `id${Math.random().toString(36).slice(2)}`, head, 60_000, Date.now());
+  }
+  await log.appendPending(appId, channel, window);
+}
+
+before(() => {
+  config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
+  redis = createRedis(config, 'command', 'test');
+  keys = new RedisKeys(config.redisPrefix);
+  log = new ChannelLog(redis, keys);
+  hub = new ChannelHub(config, log, keys);
+  hub.onModuleInit();
+});
+
+after(async () => {
+  await hub.onApplicationShutdown();
+  redis.disconnect();
+});
+
+test('a gap on the live feed is filled from history; a repeated frame is dropped', async () => {
+  const { s, t } = session('app_gap');
+  await hub.subscribe(s, 'c', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await publish('app_gap', 'c', 3);
+  await waitFor(() => t.offsets().length === 3);
+
+  // Offsets 4 and 5 reach history without their live frames (as if the pub/sub link dropped them)…
+  const k = keys.channel('app_gap', 'c');
+  const frame = (o: number) => `{"type":"message","channel":"c","id":"x${o}","time":${Date.now()},"content":${o},"offset":${o},"epoch":"${t.frames[0].epoch}"}`;
+  for (const o of [4, 5, 6]) await redis.xadd(k.history, `${o}-0`, 'f', frame(o), 't', String(Date.now()));
+  await redis.hset(k.meta, 'a', 6, 's', 6);
+  // …then 6 arrives live: the hub must deliver 4, 5, 6 in order.
+  await redis.publish(k.fanout, frame(6));
+  await waitFor(() => t.offsets().length === 6, { what: 'gap filled' });
+  // A repeated live frame (a duplicate) is dropped.
+  await redis.publish(k.fanout, frame(5));
+  await publish('app_gap', 'c', 1);
+  await waitFor(() => t.offsets().length === 7);
+  assert.deepEqual(t.offsets(), [1, 2, 3, 4, 5, 6, 7]);
+  hub.unsubscribeAll(s);
+});
+
+test('subscribing while messages flow: replay and live join with no gap and no duplicate', async () => {
+  const first = session('app_join');
+  await hub.subscribe(first.s, 'c', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await publish('app_join', 'c', 5);
+  await waitFor(() => first.t.offsets().length === 5);
+  const epoch = first.t.frames[0].epoch as string;
+  // A second subscriber resumes from offset 2 while more messages are appended concurrently.
+  const second = session('app_join');
+  const flowing = publish('app_join', 'c', 20);
+  await hub.subscribe(second.s, 'c', { offset: 2, epoch }, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await flowing;
+  await waitFor(() => second.t.offsets().length === 23, { what: 'second caught up' });
+  assert.deepEqual(second.t.offsets(), Array.from({ length: 23 }, (_, i) => i + 3));
+  assert.deepEqual(first.t.offsets(), Array.from({ length: 25 }, (_, i) => i + 1));
+  hub.unsubscribeAll(first.s);
+  hub.unsubscribeAll(second.s);
+});
+
+test('the Redis subscription is held only while the gateway has a local subscriber', async () => {
+  const fan = keys.channel('app_refs', 'c').fanout;
+  const numsub = async () => Number(((await redis.pubsub('NUMSUB', fan)) as [string, number])[1]);
+  const a = session('app_refs');
+  const b = session('app_refs');
+  await hub.subscribe(a.s, 'c', undefined, () => '{}');
+  await hub.subscribe(b.s, 'c', undefined, () => '{}');
+  assert.equal(await numsub(), 1);
+  hub.unsubscribe(a.s, 'c');
+  assert.equal(await numsub(), 1);
+  hub.unsubscribe(b.s, 'c');
+  await waitFor(async () => (await numsub()) === 0, { what: 'unsubscribed from Redis' });
+  assert.equal(hub.channelCount, 0);
+});
