@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { WsClient, createTenant, restPublish, startStack, waitFor, type Frame, type Stack } from '@herald/testing';
 
 // One API, gateway and worker as real processes; every test makes its own tenant.
@@ -180,4 +181,21 @@ test('the server pings; a silent peer is closed after ping interval + pong timeo
   // the one whose `ws` answered protocol pings is still open
   assert.equal(alive.closeCode, undefined);
   alive.close();
+});
+
+test('appended messages are archived to Postgres in batches, once each', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const replies = await publishMany(t.secret, 'archived', 50, 8, 'a');
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    const rows = async () =>
+      (await db.query<{ offset: string; messageId: string }>('SELECT "offset", "messageId" FROM "ArchivedMessage" WHERE "appId" = $1 AND channel = $2 ORDER BY "offset"', [t.appId, 'archived'])).rows;
+    await waitFor(async () => (await rows()).length === 50, { timeoutMs: 10_000, what: '50 archived rows' });
+    const stored = await rows();
+    assert.deepEqual(stored.map((r) => Number(r.offset)), replies.map((r) => r.offset));
+    assert.deepEqual(stored.map((r) => r.messageId), replies.map((r) => r.id));
+  } finally {
+    await db.end();
+  }
 });
