@@ -144,3 +144,19 @@ test('a message accepted without a job is appended by the pending sweep', async 
   await log.appendPending('app_orphan', 'c', { historySize: 10, historyTtlMs: 60_000 });
   assert.equal((await log.stalledChannels(0)).some((s) => s.appId === 'app_orphan'), false);
 });
+
+test('a message id reused on another channel of the app is refused, not silently dropped', async () => {
+  const ctx = tenant('app_reuse');
+  const first = await publisher.publish(ctx, { channel: 'one:with:colons', message: 1, id: 'same' });
+  const again = await publisher.publish(ctx, { channel: 'one:with:colons', message: 1, id: 'same' });
+  assert.deepEqual([again.duplicate, again.offset, again.channel], [true, first.offset, 'one:with:colons']);
+  await assert.rejects(publisher.publish(ctx, { channel: 'two', message: 1, id: 'same' }), (e: { reason?: string }) => e.reason === 'message_id_conflict');
+});
+
+test('pending messages of a deleted app are forgotten by the sweep, not re-read forever', async () => {
+  const head = '{"type":"message","channel":"c","id":"gone","time":1,"content":"x"';
+  await log.accept('app_deleted', 'c', 'gone', head, 60_000, Date.now() - 10_000);
+  await log.forgetPending('app_deleted', 'c');
+  assert.equal((await log.stalledChannels(0)).some((s) => s.appId === 'app_deleted'), false);
+  assert.equal(await redis.exists(keys.channel('app_deleted', 'c').pending), 0);
+});

@@ -8,6 +8,8 @@ export interface Accepted {
   fresh: boolean;
   epoch: string;
   offset: number;
+  /** The channel the id was first accepted on (differs from the request's on a reused id). */
+  channel: string;
 }
 
 export interface Window {
@@ -44,10 +46,11 @@ export class ChannelLog {
     const [fresh, pos] = await ACCEPT.run<[number, string]>(
       this.redis,
       [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel)],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel],
     );
-    const sep = pos.lastIndexOf(':');
-    return { fresh: fresh === 1, epoch: pos.slice(0, sep), offset: Number(pos.slice(sep + 1)) };
+    // "epoch:offset:channel" — epochs and offsets have no ':', channel names may.
+    const [epoch, offset] = pos.split(':', 2);
+    return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2) };
   }
 
   /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */
@@ -100,6 +103,12 @@ export class ChannelLog {
       .map(([, fields]) => fieldOf(fields, 'f'))
       .filter((f): f is string => f !== undefined);
     return { epoch: epoch ?? '', top: Number(top ?? 0), frames };
+  }
+
+  /** Drops what a channel still has pending (its app was deleted): nothing can deliver it any more. */
+  async forgetPending(appId: string, channel: string): Promise<void> {
+    const k = this.keys.channel(appId, channel);
+    await this.redis.multi().del(k.pending).zrem(this.keys.pendingIndex, this.keys.member(appId, channel)).exec();
   }
 
   /** Channels whose accepted messages have waited longer than `olderThanMs` (lost job, crashed API). */

@@ -14,7 +14,8 @@ import { LuaScript } from './lua-script.js';
  */
 
 // KEYS: meta, pending, idempotency, pendingIndex
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel
+// Returns {fresh (1|0), "epoch:offset:channel"} — for a repeated id, the first acceptance's.
 export const ACCEPT = new LuaScript(
   'accept',
   `
@@ -27,9 +28,10 @@ local prev = redis.call('GET', KEYS[3])
 if prev then return {0, prev} end
 local seq = redis.call('HINCRBY', KEYS[1], 's', 1)
 redis.call('HSET', KEYS[2], seq, ARGV[1] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
-redis.call('SET', KEYS[3], epoch .. ':' .. seq, 'PX', ARGV[3])
+local pos = epoch .. ':' .. seq .. ':' .. ARGV[6]
+redis.call('SET', KEYS[3], pos, 'PX', ARGV[3])
 redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
-return {1, epoch .. ':' .. seq}
+return {1, pos}
 `,
   4,
 );

@@ -26,6 +26,7 @@ export const CLOSE_CODES = {
   server_shutdown: 4500,
   heartbeat_timeout: 4501,
   slow_consumer: 4502,
+  unavailable: 4503,
   too_many_connections: 4529,
 } as const;
 
@@ -39,4 +40,19 @@ export function isTerminalClose(code: number): boolean {
 export function closeCodeFor(reason: Reason): number {
   const table = CLOSE_CODES as Record<string, number>;
   return table[reason] ?? (reason === 'internal_error' ? 1011 : 4400);
+}
+
+/** RFC 6455 allows 123 bytes of close reason; cut on a character boundary, never mid-sequence. */
+export const MAX_CLOSE_REASON_BYTES = 123;
+
+export function closeReason(text: string): string {
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const n = new TextEncoder().encode(ch).length;
+    if (bytes + n > MAX_CLOSE_REASON_BYTES) break;
+    out += ch;
+    bytes += n;
+  }
+  return out;
 }

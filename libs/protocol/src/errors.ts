@@ -27,6 +27,7 @@ export const REASONS = {
   timeout: { code: 408, content: 'Timed out' },
   email_taken: { code: 409, content: 'Email already registered' },
   already_subscribed: { code: 409, content: 'Already subscribed' },
+  message_id_conflict: { code: 409, content: 'This message id was already used on another channel of the app' },
   payload_too_large: { code: 413, content: 'Message over the plan payload limit' },
   frame_too_large: { code: 413, content: 'Frame over the hard limit' },
   too_many_channels: { code: 429, content: 'Too many channels on this connection' },

@@ -48,6 +48,9 @@ export class PublishService {
     }
     const head = `{"type":"message","channel":${JSON.stringify(channel)},"id":"${messageId}","time":${now},"content":${content}`;
     const accepted = await this.log.accept(app.id, channel, messageId, head, this.config.idempotencyTtlMs, now);
+    if (accepted.channel !== channel) {
+      throw new HeraldError('message_id_conflict', `Message id ${messageId} was already used on channel ${accepted.channel}`);
+    }
     // Enqueued on duplicates too: if the first attempt died before its job existed, this heals it.
     await this.producer.enqueue({
       appId: app.id,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
-import type { Position } from '@herald/protocol';
+import { HeraldError, type Position } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import type { Session, Subscription } from '../session/session.js';
 import { LiveFrame, readLiveFrame } from './live-frame.js';
@@ -83,6 +83,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     try {
       await this.fanout.add(app.id, channel);
       const rec = await this.log.recover(app.id, channel, since, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
+      if (session.closed) throw new HeraldError('server_shutdown', 'connection closed while subscribing');
       if (state.top < 0) {
         state.epoch = rec.epoch;
         state.top = rec.top;

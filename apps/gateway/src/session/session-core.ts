@@ -90,6 +90,7 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async handle(session: Session, frame: Exclude<ClientFrame, { type: 'pong' }>): Promise<void> {
+    if (session.closed) return; // frames queued behind the close are dropped
     switch (frame.type) {
       case 'subscribe':
         return this.subscribe(session, frame.id, frame.channels);

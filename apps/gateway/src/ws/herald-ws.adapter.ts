@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketAdapter } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { AppContext } from '@herald/db';
-import { HARD_FRAME_LIMIT, HeraldError, closeCodeFor } from '@herald/protocol';
+import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
 import type { ConnectAuth } from '../connect/connect-auth.js';
 
 /** The app each accepted upgrade request authenticated as; read by the gateway on connection. */
@@ -39,8 +39,9 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
         },
         (e: unknown) => {
+          // Anything but a refusal (e.g. the database is down) is temporary: a 45xx code, so clients retry.
           const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
-          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(err.reason), `${err.reason}: ${err.message}`.slice(0, 120)));
+          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(err.reason), closeReason(`${err.reason}: ${err.message}`)));
         },
       );
     });
@@ -56,7 +57,7 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
   }
 
   closeClient(client: WebSocket): void {
-    client.close(1013, 'starting');
+    client.close(CLOSE_CODES.unavailable, 'unavailable: gateway starting');
   }
 
   bindMessageHandlers(): void {

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { CLOSE_CODES } from '@herald/protocol';
+import { CLOSE_CODES, closeReason } from '@herald/protocol';
 import type { Transport } from '../session/transport.js';
 
 /** The WebSocket adapter: text frames, protocol pings, and a bound on what a slow reader may queue. */
@@ -25,6 +25,6 @@ export class WsTransport implements Transport {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, reason.slice(0, 120));
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close(code, closeReason(reason));
   }
 }

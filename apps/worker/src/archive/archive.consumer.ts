@@ -48,10 +48,16 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   private async run(): Promise<void> {
     const redis = this.redis!;
     let lastClaim = 0;
+    let retryOwn = false; // after a failed store, our own unacknowledged entries come first
     while (!this.stopped) {
       try {
         let entries: Entry[] = [];
-        if (Date.now() - lastClaim > CLAIM_IDLE_MS) {
+        if (retryOwn) {
+          const own = (await redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', this.config.worker.archiveBatch, 'STREAMS', this.keys.archive, '0')) as [string, Entry[]][] | null;
+          entries = own?.[0]?.[1] ?? [];
+          retryOwn = entries.length > 0;
+        }
+        if (entries.length === 0 && Date.now() - lastClaim > CLAIM_IDLE_MS) {
           lastClaim = Date.now();
           const claimed = (await redis.xautoclaim(this.keys.archive, GROUP, this.consumer, CLAIM_IDLE_MS, '0', 'COUNT', this.config.worker.archiveBatch)) as [string, Entry[]];
           entries = claimed[1];
@@ -67,23 +73,38 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
           await this.ensureGroup().catch(() => undefined);
           continue;
         }
+        retryOwn = true;
         this.logger.warn({ err: (e as Error).message }, 'archive batch failed; retrying');
         await new Promise((r) => setTimeout(r, 500));
       }
     }
   }
 
+  /**
+   * Stores a batch, then acknowledges what is stored. If the batch fails, rows are tried one by one:
+   * a row refused for good (its app was deleted meanwhile) is dropped; any other failure (Postgres
+   * down) leaves the rest unacknowledged, to be read again.
+   */
   private async store(redis: Redis, entries: Entry[]): Promise<void> {
-    const rows = entries.map(([, fields]) => toRow(fields)).filter((r): r is ArchiveRow => r !== undefined);
+    const parsed = entries.map(([id, fields]) => ({ id, row: toRow(fields) }));
+    let done: string[];
     try {
-      await this.archive.insertBatch(rows);
+      await this.archive.insertBatch(parsed.flatMap((p) => (p.row ? [p.row] : [])));
+      done = parsed.map((p) => p.id);
     } catch (e) {
-      // One bad row (e.g. its app was deleted meanwhile) must not block the rest: store one by one.
       this.logger.warn({ err: (e as Error).message }, 'batch insert failed, storing rows one by one');
-      for (const row of rows) await this.archive.insertBatch([row]).catch(() => undefined);
+      done = [];
+      for (const p of parsed) {
+        try {
+          if (p.row) await this.archive.insertBatch([p.row]);
+        } catch (rowError) {
+          if (!isOrphanRow(rowError)) break;
+        }
+        done.push(p.id);
+      }
     }
-    const ids = entries.map(([id]) => id);
-    await redis.multi().xack(this.keys.archive, GROUP, ...ids).xdel(this.keys.archive, ...ids).exec();
+    if (done.length > 0) await redis.multi().xack(this.keys.archive, GROUP, ...done).xdel(this.keys.archive, ...done).exec();
+    if (done.length < parsed.length) throw new Error(`${parsed.length - done.length} archive rows not stored yet`);
   }
 
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */
@@ -92,6 +113,12 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     await this.loop?.catch(() => undefined); // ends within one HERALD_ARCHIVE_BLOCK_MS
     this.redis?.disconnect();
   }
+}
+
+/** A foreign key violation: the row's app no longer exists, so the row can never be stored. */
+function isOrphanRow(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  return err.code === 'P2003' || /foreign key/i.test(err.message ?? '');
 }
 
 function toRow(fields: string[]): ArchiveRow | undefined {

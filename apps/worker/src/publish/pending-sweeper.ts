@@ -33,7 +33,10 @@ export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShut
     try {
       for (const { appId, channel } of await this.log.stalledChannels(this.config.worker.pendingSweepMs)) {
         const app = await this.apps.findForSystem(appId);
-        if (!app) continue;
+        if (!app) {
+          await this.log.forgetPending(appId, channel);
+          continue;
+        }
         await this.log.appendPending(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
         swept++;
       }
