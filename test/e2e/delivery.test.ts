@@ -199,3 +199,21 @@ test('appended messages are archived to Postgres in batches, once each', async (
     await db.end();
   }
 });
+
+test('origins: a listed origin or none is accepted; another is closed with 4403, however long its name', async () => {
+  const t = await createTenant(stack.apiUrl, { planId: 'pro', allowedOrigins: ['https://shop.example'] });
+  const listed = await WsClient.connect(stack.wsUrl(), t.commonKey, { headers: { origin: 'https://shop.example' } });
+  assert.equal(listed.closeCode, undefined);
+  const server = await WsClient.connect(stack.wsUrl(), t.commonKey);
+  assert.equal(server.closeCode, undefined);
+  const other = await WsClient.connect(stack.wsUrl(), t.commonKey, { headers: { origin: 'https://evil.example' } });
+  assert.equal(await other.waitClosed(), 4403);
+  assert.match(other.closeReason!, /^origin_not_allowed/);
+  // A reason longer than the 123 bytes a close frame may carry must not take the gateway down.
+  const longName = await WsClient.connect(stack.wsUrl(), t.commonKey, { headers: { origin: `https://${'é'.repeat(100)}.example` } });
+  assert.equal(await longName.waitClosed(), 4403);
+  assert.ok(Buffer.byteLength(longName.closeReason!) <= 123);
+  const stillUp = await WsClient.connect(stack.wsUrl(), t.commonKey);
+  assert.equal((await stillUp.subscribe('c')).type, 'subscribed');
+  for (const c of [listed, server, stillUp]) c.close();
+});
