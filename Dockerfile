@@ -15,10 +15,7 @@ COPY patches ./patches
 COPY prisma ./prisma
 COPY prisma.config.ts ./
 COPY scripts/prisma.mjs ./scripts/prisma.mjs
-# package-lock.json is written on machines whose npm mirror lacks other platforms' optional packages;
-# when `npm ci` refuses it for that reason, `npm install` still follows the lock for the rest.
-RUN npm ci --no-audit --no-fund \
- || { echo 'npm ci refused package-lock.json; falling back to npm install' >&2; npm install --no-audit --no-fund; }
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs

@@ -45,25 +45,10 @@ export function ensureDeps({ skip = false } = {}) {
     return;
   }
   step(`Installing dependencies: npm ci (${reason})`);
-  const ci = spawnSync(NPM, ['ci'], { cwd: ROOT, stdio: ['inherit', 'inherit', 'pipe'], encoding: 'utf8', shell: process.platform === 'win32' });
-  const stderr = ci.stderr ?? '';
-  if (ci.status !== 0 && LOCK_REFUSED.test(stderr)) {
-    // The npm mirror of the development machines does not serve other platforms' optional packages
-    // (e.g. @msgpackr-extract/*-darwin-*), so a lock file written here lacks them and `npm ci`
-    // refuses it. `npm install` honours the lock for everything it does contain.
-    const missing = stderr.split('\n').filter((l) => /Missing:|Invalid:/.test(l));
-    warn(`npm ci refused package-lock.json:\n${missing.join('\n')}`);
-    step('Installing dependencies: npm install (fallback; the lock file should be regenerated where the full registry is reachable)');
-    run(NPM, ['install', '--no-audit', '--no-fund']);
-  } else {
-    process.stderr.write(stderr);
-    if (ci.error) throw new Fatal(`npm ci could not run: ${ci.error.message}`);
-    if (ci.status !== 0) throw new Fatal(`npm ci failed (exit code ${ci.status})`);
-  }
+  run(NPM, ['ci', '--no-audit', '--no-fund']);
   writeFileSync(INSTALL_STAMP, `${new Date().toISOString()}\n`);
 }
 
-const LOCK_REFUSED = /can only install packages when your package\.json and package-lock\.json/;
 
 function newestSource(dir, since) {
   let entries;
