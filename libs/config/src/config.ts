@@ -38,6 +38,8 @@ const schema = z.object({
   HERALD_PENDING_SWEEP_MS: ms(5_000),
   HERALD_ARCHIVE_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HERALD_ARCHIVE_BLOCK_MS: ms(1_000),
+  /** After a partial batch, wait this long so the next insert carries more rows (fewer, larger writes). */
+  HERALD_ARCHIVE_LINGER_MS: ms(200),
 
   /** Test-only fault injection: message ids whose first processing attempt fails in the worker. */
   HERALD_FAULT_FAIL_FIRST_ATTEMPT: z.string().default(''),
@@ -81,6 +83,7 @@ export interface HeraldConfig {
     pendingSweepMs: number;
     archiveBatch: number;
     archiveBlockMs: number;
+    archiveLingerMs: number;
     failFirstAttempt: ReadonlySet<string>;
   };
   demo: {
@@ -143,6 +146,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       pendingSweepMs: e.HERALD_PENDING_SWEEP_MS,
       archiveBatch: e.HERALD_ARCHIVE_BATCH,
       archiveBlockMs: e.HERALD_ARCHIVE_BLOCK_MS,
+      archiveLingerMs: e.HERALD_ARCHIVE_LINGER_MS,
       failFirstAttempt: new Set(e.HERALD_FAULT_FAIL_FIRST_ATTEMPT.split(',').filter(Boolean)),
     },
     demo: {

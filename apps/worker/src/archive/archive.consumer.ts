@@ -67,6 +67,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
           entries = res?.[0]?.[1] ?? [];
         }
         if (entries.length > 0) await this.store(redis, entries);
+        if (entries.length < this.config.worker.archiveBatch && !this.stopped) await sleep(this.config.worker.archiveLingerMs);
       } catch (e) {
         if (this.stopped) break;
         if (String((e as Error).message).includes('NOGROUP')) {
@@ -75,7 +76,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
         }
         retryOwn = true;
         this.logger.warn({ err: (e as Error).message }, 'archive batch failed; retrying');
-        await new Promise((r) => setTimeout(r, 500));
+        await sleep(500);
       }
     }
   }
@@ -120,6 +121,8 @@ function isOrphanRow(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   return err.code === 'P2003' || /foreign key/i.test(err.message ?? '');
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toRow(fields: string[]): ArchiveRow | undefined {
   let key: string | undefined;
