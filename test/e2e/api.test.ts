@@ -5,15 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { RequestMethod } from '@nestjs/common';
 import { API_CONTROLLERS } from '../../apps/api/src/api.controllers.js';
-import { ROOT, call, startApiStack, waitFor, type ApiStack, type CallOptions, type Reply } from './api-harness.js';
+import { ROOT, call, startStack, waitFor, type CallOptions, type Reply, type Stack } from '@herald/testing';
 
 const GRACE_MS = 1500;
-let stack: ApiStack;
+let stack: Stack;
 let api: <T = Record<string, unknown>>(method: string, path: string, o?: CallOptions) => Promise<Reply<T>>;
 
 before(async () => {
-  stack = await startApiStack({ HERALD_KEY_GRACE_MS: String(GRACE_MS), HERALD_KEY_CACHE_MS: '0' });
-  api = (method, path, o) => call(stack.api.url, method, path, o);
+  // The API and one worker (its publish processor appends to history); no gateway: nothing here uses WebSockets.
+  stack = await startStack({ gateways: 0, workers: 1, env: { HERALD_KEY_GRACE_MS: String(GRACE_MS), HERALD_KEY_CACHE_MS: '0' } });
+  api = (method, path, o) => call(stack.apiUrl, method, path, o);
 });
 after(async () => stack?.stop());
 
@@ -159,7 +160,7 @@ describe('publish', () => {
     assert.deepEqual({ ...first.body, epoch: undefined }, { id: 'order-1', channel: 'orders', offset: 1, epoch: undefined, duplicate: false });
     const again = await publish(t.keys.secret, { channel: 'orders', message: { n: 1 }, id: 'order-1' });
     assert.deepEqual(again.body, { ...first.body, duplicate: true });
-    const byCommon = await call(stack.api.url, 'POST', '/v1/publish', { json: { channel: 'orders', message: 'hi', appkey: t.keys.common } });
+    const byCommon = await call(stack.apiUrl, 'POST', '/v1/publish', { json: { channel: 'orders', message: 'hi', appkey: t.keys.common } });
     assert.deepEqual([byCommon.status, byCommon.body.offset], [200, 2]);
   });
 
@@ -225,10 +226,10 @@ describe('history', () => {
       await new Promise((r) => setTimeout(r, 5));
     }
     type Page = { channel: string; offset: number; epoch: string; messages: Array<{ offset: number; content: { i: number }; time: number; id: string; type?: string }> };
-    const all = await waitFor(async () => {
-      const r = await api<Page>('GET', `/v1/channels/${channel}/history`, { token: t.keys.subscribe });
-      return r.body.messages.length === 5 ? r : undefined;
-    }, 'five messages in history');
+    let all!: Reply<Page>;
+    await waitFor(async () => (all = await api<Page>('GET', `/v1/channels/${channel}/history`, { token: t.keys.subscribe })).body.messages.length === 5, {
+      what: 'five messages in history',
+    });
     assert.equal(all.body.offset, 5);
     assert.deepEqual(all.body.messages.map((m) => m.content.i), [1, 2, 3, 4, 5]);
     assert.equal(all.body.messages[0].type, undefined);
@@ -245,10 +246,10 @@ describe('history', () => {
     assert.equal(same.status, 304);
     assert.equal(same.body, undefined);
     await publish(t.keys.secret, { channel, message: { i: 6 } });
-    const changed = await waitFor(async () => {
-      const r = await api<Page>('GET', `/v1/channels/${channel}/history?limit=2`, { token: t.keys.common, headers: { 'if-none-match': etag } });
-      return r.status === 200 ? r : undefined;
-    }, 'a changed ETag');
+    let changed!: Reply<Page>;
+    await waitFor(async () => (changed = await api<Page>('GET', `/v1/channels/${channel}/history?limit=2`, { token: t.keys.common, headers: { 'if-none-match': etag } })).status === 200, {
+      what: 'a changed ETag',
+    });
     assert.deepEqual(changed.body.messages.map((m) => m.offset), [5, 6]);
 
     const bad = await api('GET', '/v1/channels/bad%20channel/history', { token: t.keys.common });
@@ -273,7 +274,7 @@ describe('OpenAPI', () => {
     assert.equal(doc.status, 200);
     assert.ok(doc.body.components.securitySchemes.account);
     assert.ok(doc.body.components.securitySchemes.appKey);
-    assert.equal((await fetch(`${stack.api.url}/docs`)).status, 200);
+    assert.equal((await fetch(`${stack.apiUrl}/docs`)).status, 200);
 
     let checked = 0;
     for (const controller of API_CONTROLLERS) {

@@ -1,7 +1,10 @@
 import { startApp, uniquePrefix, type RunningApp } from './processes.js';
+import { dropRedisPrefix } from './redis-cleanup.js';
 
 export interface StackOptions {
+  /** How many gateways to start (default 1; 0 for tests of the API alone). */
   gateways?: number;
+  /** How many workers to start (default 1). */
   workers?: number;
   /** Extra environment for every process (short timings, a test Redis…). */
   env?: Record<string, string>;
@@ -14,10 +17,13 @@ export interface Stack {
   gateways: RunningApp[];
   workers: RunningApp[];
   apiUrl: string;
+  /** The stack's own Redis key prefix (HERALD_REDIS_PREFIX). */
+  prefix: string;
   /** ws://…/ws of the n-th gateway. */
   wsUrl(n?: number): string;
   startWorker(env?: Record<string, string>): Promise<RunningApp>;
   startGateway(): Promise<RunningApp>;
+  /** Kills every process, then deletes the stack's Redis keys (only when the prefix is its own). */
   stop(): Promise<void>;
 }
 
@@ -36,7 +42,13 @@ export const TEST_TIMINGS: Record<string, string> = {
 
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const env = { ...TEST_TIMINGS, HERALD_REDIS_PREFIX: uniquePrefix(), ...opts.env };
+  const ownPrefix = uniquePrefix();
+  const env: Record<string, string> = { ...TEST_TIMINGS, HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
+  const prefix = env.HERALD_REDIS_PREFIX;
+  // A prefix passed in by the test (e.g. shared by two stacks) is the test's to clean up, not ours.
+  const cleanup = async () => {
+    if (prefix === ownPrefix) await dropRedisPrefix(env.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
+  };
   const started: RunningApp[] = [];
   const track = async (p: Promise<RunningApp>) => {
     const app = await p;
@@ -57,7 +69,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       gateways,
       workers,
       apiUrl: api.url,
-      wsUrl: (n = 0) => `${gateways[n].url.replace('http', 'ws')}/ws`,
+      prefix,
+      wsUrl: (n = 0) => {
+        if (!gateways[n]) throw new Error(`no gateway #${n} in this stack (${gateways.length} started)`);
+        return `${gateways[n].url.replace('http', 'ws')}/ws`;
+      },
       startWorker: async (extra = {}) => {
         const w = await track(startApp('worker', { ...env, ...opts.workerEnv, ...extra }));
         workers.push(w);
@@ -70,10 +86,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       },
       stop: async () => {
         await Promise.all(started.map((a) => a.stop('SIGKILL')));
+        await cleanup();
       },
     };
   } catch (e) {
     await Promise.all(started.map((a) => a.stop('SIGKILL')));
+    await cleanup();
     throw e;
   }
 }
