@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { loadConfig, type HeraldConfig } from '@herald/config';
 import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
-import { PublishProducer, createPublishQueue, publishJobId, type PublishJob } from '@herald/queue';
+import { PublishProducer, closeQueue, createPublishQueue, publishJobId, type PublishJob } from '@herald/queue';
 import { PublishService } from '@herald/publishing';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
@@ -59,7 +59,7 @@ before(async () => {
 after(async () => {
   await processor.onApplicationShutdown();
   await queue.obliterate({ force: true });
-  await queue.close();
+  await closeQueue(queue);
   sub.disconnect();
   redis.disconnect();
 });

@@ -1,12 +1,16 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
 import { PUBLISH_JOB, PUBLISH_QUEUE, PublishJob, publishJobId } from './publish-job.js';
 
+const connections = new WeakMap<Queue<PublishJob>, Redis>();
+
 export function createPublishQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PublishJob> {
-  return new Queue<PublishJob>(PUBLISH_QUEUE, {
-    connection: createRedis(config, 'bullmq', name),
+  const connection = createRedis(config, 'bullmq', name);
+  const queue = new Queue<PublishJob>(PUBLISH_QUEUE, {
+    connection,
     prefix: keys.bullPrefix,
     defaultJobOptions: {
       attempts: config.worker.attempts,
@@ -15,6 +19,15 @@ export function createPublishQueue(config: HeraldConfig, keys: RedisKeys, name: 
       removeOnFail: { count: 10_000 },
     },
   });
+  connections.set(queue, connection);
+  return queue;
+}
+
+/** BullMQ leaves a connection it was handed open: close the queue, then its connection. */
+export async function closeQueue(queue: Queue<PublishJob>): Promise<void> {
+  const connection = connections.get(queue);
+  await queue.close();
+  await connection?.quit().catch(() => connection.disconnect());
 }
 
 /** Enqueues publish jobs. Adding a job whose id exists is a no-op (BullMQ), which retries rely on. */
@@ -27,7 +40,7 @@ export class PublishProducer implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue.close();
+    await closeQueue(this.queue);
   }
 }
 

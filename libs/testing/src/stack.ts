@@ -38,6 +38,7 @@ export const TEST_TIMINGS: Record<string, string> = {
   HERALD_JOB_BACKOFF_MS: '50',
   HERALD_PENDING_SWEEP_MS: '1000',
   HERALD_ARCHIVE_BLOCK_MS: '200',
+  HERALD_ARCHIVE_LINGER_MS: '50',
 };
 
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import { PUBLISH_QUEUE, PublishJob } from '@herald/queue';
@@ -15,6 +16,7 @@ class InjectedFault extends Error {}
 @Injectable()
 export class PublishProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<PublishJob>;
+  private connection?: Redis;
   private readonly logger;
 
   constructor(
@@ -27,8 +29,9 @@ export class PublishProcessor implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     const w = this.config.worker;
+    this.connection = createRedis(this.config, 'bullmq', 'publish-worker');
     this.worker = new Worker<PublishJob>(PUBLISH_QUEUE, (job) => this.process(job), {
-      connection: createRedis(this.config, 'bullmq', 'publish-worker'),
+      connection: this.connection,
       prefix: this.keys.bullPrefix,
       concurrency: w.concurrency,
       lockDuration: w.lockMs,
@@ -52,5 +55,7 @@ export class PublishProcessor implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
+    // BullMQ leaves a connection it was handed open.
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }
