@@ -4,6 +4,7 @@ import { AppsController } from './apps/apps.controller.js';
 import { KeysController } from './keys/keys.controller.js';
 import { PublishController } from './publish/publish.controller.js';
 import { HistoryController } from './history/history.controller.js';
+import { PresenceController } from './presence/presence.controller.js';
 import { GoEasyController } from './goeasy/goeasy.controller.js';
 import { HealthController } from './health/health.controller.js';
 
@@ -14,6 +15,7 @@ export const API_CONTROLLERS: Type[] = [
   KeysController,
   PublishController,
   HistoryController,
+  PresenceController,
   GoEasyController,
   HealthController,
 ];

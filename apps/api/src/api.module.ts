@@ -15,6 +15,7 @@ import { KeyMaterial } from './keys/key-material.js';
 import { KeysService } from './keys/keys.service.js';
 import { AppKeyGuard } from './data-plane/app-key.guard.js';
 import { HistoryService } from './history/history.service.js';
+import { PresenceService } from './presence/presence.service.js';
 
 @Module({
   imports: [ConfigModule, DbModule, BusModule, QueueModule, PublishingModule],
@@ -29,6 +30,7 @@ import { HistoryService } from './history/history.service.js';
     KeysService,
     AppKeyGuard,
     HistoryService,
+    PresenceService,
   ],
   exports: [apiLoggerProvider, KeyMaterial],
 })

@@ -4,6 +4,7 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ChannelLog } from './channel-log.js';
+import { PresenceStore } from './presence-store.js';
 
 export const REDIS = Symbol('HERALD_REDIS');
 
@@ -15,15 +16,16 @@ class RedisCloser implements OnApplicationShutdown {
   }
 }
 
-/** The process's Redis command connection, key naming and channel logs. */
+/** The process's Redis command connection, key naming, channel logs and presence. */
 @Global()
 @Module({
   providers: [
     { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
     { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix) },
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
+    { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore],
 })
 export class BusModule {}

@@ -18,6 +18,9 @@ export class RedisKeys {
       pending: `${tag}:pend`,
       history: `${tag}:hist`,
       fanout: `${this.prefix}fan:${appId}|${channel}`,
+      presenceConns: `${tag}:pres:conns`,
+      presenceUsers: `${tag}:pres:users`,
+      presenceCount: `${tag}:pres:count`,
     };
   }
 
@@ -28,6 +31,11 @@ export class RedisKeys {
   /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
   get pendingIndex(): string {
     return `${this.prefix}pending-channels`;
+  }
+
+  /** Channels with presence members, scored by (a lower bound of) their earliest lease expiry. */
+  get presenceIndex(): string {
+    return `${this.prefix}presence-channels`;
   }
 
   /** Feed of appended messages for the Postgres archiver (a stream with a consumer group). */
@@ -52,6 +60,12 @@ export interface ChannelKeys {
   pending: string;
   /** Stream: entry id `<offset>-0`, fields f = frame, t = append time (ms). */
   history: string;
-  /** Pub/sub channel carrying each appended frame. */
+  /** Pub/sub channel carrying each appended frame (and presence events). */
   fanout: string;
+  /** Sorted set: `connId|userId` → lease expiry (ms). */
+  presenceConns: string;
+  /** Hash: userId → member data (JSON object text), for users with a live connection. */
+  presenceUsers: string;
+  /** Hash: userId → number of live connections. */
+  presenceCount: string;
 }

@@ -4,7 +4,8 @@ import type { AppContext } from '@herald/db';
 import { PublishService } from '@herald/publishing';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { HistoryService } from '../history/history.service.js';
-import { GoEasyHistoryQueryDto, GoEasyHistoryView, GoEasyOkView, GoEasyPublishDto } from './goeasy.dto.js';
+import { PresenceService } from '../presence/presence.service.js';
+import { GoEasyHereNowQueryDto, GoEasyHereNowView, GoEasyHistoryQueryDto, GoEasyHistoryView, GoEasyOkView, GoEasyPublishDto } from './goeasy.dto.js';
 
 const OK: GoEasyOkView = { code: 200, content: 'OK' };
 
@@ -19,6 +20,7 @@ export class GoEasyController {
   constructor(
     private readonly publisher: PublishService,
     private readonly history: HistoryService,
+    private readonly presence: PresenceService,
   ) {}
 
   @Post('v2/pubsub/publish')
@@ -43,5 +45,11 @@ export class GoEasyController {
   async readHistory(@CurrentApp() ctx: AppContext, @Query() q: GoEasyHistoryQueryDto): Promise<GoEasyHistoryView> {
     const messages = await this.history.byTime(ctx, { channel: q.channel, limit: q.limit ?? 10, start: q.start, end: q.end });
     return { code: 200, content: { messages: messages.map((m) => ({ time: m.time, content: m.content })) } };
+  }
+
+  @Get('v2/pubsub/herenow')
+  @ApiOkResponse({ type: GoEasyHereNowView })
+  async hereNow(@CurrentApp() ctx: AppContext, @Query() q: GoEasyHereNowQueryDto): Promise<GoEasyHereNowView> {
+    return { code: 200, content: await this.presence.hereNow(ctx, { channel: q.channel, limit: q.limit ?? 100 }) };
   }
 }

@@ -78,3 +78,40 @@ export class GoEasyHistoryView {
   @ApiProperty({ example: 200 }) code: number;
   @ApiProperty({ type: GoEasyMessagesView }) content: GoEasyMessagesView;
 }
+
+export class GoEasyHereNowQueryDto {
+  @ApiPropertyOptional({ description: 'Any app key; or Authorization: Bearer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  appkey?: string;
+
+  @ApiProperty({ type: String })
+  @Allow()
+  channel: unknown;
+
+  // GoEasy's SDK hereNow caps members at 100; its REST form sends no limit.
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}
+
+export class GoEasyMemberView {
+  @ApiProperty() id: string;
+  @ApiProperty({ type: Object }) data: Record<string, unknown>;
+}
+
+export class GoEasyHereNowContentView {
+  @ApiProperty() channel: string;
+  @ApiProperty() amount: number;
+  @ApiProperty({ type: [GoEasyMemberView] }) members: GoEasyMemberView[];
+}
+
+export class GoEasyHereNowView {
+  @ApiProperty({ example: 200 }) code: number;
+  @ApiProperty({ type: GoEasyHereNowContentView }) content: GoEasyHereNowContentView;
+}

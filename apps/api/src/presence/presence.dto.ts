@@ -1,0 +1,30 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class PresenceQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'At most this many members (the amount counts all)' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  appkey?: string;
+}
+
+export class PresenceMemberView {
+  @ApiProperty({ description: 'The user id given at connect' }) id: string;
+  @ApiProperty({ type: Object, description: 'The JSON object given at connect (≤ 300 bytes)' }) data: Record<string, unknown>;
+}
+
+export class PresenceView {
+  @ApiProperty() channel: string;
+  @ApiProperty({ description: 'Members (distinct user ids) with a live connection' }) amount: number;
+  @ApiProperty({ type: [PresenceMemberView], description: 'Up to `limit` members, in no particular order' }) members: PresenceMemberView[];
+}

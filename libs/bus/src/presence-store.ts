@@ -1,0 +1,212 @@
+import type { Redis } from 'ioredis';
+import { HeraldError, assertChannel } from '@herald/protocol';
+import { RedisKeys } from './redis-keys.js';
+import type { LuaScript } from './lua-script.js';
+import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
+
+/** The JSON object a client gives at connect, shown to other members (GoEasy's `member.data`). */
+export type PresenceData = Record<string, unknown>;
+
+export interface PresenceMember {
+  id: string;
+  data: PresenceData;
+}
+
+/** Published on the channel's fan-out channel for every presence change (GoEasy's presence event). */
+export interface PresenceFrame {
+  type: 'presence';
+  channel: string;
+  action: 'join' | 'leave' | 'timeout';
+  member: PresenceMember;
+  /** When the change happened, ms. */
+  time: number;
+  /** Members (distinct user ids) after the change. */
+  amount: number;
+}
+
+export interface PresenceEntry {
+  appId: string;
+  channel: string;
+  connId: string;
+  userId: string;
+}
+
+export interface JoinResult {
+  /** true only for the user's first live connection on the channel (a join event was published). */
+  joined: boolean;
+  amount: number;
+  /** Every event this call published: timeouts of lapsed connections found on the way, then the join. */
+  events: PresenceFrame[];
+}
+
+export interface LeaveResult {
+  /** true only when the user's last connection left (a leave event was published). */
+  left: boolean;
+  amount: number;
+  events: PresenceFrame[];
+}
+
+export interface HereNow {
+  amount: number;
+  members: PresenceMember[];
+}
+
+export const PRESENCE_DATA_MAX_BYTES = 300;
+/** Bounds one script's work; a channel with more lapsed connections is finished by the next sweep. */
+const MAX_EXPIRE_PER_CALL = 1000;
+const USER_ID_RE = /^[A-Za-z0-9_\-.@:=~]{1,60}$/;
+const CONN_ID_MAX = 128;
+
+/** User ids are embedded in Redis members (`connId|userId`) and in frame text: a safe alphabet, no '|'. */
+export function assertUserId(id: unknown): string {
+  if (typeof id !== 'string' || !USER_ID_RE.test(id)) {
+    throw new HeraldError('invalid_request', 'User id must be 1-60 characters from A-Z a-z 0-9 _ - . @ : = ~');
+  }
+  return id;
+}
+
+function encodeData(raw: unknown): string {
+  let value = raw ?? {};
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      throw new HeraldError('invalid_request', 'Presence data must be a JSON object');
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new HeraldError('invalid_request', 'Presence data must be a JSON object');
+  }
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw new HeraldError('invalid_request', 'Presence data must be serialisable as JSON');
+  }
+  if (Buffer.byteLength(text, 'utf8') > PRESENCE_DATA_MAX_BYTES) {
+    throw new HeraldError('invalid_request', `Presence data over ${PRESENCE_DATA_MAX_BYTES} bytes of JSON`);
+  }
+  return text;
+}
+
+/**
+ * Validates a member's data: a JSON object (or its JSON text; absent = {}) of at most 300 bytes once
+ * serialised. Returns it as it will be stored and shown (JSON round trip).
+ */
+export function parsePresenceData(raw: unknown): PresenceData {
+  return JSON.parse(encodeData(raw)) as PresenceData;
+}
+
+function assertConnId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > CONN_ID_MAX) {
+    throw new HeraldError('invalid_request', `Connection id must be 1-${CONN_ID_MAX} characters`);
+  }
+  return id;
+}
+
+function assertLease(ms: unknown): number {
+  if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms <= 0) throw new HeraldError('invalid_request', 'Lease must be a positive integer (ms)');
+  return ms;
+}
+
+/** The userId never contains '|', so the script finds it after the last one whatever the connId holds. */
+const connMember = (connId: string, userId: string) => `${connId}|${userId}`;
+
+type Reply = Array<string | number>;
+
+/**
+ * Channel members shared by every gateway, in Redis. A connection is a member while its lease runs;
+ * its gateway renews the leases of all its connections every lease/3, so a crashed gateway's members
+ * lapse and are announced as `timeout` by whoever notices first (sweep, or any later call on the
+ * channel). One user id with several connections is one member: join on the first, leave on the last.
+ */
+export class PresenceStore {
+  constructor(
+    private readonly redis: Redis,
+    readonly keys: RedisKeys,
+  ) {}
+
+  async join(appId: string, channel: string, c: { connId: string; userId: string; data?: unknown; leaseMs: number; now?: number }): Promise<JoinResult> {
+    const member = connMember(assertConnId(c.connId), assertUserId(c.userId));
+    const data = encodeData(c.data);
+    const now = c.now ?? Date.now();
+    const expiry = now + assertLease(c.leaseMs);
+    const [joined, amount, ...events] = await this.run(PRESENCE_JOIN, appId, channel, now, [member, c.userId, data, expiry]);
+    return { joined: joined === 1, amount: Number(amount), events: parseEvents(events) };
+  }
+
+  async leave(appId: string, channel: string, c: { connId: string; userId: string; now?: number }): Promise<LeaveResult> {
+    const member = connMember(assertConnId(c.connId), assertUserId(c.userId));
+    const [left, amount, ...events] = await this.run(PRESENCE_LEAVE, appId, channel, c.now ?? Date.now(), [member, c.userId]);
+    return { left: left === 1, amount: Number(amount), events: parseEvents(events) };
+  }
+
+  /**
+   * Extends the leases of these connections in one pipelined round trip. Never re-creates one: returns
+   * the entries that were no longer members (swept after a stall), which the caller should join again.
+   */
+  async renew(entries: readonly PresenceEntry[], leaseMs: number, now = Date.now()): Promise<PresenceEntry[]> {
+    if (entries.length === 0) return [];
+    const expiry = now + assertLease(leaseMs);
+    const pipeline = this.redis.pipeline();
+    for (const e of entries) {
+      const conns = this.keys.channel(e.appId, e.channel).presenceConns;
+      const member = connMember(e.connId, e.userId);
+      // XX: only existing connections; GT: a delayed renewal never shortens a newer lease.
+      pipeline.zadd(conns, 'XX', 'GT', expiry, member);
+      pipeline.zscore(conns, member);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    const lost: PresenceEntry[] = [];
+    entries.forEach((e, i) => {
+      const [addErr] = results[i * 2] ?? [new Error('renew: no reply')];
+      const [err, score] = results[i * 2 + 1] ?? [new Error('renew: no reply')];
+      if (addErr || err) throw addErr ?? err;
+      if (score === null) lost.push(e);
+    });
+    return lost;
+  }
+
+  /**
+   * Expires lapsed connections in up to `limit` channels due by `now`, publishing one `timeout` per user
+   * whose last connection lapsed. Safe to run in several processes at once: each channel's expiry is
+   * one atomic script, so a connection is removed, and its event published, exactly once.
+   */
+  async sweep(now = Date.now(), limit = 100): Promise<Array<{ appId: string; frame: PresenceFrame }>> {
+    const due = await this.redis.zrangebyscore(this.keys.presenceIndex, '-inf', now, 'LIMIT', 0, limit);
+    const swept = await Promise.all(
+      due.map(async (m) => {
+        const i = m.indexOf('|');
+        const appId = m.slice(0, i);
+        const events = await this.run(PRESENCE_SWEEP, appId, m.slice(i + 1), now, []);
+        return parseEvents(events).map((frame) => ({ appId, frame }));
+      }),
+    );
+    return swept.flat();
+  }
+
+  /** Members with a live connection (lapsed ones are expired first): the count and up to `limit` of them. */
+  async hereNow(appId: string, channel: string, limit = 100, now = Date.now()): Promise<HereNow> {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new HeraldError('invalid_request', 'limit must be a positive integer');
+    const [amount, eventCount, ...rest] = await this.run(PRESENCE_HERE_NOW, appId, channel, now, [limit]);
+    const pairs = rest.slice(Number(eventCount));
+    const members: PresenceMember[] = [];
+    for (let i = 0; i < pairs.length; i += 2) members.push({ id: String(pairs[i]), data: JSON.parse(String(pairs[i + 1])) as PresenceData });
+    return { amount: Number(amount), members };
+  }
+
+  private run(script: LuaScript, appId: string, channel: string, now: number, args: Array<string | number>): Promise<Reply> {
+    // `now` becomes the events' `time` as written: it must be an integer to keep the frame valid.
+    if (!Number.isSafeInteger(now)) throw new HeraldError('invalid_request', 'now must be an integer (ms)');
+    const k = this.keys.channel(appId, assertChannel(channel));
+    return script.run<Reply>(
+      this.redis,
+      [k.presenceConns, k.presenceUsers, k.presenceCount, this.keys.presenceIndex],
+      [this.keys.member(appId, channel), k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args],
+    );
+  }
+}
+
+function parseEvents(frames: ReadonlyArray<string | number>): PresenceFrame[] {
+  return frames.map((f) => JSON.parse(String(f)) as PresenceFrame);
+}
