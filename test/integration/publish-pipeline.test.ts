@@ -8,6 +8,7 @@ import { PublishProducer, closeQueue, createPublishQueue, publishJobId, type Pub
 import { PublishService } from '@herald/publishing';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
+import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
 import { PublishProcessor } from '../../apps/worker/src/publish/publish.processor.js';
 
 // The publish pipeline on the real Redis and BullMQ: accept → job → worker append → fan-out.
@@ -46,7 +47,7 @@ before(async () => {
   log = new ChannelLog(redis, keys);
   queue = createPublishQueue(config, keys, 'test');
   publisher = new PublishService(log, new PublishProducer(queue), config);
-  processor = new PublishProcessor(config, log, keys);
+  processor = new PublishProcessor(config, log, keys, new GatewayMetrics(new HeraldMetrics('worker')));
   processor.onApplicationBootstrap();
   await sub.psubscribe(`${keys.fanoutPrefix}*`);
   sub.on('pmessage', (_p: string, ch: string, frame: string) => {

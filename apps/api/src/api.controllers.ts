@@ -6,9 +6,11 @@ import { PublishController } from './publish/publish.controller.js';
 import { HistoryController } from './history/history.controller.js';
 import { PresenceController } from './presence/presence.controller.js';
 import { GoEasyController } from './goeasy/goeasy.controller.js';
-import { HealthController } from './health/health.controller.js';
 
-/** Every controller of the API, in one list so the OpenAPI test can check each route is documented. */
+/**
+ * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
+ * /health, /ready and /metrics come from @herald/observability (the same in every app).
+ */
 export const API_CONTROLLERS: Type[] = [
   AccountsController,
   AppsController,
@@ -17,5 +19,4 @@ export const API_CONTROLLERS: Type[] = [
   HistoryController,
   PresenceController,
   GoEasyController,
-  HealthController,
 ];

@@ -5,6 +5,7 @@ import { DbModule } from '@herald/db';
 import { BusModule } from '@herald/bus';
 import { QueueModule } from '@herald/queue';
 import { PublishingModule } from '@herald/publishing';
+import { HealthModule, MetricsModule } from '@herald/observability';
 import { apiLoggerProvider } from './api-logger.js';
 import { API_CONTROLLERS } from './api.controllers.js';
 import { HeraldExceptionFilter } from './http/herald-exception.filter.js';
@@ -18,7 +19,15 @@ import { HistoryService } from './history/history.service.js';
 import { PresenceService } from './presence/presence.service.js';
 
 @Module({
-  imports: [ConfigModule, DbModule, BusModule, QueueModule, PublishingModule],
+  imports: [
+    ConfigModule,
+    DbModule,
+    BusModule,
+    QueueModule,
+    PublishingModule,
+    HealthModule.forRoot({ app: 'api' }),
+    MetricsModule.forRoot({ app: 'api', queueDepth: true }),
+  ],
   controllers: API_CONTROLLERS,
   providers: [
     apiLoggerProvider,

@@ -4,15 +4,22 @@ import { DbModule } from '@herald/db';
 import { BusModule } from '@herald/bus';
 import { QueueModule } from '@herald/queue';
 import { PublishingModule } from '@herald/publishing';
+import { HealthModule, MetricsModule } from '@herald/observability';
 import { ChannelHub } from './channels/channel-hub.js';
 import { SessionCore } from './session/session-core.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 import { WsGateway } from './ws/ws.gateway.js';
-import { HealthController } from './health/health.controller.js';
 
 @Module({
-  imports: [ConfigModule, DbModule, BusModule, QueueModule, PublishingModule],
-  controllers: [HealthController],
+  imports: [
+    ConfigModule,
+    DbModule,
+    BusModule,
+    QueueModule,
+    PublishingModule,
+    HealthModule.forRoot({ app: 'gateway' }),
+    MetricsModule.forRoot({ app: 'gateway' }),
+  ],
   providers: [ChannelHub, SessionCore, ConnectAuth, WsGateway],
 })
 export class GatewayModule {}

@@ -22,6 +22,8 @@ const schema = z.object({
   /** 32 bytes, hex or base64: encrypts app secrets at rest. Required in production. */
   HERALD_MASTER_KEY: z.string().optional(),
   HERALD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** /ready gives each dependency this long: a hung Postgres or Redis must fail the probe, not hang it. */
+  HERALD_READY_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
 
   HERALD_PING_INTERVAL_MS: ms(25_000),
   HERALD_PONG_TIMEOUT_MS: ms(10_000),
@@ -68,6 +70,7 @@ export interface HeraldConfig {
   masterKey: Buffer;
   masterKeyIsDefault: boolean;
   logLevel: Env['HERALD_LOG_LEVEL'];
+  readyTimeoutMs: number;
   pingIntervalMs: number;
   pongTimeoutMs: number;
   keyGraceMs: number;
@@ -131,6 +134,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     masterKey: master.key,
     masterKeyIsDefault: master.isDefault,
     logLevel: e.HERALD_LOG_LEVEL,
+    readyTimeoutMs: e.HERALD_READY_TIMEOUT_MS,
     pingIntervalMs: e.HERALD_PING_INTERVAL_MS,
     pongTimeoutMs: e.HERALD_PONG_TIMEOUT_MS,
     keyGraceMs: e.HERALD_KEY_GRACE_MS,

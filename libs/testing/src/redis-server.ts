@@ -54,7 +54,8 @@ export class TestRedis {
 
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    // A killed process has a signalCode and no exitCode: without the second check a kill() after kill() waits forever.
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGKILL');
     await exited;

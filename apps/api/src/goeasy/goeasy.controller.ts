@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs
 import { ApiConsumes, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { AppContext } from '@herald/db';
 import { PublishService } from '@herald/publishing';
+import { GatewayMetrics } from '@herald/observability';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { HistoryService } from '../history/history.service.js';
 import { PresenceService } from '../presence/presence.service.js';
@@ -21,6 +22,7 @@ export class GoEasyController {
     private readonly publisher: PublishService,
     private readonly history: HistoryService,
     private readonly presence: PresenceService,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   @Post('v2/pubsub/publish')
@@ -28,7 +30,9 @@ export class GoEasyController {
   @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
   @ApiOkResponse({ type: GoEasyOkView })
   async publish(@CurrentApp() ctx: AppContext, @Body() dto: GoEasyPublishDto): Promise<GoEasyOkView> {
+    this.metrics.messageIn('rest');
     await this.publisher.publish(ctx, { channel: dto.channel, message: dto.content });
+    this.metrics.publishAccepted();
     return OK;
   }
 

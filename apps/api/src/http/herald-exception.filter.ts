@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types.js';
 import type { Logger } from '@herald/config';
+import { GatewayMetrics } from '@herald/observability';
 import { API_LOGGER } from '../api-logger.js';
 import { mapError } from './error-mapping.js';
 
@@ -11,13 +12,17 @@ import { mapError } from './error-mapping.js';
  */
 @Catch()
 export class HeraldExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(API_LOGGER) private readonly logger: Logger) {}
+  constructor(
+    @Inject(API_LOGGER) private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const res = http.getResponse<Response>();
     const req = http.getRequest<Request>();
     const mapped = mapError(exception);
+    this.metrics.error(mapped.body.reason);
     if (mapped.unexpected) {
       this.logger.error({ err: exception, method: req.method, path: req.path, requestId: res.getHeader('x-request-id') }, 'unhandled error');
     }

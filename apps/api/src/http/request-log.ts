@@ -3,6 +3,8 @@ import type { HttpRequest as Request, HttpResponse as Response, NextFunction } f
 import type { Logger } from '@herald/config';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+// Probes and scrapes arrive every few seconds forever: at info they would drown the lines that matter.
+const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /** One log line per request; the request id is taken from `x-request-id` when sane, echoed back. */
 export function requestLog(logger: Logger) {
@@ -15,6 +17,7 @@ export function requestLog(logger: Logger) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const line = { requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
       if (res.statusCode >= 500) logger.error(line, 'request');
+      else if (QUIET_PATHS.has(req.path) && res.statusCode < 400) logger.debug(line, 'request');
       else logger.info(line, 'request');
     });
     next();

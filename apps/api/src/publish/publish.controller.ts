@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiPayloadTooLargeResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AppContext } from '@herald/db';
 import { PublishService } from '@herald/publishing';
+import { GatewayMetrics } from '@herald/observability';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { PublishDto, PublishResultView } from './publish.dto.js';
@@ -11,7 +12,10 @@ import { PublishDto, PublishResultView } from './publish.dto.js';
 @UseGuards(AppKeyGuard)
 @Controller('v1/publish')
 export class PublishController {
-  constructor(private readonly publisher: PublishService) {}
+  constructor(
+    private readonly publisher: PublishService,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   @Post()
   @HttpCode(200)
@@ -20,7 +24,10 @@ export class PublishController {
   @ApiUnauthorizedResponse({ type: ErrorView, description: 'unauthorized, invalid_key, key_revoked, key_expired' })
   @ApiForbiddenResponse({ type: ErrorView, description: 'publish_forbidden (subscribe key), token_required, app_suspended, origin_not_allowed' })
   @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'payload_too_large' })
-  publish(@CurrentApp() ctx: AppContext, @Body() dto: PublishDto): Promise<PublishResultView> {
-    return this.publisher.publish(ctx, { channel: dto.channel, message: dto.message, id: dto.id });
+  async publish(@CurrentApp() ctx: AppContext, @Body() dto: PublishDto): Promise<PublishResultView> {
+    this.metrics.messageIn('rest');
+    const result = await this.publisher.publish(ctx, { channel: dto.channel, message: dto.message, id: dto.id });
+    this.metrics.publishAccepted();
+    return result;
   }
 }

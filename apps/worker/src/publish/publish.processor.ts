@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import { PUBLISH_QUEUE, PublishJob } from '@herald/queue';
+import { GatewayMetrics } from '@herald/observability';
 
 /** Thrown on purpose by HERALD_FAULT_FAIL_FIRST_ATTEMPT (tests of retries and ordering). */
 class InjectedFault extends Error {}
@@ -23,6 +24,7 @@ export class PublishProcessor implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly log: ChannelLog,
     private readonly keys: RedisKeys,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'publish' });
   }
@@ -39,9 +41,13 @@ export class PublishProcessor implements OnApplicationBootstrap, OnApplicationSh
       maxStalledCount: 10,
     });
     this.worker.on('failed', (job, err) => {
+      this.metrics.error('publish_job_failed');
       this.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'publish job failed');
     });
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'publish worker error'));
+    this.worker.on('error', (err) => {
+      this.metrics.error('publish_worker_error');
+      this.logger.error({ err: err.message }, 'publish worker error');
+    });
   }
 
   async process(job: Job<PublishJob>): Promise<{ appended: number }> {

@@ -1,0 +1,35 @@
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
+import { observabilityProviders, OBSERVED_APP, type AppName } from '../observability-logger.js';
+import { HeraldMetrics } from './herald-metrics.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { MetricsController } from './metrics.controller.js';
+import { QueueDepthCollector } from './queue-depth.js';
+
+export interface MetricsOptions {
+  app: AppName;
+  /** Export herald_queue_depth from the publish queue; needs PUBLISH_QUEUE (QueueModule) in the process. */
+  queueDepth?: boolean;
+}
+
+/**
+ * GET /metrics and the process's metric handles. Global, so libraries used by an app (and the lead's
+ * gateway internals) inject GatewayMetrics without importing this module again.
+ */
+@Module({})
+export class MetricsModule {
+  static forRoot(opts: MetricsOptions): DynamicModule {
+    const providers: Provider[] = [
+      ...observabilityProviders(opts.app),
+      { provide: HeraldMetrics, inject: [OBSERVED_APP], useFactory: (app: AppName) => new HeraldMetrics(app) },
+      GatewayMetrics,
+    ];
+    if (opts.queueDepth) providers.push(QueueDepthCollector);
+    return {
+      module: MetricsModule,
+      global: true,
+      controllers: [MetricsController],
+      providers,
+      exports: [HeraldMetrics, GatewayMetrics],
+    };
+  }
+}

@@ -1,0 +1,75 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from '@herald/config';
+import { REDIS } from '@herald/bus';
+import { OBSERVABILITY_LOGGER } from './observability-logger.js';
+
+export interface RedisDurabilitySettings {
+  maxmemoryPolicy?: string;
+  appendonly?: string;
+  appendfsync?: string;
+}
+
+/** What is wrong with a Redis's settings for Herald, each finding saying what to set and why (DESIGN §9). */
+export function redisSettingWarnings(s: RedisDurabilitySettings): string[] {
+  const out: string[] = [];
+  if (s.maxmemoryPolicy !== undefined && s.maxmemoryPolicy !== 'noeviction') {
+    out.push(
+      `Redis maxmemory-policy is "${s.maxmemoryPolicy}": set "maxmemory-policy noeviction". Any other policy lets Redis ` +
+        'silently evict channel histories, idempotency keys and queued publish jobs under memory pressure; with ' +
+        'noeviction a full Redis refuses writes, and publishes fail visibly (503) instead of being lost.',
+    );
+  }
+  if (s.appendonly !== undefined && s.appendonly !== 'yes') {
+    out.push(
+      'Redis AOF is off (appendonly no): set "appendonly yes" (with "appendfsync everysec" or "always") wherever an ' +
+        'accepted publish must survive a Redis restart. Without it a restart loses queued publish jobs and recent history.',
+    );
+  } else if (s.appendfsync === 'no') {
+    out.push(
+      'Redis appendfsync is "no": set "appendfsync everysec" (at most ~1 s lost on a crash) or "always" (nothing lost). ' +
+        'With "no" the OS decides when to flush, and a crash can lose about 30 s of accepted publishes.',
+    );
+  }
+  return out;
+}
+
+/** CONFIG GET answers [name, value]; a disabled or renamed CONFIG (managed Redis) throws. */
+async function configValue(redis: Redis, name: string): Promise<string | undefined> {
+  const reply = (await redis.call('CONFIG', 'GET', name)) as string[];
+  return reply[1];
+}
+
+/**
+ * Reads the settings Herald relies on and warns about each one that is off. Resolves to the warnings (also
+ * logged); never throws: a Redis that hides CONFIG only costs the check, logged at debug.
+ */
+export async function checkRedisSettings(redis: Redis, logger: Logger): Promise<string[]> {
+  let settings: RedisDurabilitySettings;
+  try {
+    settings = {
+      maxmemoryPolicy: await configValue(redis, 'maxmemory-policy'),
+      appendonly: await configValue(redis, 'appendonly'),
+      appendfsync: await configValue(redis, 'appendfsync'),
+    };
+  } catch (e) {
+    logger.debug({ err: (e as Error).message }, 'cannot read Redis CONFIG; maxmemory-policy and AOF not checked');
+    return [];
+  }
+  const warnings = redisSettingWarnings(settings);
+  for (const w of warnings) logger.warn({ redis: settings }, w);
+  return warnings;
+}
+
+/** Runs the check once per process start, in the background: a slow Redis must not hold up boot. */
+@Injectable()
+export class RedisBootCheck implements OnApplicationBootstrap {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(OBSERVABILITY_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    void checkRedisSettings(this.redis, this.logger);
+  }
+}
