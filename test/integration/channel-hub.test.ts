@@ -5,6 +5,7 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
+import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
 import { ChannelHub } from '../../apps/gateway/src/channels/channel-hub.js';
 import { Session } from '../../apps/gateway/src/session/session.js';
 import type { Transport } from '../../apps/gateway/src/session/transport.js';
@@ -20,12 +21,17 @@ const window = { historySize: 100, historyTtlMs: 3_600_000 };
 
 class RecordingTransport implements Transport {
   readonly name = 'ws' as const;
+  readonly unidirectional = false;
+  readonly pingIntervalMs = 60_000;
   readonly frames: Array<Record<string, unknown>> = [];
   send(data: string | Buffer): void {
     this.frames.push(JSON.parse(data.toString()));
   }
   ping(): void {}
   close(): void {}
+  whenClosed(): Promise<void> {
+    return Promise.resolve();
+  }
   offsets(): number[] {
     return this.frames.filter((f) => f.type === 'message').map((f) => f.offset as number);
   }
@@ -52,7 +58,7 @@ before(() => {
   redis = createRedis(config, 'command', 'test');
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
-  hub = new ChannelHub(config, log, keys);
+  hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')));
   hub.onModuleInit();
 });
 

@@ -7,8 +7,13 @@ import { PublishingModule } from '@herald/publishing';
 import { HealthModule, MetricsModule } from '@herald/observability';
 import { ChannelHub } from './channels/channel-hub.js';
 import { SessionCore } from './session/session-core.js';
+import { PresenceMembers } from './session/presence-members.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 import { WsGateway } from './ws/ws.gateway.js';
+import { HttpConnectService } from './http/http-connect.js';
+import { GatewayPublishController } from './http/publish.controller.js';
+import { SseController } from './sse/sse.controller.js';
+import { PollController } from './poll/poll.controller.js';
 
 @Module({
   imports: [
@@ -20,6 +25,7 @@ import { WsGateway } from './ws/ws.gateway.js';
     HealthModule.forRoot({ app: 'gateway' }),
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
-  providers: [ChannelHub, SessionCore, ConnectAuth, WsGateway],
+  controllers: [SseController, PollController, GatewayPublishController],
+  providers: [ChannelHub, SessionCore, PresenceMembers, ConnectAuth, HttpConnectService, WsGateway],
 })
 export class GatewayModule {}

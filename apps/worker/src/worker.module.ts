@@ -7,6 +7,7 @@ import { HealthModule, MetricsModule } from '@herald/observability';
 import { PublishProcessor } from './publish/publish.processor.js';
 import { PendingSweeper } from './publish/pending-sweeper.js';
 import { ArchiveConsumer } from './archive/archive.consumer.js';
+import { PresenceSweeper } from './presence/presence-sweeper.js';
 
 @Module({
   // QueueModule: the publish queue's handle, read for herald_queue_depth (the worker itself consumes via its own Worker).
@@ -18,6 +19,6 @@ import { ArchiveConsumer } from './archive/archive.consumer.js';
     HealthModule.forRoot({ app: 'worker' }),
     MetricsModule.forRoot({ app: 'worker', queueDepth: true }),
   ],
-  providers: [PublishProcessor, PendingSweeper, ArchiveConsumer],
+  providers: [PublishProcessor, PendingSweeper, ArchiveConsumer, PresenceSweeper],
 })
 export class WorkerModule {}

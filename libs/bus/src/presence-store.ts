@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { HeraldError, assertChannel } from '@herald/protocol';
+import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import type { LuaScript } from './lua-script.js';
 import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
@@ -7,22 +7,7 @@ import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from
 /** The JSON object a client gives at connect, shown to other members (GoEasy's `member.data`). */
 export type PresenceData = Record<string, unknown>;
 
-export interface PresenceMember {
-  id: string;
-  data: PresenceData;
-}
-
-/** Published on the channel's fan-out channel for every presence change (GoEasy's presence event). */
-export interface PresenceFrame {
-  type: 'presence';
-  channel: string;
-  action: 'join' | 'leave' | 'timeout';
-  member: PresenceMember;
-  /** When the change happened, ms. */
-  time: number;
-  /** Members (distinct user ids) after the change. */
-  amount: number;
-}
+export type { PresenceFrame, PresenceMember };
 
 export interface PresenceEntry {
   appId: string;

@@ -26,3 +26,10 @@ test('production refuses to start without a 32-byte master key', () => {
   assert.equal(c.masterKey.length, 32);
   assert.equal(c.masterKeyIsDefault, false);
 });
+
+test('transports can be switched off, never all of them', () => {
+  assert.deepEqual([...loadConfig({}).transports], ['ws', 'sse', 'poll']);
+  assert.deepEqual([...loadConfig({ HERALD_TRANSPORTS: 'sse, poll' }).transports], ['sse', 'poll']);
+  assert.throws(() => loadConfig({ HERALD_TRANSPORTS: 'ws,carrier-pigeon' }), /HERALD_TRANSPORTS/);
+  assert.throws(() => loadConfig({ HERALD_TRANSPORTS: '' }), /HERALD_TRANSPORTS/);
+});

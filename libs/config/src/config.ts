@@ -27,6 +27,17 @@ const schema = z.object({
 
   HERALD_PING_INTERVAL_MS: ms(25_000),
   HERALD_PONG_TIMEOUT_MS: ms(10_000),
+  HERALD_SSE_HEARTBEAT_MS: ms(15_000),
+  HERALD_SSE_RETRY_MS: ms(2_000),
+  HERALD_POLL_HOLD_MS: ms(25_000),
+  HERALD_DRAIN_TIMEOUT_MS: ms(5_000),
+  HERALD_PRESENCE_LEASE_MS: ms(30_000),
+  /** Transports the gateway serves, e.g. "sse,poll" to test the SDK's fallback against the real server. */
+  HERALD_TRANSPORTS: z
+    .string()
+    .default('ws,sse,poll')
+    .transform((v) => v.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['ws', 'sse', 'poll'])).min(1)),
   HERALD_KEY_GRACE_MS: ms(24 * HOUR),
   HERALD_KEY_CACHE_MS: ms(5_000),
   HERALD_IDEMPOTENCY_TTL_MS: ms(24 * HOUR),
@@ -73,6 +84,12 @@ export interface HeraldConfig {
   readyTimeoutMs: number;
   pingIntervalMs: number;
   pongTimeoutMs: number;
+  sseHeartbeatMs: number;
+  sseRetryMs: number;
+  pollHoldMs: number;
+  drainTimeoutMs: number;
+  presenceLeaseMs: number;
+  transports: ReadonlySet<'ws' | 'sse' | 'poll'>;
   keyGraceMs: number;
   keyCacheMs: number;
   idempotencyTtlMs: number;
@@ -137,6 +154,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     readyTimeoutMs: e.HERALD_READY_TIMEOUT_MS,
     pingIntervalMs: e.HERALD_PING_INTERVAL_MS,
     pongTimeoutMs: e.HERALD_PONG_TIMEOUT_MS,
+    sseHeartbeatMs: e.HERALD_SSE_HEARTBEAT_MS,
+    sseRetryMs: e.HERALD_SSE_RETRY_MS,
+    pollHoldMs: e.HERALD_POLL_HOLD_MS,
+    drainTimeoutMs: e.HERALD_DRAIN_TIMEOUT_MS,
+    presenceLeaseMs: e.HERALD_PRESENCE_LEASE_MS,
+    transports: new Set(e.HERALD_TRANSPORTS),
     keyGraceMs: e.HERALD_KEY_GRACE_MS,
     keyCacheMs: e.HERALD_KEY_CACHE_MS,
     idempotencyTtlMs: e.HERALD_IDEMPOTENCY_TTL_MS,

@@ -16,14 +16,36 @@ export interface SubscribeItem {
   channel: string;
   /** Resume after this position; omitted = start live from now. */
   since?: Position;
+  /** Join the channel's presence as a member (the connection must carry a user id). */
+  presence?: boolean;
 }
 
 export type ClientFrame =
   | { type: 'subscribe'; id?: RequestId; channels: SubscribeItem[] }
   | { type: 'unsubscribe'; id?: RequestId; channels: string[] }
   | { type: 'publish'; id?: RequestId; channel: string; message: unknown; messageId?: string }
+  | { type: 'presence_subscribe'; id?: RequestId; channel: string }
+  | { type: 'presence_unsubscribe'; id?: RequestId; channel: string }
+  | { type: 'herenow'; id?: RequestId; channel: string; limit: number }
   | { type: 'ping'; id?: RequestId }
   | { type: 'pong' };
+
+export interface PresenceMember {
+  id: string;
+  data: Record<string, unknown>;
+}
+
+/** A presence change (GoEasy's presence event), published once per change whichever gateway saw it. */
+export interface PresenceFrame {
+  type: 'presence';
+  channel: string;
+  action: 'join' | 'leave' | 'timeout';
+  member: PresenceMember;
+  /** When the change happened, ms. */
+  time: number;
+  /** Members (distinct user ids) after the change. */
+  amount: number;
+}
 
 /** A message as delivered: the frame body the worker builds once and every transport forwards. */
 export interface MessageFrame {
@@ -58,6 +80,7 @@ export type ServerFrame =
   | { type: 'ping' }
   | { type: 'pong'; id?: RequestId }
   | { type: 'reset'; channel: string; epoch: string; offset: number }
+  | PresenceFrame
   | { type: 'disconnect'; code: number; reason: string; reconnect: boolean };
 
 export const MAX_CHANNELS_PER_FRAME = 500;
@@ -86,10 +109,23 @@ export function parsePosition(offset: unknown, epoch: unknown): Position | undef
 
 function subscribeItem(raw: unknown): SubscribeItem {
   if (typeof raw === 'string') return { channel: assertChannel(raw) };
-  if (!isObject(raw)) throw new HeraldError('invalid_frame', 'channels[] items are names or { channel, offset, epoch }');
-  const channel = assertChannel(raw.channel);
+  if (!isObject(raw)) throw new HeraldError('invalid_frame', 'channels[] items are names or { channel, offset, epoch, presence }');
+  const item: SubscribeItem = { channel: assertChannel(raw.channel) };
   const since = parsePosition(raw.offset, raw.epoch);
-  return since ? { channel, since } : { channel };
+  if (since) item.since = since;
+  // `presence: true`, or GoEasy's `presence: { enable: true }`
+  if (raw.presence === true || (isObject(raw.presence) && raw.presence.enable === true)) item.presence = true;
+  return item;
+}
+
+const HERENOW_MAX = 1000;
+
+function herenowLimit(v: unknown): number {
+  if (v === undefined) return 100;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > HERENOW_MAX) {
+    throw new HeraldError('invalid_frame', `limit must be an integer from 1 to ${HERENOW_MAX}`);
+  }
+  return v;
 }
 
 function channelList<T>(frame: Record<string, unknown>, map: (v: unknown) => T): T[] {
@@ -148,6 +184,11 @@ function decodeTyped(raw: Record<string, unknown>, type: string, id: RequestId |
       const messageId = raw.messageId === undefined ? undefined : assertMessageId(raw.messageId);
       return { type: 'publish', id, channel, message: raw.message, messageId };
     }
+    case 'presence_subscribe':
+    case 'presence_unsubscribe':
+      return { type, id, channel: assertChannel(raw.channel) };
+    case 'herenow':
+      return { type: 'herenow', id, channel: assertChannel(raw.channel), limit: herenowLimit(raw.limit) };
     case 'ping':
       return { type: 'ping', id };
     case 'pong':

@@ -6,3 +6,4 @@ export * from './tenant.js';
 export * from './ws-client.js';
 export * from './redis-server.js';
 export * from './redis-cleanup.js';
+export * from './tcp-proxy.js';

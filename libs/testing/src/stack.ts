@@ -30,7 +30,7 @@ export interface Stack {
 /** Short timings for tests; every one is a configuration variable (libs/config). */
 export const TEST_TIMINGS: Record<string, string> = {
   HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? 'warn',
-  HERALD_KEY_CACHE_MS: '0',
+  HERALD_KEY_CACHE_MS: '500',
   HERALD_PING_INTERVAL_MS: '2000',
   HERALD_PONG_TIMEOUT_MS: '2000',
   HERALD_STALLED_INTERVAL_MS: '1000',

@@ -3,14 +3,20 @@ import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
 import { HeraldError, type Position } from '@herald/protocol';
 import type { Redis } from 'ioredis';
+import { GatewayMetrics } from '@herald/observability';
 import type { Session, Subscription } from '../session/session.js';
 import { LiveFrame, readLiveFrame } from './live-frame.js';
+
+/** Presence frames share the channel's fan-out; the store writes them with `type` first. */
+const PRESENCE_PREFIX = '{"type":"presence"';
 
 /** What this gateway knows of one channel its clients hold. */
 interface ChannelState {
   readonly appId: string;
   readonly channel: string;
   readonly subs: Set<Subscription>;
+  /** Sessions listening to the channel's presence events. */
+  readonly watchers: Set<Session>;
   /** Epoch and last offset seen on the live feed; -1 until the first frame or recovery. */
   epoch: string;
   top: number;
@@ -43,6 +49,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly log: ChannelLog,
     private readonly keys: RedisKeys,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'hub' });
   }
@@ -71,12 +78,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
    */
   async subscribe(session: Session, channel: string, since: Position | undefined, encodeSubscribed: (r: SubscribeResult) => string): Promise<SubscribeResult> {
     const app = session.ctx.app;
-    const key = this.keys.member(app.id, channel);
-    let state = this.channels.get(key);
-    if (!state) {
-      state = { appId: app.id, channel, subs: new Set(), epoch: '', top: -1, filling: false, held: [] };
-      this.channels.set(key, state);
-    }
+    const state = this.stateOf(app.id, channel);
     const sub: Subscription = { session, appId: app.id, channel, epoch: '', offset: 0, backlog: [] };
     state.subs.add(sub);
     session.subscriptions.set(channel, sub);
@@ -90,8 +92,14 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       }
       const result: SubscribeResult = { epoch: rec.epoch, offset: rec.top, recovered: rec.recovered, replayed: rec.frames.length };
       sub.epoch = rec.epoch;
-      session.send(encodeSubscribed(result));
-      for (const f of rec.frames) session.send(f);
+      sub.offset = rec.recovered && since ? since.offset : rec.top;
+      session.send(encodeSubscribed(result), 'subscribed');
+      // Positions advance frame by frame: a cursor taken mid-replay (SSE ids) must be exact.
+      for (const text of rec.frames) {
+        const f = readLiveFrame(text);
+        if (f) sub.offset = f.offset;
+        session.send(text, 'message');
+      }
       sub.offset = rec.top;
       const backlog = sub.backlog ?? [];
       sub.backlog = null;
@@ -103,6 +111,43 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** Presence events of a channel for this session (GoEasy's subscribePresence). */
+  async watch(session: Session, channel: string): Promise<void> {
+    const state = this.stateOf(session.appId, channel);
+    state.watchers.add(session);
+    session.watching.add(channel);
+    try {
+      await this.fanout.add(session.appId, channel);
+    } catch (e) {
+      this.unwatch(session, channel);
+      throw e;
+    }
+  }
+
+  unwatch(session: Session, channel: string): boolean {
+    if (!session.watching.delete(channel)) return false;
+    const state = this.channels.get(this.keys.member(session.appId, channel));
+    if (!state || !state.watchers.delete(session)) return false;
+    this.release(state);
+    return true;
+  }
+
+  private stateOf(appId: string, channel: string): ChannelState {
+    const key = this.keys.member(appId, channel);
+    let state = this.channels.get(key);
+    if (!state) {
+      state = { appId, channel, subs: new Set(), watchers: new Set(), epoch: '', top: -1, filling: false, held: [] };
+      this.channels.set(key, state);
+    }
+    return state;
+  }
+
+  /** One reference fewer on the channel's Redis subscription; the state goes with the last one. */
+  private release(state: ChannelState): void {
+    if (state.subs.size === 0 && state.watchers.size === 0) this.channels.delete(this.keys.member(state.appId, state.channel));
+    this.fanout.remove(state.appId, state.channel).catch((e: Error) => this.logger.warn({ err: e.message }, 'unsubscribe failed'));
+  }
+
   unsubscribe(session: Session, channel: string): boolean {
     const sub = session.subscriptions.get(channel);
     if (!sub) return false;
@@ -112,19 +157,23 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
 
   unsubscribeAll(session: Session): void {
     for (const sub of [...session.subscriptions.values()]) this.drop(sub);
+    for (const channel of [...session.watching]) this.unwatch(session, channel);
   }
 
   private drop(sub: Subscription): void {
     sub.session.subscriptions.delete(sub.channel);
-    const key = this.keys.member(sub.appId, sub.channel);
-    const state = this.channels.get(key);
+    const state = this.channels.get(this.keys.member(sub.appId, sub.channel));
     if (!state || !state.subs.delete(sub)) return;
-    if (state.subs.size === 0) this.channels.delete(key);
-    this.fanout.remove(sub.appId, sub.channel).catch((e: Error) => this.logger.warn({ err: e.message }, 'unsubscribe failed'));
+    this.release(state);
   }
 
   private onLive(appId: string, channel: string, text: string): void {
     const state = this.channels.get(this.keys.member(appId, channel));
+    if (state && text.startsWith(PRESENCE_PREFIX)) {
+      const frame = Buffer.from(text, 'utf8');
+      for (const w of state.watchers) w.send(frame, 'presence');
+      return;
+    }
     const live = state && readLiveFrame(text);
     if (!state || !live) return;
     if (state.filling) state.held.push(live);
@@ -146,7 +195,9 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   private advance(state: ChannelState, live: LiveFrame): void {
     state.epoch = live.epoch;
     state.top = live.offset;
-    for (const sub of state.subs) this.deliverTo(sub, live);
+    const sent = { ws: 0, sse: 0, poll: 0 };
+    for (const sub of state.subs) if (this.deliverTo(sub, live)) sent[sub.session.transport.name]++;
+    for (const t of ['ws', 'sse', 'poll'] as const) if (sent[t] > 0) this.metrics.delivered(t, sent[t], live.time);
   }
 
   /**
@@ -192,23 +243,25 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       if (sub.epoch === epoch && sub.offset >= offset) continue; // already has everything up to here
       sub.epoch = epoch;
       sub.offset = offset;
-      sub.session.send(frame);
+      sub.session.send(frame, 'reset');
     }
   }
 
-  private deliverTo(sub: Subscription, live: LiveFrame): void {
+  /** true when the frame was written to the subscriber now. */
+  private deliverTo(sub: Subscription, live: LiveFrame): boolean {
     if (sub.backlog) {
       sub.backlog.push(live);
-      return;
+      return false;
     }
     if (live.epoch !== sub.epoch) {
       sub.epoch = live.epoch;
       sub.offset = live.offset - 1;
-      sub.session.send(JSON.stringify({ type: 'reset', channel: sub.channel, epoch: live.epoch, offset: sub.offset }));
+      sub.session.send(JSON.stringify({ type: 'reset', channel: sub.channel, epoch: live.epoch, offset: sub.offset }), 'reset');
     }
-    if (live.offset <= sub.offset) return;
+    if (live.offset <= sub.offset) return false;
     sub.offset = live.offset;
-    sub.session.send(live.frame);
+    sub.session.send(live.frame, 'message');
+    return true;
   }
 
   /** After the pub/sub connection came back: catch up every channel from history. */

@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { KeyResolver, type AppContext } from '@herald/db';
-import { HeraldError } from '@herald/protocol';
+import { HeraldError, type PresenceMember } from '@herald/protocol';
+import { assertUserId, parsePresenceData } from '@herald/bus';
+
+/** An accepted connection: its app and key, and who the client said it is (GoEasy's connect({id, data})). */
+export interface Connect {
+  ctx: AppContext;
+  user?: PresenceMember;
+}
 
 /**
  * Checked before a connection exists, whatever the transport: the app key (every connection) and the
@@ -20,12 +27,15 @@ export class ConnectAuth {
     this.dashboardOrigin = new URL(config.publicApiUrl).origin;
   }
 
-  async authenticate(appkey: string | null, origin: string | undefined): Promise<AppContext> {
-    const ctx = await this.keys.resolve(appkey ?? undefined);
+  /** `params`: the request's query — `appkey`, and optional `id` and `data` (a JSON object). */
+  async authenticate(params: URLSearchParams, origin: string | undefined): Promise<Connect> {
+    const ctx = await this.keys.resolve(params.get('appkey') ?? undefined);
     if (origin !== undefined && !this.originAllowed(ctx, origin)) {
       throw new HeraldError('origin_not_allowed', `Origin ${origin.slice(0, 100)} is not allowed for this app`);
     }
-    return ctx;
+    const id = params.get('id');
+    if (id === null || id === '') return { ctx };
+    return { ctx, user: { id: assertUserId(id), data: parsePresenceData(params.get('data') ?? undefined) } };
   }
 
   private originAllowed(ctx: AppContext, origin: string): boolean {

@@ -1,7 +1,9 @@
-import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import type { AppContext } from '@herald/db';
+import type { Connect } from '../connect/connect-auth.js';
+import { PresenceMembers } from './presence-members.js';
+import { GatewayMetrics } from '@herald/observability';
 import { PublishService } from '@herald/publishing';
 import {
   CLOSE_CODES,
@@ -25,8 +27,9 @@ import type { Transport } from './transport.js';
  * liveness are decided here, once, for every transport. One timer sweeps all sessions for heartbeats.
  */
 @Injectable()
-export class SessionCore implements OnModuleInit, OnApplicationShutdown {
+export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   private readonly sessions = new Set<Session>();
+  private draining = false;
   private sweepTimer?: NodeJS.Timeout;
   private readonly logger;
 
@@ -34,12 +37,15 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly hub: ChannelHub,
     private readonly publisher: PublishService,
+    private readonly presence: PresenceMembers,
+    private readonly metrics: GatewayMetrics,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'session' });
   }
 
   onModuleInit(): void {
-    const every = Math.max(50, Math.min(this.config.pingIntervalMs, this.config.pongTimeoutMs) / 2);
+    const c = this.config;
+    const every = Math.max(50, Math.min(c.pingIntervalMs, c.pongTimeoutMs, c.sseHeartbeatMs) / 2);
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), every);
     this.sweepTimer.unref();
   }
@@ -48,11 +54,18 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
     return this.sessions.size;
   }
 
-  open(ctx: AppContext, transport: Transport): Session {
-    const session = new Session(randomBytes(9).toString('base64url'), ctx, transport, Date.now());
+  open(connect: Connect, transport: Transport): Session {
+    const session = new Session(randomBytes(9).toString('base64url'), connect.ctx, transport, Date.now(), connect.user);
+    if (this.draining) {
+      session.closed = true;
+      transport.close(CLOSE_CODES.server_shutdown, 'server shutting down');
+      return session;
+    }
     this.sessions.add(session);
+    this.metrics.connectionOpened(transport.name);
     session.send(
-      encodeFrame({ type: 'connected', connectionId: session.id, pingInterval: this.config.pingIntervalMs, pongTimeout: this.config.pongTimeoutMs }),
+      encodeFrame({ type: 'connected', connectionId: session.id, pingInterval: transport.pingIntervalMs, pongTimeout: this.config.pongTimeoutMs }),
+      'connected',
     );
     return session;
   }
@@ -78,9 +91,11 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
   /** The transport ended (either side): forget the session and its subscriptions. */
   closed(session: Session): void {
     if (session.closed) return;
+    session.freezeCursor();
     session.closed = true;
-    this.sessions.delete(session);
+    if (this.sessions.delete(session)) this.metrics.connectionClosed(session.transport.name);
     this.hub.unsubscribeAll(session);
+    this.presence.leaveAll(session);
   }
 
   disconnect(session: Session, code: number, reason: string): void {
@@ -93,13 +108,31 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
     if (session.closed) return; // frames queued behind the close are dropped
     switch (frame.type) {
       case 'subscribe':
-        return this.subscribe(session, frame.id, frame.channels);
+        await this.subscribe(session, frame.channels, frame.id);
+        return;
       case 'unsubscribe': {
         const removed = frame.channels.filter((c) => this.hub.unsubscribe(session, c));
+        await Promise.all(frame.channels.map((c) => this.presence.leave(session, c)));
         return this.reply(session, { type: 'reply', id: frame.id, result: { channels: removed } });
       }
+      case 'presence_subscribe': {
+        this.assertReadable(frame.channel);
+        await this.hub.watch(session, frame.channel);
+        const now = await this.presence.hereNow(session, frame.channel, 100);
+        return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel, ...now } });
+      }
+      case 'presence_unsubscribe':
+        this.hub.unwatch(session, frame.channel);
+        return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel } });
+      case 'herenow': {
+        this.assertReadable(frame.channel);
+        const now = await this.presence.hereNow(session, frame.channel, frame.limit);
+        return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel, ...now } });
+      }
       case 'publish': {
+        this.metrics.messageIn(session.transport.name);
         const result = await this.publisher.publish(session.ctx, { channel: frame.channel, message: frame.message, id: frame.messageId });
+        this.metrics.publishAccepted();
         return this.reply(session, { type: 'reply', id: frame.id, result });
       }
       case 'ping':
@@ -107,50 +140,82 @@ export class SessionCore implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private async subscribe(session: Session, id: RequestId | undefined, items: SubscribeItem[]): Promise<void> {
+  /**
+   * Subscribes channel by channel; each gets its `subscribed` frame (then its missed messages) or an
+   * error frame. Returns the channels that failed, so HTTP transports can answer with a status.
+   */
+  async subscribe(session: Session, items: SubscribeItem[], id?: RequestId): Promise<HeraldError[]> {
     const limit = session.ctx.app.plan.maxChannelsPerConnection;
+    const failed: HeraldError[] = [];
     for (const item of items) {
       try {
         if (session.subscriptions.has(item.channel)) throw new HeraldError('already_subscribed', `Already subscribed to ${item.channel}`);
         if (session.subscriptions.size >= limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
-        if (isPrivateChannel(item.channel)) throw new HeraldError('token_required');
+        this.assertReadable(item.channel);
+        if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
         await this.hub.subscribe(session, item.channel, item.since, (r) =>
           encodeFrame({ type: 'subscribed', id, channel: item.channel, epoch: r.epoch, offset: r.offset, recovered: r.recovered, replayed: r.replayed }),
         );
+        if (item.presence) await this.presence.join(session, item.channel);
       } catch (e) {
+        failed.push(e instanceof HeraldError ? e : new HeraldError('internal_error'));
         this.sendError(session, e, id, item.channel);
       }
     }
+    return failed;
+  }
+
+  /** Private channels need an access token (issue 5); until then they are refused. */
+  private assertReadable(channel: string): void {
+    if (isPrivateChannel(channel)) throw new HeraldError('token_required');
+  }
+
+  /** Checks a request's channel count against the plan before a one-shot transport starts. */
+  assertChannelCount(session: Session, count: number): void {
+    const limit = session.ctx.app.plan.maxChannelsPerConnection;
+    if (count > limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
   }
 
   private reply(session: Session, frame: ServerFrame): void {
-    session.send(encodeFrame(frame));
+    session.send(encodeFrame(frame), frame.type);
   }
 
   private sendError(session: Session, e: unknown, id: RequestId | undefined, channel?: string): void {
     const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
+    this.metrics.error(err.reason);
     if (!(e instanceof HeraldError)) this.logger.error({ err: (e as Error)?.message, session: session.id }, 'frame failed');
-    session.send(encodeFrame({ type: 'error', id, channel, ...err.toBody() }));
+    session.send(encodeFrame({ type: 'error', id, channel, ...err.toBody() }), 'error');
   }
 
   /** One sweep for all sessions: ping the quiet ones, close those silent past ping + pong timeout. */
   sweep(now: number): void {
-    const { pingIntervalMs, pongTimeoutMs } = this.config;
-    const ping = Buffer.from(encodeFrame({ type: 'ping' }));
+    this.presence.renewDue(this.sessions, now);
     for (const s of this.sessions) {
-      if (now - s.lastSeen > pingIntervalMs + pongTimeoutMs) {
+      const t = s.transport;
+      if (!t.unidirectional && now - s.lastSeen > t.pingIntervalMs + this.config.pongTimeoutMs) {
         this.disconnect(s, CLOSE_CODES.heartbeat_timeout, 'heartbeat timeout');
-      } else if (now - s.lastPing >= pingIntervalMs) {
+      } else if (now - s.lastPing >= t.pingIntervalMs) {
         s.lastPing = now;
-        s.send(ping);
-        s.transport.ping();
+        t.ping();
       }
     }
   }
 
-  /** Graceful drain: every client is told to reconnect (elsewhere) and resumes from its positions. */
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * Graceful drain, before the HTTP server closes: no new sessions; every client is told to reconnect
+   * (4500, or a `disconnect` event on SSE; held polls answered) and resumes from its positions on
+   * another gateway. Waits for the close handshakes, at most HERALD_DRAIN_TIMEOUT_MS.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
     clearInterval(this.sweepTimer);
-    for (const s of [...this.sessions]) this.disconnect(s, CLOSE_CODES.server_shutdown, 'server shutting down');
+    const closing = [...this.sessions].map((s) => {
+      this.disconnect(s, CLOSE_CODES.server_shutdown, 'server shutting down');
+      return s.transport.whenClosed();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.drainTimeoutMs)));
+    await Promise.race([Promise.all(closing), timeout]);
+    clearTimeout(timer);
   }
 }

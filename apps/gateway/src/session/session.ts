@@ -1,5 +1,7 @@
 import type { AppContext } from '@herald/db';
+import { encodeCursor, type PresenceMember, type ServerFrame } from '@herald/protocol';
 import type { Transport } from './transport.js';
+import type { LiveFrame } from '../channels/live-frame.js';
 
 /** A subscriber's place in one channel: the last offset it was sent (its resume position). */
 export interface Subscription {
@@ -9,12 +11,16 @@ export interface Subscription {
   epoch: string;
   offset: number;
   /** Live frames that arrived while the subscription was still replaying history; null once live. */
-  backlog: Array<{ frame: Buffer; offset: number; epoch: string }> | null;
+  backlog: LiveFrame[] | null;
 }
 
 /** One client connection, whatever its transport: identity, subscriptions, liveness. */
 export class Session {
   readonly subscriptions = new Map<string, Subscription>();
+  /** Channels whose presence events this session receives. */
+  readonly watching = new Set<string>();
+  /** Channels where this session is a presence member (leases renewed, left on close). */
+  readonly memberships = new Set<string>();
   lastSeen: number;
   lastPing: number;
   closed = false;
@@ -26,6 +32,8 @@ export class Session {
     readonly ctx: AppContext,
     readonly transport: Transport,
     now: number,
+    /** Who the client said it is at connect (`id`, `data`), for presence. */
+    readonly user?: PresenceMember,
   ) {
     this.lastSeen = now;
     this.lastPing = now;
@@ -35,7 +43,19 @@ export class Session {
     return this.ctx.app.id;
   }
 
-  send(data: string | Buffer): void {
-    if (!this.closed) this.transport.send(data);
+  send(data: string | Buffer, type: ServerFrame['type']): void {
+    if (!this.closed) this.transport.send(data, type);
+  }
+
+  private finalCursor?: string;
+
+  /** Where this session stands in every channel: what SSE ids and poll cursors carry. */
+  cursor(): string {
+    return this.finalCursor ?? encodeCursor([...this.subscriptions].map(([channel, s]) => [channel, { epoch: s.epoch, offset: s.offset }]));
+  }
+
+  /** Keeps the positions as they were at the close, for a poll answered after it. */
+  freezeCursor(): void {
+    this.finalCursor ??= this.cursor();
   }
 }

@@ -1,13 +1,21 @@
+import type { ServerFrame } from '@herald/protocol';
+
 /**
  * What the session core needs from a transport, and nothing more (Centrifugo's Transport shape).
- * WebSocket is the first adapter; SSE and long-polling implement the same interface.
+ * WebSocket, SSE and long-polling implement it; none of them holds a guarantee of its own.
  */
 export interface Transport {
   readonly name: 'ws' | 'sse' | 'poll';
-  /** Writes one encoded server frame. The same Buffer may be passed to many transports. */
-  send(data: string | Buffer): void;
-  /** A liveness probe the peer answers (WS ping frame; no-op where the transport has none). */
+  /** One-way transports cannot answer pings: their liveness is their socket's. */
+  readonly unidirectional: boolean;
+  /** How often the core's sweep calls ping(). */
+  readonly pingIntervalMs: number;
+  /** Writes one encoded server frame of the given type. The same Buffer may go to many transports. */
+  send(data: string | Buffer, type: ServerFrame['type']): void;
+  /** A liveness probe: a WS ping frame plus `{"type":"ping"}`, an SSE comment line. */
   ping(): void;
   /** Ends the connection with a close code from libs/protocol and its reason. */
   close(code: number, reason: string): void;
+  /** Resolves once the connection is gone (after a close handshake, for WebSocket). */
+  whenClosed(): Promise<void>;
 }

@@ -2,12 +2,11 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketAdapter } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
-import type { AppContext } from '@herald/db';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
-import type { ConnectAuth } from '../connect/connect-auth.js';
+import type { Connect, ConnectAuth } from '../connect/connect-auth.js';
 
-/** The app each accepted upgrade request authenticated as; read by the gateway on connection. */
-export const handshakes = new WeakMap<IncomingMessage, AppContext>();
+/** What each accepted upgrade request authenticated as; read by the gateway on connection. */
+export const handshakes = new WeakMap<IncomingMessage, Connect>();
 
 /**
  * @nestjs/websockets adapter over `ws`, owning the upgrade: the key and Origin are checked before any
@@ -20,6 +19,7 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
   constructor(
     private readonly httpServer: Server,
     private readonly auth: ConnectAuth,
+    private readonly enabled: boolean,
   ) {}
 
   create(_port: number, options?: { path?: string }): WebSocketServer {
@@ -28,14 +28,14 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => socket.destroy());
       const url = new URL(req.url ?? '/', 'http://gateway');
-      if (url.pathname !== path) {
+      if (url.pathname !== path || !this.enabled) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-      this.auth.authenticate(url.searchParams.get('appkey'), origin).then(
-        (ctx) => {
-          handshakes.set(req, ctx);
+      this.auth.authenticate(url.searchParams, origin).then(
+        (connect) => {
+          handshakes.set(req, connect);
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
         },
         (e: unknown) => {

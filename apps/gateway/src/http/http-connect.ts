@@ -1,0 +1,55 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { HeraldError, assertChannel, decodeCursor, type Position, type SubscribeItem } from '@herald/protocol';
+import { ConnectAuth, type Connect } from '../connect/connect-auth.js';
+
+/** What an SSE or long-poll request asks for, checked before any session exists. */
+export interface HttpConnect extends Connect {
+  url: URL;
+  origin?: string;
+}
+
+/**
+ * The HTTP transports' shared edge: key and Origin checked exactly as for WebSocket (ConnectAuth),
+ * CORS answered for allowed origins only, refusals written as `{code, content, reason}` with their
+ * HTTP status before anything streams.
+ */
+@Injectable()
+export class HttpConnectService {
+  constructor(private readonly auth: ConnectAuth) {}
+
+  async authenticate(req: IncomingMessage): Promise<HttpConnect> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+    return { ...(await this.auth.authenticate(url.searchParams, origin)), url, origin };
+  }
+
+  /** `channel` repeated, and positions from a cursor (Last-Event-ID / `lastEventId` / `cursor`). */
+  subscribeItems(url: URL, cursor: string | undefined): SubscribeItem[] {
+    const names = url.searchParams.getAll('channel');
+    if (names.length === 0) throw new HeraldError('invalid_request', 'At least one channel query parameter is required');
+    const positions: Map<string, Position> = cursor ? decodeCursor(cursor) : new Map();
+    const unique = [...new Set(names.map((n) => assertChannel(n)))];
+    return unique.map((channel) => {
+      const since = positions.get(channel);
+      return since ? { channel, since } : { channel };
+    });
+  }
+
+  cors(res: ServerResponse, origin: string | undefined): void {
+    if (!origin) return;
+    res.setHeader('Access-Control-Allow-Origin', origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Type');
+  }
+
+  fail(res: ServerResponse, e: unknown): void {
+    const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.writeHead(err.code, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    res.end(JSON.stringify(err.toBody()));
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { PresenceStore, type PresenceEntry } from '@herald/bus';
+import { HeraldError } from '@herald/protocol';
+import type { Session } from './session.js';
+
+/**
+ * A session's presence memberships on this gateway: joined on subscribe, left on unsubscribe or
+ * close, leases renewed in batches. A gateway that dies stops renewing, and its members time out
+ * within the lease (HERALD_PRESENCE_LEASE_MS) through the worker's sweep.
+ */
+@Injectable()
+export class PresenceMembers {
+  private readonly logger;
+  private lastRenew = 0;
+  private renewing = false;
+
+  constructor(
+    private readonly store: PresenceStore,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {
+    this.logger = createLogger(config, 'gateway').child({ component: 'presence' });
+  }
+
+  async join(session: Session, channel: string): Promise<void> {
+    if (!session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
+    await this.store.join(session.appId, channel, {
+      connId: session.id,
+      userId: session.user.id,
+      data: session.user.data,
+      leaseMs: this.config.presenceLeaseMs,
+    });
+    session.memberships.add(channel);
+  }
+
+  async leave(session: Session, channel: string): Promise<void> {
+    if (!session.user || !session.memberships.delete(channel)) return;
+    await this.store.leave(session.appId, channel, { connId: session.id, userId: session.user.id });
+  }
+
+  leaveAll(session: Session): void {
+    for (const channel of [...session.memberships]) {
+      this.leave(session, channel).catch((e: Error) => this.logger.warn({ err: e.message }, 'presence leave failed'));
+    }
+  }
+
+  /** Called by the session sweep; renews every membership once per third of the lease. */
+  renewDue(sessions: Iterable<Session>, now: number): void {
+    if (this.renewing || now - this.lastRenew < this.config.presenceLeaseMs / 3) return;
+    this.lastRenew = now;
+    const entries: PresenceEntry[] = [];
+    const bySession = new Map<string, Session>();
+    for (const s of sessions) {
+      if (!s.user || s.memberships.size === 0) continue;
+      bySession.set(s.id, s);
+      for (const channel of s.memberships) entries.push({ appId: s.appId, channel, connId: s.id, userId: s.user.id });
+    }
+    if (entries.length === 0) return;
+    this.renewing = true;
+    this.store
+      .renew(entries, this.config.presenceLeaseMs, now)
+      .then(async (lost) => {
+        // Swept while this gateway was slow to renew: join again, which announces the member anew.
+        for (const e of lost) {
+          const s = bySession.get(e.connId);
+          if (s && !s.closed) await this.join(s, e.channel);
+        }
+      })
+      .catch((e: Error) => this.logger.warn({ err: e.message }, 'presence renew failed'))
+      .finally(() => (this.renewing = false));
+  }
+
+  hereNow(session: Session, channel: string, limit: number) {
+    return this.store.hereNow(session.appId, channel, limit);
+  }
+}

@@ -1,0 +1,58 @@
+import type { ServerResponse } from 'node:http';
+import { CLOSE_CODES, isTerminalClose, type ServerFrame } from '@herald/protocol';
+import type { Session } from '../session/session.js';
+import type { Transport } from '../session/transport.js';
+
+/** SSE event names for non-message frames; `error` is renamed, since EventSource uses it for its own. */
+const EVENT_NAMES: Partial<Record<ServerFrame['type'], string>> = { error: 'herald-error' };
+
+/**
+ * Server-Sent Events: messages as default `message` events, other frames as named events. Every
+ * event's `id:` is the session's cursor (all channel positions) after it, so a reconnecting
+ * EventSource resumes through Last-Event-ID on any gateway. Heartbeats are comment lines.
+ */
+export class SseTransport implements Transport {
+  readonly name = 'sse' as const;
+  readonly unidirectional = true;
+  private session?: Session;
+  private readonly closedPromise: Promise<void>;
+
+  constructor(
+    private readonly res: ServerResponse,
+    readonly pingIntervalMs: number,
+    private readonly maxBufferedBytes: number,
+  ) {
+    this.closedPromise = new Promise((resolve) => res.once('close', () => resolve()));
+  }
+
+  whenClosed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  attach(session: Session): void {
+    this.session = session;
+  }
+
+  send(data: string | Buffer, type: ServerFrame['type']): void {
+    if (this.res.writableEnded || type === 'ping') return;
+    if (this.res.writableLength > this.maxBufferedBytes) {
+      this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
+      return;
+    }
+    const id = this.session ? `id: ${this.session.cursor()}\n` : '';
+    const event = type === 'message' ? '' : `event: ${EVENT_NAMES[type] ?? type}\n`;
+    this.res.write(`${id}${event}data: ${data.toString()}\n\n`);
+  }
+
+  ping(): void {
+    if (!this.res.writableEnded) this.res.write(': ping\n\n');
+  }
+
+  /** SSE has no close code: a `disconnect` event carries it, then the stream ends. */
+  close(code: number, reason: string): void {
+    if (this.res.writableEnded) return;
+    const frame = { type: 'disconnect', code, reason, reconnect: !isTerminalClose(code) };
+    this.res.write(`event: disconnect\ndata: ${JSON.stringify(frame)}\n\n`);
+    this.res.end();
+  }
+}

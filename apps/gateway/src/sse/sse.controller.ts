@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
+import { HeraldError } from '@herald/protocol';
+import { SessionCore } from '../session/session-core.js';
+import { HttpConnectService } from '../http/http-connect.js';
+import { SseTransport } from './sse-transport.js';
+
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * `GET /sse?appkey=…&channel=a&channel=b` — one event stream for many channels, resumable on any
+ * gateway through Last-Event-ID (header, or `lastEventId` query for clients that cannot set it).
+ */
+@Controller('sse')
+export class SseController {
+  constructor(
+    private readonly core: SessionCore,
+    private readonly http: HttpConnectService,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  @Options()
+  preflight(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    this.http.cors(res, req.headers.origin);
+    res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'Last-Event-ID, Cache-Control', 'Access-Control-Max-Age': '600' });
+    res.end();
+  }
+
+  @Get()
+  async stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+    try {
+      if (!this.config.transports.has('sse')) throw new HeraldError('not_found', 'SSE is switched off on this gateway');
+      const connect = await this.http.authenticate(req);
+      const { ctx, url, origin } = connect;
+      this.http.cors(res, origin);
+      const header = req.headers['last-event-id'];
+      const cursor = (typeof header === 'string' && header !== '' ? header : undefined) ?? url.searchParams.get('lastEventId') ?? undefined;
+      const items = this.http.subscribeItems(url, cursor);
+      if (items.length > ctx.app.plan.maxChannelsPerConnection) {
+        throw new HeraldError('too_many_channels', `At most ${ctx.app.plan.maxChannelsPerConnection} channels per connection on this plan`);
+      }
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream; charset=utf-8',
+        'Cache-Control': 'no-cache, no-transform',
+        Connection: 'keep-alive',
+        'X-Accel-Buffering': 'no', // nginx: do not buffer the stream
+      });
+      res.write(`retry: ${this.config.sseRetryMs}\n\n`);
+      res.socket?.setNoDelay(true);
+      const transport = new SseTransport(res, this.config.sseHeartbeatMs, MAX_BUFFERED_BYTES);
+      const session = this.core.open(connect, transport);
+      transport.attach(session);
+      req.on('close', () => this.core.closed(session));
+      await this.core.subscribe(session, items);
+    } catch (e) {
+      this.http.fail(res, e);
+    }
+  }
+}
