@@ -32,6 +32,7 @@ class RecordingTransport implements Transport {
   whenClosed(): Promise<void> {
     return Promise.resolve();
   }
+  terminate(): void {}
   offsets(): number[] {
     return this.frames.filter((f) => f.type === 'message').map((f) => f.offset as number);
   }

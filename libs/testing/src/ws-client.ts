@@ -20,8 +20,13 @@ export class WsClient {
   }
 
   /** Connects and waits for the `connected` frame (or the close of a refused connection). */
-  static async connect(url: string, appkey: string, opts: { headers?: Record<string, string>; autoPong?: boolean } = {}): Promise<WsClient> {
-    const c = new WsClient(new WebSocket(`${url}?appkey=${encodeURIComponent(appkey)}`, { headers: opts.headers, autoPong: opts.autoPong ?? true }));
+  static async connect(
+    url: string,
+    appkey: string,
+    opts: { headers?: Record<string, string>; autoPong?: boolean; query?: Record<string, string> } = {},
+  ): Promise<WsClient> {
+    const query = new URLSearchParams({ appkey, ...opts.query });
+    const c = new WsClient(new WebSocket(`${url}?${query}`, { headers: opts.headers, autoPong: opts.autoPong ?? true }));
     await waitFor(() => c.frames.some((f) => f.type === 'connected') || c.closeCode !== undefined, { what: 'connected or closed' });
     return c;
   }

@@ -46,4 +46,6 @@ export class PollTransport implements Transport {
   whenClosed(): Promise<void> {
     return Promise.resolve();
   }
+
+  terminate(): void {}
 }

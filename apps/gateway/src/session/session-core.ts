@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import type { Connect } from '../connect/connect-auth.js';
 import { PresenceMembers } from './presence-members.js';
-import { GatewayMetrics } from '@herald/observability';
+import { GatewayMetrics, Readiness } from '@herald/observability';
 import { PublishService } from '@herald/publishing';
 import {
   CLOSE_CODES,
@@ -39,6 +39,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     private readonly publisher: PublishService,
     private readonly presence: PresenceMembers,
     private readonly metrics: GatewayMetrics,
+    private readonly readiness: Readiness,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'session' });
   }
@@ -208,8 +209,10 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
+    this.readiness.startDraining(); // load balancers stop sending before the clients are told to leave
     clearInterval(this.sweepTimer);
-    const closing = [...this.sessions].map((s) => {
+    const sessions = [...this.sessions];
+    const closing = sessions.map((s) => {
       this.disconnect(s, CLOSE_CODES.server_shutdown, 'server shutting down');
       return s.transport.whenClosed();
     });
@@ -217,5 +220,6 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.drainTimeoutMs)));
     await Promise.race([Promise.all(closing), timeout]);
     clearTimeout(timer);
+    for (const s of sessions) s.transport.terminate(); // whoever did not finish the handshake in time
   }
 }

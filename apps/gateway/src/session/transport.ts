@@ -18,4 +18,6 @@ export interface Transport {
   close(code: number, reason: string): void;
   /** Resolves once the connection is gone (after a close handshake, for WebSocket). */
   whenClosed(): Promise<void>;
+  /** Drops the connection without a handshake (a peer that never completed its close). */
+  terminate(): void;
 }

@@ -29,6 +29,10 @@ export class SseTransport implements Transport {
     return this.closedPromise;
   }
 
+  terminate(): void {
+    this.res.destroy();
+  }
+
   attach(session: Session): void {
     this.session = session;
   }

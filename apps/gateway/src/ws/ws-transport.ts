@@ -22,6 +22,10 @@ export class WsTransport implements Transport {
     return this.closedPromise;
   }
 
+  terminate(): void {
+    this.ws.terminate();
+  }
+
   send(data: string | Buffer, _type?: ServerFrame['type']): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
