@@ -108,3 +108,33 @@ test('gateway metrics move with traffic, and /ready turns false while a gateway 
   await stopping;
   stuck.destroy();
 });
+
+test('presence over SSE (member and events) and long-polling (events; membership refused)', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const gw = stack.gateways[0].url;
+  const watcher = await fetch(`${gw}/sse?appkey=${t.subscribeKey}&channel=hall&presence_events=1`);
+  const reader = watcher.body!.getReader();
+  let text = '';
+  const readUntil = async (pred: () => boolean) => {
+    while (!pred()) text += new TextDecoder().decode((await reader.read()).value);
+  };
+  await readUntil(() => text.includes('event: subscribed'));
+  const leaving = new AbortController();
+  const dana = await fetch(`${stack.gateways[1].url}/sse?appkey=${t.commonKey}&channel=hall&presence=1&id=dana&data=${encodeURIComponent('{"role":"host"}')}`, { signal: leaving.signal });
+  await readUntil(() => text.includes('"action":"join"'));
+  assert.match(text, /event: presence\ndata: \{"type":"presence","channel":"hall","action":"join","member":\{"id":"dana","data":\{"role":"host"\}\}/);
+  leaving.abort();
+  await dana.body?.cancel().catch(() => undefined);
+  await readUntil(() => text.includes('"action":"leave"'));
+  await reader.cancel();
+
+  const refused = await fetch(`${gw}/poll?appkey=${t.commonKey}&channel=hall&presence=1&id=eve`);
+  assert.deepEqual([refused.status, ((await refused.json()) as { reason: string }).reason], [400, 'invalid_request']);
+  const polling = fetch(`${gw}/poll?appkey=${t.commonKey}&channel=hall&presence_events=1`).then((r) => r.json() as Promise<{ frames: Frame[] }>);
+  await new Promise((r) => setTimeout(r, 300));
+  const fay = await WsClient.connect(stack.wsUrl(1), t.commonKey, member('fay', {}));
+  await fay.request({ type: 'subscribe', channel: 'hall', presence: true });
+  const answer = await polling;
+  assert.deepEqual(answer.frames.map((f) => `${f.type}:${f.action}`), ['presence:join']);
+  fay.close();
+});

@@ -3,6 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { HeraldError, assertChannel, decodeCursor, type Position, type SubscribeItem } from '@herald/protocol';
 import { ConnectAuth, type Connect } from '../connect/connect-auth.js';
 
+/** A boolean query parameter: `1` or `true`. */
+export function flag(url: URL, name: string): boolean {
+  const v = url.searchParams.get(name);
+  return v === '1' || v === 'true';
+}
+
 /** What an SSE or long-poll request asks for, checked before any session exists. */
 export interface HttpConnect extends Connect {
   url: URL;
@@ -24,15 +30,22 @@ export class HttpConnectService {
     return { ...(await this.auth.authenticate(url.searchParams, origin)), url, origin };
   }
 
-  /** `channel` repeated, and positions from a cursor (Last-Event-ID / `lastEventId` / `cursor`). */
+  /**
+   * `channel` repeated, positions from a cursor (Last-Event-ID / `lastEventId` / `cursor`), and
+   * `presence=1` to join every channel's presence as a member.
+   */
   subscribeItems(url: URL, cursor: string | undefined): SubscribeItem[] {
     const names = url.searchParams.getAll('channel');
     if (names.length === 0) throw new HeraldError('invalid_request', 'At least one channel query parameter is required');
     const positions: Map<string, Position> = cursor ? decodeCursor(cursor) : new Map();
     const unique = [...new Set(names.map((n) => assertChannel(n)))];
+    const presence = flag(url, 'presence');
     return unique.map((channel) => {
+      const item: SubscribeItem = { channel };
       const since = positions.get(channel);
-      return since ? { channel, since } : { channel };
+      if (since) item.since = since;
+      if (presence) item.presence = true;
+      return item;
     });
   }
 

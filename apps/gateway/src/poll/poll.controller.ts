@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
-import { HttpConnectService } from '../http/http-connect.js';
+import { HttpConnectService, flag } from '../http/http-connect.js';
 import { PollTransport } from './poll-transport.js';
 
 /**
@@ -48,12 +48,16 @@ export class PollController {
         throw new HeraldError('too_many_channels', `At most ${ctx.app.plan.maxChannelsPerConnection} channels per connection on this plan`);
       }
       const hold = this.holdMs(url);
+      // A membership would flap with every poll; presence members connect over WebSocket or SSE.
+      if (items.some((i) => i.presence)) throw new HeraldError('invalid_request', 'Presence membership needs WebSocket or SSE; long-polling can read hereNow and presence events');
       const transport = new PollTransport();
       const session = this.core.open(connect, transport);
       release = () => this.core.closed(session);
       const gone = new Promise<void>((resolve) => req.on('close', () => resolve()));
       const failed = await this.core.subscribe(session, items);
       if (failed.length === items.length) throw failed[0];
+      // Presence events during the hold only: between polls they are not kept (read hereNow to catch up).
+      if (flag(url, 'presence_events')) for (const { channel } of items) await this.core.watchPresence(session, channel);
       await transport.waitForFrames(hold, gone);
       // Frames and cursor are read together, then the session ends, in one turn: nothing in between.
       const body = `{"cursor":${JSON.stringify(session.cursor())},"frames":[${transport.frames.join(',')}]}`;

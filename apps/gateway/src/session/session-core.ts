@@ -117,9 +117,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         return this.reply(session, { type: 'reply', id: frame.id, result: { channels: removed } });
       }
       case 'presence_subscribe': {
-        this.assertReadable(frame.channel);
-        await this.hub.watch(session, frame.channel);
-        const now = await this.presence.hereNow(session, frame.channel, 100);
+        const now = await this.watchPresence(session, frame.channel);
         return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel, ...now } });
       }
       case 'presence_unsubscribe':
@@ -164,6 +162,13 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       }
     }
     return failed;
+  }
+
+  /** Presence events of a channel from now on; answers who is there now. */
+  async watchPresence(session: Session, channel: string) {
+    this.assertReadable(channel);
+    await this.hub.watch(session, channel);
+    return this.presence.hereNow(session, channel, 100);
   }
 
   /** Private channels need an access token (issue 5); until then they are refused. */

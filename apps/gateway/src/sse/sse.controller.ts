@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
-import { HttpConnectService } from '../http/http-connect.js';
+import { HttpConnectService, flag } from '../http/http-connect.js';
 import { SseTransport } from './sse-transport.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -11,6 +11,8 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 /**
  * `GET /sse?appkey=…&channel=a&channel=b` — one event stream for many channels, resumable on any
  * gateway through Last-Event-ID (header, or `lastEventId` query for clients that cannot set it).
+ * With `id`/`data` (who the client is), `presence=1` joins every channel's presence; with
+ * `presence_events=1` the stream carries the channels' presence events.
  */
 @Controller('sse')
 export class SseController {
@@ -53,6 +55,7 @@ export class SseController {
       transport.attach(session);
       req.on('close', () => this.core.closed(session));
       await this.core.subscribe(session, items);
+      if (flag(url, 'presence_events')) for (const { channel } of items) await this.core.watchPresence(session, channel);
     } catch (e) {
       this.http.fail(res, e);
     }
