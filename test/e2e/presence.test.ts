@@ -138,3 +138,22 @@ test('presence over SSE (member and events) and long-polling (events; membership
   assert.deepEqual(answer.frames.map((f) => `${f.type}:${f.action}`), ['presence:join']);
   fay.close();
 });
+
+test('history and hereNow from the gateway: WS frames and HTTP, same answers as the API', async () => {
+  const t = await createTenant(stack.apiUrl);
+  for (let i = 0; i < 3; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'news', message: i });
+  const gina = await WsClient.connect(stack.wsUrl(0), t.commonKey, member('gina', { x: 1 }));
+  await gina.request({ type: 'subscribe', channel: 'news', presence: true });
+  await waitFor(async () => ((await (await fetch(`${stack.gateways[1].url}/history?appkey=${t.commonKey}&channel=news`)).json()) as { offset: number }).offset === 3);
+  const viaWs = (await gina.request({ type: 'history', channel: 'news', limit: 2 })).result as { messages: Array<{ content: number }> };
+  assert.deepEqual(viaWs.messages.map((m) => m.content), [1, 2]);
+  const since = (await gina.request({ type: 'history', channel: 'news', since: 2 })).result as { messages: Array<{ offset: number }> };
+  assert.deepEqual(since.messages.map((m) => m.offset), [3]);
+  const viaHttp = (await (await fetch(`${stack.gateways[1].url}/history?appkey=${t.subscribeKey}&channel=news&limit=2`)).json()) as { messages: Array<{ content: number }> };
+  assert.deepEqual(viaHttp.messages.map((m) => m.content), [1, 2]);
+  const here = (await (await fetch(`${stack.gateways[1].url}/herenow?appkey=${t.subscribeKey}&channel=news`)).json()) as { amount: number; members: Array<{ id: string }> };
+  assert.deepEqual([here.amount, here.members[0].id], [1, 'gina']);
+  const bad = await fetch(`${stack.gateways[1].url}/history?appkey=${t.subscribeKey}&channel=news&limit=5000`);
+  assert.deepEqual([bad.status, ((await bad.json()) as { reason: string }).reason], [400, 'invalid_request']);
+  gina.close();
+});

@@ -15,8 +15,7 @@ import { AppsService } from './apps/apps.service.js';
 import { KeyMaterial } from './keys/key-material.js';
 import { KeysService } from './keys/keys.service.js';
 import { AppKeyGuard } from './data-plane/app-key.guard.js';
-import { HistoryService } from './history/history.service.js';
-import { PresenceService } from './presence/presence.service.js';
+import { ChannelsModule } from '@herald/channels';
 
 @Module({
   imports: [
@@ -25,6 +24,7 @@ import { PresenceService } from './presence/presence.service.js';
     BusModule,
     QueueModule,
     PublishingModule,
+    ChannelsModule,
     HealthModule.forRoot({ app: 'api' }),
     MetricsModule.forRoot({ app: 'api', queueDepth: true }),
   ],
@@ -38,8 +38,6 @@ import { PresenceService } from './presence/presence.service.js';
     KeyMaterial,
     KeysService,
     AppKeyGuard,
-    HistoryService,
-    PresenceService,
   ],
   exports: [apiLoggerProvider, KeyMaterial],
 })

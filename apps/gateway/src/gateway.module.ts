@@ -14,6 +14,8 @@ import { HttpConnectService } from './http/http-connect.js';
 import { GatewayPublishController } from './http/publish.controller.js';
 import { SseController } from './sse/sse.controller.js';
 import { PollController } from './poll/poll.controller.js';
+import { ReadsController } from './http/reads.controller.js';
+import { ChannelsModule } from '@herald/channels';
 
 @Module({
   imports: [
@@ -22,10 +24,11 @@ import { PollController } from './poll/poll.controller.js';
     BusModule,
     QueueModule,
     PublishingModule,
+    ChannelsModule,
     HealthModule.forRoot({ app: 'gateway' }),
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
-  controllers: [SseController, PollController, GatewayPublishController],
+  controllers: [SseController, PollController, GatewayPublishController, ReadsController],
   providers: [ChannelHub, SessionCore, PresenceMembers, ConnectAuth, HttpConnectService, WsGateway],
 })
 export class GatewayModule {}

@@ -27,6 +27,7 @@ export type ClientFrame =
   | { type: 'presence_subscribe'; id?: RequestId; channel: string }
   | { type: 'presence_unsubscribe'; id?: RequestId; channel: string }
   | { type: 'herenow'; id?: RequestId; channel: string; limit: number }
+  | { type: 'history'; id?: RequestId; channel: string; limit: number; since?: number }
   | { type: 'ping'; id?: RequestId }
   | { type: 'pong' };
 
@@ -118,14 +119,24 @@ function subscribeItem(raw: unknown): SubscribeItem {
   return item;
 }
 
-const HERENOW_MAX = 1000;
+const READ_LIMIT_MAX = 1000;
 
-function herenowLimit(v: unknown): number {
-  if (v === undefined) return 100;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > HERENOW_MAX) {
-    throw new HeraldError('invalid_frame', `limit must be an integer from 1 to ${HERENOW_MAX}`);
+/** `limit` of hereNow and history reads: 1–1000, 100 when absent. */
+export function readLimit(v: unknown): number {
+  if (v === undefined || v === null || v === '') return 100;
+  const n = typeof v === 'string' && /^\d{1,4}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1 || n > READ_LIMIT_MAX) {
+    throw new HeraldError('invalid_request', `limit must be an integer from 1 to ${READ_LIMIT_MAX}`);
   }
-  return v;
+  return n;
+}
+
+/** `since` of history reads: an offset, or absent for the newest messages. */
+export function readSince(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new HeraldError('invalid_position', 'since must be a non-negative offset');
+  return n;
 }
 
 function channelList<T>(frame: Record<string, unknown>, map: (v: unknown) => T): T[] {
@@ -188,7 +199,9 @@ function decodeTyped(raw: Record<string, unknown>, type: string, id: RequestId |
     case 'presence_unsubscribe':
       return { type, id, channel: assertChannel(raw.channel) };
     case 'herenow':
-      return { type: 'herenow', id, channel: assertChannel(raw.channel), limit: herenowLimit(raw.limit) };
+      return { type: 'herenow', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit) };
+    case 'history':
+      return { type: 'history', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit), since: readSince(raw.since) };
     case 'ping':
       return { type: 'ping', id };
     case 'pong':

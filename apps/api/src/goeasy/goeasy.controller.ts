@@ -4,8 +4,7 @@ import type { AppContext } from '@herald/db';
 import { PublishService } from '@herald/publishing';
 import { GatewayMetrics } from '@herald/observability';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
-import { HistoryService } from '../history/history.service.js';
-import { PresenceService } from '../presence/presence.service.js';
+import { HistoryService, PresenceService } from '@herald/channels';
 import { GoEasyHereNowQueryDto, GoEasyHereNowView, GoEasyHistoryQueryDto, GoEasyHistoryView, GoEasyOkView, GoEasyPublishDto } from './goeasy.dto.js';
 
 const OK: GoEasyOkView = { code: 200, content: 'OK' };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { historyEtag, matchesIfNoneMatch, parseFrames } from './history-read.js';
+import { parseFrames } from '@herald/channels';
+import { historyEtag, matchesIfNoneMatch } from './history-read.js';
 
 const base = { appId: 'app_1', channel: 'c', epoch: 'e1', top: 3, query: 'limit=100', first: 1, last: 3, count: 3 };
 

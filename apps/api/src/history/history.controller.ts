@@ -6,7 +6,7 @@ import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { HistoryQueryDto, HistoryView } from './history.dto.js';
 import { historyEtag, matchesIfNoneMatch } from './history-read.js';
-import { HistoryService } from './history.service.js';
+import { HistoryService } from '@herald/channels';
 
 @ApiTags('history')
 @ApiBearerAuth('appKey')

@@ -4,7 +4,7 @@ import type { AppContext } from '@herald/db';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { PresenceQueryDto, PresenceView } from './presence.dto.js';
-import { PresenceService } from './presence.service.js';
+import { PresenceService } from '@herald/channels';
 
 @ApiTags('presence')
 @ApiBearerAuth('appKey')

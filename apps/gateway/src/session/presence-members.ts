@@ -69,8 +69,4 @@ export class PresenceMembers {
       .catch((e: Error) => this.logger.warn({ err: e.message }, 'presence renew failed'))
       .finally(() => (this.renewing = false));
   }
-
-  hereNow(session: Session, channel: string, limit: number) {
-    return this.store.hereNow(session.appId, channel, limit);
-  }
 }

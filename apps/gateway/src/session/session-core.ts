@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import type { Connect } from '../connect/connect-auth.js';
 import { PresenceMembers } from './presence-members.js';
+import { HistoryService, PresenceService } from '@herald/channels';
 import { GatewayMetrics, Readiness } from '@herald/observability';
 import { PublishService } from '@herald/publishing';
 import {
@@ -40,6 +41,8 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     private readonly presence: PresenceMembers,
     private readonly metrics: GatewayMetrics,
     private readonly readiness: Readiness,
+    private readonly history: HistoryService,
+    private readonly presenceReads: PresenceService,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'session' });
   }
@@ -117,17 +120,15 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         return this.reply(session, { type: 'reply', id: frame.id, result: { channels: removed } });
       }
       case 'presence_subscribe': {
-        const now = await this.watchPresence(session, frame.channel);
-        return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel, ...now } });
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.watchPresence(session, frame.channel) });
       }
       case 'presence_unsubscribe':
         this.hub.unwatch(session, frame.channel);
         return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel } });
-      case 'herenow': {
-        this.assertReadable(frame.channel);
-        const now = await this.presence.hereNow(session, frame.channel, frame.limit);
-        return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel, ...now } });
-      }
+      case 'herenow':
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.presenceReads.hereNow(session.ctx, frame) });
+      case 'history':
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, frame) });
       case 'publish': {
         this.metrics.messageIn(session.transport.name);
         const result = await this.publisher.publish(session.ctx, { channel: frame.channel, message: frame.message, id: frame.messageId });
@@ -167,8 +168,8 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   /** Presence events of a channel from now on; answers who is there now. */
   async watchPresence(session: Session, channel: string) {
     this.assertReadable(channel);
-    await this.hub.watch(session, channel);
-    return this.presence.hereNow(session, channel, 100);
+    await this.hub.watch(session, channel); // events first, then the snapshot: no change falls between
+    return this.presenceReads.hereNow(session.ctx, { channel, limit: 100 });
   }
 
   /** Private channels need an access token (issue 5); until then they are refused. */

@@ -9,7 +9,7 @@ export interface HereNowResult {
   members: PresenceMember[];
 }
 
-/** hereNow for the REST API and the GoEasy-compatible route. */
+/** hereNow for the REST API, the GoEasy-compatible route and the gateway. */
 @Injectable()
 export class PresenceService {
   constructor(private readonly presence: PresenceStore) {}

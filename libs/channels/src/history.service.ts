@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HeraldError, assertChannel, isPrivateChannel } from '@herald/protocol';
 import { ChannelLog } from '@herald/bus';
 import type { AppContext } from '@herald/db';
-import { parseFrames, type HistoryMessage } from './history-read.js';
+import { parseFrames, type HistoryMessage } from './history-frames.js';
 
 export interface HistoryQuery {
   channel: unknown;
@@ -27,14 +27,14 @@ export interface HistoryResult {
   messages: HistoryMessage[];
 }
 
-/** Reads a channel's history window (Redis), for the REST API and the GoEasy-compatible route. */
+/** Reads a channel's history window (Redis): for the REST API, the GoEasy-compatible route and the gateway. */
 @Injectable()
 export class HistoryService {
   constructor(private readonly log: ChannelLog) {}
 
   async read(ctx: AppContext, q: HistoryQuery, now = Date.now()): Promise<HistoryResult> {
     const channel = assertChannel(q.channel);
-    // Private channels need a token to subscribe; without token support here, only the secret reads them.
+    // Private channels need a token to subscribe; until tokens exist (issue 5), only the secret reads them.
     if (ctx.keyKind !== 'secret' && isPrivateChannel(channel)) throw new HeraldError('token_required');
     const page = await this.log.history(ctx.app.id, channel, {
       limit: q.limit,
