@@ -40,7 +40,7 @@ class RecordingTransport implements Transport {
 
 function session(appId: string): { s: Session; t: RecordingTransport } {
   const plan = { id: 'demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true };
-  const app = { id: appId, accountId: 'acc', name: appId, status: 'active' as const, allowedOrigins: [], plan, historySize: 100, historyTtlSeconds: 3600, createdAt: new Date() };
+  const app = { id: appId, accountId: 'acc', name: appId, status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], plan, historySize: 100, historyTtlSeconds: 3600, createdAt: new Date() };
   const ctx: AppContext = { app, keyId: 'k', keyKind: 'common' };
   const t = new RecordingTransport();
   return { s: new Session(`s-${Math.random()}`, ctx, t, Date.now()), t };

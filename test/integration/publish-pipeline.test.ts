@@ -6,7 +6,7 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import { PublishProducer, closeQueue, createPublishQueue, publishJobId, type PublishJob } from '@herald/queue';
 import { PublishService } from '@herald/publishing';
-import type { AppContext } from '@herald/db';
+import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
 import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
 import { PublishProcessor } from '../../apps/worker/src/publish/publish.processor.js';
@@ -20,6 +20,7 @@ let log: ChannelLog;
 let queue: Queue<PublishJob>;
 let publisher: PublishService;
 let processor: PublishProcessor;
+let prisma: PrismaService;
 const delivered = new Map<string, string[]>();
 
 const plan = {
@@ -35,7 +36,7 @@ const plan = {
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {
-  const app = { id: appId, accountId: 'acc_x', name: appId, status: 'active' as const, allowedOrigins: [], plan, historySize: 1000, historyTtlSeconds: 3600, createdAt: new Date() };
+  const app = { id: appId, accountId: 'acc_x', name: appId, status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], plan, historySize: 1000, historyTtlSeconds: 3600, createdAt: new Date() };
   return { app, keyId: 'key_x', keyKind };
 }
 
@@ -46,7 +47,8 @@ before(async () => {
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
   queue = createPublishQueue(config, keys, 'test');
-  publisher = new PublishService(log, new PublishProducer(queue), config);
+  prisma = new PrismaService(config);
+  publisher = new PublishService(log, new PublishProducer(queue), config, new AccessTokens(new KeysRepository(prisma), config));
   processor = new PublishProcessor(config, log, keys, new GatewayMetrics(new HeraldMetrics('worker')));
   processor.onApplicationBootstrap();
   await sub.psubscribe(`${keys.fanoutPrefix}*`);
@@ -63,6 +65,7 @@ after(async () => {
   await closeQueue(queue);
   sub.disconnect();
   redis.disconnect();
+  await prisma.$disconnect();
 });
 
 test('offsets follow acceptance order and history holds every message once', async () => {

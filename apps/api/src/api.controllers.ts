@@ -6,6 +6,7 @@ import { PublishController } from './publish/publish.controller.js';
 import { HistoryController } from './history/history.controller.js';
 import { PresenceController } from './presence/presence.controller.js';
 import { GoEasyController } from './goeasy/goeasy.controller.js';
+import { TokensController } from './tokens/tokens.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -19,4 +20,5 @@ export const API_CONTROLLERS: Type[] = [
   HistoryController,
   PresenceController,
   GoEasyController,
+  TokensController,
 ];

@@ -8,6 +8,7 @@ import { HealthModule, MetricsModule } from '@herald/observability';
 import { ChannelHub } from './channels/channel-hub.js';
 import { SessionCore } from './session/session-core.js';
 import { PresenceMembers } from './session/presence-members.js';
+import { KeyAudit } from './session/key-audit.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 import { WsGateway } from './ws/ws.gateway.js';
 import { HttpConnectService } from './http/http-connect.js';
@@ -15,6 +16,7 @@ import { GatewayPublishController } from './http/publish.controller.js';
 import { SseController } from './sse/sse.controller.js';
 import { PollController } from './poll/poll.controller.js';
 import { ReadsController } from './http/reads.controller.js';
+import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
 
 @Module({
@@ -28,7 +30,7 @@ import { ChannelsModule } from '@herald/channels';
     HealthModule.forRoot({ app: 'gateway' }),
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
-  controllers: [SseController, PollController, GatewayPublishController, ReadsController],
-  providers: [ChannelHub, SessionCore, PresenceMembers, ConnectAuth, HttpConnectService, WsGateway],
+  controllers: [SseController, PollController, GatewayPublishController, ReadsController, SdkController],
+  providers: [ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway],
 })
 export class GatewayModule {}

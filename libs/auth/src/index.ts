@@ -3,3 +3,4 @@ export * from './app-keys.js';
 export * from './secret-box.js';
 export * from './passwords.js';
 export * from './session-tokens.js';
+export * from './access-token.js';

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { HeraldError, assertChannel, isPrivateChannel } from '@herald/protocol';
+import { assertChannel } from '@herald/protocol';
 import { ChannelLog } from '@herald/bus';
-import type { AppContext } from '@herald/db';
+import { AccessTokens, type AppContext } from '@herald/db';
 import { parseFrames, type HistoryMessage } from './history-frames.js';
 
 export interface HistoryQuery {
   channel: unknown;
+  accessToken?: string;
   limit: number;
   /** Messages after this offset (oldest first); omitted = the newest `limit`. */
   since?: number;
@@ -13,6 +14,7 @@ export interface HistoryQuery {
 
 export interface TimeRangeQuery {
   channel: unknown;
+  accessToken?: string;
   limit: number;
   /** Publish-time bounds in ms, inclusive. */
   start?: number;
@@ -30,12 +32,14 @@ export interface HistoryResult {
 /** Reads a channel's history window (Redis): for the REST API, the GoEasy-compatible route and the gateway. */
 @Injectable()
 export class HistoryService {
-  constructor(private readonly log: ChannelLog) {}
+  constructor(
+    private readonly log: ChannelLog,
+    private readonly access: AccessTokens,
+  ) {}
 
   async read(ctx: AppContext, q: HistoryQuery, now = Date.now()): Promise<HistoryResult> {
     const channel = assertChannel(q.channel);
-    // Private channels need a token to subscribe; until tokens exist (issue 5), only the secret reads them.
-    if (ctx.keyKind !== 'secret' && isPrivateChannel(channel)) throw new HeraldError('token_required');
+    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken });
     const page = await this.log.history(ctx.app.id, channel, {
       limit: q.limit,
       since: q.since,
@@ -49,7 +53,7 @@ export class HistoryService {
     // Time filters apply to publish time, which the stream is not indexed by: scan the whole window
     // (bounded by the plan, at most a few thousand entries) when a range is given.
     const ranged = q.start !== undefined || q.end !== undefined;
-    const { messages } = await this.read(ctx, { channel: q.channel, limit: ranged ? Math.max(ctx.app.historySize, q.limit) : q.limit }, now);
+    const { messages } = await this.read(ctx, { channel: q.channel, accessToken: q.accessToken, limit: ranged ? Math.max(ctx.app.historySize, q.limit) : q.limit }, now);
     const start = q.start ?? 0;
     const end = q.end ?? Number.MAX_SAFE_INTEGER;
     return messages.filter((m) => m.time >= start && m.time <= end).reverse().slice(0, q.limit);

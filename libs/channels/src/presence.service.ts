@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { HeraldError, assertChannel, isPrivateChannel } from '@herald/protocol';
+import { assertChannel } from '@herald/protocol';
 import { PresenceStore, type PresenceMember } from '@herald/bus';
-import type { AppContext } from '@herald/db';
+import { AccessTokens, type AppContext } from '@herald/db';
 
 export interface HereNowResult {
   channel: string;
@@ -12,12 +12,15 @@ export interface HereNowResult {
 /** hereNow for the REST API, the GoEasy-compatible route and the gateway. */
 @Injectable()
 export class PresenceService {
-  constructor(private readonly presence: PresenceStore) {}
+  constructor(
+    private readonly presence: PresenceStore,
+    private readonly access: AccessTokens,
+  ) {}
 
-  async hereNow(ctx: AppContext, q: { channel: unknown; limit: number }): Promise<HereNowResult> {
+  async hereNow(ctx: AppContext, q: { channel: unknown; limit: number; accessToken?: string }): Promise<HereNowResult> {
     const channel = assertChannel(q.channel);
-    // Who is on a private channel is as private as its messages: same rule as history (secret only).
-    if (ctx.keyKind !== 'secret' && isPrivateChannel(channel)) throw new HeraldError('token_required');
+    // Who is on a private channel is as private as its messages: same rule as history.
+    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken });
     const { amount, members } = await this.presence.hereNow(ctx.app.id, channel, q.limit);
     return { channel, amount, members };
   }

@@ -40,6 +40,8 @@ const schema = z.object({
     .pipe(z.array(z.enum(['ws', 'sse', 'poll'])).min(1)),
   HERALD_KEY_GRACE_MS: ms(24 * HOUR),
   HERALD_KEY_CACHE_MS: ms(5_000),
+  /** How often gateways re-check the keys of live connections (revocation takes effect within it). */
+  HERALD_KEY_RECHECK_MS: ms(2_000),
   HERALD_IDEMPOTENCY_TTL_MS: ms(24 * HOUR),
   HERALD_SESSION_TTL_MS: ms(30 * 24 * HOUR),
 
@@ -92,6 +94,7 @@ export interface HeraldConfig {
   transports: ReadonlySet<'ws' | 'sse' | 'poll'>;
   keyGraceMs: number;
   keyCacheMs: number;
+  keyRecheckMs: number;
   idempotencyTtlMs: number;
   sessionTtlMs: number;
   worker: {
@@ -162,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     transports: new Set(e.HERALD_TRANSPORTS),
     keyGraceMs: e.HERALD_KEY_GRACE_MS,
     keyCacheMs: e.HERALD_KEY_CACHE_MS,
+    keyRecheckMs: e.HERALD_KEY_RECHECK_MS,
     idempotencyTtlMs: e.HERALD_IDEMPOTENCY_TTL_MS,
     sessionTtlMs: e.HERALD_SESSION_TTL_MS,
     worker: {

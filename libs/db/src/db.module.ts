@@ -5,8 +5,9 @@ import { AppsRepository } from './repositories/apps.repository.js';
 import { KeysRepository } from './repositories/keys.repository.js';
 import { ArchiveRepository } from './repositories/archive.repository.js';
 import { KeyResolver } from './key-resolver.js';
+import { AccessTokens } from './access-tokens.js';
 
-const providers = [PrismaService, AccountsRepository, AppsRepository, KeysRepository, ArchiveRepository, KeyResolver];
+const providers = [PrismaService, AccountsRepository, AppsRepository, KeysRepository, ArchiveRepository, KeyResolver, AccessTokens];
 
 @Global()
 @Module({ providers, exports: providers })

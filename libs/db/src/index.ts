@@ -5,3 +5,4 @@ export * from './repositories/accounts.repository.js';
 export * from './repositories/apps.repository.js';
 export * from './repositories/keys.repository.js';
 export * from './repositories/archive.repository.js';
+export * from './access-tokens.js';

@@ -17,6 +17,8 @@ export const REASONS = {
   key_revoked: { code: 401, content: 'App key revoked' },
   key_expired: { code: 401, content: 'App key retired after rotation' },
   invalid_credentials: { code: 401, content: 'Wrong email or password' },
+  invalid_token: { code: 401, content: 'Invalid access token' },
+  token_expired: { code: 401, content: 'Access token expired' },
   forbidden: { code: 403, content: 'Forbidden' },
   publish_forbidden: { code: 403, content: 'This key may not publish' },
   origin_not_allowed: { code: 403, content: 'Origin not allowed for this app' },

@@ -32,7 +32,10 @@ test('publish, unsubscribe, ping, pong', () => {
     channel: 'a',
     message: { x: 1 },
     messageId: 'm1',
+    accessToken: undefined,
   });
+  const withToken = decodeClientFrame('{"type":"publish","channel":"private-a","message":1,"accessToken":"h.p.s"}');
+  assert.equal(withToken.type === 'publish' && withToken.accessToken, 'h.p.s');
   assert.deepEqual(decodeClientFrame('{"type":"unsubscribe","channels":["a","b"]}'), { type: 'unsubscribe', id: undefined, channels: ['a', 'b'] });
   assert.deepEqual(decodeClientFrame('{"type":"ping","id":3}'), { type: 'ping', id: 3 });
   assert.deepEqual(decodeClientFrame('{"type":"pong"}'), { type: 'pong' });
@@ -50,6 +53,9 @@ test('bad frames give typed reasons', () => {
   assert.equal(reasonOf('{"type":"publish","channel":"a"}'), 'invalid_message');
   assert.equal(reasonOf('{"type":"publish","channel":"a","message":1,"messageId":"a:b"}'), 'invalid_message_id');
   assert.equal(reasonOf('{"type":"ping","id":{"x":1}}'), 'invalid_frame');
+  assert.equal(reasonOf('{"type":"subscribe","channel":"a","accessToken":42}'), 'invalid_frame');
+  assert.equal(reasonOf('{"type":"history","channel":"a","limit":0}'), 'invalid_request');
+  assert.equal(reasonOf('{"type":"history","channel":"a","since":-1}'), 'invalid_position');
   const tooMany = JSON.stringify({ type: 'subscribe', channels: Array.from({ length: MAX_CHANNELS_PER_FRAME + 1 }, (_, i) => `c${i}`) });
   assert.equal(reasonOf(tooMany), 'too_many_channels');
 });

@@ -18,16 +18,18 @@ export interface SubscribeItem {
   since?: Position;
   /** Join the channel's presence as a member (the connection must carry a user id). */
   presence?: boolean;
+  /** For private channels: an HS256 token signed with the app secret (issue 5). */
+  accessToken?: string;
 }
 
 export type ClientFrame =
   | { type: 'subscribe'; id?: RequestId; channels: SubscribeItem[] }
   | { type: 'unsubscribe'; id?: RequestId; channels: string[] }
-  | { type: 'publish'; id?: RequestId; channel: string; message: unknown; messageId?: string }
-  | { type: 'presence_subscribe'; id?: RequestId; channel: string }
+  | { type: 'publish'; id?: RequestId; channel: string; message: unknown; messageId?: string; accessToken?: string }
+  | { type: 'presence_subscribe'; id?: RequestId; channel: string; accessToken?: string }
   | { type: 'presence_unsubscribe'; id?: RequestId; channel: string }
-  | { type: 'herenow'; id?: RequestId; channel: string; limit: number }
-  | { type: 'history'; id?: RequestId; channel: string; limit: number; since?: number }
+  | { type: 'herenow'; id?: RequestId; channel: string; limit: number; accessToken?: string }
+  | { type: 'history'; id?: RequestId; channel: string; limit: number; since?: number; accessToken?: string }
   | { type: 'ping'; id?: RequestId }
   | { type: 'pong' };
 
@@ -116,7 +118,15 @@ function subscribeItem(raw: unknown): SubscribeItem {
   if (since) item.since = since;
   // `presence: true`, or GoEasy's `presence: { enable: true }`
   if (raw.presence === true || (isObject(raw.presence) && raw.presence.enable === true)) item.presence = true;
+  const token = accessToken(raw.accessToken);
+  if (token) item.accessToken = token;
   return item;
+}
+
+function accessToken(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string' || v.length === 0 || v.length > 4096) throw new HeraldError('invalid_frame', 'accessToken must be a string of at most 4096 characters');
+  return v;
 }
 
 const READ_LIMIT_MAX = 1000;
@@ -193,15 +203,16 @@ function decodeTyped(raw: Record<string, unknown>, type: string, id: RequestId |
       const channel = assertChannel(raw.channel);
       if (raw.message === undefined) throw new HeraldError('invalid_message');
       const messageId = raw.messageId === undefined ? undefined : assertMessageId(raw.messageId);
-      return { type: 'publish', id, channel, message: raw.message, messageId };
+      return { type: 'publish', id, channel, message: raw.message, messageId, accessToken: accessToken(raw.accessToken) };
     }
     case 'presence_subscribe':
+      return { type, id, channel: assertChannel(raw.channel), accessToken: accessToken(raw.accessToken) };
     case 'presence_unsubscribe':
       return { type, id, channel: assertChannel(raw.channel) };
     case 'herenow':
-      return { type: 'herenow', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit) };
+      return { type: 'herenow', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit), accessToken: accessToken(raw.accessToken) };
     case 'history':
-      return { type: 'history', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit), since: readSince(raw.since) };
+      return { type: 'history', id, channel: assertChannel(raw.channel), limit: readLimit(raw.limit), since: readSince(raw.since), accessToken: accessToken(raw.accessToken) };
     case 'ping':
       return { type: 'ping', id };
     case 'pong':

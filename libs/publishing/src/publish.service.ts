@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { HeraldError, assertChannel, assertMessageId, isPrivateChannel } from '@herald/protocol';
+import { HeraldError, assertChannel, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { ChannelLog } from '@herald/bus';
 import { PublishProducer } from '@herald/queue';
-import type { AppContext } from '@herald/db';
+import { AccessTokens, type AppContext } from '@herald/db';
 
 export interface PublishInput {
   channel: unknown;
   message: unknown;
   id?: unknown;
+  /** For private channels, unless the caller holds the secret. */
+  accessToken?: string;
+  /** The publishing connection's user id, if any (a token naming a user binds to it). */
+  userId?: string;
 }
 
 export interface PublishResult {
@@ -32,13 +36,14 @@ export class PublishService {
     private readonly log: ChannelLog,
     private readonly producer: PublishProducer,
     @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly access: AccessTokens,
   ) {}
 
   async publish(ctx: AppContext, input: PublishInput, now = Date.now()): Promise<PublishResult> {
     const { app } = ctx;
     if (ctx.keyKind === 'subscribe') throw new HeraldError('publish_forbidden', 'A subscribe key (BS-) may not publish');
     const channel = assertChannel(input.channel);
-    if (ctx.keyKind !== 'secret' && isPrivateChannel(channel)) throw new HeraldError('token_required');
+    await this.access.authorize(ctx, { channel, need: 'w', token: input.accessToken, userId: input.userId });
     if (input.message === undefined || input.message === null) throw new HeraldError('invalid_message');
     const messageId = input.id === undefined || input.id === null ? newMessageId() : assertMessageId(input.id);
     const content = JSON.stringify(input.message);

@@ -28,7 +28,7 @@ export class HistoryController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<HistoryView | undefined> {
     const limit = q.limit ?? 100;
-    const result = await this.history.read(ctx, { channel, limit, since: q.since });
+    const result = await this.history.read(ctx, { channel, limit, since: q.since, accessToken: q.accessToken });
     const etag = historyEtag({
       appId: ctx.app.id,
       channel: result.channel,

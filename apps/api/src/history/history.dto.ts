@@ -18,6 +18,12 @@ export class HistoryQueryDto {
   @Min(0)
   since?: number;
 
+  @ApiPropertyOptional({ description: 'For a private channel read with the common or subscribe key: an access token with r: true' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  accessToken?: string;
+
   @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
   @IsOptional()
   @IsString()

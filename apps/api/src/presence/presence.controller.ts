@@ -19,6 +19,6 @@ export class PresenceController {
   @ApiUnauthorizedResponse({ type: ErrorView })
   @ApiForbiddenResponse({ type: ErrorView, description: 'token_required: a private channel needs the secret' })
   read(@CurrentApp() ctx: AppContext, @Param('channel') channel: string, @Query() q: PresenceQueryDto): Promise<PresenceView> {
-    return this.presence.hereNow(ctx, { channel, limit: q.limit ?? 100 });
+    return this.presence.hereNow(ctx, { channel, limit: q.limit ?? 100, accessToken: q.accessToken });
   }
 }

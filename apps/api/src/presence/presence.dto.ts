@@ -11,6 +11,12 @@ export class PresenceQueryDto {
   @Max(1000)
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'For a private channel read with the common or subscribe key: an access token with r: true' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  accessToken?: string;
+
   @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
   @IsOptional()
   @IsString()

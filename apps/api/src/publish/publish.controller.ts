@@ -26,7 +26,7 @@ export class PublishController {
   @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'payload_too_large' })
   async publish(@CurrentApp() ctx: AppContext, @Body() dto: PublishDto): Promise<PublishResultView> {
     this.metrics.messageIn('rest');
-    const result = await this.publisher.publish(ctx, { channel: dto.channel, message: dto.message, id: dto.id });
+    const result = await this.publisher.publish(ctx, { channel: dto.channel, message: dto.message, id: dto.id, accessToken: dto.accessToken });
     this.metrics.publishAccepted();
     return result;
   }

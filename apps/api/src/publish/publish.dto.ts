@@ -22,6 +22,12 @@ export class PublishDto {
   @IsString()
   id?: string;
 
+  @ApiPropertyOptional({ description: 'For a private channel when publishing with the common key: an access token with w: true (see POST /v1/tokens)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  accessToken?: string;
+
   @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
   @IsOptional()
   @IsString()

@@ -9,6 +9,23 @@ export function flag(url: URL, name: string): boolean {
   return v === '1' || v === 'true';
 }
 
+/**
+ * `token` repeated, one per private channel: each is filed under the channel its payload names.
+ * Nothing is trusted here — the session core verifies every token before it is used.
+ */
+export function tokensByChannel(url: URL): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const token of url.searchParams.getAll('token')) {
+    try {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { channel?: unknown };
+      if (typeof claims.channel === 'string') out.set(claims.channel, token);
+    } catch {
+      // unreadable: the channel it was meant for is refused with token_required
+    }
+  }
+  return out;
+}
+
 /** What an SSE or long-poll request asks for, checked before any session exists. */
 export interface HttpConnect extends Connect {
   url: URL;
@@ -40,11 +57,14 @@ export class HttpConnectService {
     const positions: Map<string, Position> = cursor ? decodeCursor(cursor) : new Map();
     const unique = [...new Set(names.map((n) => assertChannel(n)))];
     const presence = flag(url, 'presence');
+    const tokens = tokensByChannel(url);
     return unique.map((channel) => {
       const item: SubscribeItem = { channel };
       const since = positions.get(channel);
       if (since) item.since = since;
       if (presence) item.presence = true;
+      const token = tokens.get(channel);
+      if (token) item.accessToken = token;
       return item;
     });
   }

@@ -30,9 +30,9 @@ export class GatewayPublishController {
       const { ctx, origin } = await this.http.authenticate(req);
       this.http.cors(res, origin);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HeraldError('invalid_request', 'Body must be a JSON object {channel, message, id?}');
-      const { channel, message, id } = body as Record<string, unknown>;
+      const { channel, message, id, accessToken } = body as Record<string, unknown>;
       this.metrics.messageIn('sse');
-      const result = await this.publisher.publish(ctx, { channel, message, id });
+      const result = await this.publisher.publish(ctx, { channel, message, id, accessToken: typeof accessToken === 'string' ? accessToken : undefined });
       this.metrics.publishAccepted();
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(result));

@@ -19,12 +19,12 @@ export class ReadsController {
 
   @Get('history')
   async history(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    await this.answer(req, res, (ctx, q) => this.historyReads.read(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), since: readSince(q.get('since')) }));
+    await this.answer(req, res, (ctx, q) => this.historyReads.read(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), since: readSince(q.get('since')), accessToken: q.get('token') ?? undefined }));
   }
 
   @Get('herenow')
   async hereNow(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    await this.answer(req, res, (ctx, q) => this.presence.hereNow(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')) }));
+    await this.answer(req, res, (ctx, q) => this.presence.hereNow(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), accessToken: q.get('token') ?? undefined }));
   }
 
   private async answer(req: IncomingMessage, res: ServerResponse, read: (ctx: AppContext, q: URLSearchParams) => Promise<unknown>): Promise<void> {

@@ -57,7 +57,7 @@ export class PollController {
       const failed = await this.core.subscribe(session, items);
       if (failed.length === items.length) throw failed[0];
       // Presence events during the hold only: between polls they are not kept (read hereNow to catch up).
-      if (flag(url, 'presence_events')) for (const { channel } of items) await this.core.watchPresence(session, channel);
+      if (flag(url, 'presence_events')) for (const { channel, accessToken } of items) await this.core.watchPresence(session, channel, accessToken);
       await transport.waitForFrames(hold, gone);
       // Frames and cursor are read together, then the session ends, in one turn: nothing in between.
       const body = `{"cursor":${JSON.stringify(session.cursor())},"frames":[${transport.frames.join(',')}]}`;

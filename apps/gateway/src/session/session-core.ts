@@ -2,17 +2,19 @@ import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@ne
 import { randomBytes } from 'node:crypto';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import type { Connect } from '../connect/connect-auth.js';
+import { AccessTokens } from '@herald/db';
 import { PresenceMembers } from './presence-members.js';
+import { KeyAudit } from './key-audit.js';
 import { HistoryService, PresenceService } from '@herald/channels';
 import { GatewayMetrics, Readiness } from '@herald/observability';
 import { PublishService } from '@herald/publishing';
 import {
   CLOSE_CODES,
+  closeCodeFor,
   FrameError,
   HeraldError,
   decodeClientFrame,
   encodeFrame,
-  isPrivateChannel,
   type ClientFrame,
   type RequestId,
   type ServerFrame,
@@ -43,13 +45,15 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     private readonly readiness: Readiness,
     private readonly history: HistoryService,
     private readonly presenceReads: PresenceService,
+    private readonly access: AccessTokens,
+    private readonly keyAudit: KeyAudit,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'session' });
   }
 
   onModuleInit(): void {
     const c = this.config;
-    const every = Math.max(50, Math.min(c.pingIntervalMs, c.pongTimeoutMs, c.sseHeartbeatMs) / 2);
+    const every = Math.max(50, Math.min(c.pingIntervalMs, c.pongTimeoutMs, c.sseHeartbeatMs, c.keyRecheckMs) / 2);
     this.sweepTimer = setInterval(() => this.sweep(Date.now()), every);
     this.sweepTimer.unref();
   }
@@ -120,7 +124,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         return this.reply(session, { type: 'reply', id: frame.id, result: { channels: removed } });
       }
       case 'presence_subscribe': {
-        return this.reply(session, { type: 'reply', id: frame.id, result: await this.watchPresence(session, frame.channel) });
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.watchPresence(session, frame.channel, frame.accessToken) });
       }
       case 'presence_unsubscribe':
         this.hub.unwatch(session, frame.channel);
@@ -131,7 +135,13 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, frame) });
       case 'publish': {
         this.metrics.messageIn(session.transport.name);
-        const result = await this.publisher.publish(session.ctx, { channel: frame.channel, message: frame.message, id: frame.messageId });
+        const result = await this.publisher.publish(session.ctx, {
+          channel: frame.channel,
+          message: frame.message,
+          id: frame.messageId,
+          accessToken: frame.accessToken,
+          userId: session.user?.id,
+        });
         this.metrics.publishAccepted();
         return this.reply(session, { type: 'reply', id: frame.id, result });
       }
@@ -151,7 +161,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       try {
         if (session.subscriptions.has(item.channel)) throw new HeraldError('already_subscribed', `Already subscribed to ${item.channel}`);
         if (session.subscriptions.size >= limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
-        this.assertReadable(item.channel);
+        await this.access.authorize(session.ctx, { channel: item.channel, need: 'r', token: item.accessToken, userId: session.user?.id });
         if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
         await this.hub.subscribe(session, item.channel, item.since, (r) =>
           encodeFrame({ type: 'subscribed', id, channel: item.channel, epoch: r.epoch, offset: r.offset, recovered: r.recovered, replayed: r.replayed }),
@@ -166,15 +176,10 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /** Presence events of a channel from now on; answers who is there now. */
-  async watchPresence(session: Session, channel: string) {
-    this.assertReadable(channel);
+  async watchPresence(session: Session, channel: string, accessToken?: string) {
+    await this.access.authorize(session.ctx, { channel, need: 'r', token: accessToken, userId: session.user?.id });
     await this.hub.watch(session, channel); // events first, then the snapshot: no change falls between
-    return this.presenceReads.hereNow(session.ctx, { channel, limit: 100 });
-  }
-
-  /** Private channels need an access token (issue 5); until then they are refused. */
-  private assertReadable(channel: string): void {
-    if (isPrivateChannel(channel)) throw new HeraldError('token_required');
+    return this.presenceReads.hereNow(session.ctx, { channel, limit: 100, accessToken });
   }
 
   /** Checks a request's channel count against the plan before a one-shot transport starts. */
@@ -197,6 +202,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   /** One sweep for all sessions: ping the quiet ones, close those silent past ping + pong timeout. */
   sweep(now: number): void {
     this.presence.renewDue(this.sessions, now);
+    this.keyAudit.runDue(this.sessions, now, (s, err) => this.disconnect(s, closeCodeFor(err.reason), `${err.reason}: ${err.message}`));
     for (const s of this.sessions) {
       const t = s.transport;
       if (!t.unidirectional && now - s.lastSeen > t.pingIntervalMs + this.config.pongTimeoutMs) {

@@ -55,7 +55,7 @@ export class SseController {
       transport.attach(session);
       req.on('close', () => this.core.closed(session));
       await this.core.subscribe(session, items);
-      if (flag(url, 'presence_events')) for (const { channel } of items) await this.core.watchPresence(session, channel);
+      if (flag(url, 'presence_events')) for (const { channel, accessToken } of items) await this.core.watchPresence(session, channel, accessToken);
     } catch (e) {
       this.http.fail(res, e);
     }

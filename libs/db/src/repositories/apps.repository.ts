@@ -22,6 +22,7 @@ export interface AppRecord {
   name: string;
   status: AppStatus;
   allowedOrigins: string[];
+  privatePrefixes: string[];
   plan: PlanLimits;
   /** The effective window: the app's own setting, never above its plan's. */
   historySize: number;
@@ -51,6 +52,7 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     name: a.name,
     status: a.status,
     allowedOrigins: a.allowedOrigins,
+    privatePrefixes: a.privatePrefixes,
     plan,
     historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
     historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),

@@ -88,6 +88,25 @@ export class KeysRepository {
     return toRecord(created);
   }
 
+  /**
+   * Whether each key may still be used at `now`, with its app's status — for gateways re-checking the
+   * keys their live connections were opened with. Keys of deleted apps are simply absent.
+   */
+  async usable(keyIds: readonly string[], now: Date): Promise<Map<string, 'ok' | 'key_revoked' | 'key_expired' | 'app_suspended'>> {
+    const rows = await this.prisma.appKey.findMany({
+      where: { id: { in: [...keyIds] } },
+      select: { id: true, status: true, retiresAt: true, app: { select: { status: true } } },
+    });
+    const out = new Map<string, 'ok' | 'key_revoked' | 'key_expired' | 'app_suspended'>();
+    for (const k of rows) {
+      if (k.status === 'revoked') out.set(k.id, 'key_revoked');
+      else if (k.status === 'retiring' && (!k.retiresAt || k.retiresAt <= now)) out.set(k.id, 'key_expired');
+      else if (k.app.status === 'suspended') out.set(k.id, 'app_suspended');
+      else out.set(k.id, 'ok');
+    }
+    return out;
+  }
+
   async revoke(appId: string, keyId: string, at: Date): Promise<KeyRecord | undefined> {
     const r = await this.prisma.appKey.updateMany({
       where: { id: keyId, appId, status: { not: 'revoked' } },
