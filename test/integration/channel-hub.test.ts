@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
 import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
@@ -59,7 +59,7 @@ before(() => {
   redis = createRedis(config, 'command', 'test');
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
-  hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')));
+  hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')), new AppLimits(redis, keys));
   hub.onModuleInit();
 });
 

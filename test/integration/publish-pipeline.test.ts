@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, RedisKeys, createRedis } from '@herald/bus';
 import { PublishProducer, closeQueue, createPublishQueue, publishJobId, type PublishJob } from '@herald/queue';
 import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
@@ -48,7 +48,7 @@ before(async () => {
   log = new ChannelLog(redis, keys);
   queue = createPublishQueue(config, keys, 'test');
   prisma = new PrismaService(config);
-  publisher = new PublishService(log, new PublishProducer(queue), config, new AccessTokens(new KeysRepository(prisma), config));
+  publisher = new PublishService(log, new PublishProducer(queue), config, new AccessTokens(new KeysRepository(prisma), config), new AppLimits(redis, keys));
   processor = new PublishProcessor(config, log, keys, new GatewayMetrics(new HeraldMetrics('worker')));
   processor.onApplicationBootstrap();
   await sub.psubscribe(`${keys.fanoutPrefix}*`);

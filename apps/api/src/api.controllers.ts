@@ -7,6 +7,7 @@ import { HistoryController } from './history/history.controller.js';
 import { PresenceController } from './presence/presence.controller.js';
 import { GoEasyController } from './goeasy/goeasy.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
+import { UsageController } from './usage/usage.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -21,4 +22,5 @@ export const API_CONTROLLERS: Type[] = [
   PresenceController,
   GoEasyController,
   TokensController,
+  UsageController,
 ];

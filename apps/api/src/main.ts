@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { CONFIG, type HeraldConfig, type Logger } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
+import { closeSlowHandshakes } from '@herald/observability';
 import { ApiModule } from './api.module.js';
 import { API_LOGGER } from './api-logger.js';
 import { createValidationPipe } from './http/validation.pipe.js';
@@ -30,6 +31,7 @@ async function bootstrap(): Promise<void> {
   });
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app);
+  closeSlowHandshakes(app.getHttpServer(), config.headersTimeoutMs);
 
   await app.listen(config.apiPort, config.host);
   if (config.masterKeyIsDefault) logger.warn('HERALD_MASTER_KEY is not set: app secrets are sealed with the development key');

@@ -4,6 +4,7 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ChannelLog } from './channel-log.js';
+import { AppLimits } from './app-limits.js';
 import { PresenceStore } from './presence-store.js';
 
 export const REDIS = Symbol('HERALD_REDIS');
@@ -24,8 +25,9 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix) },
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
+    { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits],
 })
 export class BusModule {}

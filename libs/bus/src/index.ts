@@ -5,3 +5,4 @@ export * from './channel-log.js';
 export * from './presence-store.js';
 export * from './fanout-subscriber.js';
 export * from './bus.module.js';
+export * from './app-limits.js';

@@ -28,6 +28,21 @@ export class RedisKeys {
     return `${this.prefix}idem:${appId}:${messageId}`;
   }
 
+  /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */
+  connections(appId: string): string {
+    return `${this.prefix}conns:${appId}`;
+  }
+
+  /** Publishes of an app in one second (fixed window, expires after 2 s). */
+  publishRate(appId: string, second: number): string {
+    return `${this.prefix}rate:${appId}:${second}`;
+  }
+
+  /** Messages (publishes + deliveries) of an app on one UTC day, YYYYMMDD. */
+  dailyUsage(appId: string, day: string): string {
+    return `${this.prefix}usage:${appId}:${day}`;
+  }
+
   /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
   get pendingIndex(): string {
     return `${this.prefix}pending-channels`;

@@ -32,6 +32,12 @@ const schema = z.object({
   HERALD_POLL_HOLD_MS: ms(25_000),
   HERALD_DRAIN_TIMEOUT_MS: ms(5_000),
   HERALD_PRESENCE_LEASE_MS: ms(30_000),
+  /** Connection slots are leases renewed by their gateway: a dead gateway's slots free within it. */
+  HERALD_CONN_LEASE_MS: ms(30_000),
+  /** Publishes per second one connection may make, whatever its plan allows the app. */
+  HERALD_CONN_PUBLISH_RATE: z.coerce.number().int().min(1).default(50),
+  HERALD_MAX_PRESENCE_MEMBERS: z.coerce.number().int().min(1).default(1000),
+  HERALD_HEADERS_TIMEOUT_MS: ms(10_000),
   /** Transports the gateway serves, e.g. "sse,poll" to test the SDK's fallback against the real server. */
   HERALD_TRANSPORTS: z
     .string()
@@ -91,6 +97,10 @@ export interface HeraldConfig {
   pollHoldMs: number;
   drainTimeoutMs: number;
   presenceLeaseMs: number;
+  connLeaseMs: number;
+  connPublishRate: number;
+  maxPresenceMembers: number;
+  headersTimeoutMs: number;
   transports: ReadonlySet<'ws' | 'sse' | 'poll'>;
   keyGraceMs: number;
   keyCacheMs: number;
@@ -162,6 +172,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     pollHoldMs: e.HERALD_POLL_HOLD_MS,
     drainTimeoutMs: e.HERALD_DRAIN_TIMEOUT_MS,
     presenceLeaseMs: e.HERALD_PRESENCE_LEASE_MS,
+    connLeaseMs: e.HERALD_CONN_LEASE_MS,
+    connPublishRate: e.HERALD_CONN_PUBLISH_RATE,
+    maxPresenceMembers: e.HERALD_MAX_PRESENCE_MEMBERS,
+    headersTimeoutMs: e.HERALD_HEADERS_TIMEOUT_MS,
     transports: new Set(e.HERALD_TRANSPORTS),
     keyGraceMs: e.HERALD_KEY_GRACE_MS,
     keyCacheMs: e.HERALD_KEY_CACHE_MS,

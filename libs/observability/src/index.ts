@@ -8,3 +8,4 @@ export * from './metrics/gateway-metrics.js';
 export * from './metrics/queue-depth.js';
 export * from './metrics/metrics.controller.js';
 export * from './metrics/metrics.module.js';
+export * from './slow-handshakes.js';

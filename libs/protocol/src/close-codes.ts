@@ -28,6 +28,7 @@ export const CLOSE_CODES = {
   slow_consumer: 4502,
   unavailable: 4503,
   too_many_connections: 4529,
+  rate_limited: 4529,
 } as const;
 
 export type CloseName = keyof typeof CLOSE_CODES;

@@ -34,6 +34,9 @@ export const REASONS = {
   frame_too_large: { code: 413, content: 'Frame over the hard limit' },
   too_many_channels: { code: 429, content: 'Too many channels on this connection' },
   rate_limited: { code: 429, content: 'Rate limit exceeded' },
+  quota_exceeded: { code: 429, content: 'Daily message quota of the plan reached' },
+  too_many_connections: { code: 429, content: 'Concurrent connection limit of the plan reached' },
+  too_many_members: { code: 429, content: 'Presence member limit of the channel reached' },
   internal_error: { code: 500, content: 'Internal error' },
   unavailable: { code: 503, content: 'Service unavailable' },
   server_shutdown: { code: 503, content: 'Server shutting down, reconnect' },
@@ -51,11 +54,14 @@ export interface ErrorBody {
 export class HeraldError extends Error {
   readonly reason: Reason;
   readonly code: number;
-  constructor(reason: Reason, detail?: string) {
+  /** For 429s: seconds until a retry can succeed (HTTP Retry-After). */
+  retryAfter?: number;
+  constructor(reason: Reason, detail?: string, retryAfter?: number) {
     super(detail ?? REASONS[reason].content);
     this.name = 'HeraldError';
     this.reason = reason;
     this.code = REASONS[reason].code;
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
   }
   toBody(): ErrorBody {
     return { code: this.code, content: this.message, reason: this.reason };

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
-import { ChannelLog } from '@herald/bus';
+import { AppLimits, ChannelLog } from '@herald/bus';
 import { PublishProducer } from '@herald/queue';
 import { AccessTokens, type AppContext } from '@herald/db';
 
@@ -37,6 +37,7 @@ export class PublishService {
     private readonly producer: PublishProducer,
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly access: AccessTokens,
+    private readonly limits: AppLimits,
   ) {}
 
   async publish(ctx: AppContext, input: PublishInput, now = Date.now()): Promise<PublishResult> {
@@ -51,6 +52,7 @@ export class PublishService {
     if (size > app.plan.maxPayloadBytes) {
       throw new HeraldError('payload_too_large', `Message is ${size} bytes; the plan allows ${app.plan.maxPayloadBytes}`);
     }
+    await this.limits.chargePublish(app.id, app.plan, now);
     const head = `{"type":"message","channel":${JSON.stringify(channel)},"id":"${messageId}","time":${now},"content":${content}`;
     const accepted = await this.log.accept(app.id, channel, messageId, head, this.config.idempotencyTtlMs, now);
     if (accepted.channel !== channel) {

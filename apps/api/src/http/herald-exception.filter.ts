@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Inject } from '@nestjs/common';
 import type { HttpRequest as Request, HttpResponse as Response } from './http-types.js';
 import type { Logger } from '@herald/config';
 import { GatewayMetrics } from '@herald/observability';
+import { HeraldError } from '@herald/protocol';
 import { API_LOGGER } from '../api-logger.js';
 import { mapError } from './error-mapping.js';
 
@@ -30,6 +31,7 @@ export class HeraldExceptionFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (exception instanceof HeraldError && exception.retryAfter !== undefined) res.setHeader('Retry-After', String(exception.retryAfter));
     res.status(mapped.status).json(mapped.body);
   }
 }

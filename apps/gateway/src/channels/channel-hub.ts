@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { ChannelLog, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
 import { HeraldError, type Position } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import { GatewayMetrics } from '@herald/observability';
@@ -41,6 +41,9 @@ export interface SubscribeResult {
 @Injectable()
 export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   private readonly channels = new Map<string, ChannelState>();
+  /** Deliveries per app since the last flush to the shared daily counters (one pipeline a second). */
+  private readonly deliveries = new Map<string, number>();
+  private flushTimer?: NodeJS.Timeout;
   private fanout!: FanoutSubscriber;
   private subscriber!: Redis;
   private readonly logger;
@@ -50,11 +53,14 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     private readonly log: ChannelLog,
     private readonly keys: RedisKeys,
     private readonly metrics: GatewayMetrics,
+    private readonly limits: AppLimits,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'hub' });
   }
 
   onModuleInit(): void {
+    this.flushTimer = setInterval(() => this.flushDeliveries(), 1000);
+    this.flushTimer.unref();
     this.subscriber = createRedis(this.config, 'subscriber', 'gateway-fanout');
     this.fanout = new FanoutSubscriber(
       this.subscriber,
@@ -65,7 +71,16 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.flushTimer);
+    await this.flushDeliveries();
     this.subscriber?.disconnect();
+  }
+
+  private async flushDeliveries(): Promise<void> {
+    if (this.deliveries.size === 0) return;
+    const counts = new Map(this.deliveries);
+    this.deliveries.clear();
+    await this.limits.chargeDeliveries(counts).catch((e: Error) => this.logger.warn({ err: e.message }, 'delivery usage flush failed'));
   }
 
   get channelCount(): number {
@@ -198,6 +213,8 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     const sent = { ws: 0, sse: 0, poll: 0 };
     for (const sub of state.subs) if (this.deliverTo(sub, live)) sent[sub.session.transport.name]++;
     for (const t of ['ws', 'sse', 'poll'] as const) if (sent[t] > 0) this.metrics.delivered(t, sent[t], live.time);
+    const total = sent.ws + sent.sse + sent.poll;
+    if (total > 0) this.deliveries.set(state.appId, (this.deliveries.get(state.appId) ?? 0) + total);
   }
 
   /**

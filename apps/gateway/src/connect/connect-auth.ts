@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { KeyResolver, type AppContext } from '@herald/db';
 import { HeraldError, type PresenceMember } from '@herald/protocol';
-import { assertUserId, parsePresenceData } from '@herald/bus';
+import { AppLimits, assertUserId, parsePresenceData } from '@herald/bus';
+import { randomBytes } from 'node:crypto';
 
-/** An accepted connection: its app and key, and who the client said it is (GoEasy's connect({id, data})). */
+/** An accepted connection: its id, app and key, and who the client said it is (GoEasy's connect({id, data})). */
 export interface Connect {
+  connId: string;
   ctx: AppContext;
   user?: PresenceMember;
 }
@@ -22,7 +24,8 @@ export class ConnectAuth {
 
   constructor(
     private readonly keys: KeyResolver,
-    @Inject(CONFIG) config: HeraldConfig,
+    private readonly limits: AppLimits,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.dashboardOrigin = new URL(config.publicApiUrl).origin;
   }
@@ -34,8 +37,11 @@ export class ConnectAuth {
       throw new HeraldError('origin_not_allowed', `Origin ${origin.slice(0, 100)} is not allowed for this app`);
     }
     const id = params.get('id');
-    if (id === null || id === '') return { ctx };
-    return { ctx, user: { id: assertUserId(id), data: parsePresenceData(params.get('data') ?? undefined) } };
+    const user = id === null || id === '' ? undefined : { id: assertUserId(id), data: parsePresenceData(params.get('data') ?? undefined) };
+    // Last, so a refused request never takes a slot: the plan's concurrent connections, on every gateway.
+    const connId = randomBytes(9).toString('base64url');
+    await this.limits.admitConnection(ctx.app.id, connId, ctx.app.plan, this.config.connLeaseMs);
+    return { connId, ctx, user };
   }
 
   private originAllowed(ctx: AppContext, origin: string): boolean {

@@ -82,7 +82,9 @@ export class HttpConnectService {
       res.end();
       return;
     }
-    res.writeHead(err.code, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+    const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
+    if (err.retryAfter !== undefined) headers['Retry-After'] = String(err.retryAfter);
+    res.writeHead(err.code, headers);
     res.end(JSON.stringify(err.toBody()));
   }
 }

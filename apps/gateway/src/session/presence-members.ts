@@ -33,6 +33,15 @@ export class PresenceMembers {
     session.memberships.add(channel);
   }
 
+  /** The member cap per channel; a user already present (another connection) always gets in. */
+  async assertRoom(session: Session, channel: string): Promise<void> {
+    const max = this.config.maxPresenceMembers;
+    const { amount } = await this.store.hereNow(session.appId, channel, 1);
+    if (amount < max) return;
+    const { members } = await this.store.hereNow(session.appId, channel, Math.min(max, 1000));
+    if (!members.some((m) => m.id === session.user!.id)) throw new HeraldError('too_many_members', `At most ${max} presence members per channel`);
+  }
+
   async leave(session: Session, channel: string): Promise<void> {
     if (!session.user || !session.memberships.delete(channel)) return;
     await this.store.leave(session.appId, channel, { connId: session.id, userId: session.user.id });

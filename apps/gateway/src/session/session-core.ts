@@ -1,10 +1,10 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import type { Connect } from '../connect/connect-auth.js';
 import { AccessTokens } from '@herald/db';
 import { PresenceMembers } from './presence-members.js';
 import { KeyAudit } from './key-audit.js';
+import { AppLimits } from '@herald/bus';
 import { HistoryService, PresenceService } from '@herald/channels';
 import { GatewayMetrics, Readiness } from '@herald/observability';
 import { PublishService } from '@herald/publishing';
@@ -33,6 +33,7 @@ import type { Transport } from './transport.js';
 export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   private readonly sessions = new Set<Session>();
   private draining = false;
+  private lastSlotRenew = Date.now();
   private sweepTimer?: NodeJS.Timeout;
   private readonly logger;
 
@@ -47,6 +48,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     private readonly presenceReads: PresenceService,
     private readonly access: AccessTokens,
     private readonly keyAudit: KeyAudit,
+    private readonly limits: AppLimits,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'session' });
   }
@@ -63,9 +65,10 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   open(connect: Connect, transport: Transport): Session {
-    const session = new Session(randomBytes(9).toString('base64url'), connect.ctx, transport, Date.now(), connect.user);
+    const session = new Session(connect.connId, connect.ctx, transport, Date.now(), connect.user);
     if (this.draining) {
       session.closed = true;
+      this.releaseSlot(session);
       transport.close(CLOSE_CODES.server_shutdown, 'server shutting down');
       return session;
     }
@@ -104,6 +107,19 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     if (this.sessions.delete(session)) this.metrics.connectionClosed(session.transport.name);
     this.hub.unsubscribeAll(session);
     this.presence.leaveAll(session);
+    this.releaseSlot(session);
+  }
+
+  private releaseSlot(session: Session): void {
+    this.limits.releaseConnection(session.appId, session.id).catch((e: Error) => this.logger.warn({ err: e.message }, 'connection slot release failed'));
+  }
+
+  /** Connection slots are leases: renewed together once per third of the lease. */
+  private renewSlots(now: number): void {
+    if (now - this.lastSlotRenew < this.config.connLeaseMs / 3) return;
+    this.lastSlotRenew = now;
+    const entries = [...this.sessions].map((s) => ({ appId: s.appId, connId: s.id }));
+    this.limits.renewConnections(entries, this.config.connLeaseMs, now).catch((e: Error) => this.logger.warn({ err: e.message }, 'connection lease renewal failed'));
   }
 
   disconnect(session: Session, code: number, reason: string): void {
@@ -135,6 +151,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, frame) });
       case 'publish': {
         this.metrics.messageIn(session.transport.name);
+        session.spendPublish(Date.now(), this.config.connPublishRate);
         const result = await this.publisher.publish(session.ctx, {
           channel: frame.channel,
           message: frame.message,
@@ -163,6 +180,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         if (session.subscriptions.size >= limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
         await this.access.authorize(session.ctx, { channel: item.channel, need: 'r', token: item.accessToken, userId: session.user?.id });
         if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
+        if (item.presence) await this.presence.assertRoom(session, item.channel);
         await this.hub.subscribe(session, item.channel, item.since, (r) =>
           encodeFrame({ type: 'subscribed', id, channel: item.channel, epoch: r.epoch, offset: r.offset, recovered: r.recovered, replayed: r.replayed }),
         );
@@ -201,6 +219,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
 
   /** One sweep for all sessions: ping the quiet ones, close those silent past ping + pong timeout. */
   sweep(now: number): void {
+    this.renewSlots(now);
     this.presence.renewDue(this.sessions, now);
     this.keyAudit.runDue(this.sessions, now, (s, err) => this.disconnect(s, closeCodeFor(err.reason), `${err.reason}: ${err.message}`));
     for (const s of this.sessions) {

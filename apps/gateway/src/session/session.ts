@@ -1,5 +1,5 @@
 import type { AppContext } from '@herald/db';
-import { encodeCursor, type PresenceMember, type ServerFrame } from '@herald/protocol';
+import { HeraldError, encodeCursor, type PresenceMember, type ServerFrame } from '@herald/protocol';
 import type { Transport } from './transport.js';
 import type { LiveFrame } from '../channels/live-frame.js';
 
@@ -48,6 +48,17 @@ export class Session {
   }
 
   private finalCursor?: string;
+  private publishTokens = -1;
+  private publishRefillAt = 0;
+
+  /** A token bucket per connection (its own rate, inside the app's): refuses with 429 when empty. */
+  spendPublish(now: number, perSecond: number): void {
+    if (this.publishTokens < 0) this.publishTokens = perSecond;
+    this.publishTokens = Math.min(perSecond, this.publishTokens + ((now - this.publishRefillAt) * perSecond) / 1000);
+    this.publishRefillAt = now;
+    if (this.publishTokens < 1) throw new HeraldError('rate_limited', `At most ${perSecond} publishes per second per connection`, 1);
+    this.publishTokens -= 1;
+  }
 
   /** Where this session stands in every channel: what SSE ids and poll cursors carry. */
   cursor(): string {

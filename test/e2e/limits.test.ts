@@ -1,0 +1,160 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect as tcpConnect, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
+
+// Two gateways (limits must hold across processes), short handshake timeout, small caps from config.
+let stack: Stack;
+let db: pg.Client;
+before(async () => {
+  stack = await startStack({
+    gateways: 2,
+    env: { HERALD_HEADERS_TIMEOUT_MS: '1500', HERALD_CONN_PUBLISH_RATE: '20', HERALD_MAX_PRESENCE_MEMBERS: '2' },
+  });
+  db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+});
+after(async () => {
+  await db.end();
+  await stack.stop();
+});
+
+/** Moves an app to a plan of the test's own, with the limits it needs. */
+async function planFor(appId: string, limits: { maxConnections?: number; maxMessagesPerDay?: number; maxPublishesPerSecond?: number }): Promise<void> {
+  const id = `t-${randomBytes(4).toString('hex')}`;
+  await db.query(
+    `INSERT INTO "Plan" (id, name, "maxConnections", "maxMessagesPerDay", "maxPublishesPerSecond", "maxPayloadBytes", "historySize", "historyTtlSeconds", "maxChannelsPerConnection", "anyOrigin")
+     VALUES ($1, $1, $2, $3, $4, 65536, 100, 3600, 100, true)`,
+    [id, limits.maxConnections ?? 100, limits.maxMessagesPerDay ?? null, limits.maxPublishesPerSecond ?? 100],
+  );
+  await db.query('UPDATE "App" SET "planId" = $1 WHERE id = $2', [id, appId]);
+  await new Promise((r) => setTimeout(r, 600)); // the key cache (500 ms in tests) forgets the old plan
+}
+
+test('concurrent connections: the plan cap holds across two gateways, and a freed slot is reusable', async () => {
+  const t = await createTenant(stack.apiUrl);
+  await planFor(t.appId, { maxConnections: 10 });
+  const clients = await Promise.all(Array.from({ length: 10 }, (_, i) => WsClient.connect(stack.wsUrl(i % 2), t.commonKey)));
+  assert.ok(clients.every((c) => c.closeCode === undefined));
+  for (const n of [0, 1]) {
+    const extra = await WsClient.connect(stack.wsUrl(n), t.commonKey);
+    assert.equal(await extra.waitClosed(), 4529);
+    assert.match(extra.closeReason!, /^too_many_connections/);
+  }
+  const sse = await fetch(`${stack.gateways[1].url}/sse?appkey=${t.commonKey}&channel=c`);
+  assert.deepEqual([sse.status, sse.headers.has('retry-after')], [429, true]);
+  const usage = await callOk<{ connections: number; maxConnections: number }>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/usage`, { token: t.token });
+  assert.deepEqual(usage, { ...usage, connections: 10, maxConnections: 10 });
+  clients[0].close();
+  await waitFor(async () => (await WsClient.connect(stack.wsUrl(1), t.commonKey)).closeCode === undefined, { what: 'a freed slot' });
+  for (const c of clients) c.close();
+});
+
+test('a tenant flooding at 10x its publish rate gets 429s; another tenant in the same run gets every message', async () => {
+  const a = await createTenant(stack.apiUrl);
+  const b = await createTenant(stack.apiUrl);
+  await planFor(a.appId, { maxPublishesPerSecond: 20 });
+  await planFor(b.appId, { maxPublishesPerSecond: 20 });
+  const sub = await WsClient.connect(stack.wsUrl(0), b.commonKey);
+  await sub.subscribe('orders');
+  const flood = Promise.all(
+    Array.from({ length: 400 }, (_, i) => call<{ reason?: string }>(stack.apiUrl, 'POST', '/v1/publish', { token: a.secret, json: { channel: 'spam', message: i } })),
+  );
+  const sentByB: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await restPublish(stack.apiUrl, b.secret, { channel: 'orders', message: i }); // never a 429: restPublish throws on one
+    sentByB.push(i);
+    await new Promise((r) => setTimeout(r, 100)); // 10/s, inside B's 20/s
+  }
+  const results = await flood;
+  const limited = results.filter((r) => r.status === 429);
+  assert.ok(limited.length >= 300, `only ${limited.length} of A's 400 were limited`);
+  assert.ok(limited.every((r) => r.body.reason === 'rate_limited' && r.headers.get('retry-after') === '1'));
+  const got = await sub.waitForMessages(20);
+  assert.deepEqual(got.map((m) => m.content), sentByB);
+  sub.close();
+});
+
+test('per connection: a client publishing faster than its own rate gets error frames and stays connected', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const ws = await WsClient.connect(stack.wsUrl(0), t.commonKey);
+  for (let i = 0; i < 60; i++) ws.send({ type: 'publish', id: `p${i}`, channel: 'c', message: i });
+  await waitFor(() => ws.frames.filter((f) => f.type === 'reply' || f.type === 'error').length === 60);
+  const errors = ws.frames.filter((f) => f.type === 'error');
+  assert.ok(errors.length >= 30 && errors.every((e) => e.reason === 'rate_limited'), `${errors.length} refused`);
+  assert.equal((await ws.request({ type: 'ping' })).type, 'pong');
+  ws.close();
+});
+
+test('daily quota: publishes plus deliveries; over it publishes get 429 quota_exceeded', async () => {
+  const t = await createTenant(stack.apiUrl);
+  await planFor(t.appId, { maxMessagesPerDay: 6 });
+  const sub = await WsClient.connect(stack.wsUrl(0), t.commonKey);
+  await sub.subscribe('c');
+  for (let i = 0; i < 3; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'c', message: i }); // 3 publishes
+  await sub.waitForMessages(3); // + 3 deliveries = 6
+  await waitFor(async () => (await callOk<{ messagesToday: number }>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/usage`, { token: t.token })).messagesToday >= 6, { what: 'deliveries counted' });
+  const over = await call<{ reason: string }>(stack.apiUrl, 'POST', '/v1/publish', { token: t.secret, json: { channel: 'c', message: 'over' } });
+  assert.deepEqual([over.status, over.body.reason], [429, 'quota_exceeded']);
+  assert.ok(Number(over.headers.get('retry-after')) > 0);
+  sub.close();
+});
+
+test('presence members per channel are capped (a second connection of a member still joins)', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const join = async (id: string) => {
+    const c = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id } });
+    return [c, await c.request({ type: 'subscribe', channel: 'room', presence: true })] as const;
+  };
+  const [c1] = await join('u1');
+  const [c2] = await join('u2');
+  const [c3, third] = await join('u3');
+  assert.equal(third.reason, 'too_many_members');
+  const [c4, again] = await join('u1');
+  assert.equal(again.type, 'subscribed');
+  for (const c of [c1, c2, c3, c4]) c.close();
+});
+
+test('slowloris: hundreds of trickling handshakes are dropped by the timeout; a normal client still connects', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const port = stack.gateways[1].port;
+  const sockets: Socket[] = [];
+  let closed = 0;
+  for (let i = 0; i < 300; i++) {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.on('close', () => closed++);
+    s.write('GET /ws HTTP/1.1\r\n');
+    sockets.push(s);
+  }
+  const trickle = setInterval(() => sockets.forEach((s) => !s.destroyed && s.write('X')), 400);
+  try {
+    const normal = await WsClient.connect(stack.wsUrl(1), t.commonKey);
+    assert.equal((await normal.subscribe('c')).type, 'subscribed');
+    normal.close();
+    await waitFor(() => closed === 300, { timeoutMs: 6_000, what: `all trickling sockets closed (${closed})` });
+  } finally {
+    clearInterval(trickle);
+    sockets.forEach((s) => s.destroy());
+  }
+});
+
+test('a slow consumer is disconnected with 4502 instead of growing the gateway', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const ws = new WebSocket(`${stack.wsUrl(0)}?appkey=${t.commonKey}`);
+  const frames: string[] = [];
+  ws.on('message', (d: Buffer) => frames.push(d.toString().slice(0, 40)));
+  await new Promise((r) => ws.once('open', r));
+  ws.send(JSON.stringify({ type: 'subscribe', id: 1, channel: 'big' }));
+  await waitFor(() => frames.some((f) => f.startsWith('{"type":"subscribed"')));
+  const closed = new Promise<number>((r) => ws.once('close', (code: number) => r(code)));
+  (ws as unknown as { _socket: Socket })._socket.pause(); // stop reading
+  const blob = 'x'.repeat(60_000);
+  for (let i = 0; i < 150; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'big', message: blob });
+  await new Promise((r) => setTimeout(r, 500));
+  (ws as unknown as { _socket: Socket })._socket.resume();
+  assert.equal(await closed, 4502);
+});
