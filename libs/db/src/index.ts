@@ -6,3 +6,4 @@ export * from './repositories/apps.repository.js';
 export * from './repositories/keys.repository.js';
 export * from './repositories/archive.repository.js';
 export * from './access-tokens.js';
+export * from './origin-policy.js';

@@ -2,9 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator
 import type { HttpRequest as Request } from '../http/http-types.js';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
-import { KeyResolver, type AppContext } from '@herald/db';
+import { KeyResolver, originAllowed, type AppContext } from '@herald/db';
 import { bearerToken } from '../http/bearer.js';
-import { originAllowed } from './origin-policy.js';
 
 export interface AppKeyRequest extends Request {
   appContext?: AppContext;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { KeyResolver, type AppContext } from '@herald/db';
+import { KeyResolver, originAllowed, type AppContext } from '@herald/db';
 import { HeraldError, type PresenceMember } from '@herald/protocol';
 import { AppLimits, assertUserId, parsePresenceData } from '@herald/bus';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +33,7 @@ export class ConnectAuth {
   /** `params`: the request's query — `appkey`, and optional `id` and `data` (a JSON object). */
   async authenticate(params: URLSearchParams, origin: string | undefined): Promise<Connect> {
     const ctx = await this.keys.resolve(params.get('appkey') ?? undefined);
-    if (origin !== undefined && !this.originAllowed(ctx, origin)) {
+    if (origin !== undefined && !originAllowed(ctx.app, origin, this.dashboardOrigin)) {
       throw new HeraldError('origin_not_allowed', `Origin ${origin.slice(0, 100)} is not allowed for this app`);
     }
     const id = params.get('id');
@@ -42,12 +42,5 @@ export class ConnectAuth {
     const connId = randomBytes(9).toString('base64url');
     await this.limits.admitConnection(ctx.app.id, connId, ctx.app.plan, this.config.connLeaseMs);
     return { connId, ctx, user };
-  }
-
-  private originAllowed(ctx: AppContext, origin: string): boolean {
-    const { app } = ctx;
-    if (app.plan.anyOrigin || app.allowedOrigins.length === 0) return true;
-    const o = origin.toLowerCase();
-    return o === this.dashboardOrigin || app.allowedOrigins.some((a) => a.toLowerCase() === o);
   }
 }
