@@ -74,6 +74,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     }
     this.sessions.add(session);
     this.metrics.connectionOpened(transport.name);
+    this.logger.debug({ connectionId: session.id, app: session.appId, transport: transport.name, user: session.user?.id }, 'connection opened');
     session.send(
       encodeFrame({ type: 'connected', connectionId: session.id, pingInterval: transport.pingIntervalMs, pongTimeout: this.config.pongTimeoutMs }),
       'connected',
@@ -104,7 +105,10 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     if (session.closed) return;
     session.freezeCursor();
     session.closed = true;
-    if (this.sessions.delete(session)) this.metrics.connectionClosed(session.transport.name);
+    if (this.sessions.delete(session)) {
+      this.metrics.connectionClosed(session.transport.name);
+      this.logger.debug({ connectionId: session.id, app: session.appId, transport: session.transport.name }, 'connection closed');
+    }
     this.hub.unsubscribeAll(session);
     this.presence.leaveAll(session);
     this.releaseSlot(session);
