@@ -106,14 +106,14 @@ export class PubSub {
   history(opts: HistoryOptions): Promise<Result<HistoryContent>> {
     return call(opts, () => {
       const channel = oneChannel(opts.channel);
-      return this.host.requests.run('history', (t) => t.history(channel, opts.limit, opts.since)).then(ok);
+      return this.host.requests.run('history', (t) => t.history({ channel, limit: opts.limit, since: opts.since, accessToken: opts.accessToken })).then(ok);
     });
   }
 
   hereNow(opts: HereNowOptions): Promise<Result<HereNowContent>> {
     return call(opts, () => {
       const channel = oneChannel(opts.channel);
-      return this.host.requests.run('hereNow', (t) => t.hereNow(channel, opts.limit)).then(ok);
+      return this.host.requests.run('hereNow', (t) => t.hereNow({ channel, limit: opts.limit, accessToken: opts.accessToken })).then(ok);
     });
   }
 
@@ -124,7 +124,7 @@ export class PubSub {
       const { watches } = this.host.book;
       let w = watches.get(channel);
       const isNew = !w;
-      if (!w) watches.set(channel, (w = { channel, handlers: new Set(), membersLimit: opts.membersLimit ?? 100, members: new Map(), waiters: [] }));
+      if (!w) watches.set(channel, (w = { channel, handlers: new Set(), membersLimit: opts.membersLimit ?? 100, accessToken: opts.accessToken, members: new Map(), waiters: [] }));
       w.handlers.add(opts.onPresence);
       const watch = w;
       const answered = new Promise<HereNowContent>((resolve, reject) => watch.waiters.push({ resolve, reject }));
@@ -155,7 +155,7 @@ export class PubSub {
 
   /** Subscribes presence events (or, when already subscribed on this connection, re-reads hereNow). */
   private watchOn(t: Transport, w: PresenceWatch, subscribe: boolean): void {
-    const read = subscribe ? t.watchPresence(w.channel) : t.hereNow(w.channel, 100);
+    const read = subscribe ? t.watchPresence(w.channel, w.accessToken) : t.hereNow({ channel: w.channel, limit: 100, accessToken: w.accessToken });
     read.then(
       (snapshot) => {
         if (this.host.book.watches.get(w.channel) !== w) return;

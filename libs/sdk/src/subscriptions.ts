@@ -19,6 +19,7 @@ export interface PresenceWatch {
   readonly channel: string;
   readonly handlers: Set<(e: PresenceEvent) => void>;
   membersLimit: number;
+  accessToken?: string;
   readonly members: Map<string, PresenceMember>;
   /** subscribePresence() calls waiting for the snapshot. */
   waiters: Array<{ resolve: (snapshot: HereNowContent) => void; reject: (e: HeraldError) => void }>;

@@ -23,21 +23,23 @@ export interface ErrorShape {
 }
 
 /** WebSocket/EventSource constructors and fetch, injectable (Node, tests, polyfills). */
+/** An event handler property that accepts the platform's richer event types (`ws`, DOM, polyfills). */
+export type Handler<E> = { bivarianceHack(ev: E): void }['bivarianceHack'];
 export type WebSocketCtor = new (url: string) => WebSocketLike;
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((ev: unknown) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
+  onopen: Handler<unknown> | null;
+  onclose: Handler<{ code: number; reason: string }> | null;
+  onerror: Handler<unknown> | null;
+  onmessage: Handler<{ data: unknown }> | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
 export type EventSourceCtor = new (url: string) => EventSourceLike;
 export interface EventSourceLike {
-  onopen: ((ev: unknown) => void) | null;
-  onerror: ((ev: unknown) => void) | null;
-  onmessage: ((ev: { data: string; lastEventId?: string }) => void) | null;
+  onopen: Handler<unknown> | null;
+  onerror: Handler<unknown> | null;
+  onmessage: Handler<{ data: string; lastEventId?: string }> | null;
   addEventListener(type: string, listener: (ev: { data: string; lastEventId?: string }) => void): void;
   close(): void;
 }
@@ -156,6 +158,7 @@ export interface HistoryContent {
 }
 export interface HistoryOptions extends Callbacks<Result<HistoryContent>> {
   channel: string;
+  accessToken?: string;
   limit?: number;
   /** Messages after this offset (oldest first); absent: the newest `limit` messages. */
   since?: number;
@@ -172,6 +175,7 @@ export interface HereNowContent {
 }
 export interface HereNowOptions extends Callbacks<Result<HereNowContent>> {
   channel: string;
+  accessToken?: string;
   limit?: number;
 }
 
@@ -186,6 +190,7 @@ export interface PresenceEvent {
 }
 export interface SubscribePresenceOptions extends Callbacks<Result<HereNowContent>> {
   channel: string;
+  accessToken?: string;
   membersLimit?: number;
   onPresence: (event: PresenceEvent) => void;
 }

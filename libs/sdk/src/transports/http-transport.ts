@@ -4,7 +4,7 @@ import { withQuery, type Query } from '../url.js';
 import type { FetchLike, HereNowContent, HistoryContent, PublishResult, TransportName } from '../types.js';
 import type { Position, ServerFrame, SubscribeRequest } from '../wire.js';
 import { fetchJson, probe, requireFetch, type Verdict } from './http.js';
-import { userQuery, type CloseInfo, type PublishCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
+import { userQuery, type CloseInfo, type PublishCall, type ReadCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
 /**
  * What SSE and long-polling share: the channel set of the stream (fixed per request, so a change
@@ -154,13 +154,13 @@ export abstract class HttpTransport implements Transport {
     this.restart();
   }
 
-  async watchPresence(channel: string): Promise<HereNowContent> {
+  async watchPresence(channel: string, accessToken?: string): Promise<HereNowContent> {
     const had = this.set.get(channel);
     if (!had?.presenceEvents) {
       this.set.set(channel, had ? { ...had, presenceEvents: true } : { channel, presence: false, presenceEvents: true, messages: false });
       this.restart();
     }
-    return this.hereNow(channel, 100);
+    return this.hereNow({ channel, limit: 100, accessToken });
   }
 
   async unwatchPresence(channel: string): Promise<void> {
@@ -177,12 +177,12 @@ export abstract class HttpTransport implements Transport {
     return fetchJson<PublishResult>(this.fetch, url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   }
 
-  history(channel: string, limit?: number, since?: number): Promise<HistoryContent> {
-    return fetchJson(this.fetch, withQuery(this.base('history'), [['appkey', this.ctx.appkey], ['channel', channel], ['limit', limit], ['since', since]]));
+  history(q: ReadCall & { since?: number }): Promise<HistoryContent> {
+    return fetchJson(this.fetch, withQuery(this.base('history'), [['appkey', this.ctx.appkey], ['channel', q.channel], ['limit', q.limit], ['since', q.since], ['token', q.accessToken]]));
   }
 
-  hereNow(channel: string, limit?: number): Promise<HereNowContent> {
-    return fetchJson(this.fetch, withQuery(this.base('herenow'), [['appkey', this.ctx.appkey], ['channel', channel], ['limit', limit]]));
+  hereNow(q: ReadCall): Promise<HereNowContent> {
+    return fetchJson(this.fetch, withQuery(this.base('herenow'), [['appkey', this.ctx.appkey], ['channel', q.channel], ['limit', q.limit], ['token', q.accessToken]]));
   }
 }
 

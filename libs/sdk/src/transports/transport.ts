@@ -47,6 +47,12 @@ export interface PublishCall {
   accessToken?: string;
 }
 
+export interface ReadCall {
+  channel: string;
+  limit?: number;
+  accessToken?: string;
+}
+
 export interface Transport {
   readonly name: TransportName;
   /** `initial`: the subscriptions and presence watches to open with (stream transports use it). */
@@ -55,11 +61,11 @@ export interface Transport {
   close(): void;
   subscribe(items: SubscribeRequest[]): void;
   unsubscribe(channels: string[]): Promise<void>;
-  watchPresence(channel: string): Promise<HereNowContent>;
+  watchPresence(channel: string, accessToken?: string): Promise<HereNowContent>;
   unwatchPresence(channel: string): Promise<void>;
   publish(call: PublishCall): Promise<PublishResult>;
-  history(channel: string, limit?: number, since?: number): Promise<HistoryContent>;
-  hereNow(channel: string, limit?: number): Promise<HereNowContent>;
+  history(q: ReadCall & { since?: number }): Promise<HistoryContent>;
+  hereNow(q: ReadCall): Promise<HereNowContent>;
 }
 
 /** The user's identity on every transport's URL: `id` and `data` (JSON), GoEasy's connect({id, data}). */

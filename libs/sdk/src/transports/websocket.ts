@@ -2,7 +2,7 @@ import { ConnectionLost, HeraldError, fromClose } from '../errors.js';
 import { withQuery } from '../url.js';
 import type { HereNowContent, HistoryContent, PublishResult, WebSocketLike } from '../types.js';
 import { isServerFrame, isTerminalClose, type ServerFrame, type SubscribeRequest } from '../wire.js';
-import { userQuery, type PublishCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
+import { userQuery, type PublishCall, type ReadCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
 
 interface Pending {
@@ -162,8 +162,8 @@ export class WebSocketTransport implements Transport {
     if (channels.length) await this.call({ type: 'unsubscribe', channels });
   }
 
-  watchPresence(channel: string): Promise<HereNowContent> {
-    return this.call({ type: 'presence_subscribe', channel });
+  watchPresence(channel: string, accessToken?: string): Promise<HereNowContent> {
+    return this.call({ type: 'presence_subscribe', channel, accessToken });
   }
 
   async unwatchPresence(channel: string): Promise<void> {
@@ -174,12 +174,12 @@ export class WebSocketTransport implements Transport {
     return this.call({ type: 'publish', channel: c.channel, message: c.message, messageId: c.messageId, ...(c.accessToken ? { accessToken: c.accessToken } : {}) });
   }
 
-  history(channel: string, limit?: number, since?: number): Promise<HistoryContent> {
-    return this.call({ type: 'history', channel, limit, since });
+  history(q: ReadCall & { since?: number }): Promise<HistoryContent> {
+    return this.call({ type: 'history', ...q });
   }
 
-  hereNow(channel: string, limit?: number): Promise<HereNowContent> {
-    return this.call({ type: 'herenow', channel, limit });
+  hereNow(q: ReadCall): Promise<HereNowContent> {
+    return this.call({ type: 'herenow', ...q });
   }
 }
 
