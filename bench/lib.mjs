@@ -70,6 +70,9 @@ export async function openSubscriber(wsUrl, appkey, channels, { timeoutMs = 15_0
     ws,
     received: 0,
     hist: newHistogram(),
+    // receive − the frame's `time` (Date.now() when the API took the publish in hand), ms resolution:
+    // the latency without the publish request's wait before the API handled it.
+    fromServerHist: newHistogram(),
     offsets: new Map(channels.map((c) => [c, []])),
     errors: [],
     lastAt: 0,
@@ -86,6 +89,7 @@ export async function openSubscriber(wsUrl, appkey, channels, { timeoutMs = 15_0
       state.lastAt = at;
       const t = Number(f.content?.t);
       if (Number.isFinite(t)) state.hist.recordValue(Math.max(1, Math.round((at - t) * 1000)));
+      if (Number.isFinite(f.time)) state.fromServerHist.recordValue(Math.max(1, (Date.now() - f.time) * 1000));
       state.offsets.get(f.channel)?.push(f.offset);
       state.onMessage?.();
     } else if (f.type === 'connected') {

@@ -6,6 +6,9 @@
 //           open-loop rate; latency = receive time − publish time in the payload (HDR histogram)
 //   S-rate  N messages over 100 channels by C keep-alive REST publishers; accepted/s and
 //           drained/s (until one WS connection subscribed to all channels has them all)
+//   S-transports  per transport (WebSocket, SSE, long-polling): one subscriber on one channel, REST
+//           publishes at a steady open-loop rate (1,000 msg/s); publish→deliver latency, achieved send
+//           rate, gaps/duplicates, and for long-polling the request churn (polls, messages per answer)
 //
 // each R times, with server CPU (utime+stime from /proc) per 1,000 messages, and writes
 // docs/benchmarks.md and docs/benchmarks.json.
@@ -13,13 +16,19 @@
 //   npm run bench                 build only if dist is missing
 //   npm run bench -- --build      build first anyway
 //   npm run bench -- --no-write   print the results, leave docs/ alone
+//   npm run bench -- --only transports   run only these scenarios (comma-separated: lat, rate,
+//                                 transports); the others' results are carried over from the
+//                                 existing docs/benchmarks.json, marked with their own date
 //
 // Env: BENCH_RUNS (3), BENCH_LAT_MESSAGES (1000), BENCH_LAT_RATE (200 msg/s), BENCH_RATE_MESSAGES
 // (5000), BENCH_RATE_CONCURRENCY (32), BENCH_RATE_CHANNELS (100), BENCH_WARMUP (1000 messages, not
-// measured), DATABASE_URL (server to use; database herald_bench), REDIS_URL.
+// measured), BENCH_TRANSPORT_RATE (1000 msg/s), BENCH_TRANSPORT_COUNT (5000), BENCH_TRANSPORT_SOCKETS
+// (256 keep-alive publish sockets), BENCH_TRANSPORTS (ws,sse,poll), DATABASE_URL (server to use;
+// database herald_bench), REDIS_URL.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { ROOT, run, buildReason } from './lib/prepare.mjs';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureDatabase, ensureServices, migrate, redisCommands, withDatabase } from './lib/services.mjs';
@@ -33,10 +42,20 @@ const intEnv = (name, def, min = 1) => {
   return n;
 };
 
+const SCENARIOS = ['lat', 'rate', 'transports'];
+
 function parseArgs(argv) {
-  const opts = { build: false, write: true };
-  for (const a of argv) {
+  const opts = { build: false, write: true, only: new Set(SCENARIOS) };
+  for (let k = 0; k < argv.length; k++) {
+    const a = argv[k];
     if (a === '--build') opts.build = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const list = a === '--only' ? argv[++k] : a.slice('--only='.length);
+      const names = (list ?? '').split(',').map((x) => x.trim().replace(/^S-/i, '').toLowerCase()).filter(Boolean);
+      const bad = names.filter((n) => !SCENARIOS.includes(n));
+      if (!names.length || bad.length) throw new Fatal(`--only takes a comma-separated list of ${SCENARIOS.join(', ')} (got "${list ?? ''}")`);
+      opts.only = new Set(names);
+    }
     else if (a === '--no-write') opts.write = false;
     else if (a === '-h' || a === '--help') {
       const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1);
@@ -95,7 +114,16 @@ async function main() {
     warmup: intEnv('BENCH_WARMUP', 1000, 0),
     lat: { messages: intEnv('BENCH_LAT_MESSAGES', 1000), rate: intEnv('BENCH_LAT_RATE', 200) },
     rate: { messages: intEnv('BENCH_RATE_MESSAGES', 5000), concurrency: intEnv('BENCH_RATE_CONCURRENCY', 32), channels: intEnv('BENCH_RATE_CHANNELS', 100) },
+    transports: {
+      messages: intEnv('BENCH_TRANSPORT_COUNT', 5000),
+      rate: intEnv('BENCH_TRANSPORT_RATE', 1000),
+      sockets: intEnv('BENCH_TRANSPORT_SOCKETS', 256),
+      list: (process.env.BENCH_TRANSPORTS || 'ws,sse,poll').split(',').map((x) => x.trim()).filter(Boolean),
+    },
+    scenarios: SCENARIOS.filter((s) => opts.only.has(s)),
   };
+  const badTransport = config.transports.list.filter((t) => !['ws', 'sse', 'poll'].includes(t));
+  if (badTransport.length || !config.transports.list.length) throw new Fatal(`BENCH_TRANSPORTS takes a comma-separated list of ws, sse, poll (got "${process.env.BENCH_TRANSPORTS}")`);
   if (config.rate.channels > 500) throw new Fatal('BENCH_RATE_CHANNELS must be ≤ 500 (channels per subscribe frame)');
   const started = Date.now();
 
@@ -118,6 +146,7 @@ async function main() {
 
   const lib = await import('../bench/lib.mjs');
   const { latencyRun, rateRun } = await import('../bench/scenarios.mjs');
+  const { transportRun } = await import('../bench/transports.mjs');
   const { writeReport, printSummary, aggregate } = await import('../bench/report.mjs');
   const testing = await import(pathToFileURL(join(ROOT, 'dist/libs/testing/src/index.js')).href);
   const { default: pg } = await import('pg');
@@ -156,8 +185,9 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const results = { lat: [], rate: [] };
+  const results = { lat: [], rate: [], transports: [] };
   let publisher;
+  let transportPublisher;
   let idle;
   let exited = [];
   try {
@@ -169,7 +199,19 @@ async function main() {
     const cpu = async () => lib.cpuSnapshot(pids, await lib.postgresBackendPids(pgc, 'herald_bench'));
     publisher = lib.makePublisher(stack.apiUrl, tenant.secret, { sockets: config.rate.concurrency });
     const tag = Date.now().toString(36);
-    const ctx = { wsUrl: stack.wsUrl(), subscribeKey: tenant.subscribeKey, publisher, cpu };
+    // S-transports publishes through its own agent, sized so that the open-loop sender never waits
+    // for a free socket at its rate (maxInflight in the results says how many it needed).
+    transportPublisher = lib.makePublisher(stack.apiUrl, tenant.secret, { sockets: config.transports.sockets });
+    const ctx = {
+      wsUrl: stack.wsUrl(),
+      gatewayUrl: stack.gateways[0].url,
+      subscribeKey: tenant.subscribeKey,
+      publisher,
+      transportPublisher,
+      transportSockets: config.transports.sockets,
+      cpu,
+    };
+    const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
 
     // Warm-up (JIT, pools, key cache), not measured.
     if (config.warmup) {
@@ -187,7 +229,7 @@ async function main() {
       Object.entries(lib.cpuPer1k(idleBefore, idleAfter, 1000)).map(([k, v]) => [k, v ? Math.round((v.cpuSeconds / 3) * 1000) / 1000 : null]),
     );
 
-    for (let r = 1; r <= config.runs; r++) {
+    for (let r = 1; r <= config.runs && opts.only.has('lat'); r++) {
       step(`S-lat run ${r}/${config.runs}: ${config.lat.messages} messages at ${config.lat.rate} msg/s, 1 subscriber`);
       const res = await latencyRun(ctx, { channel: `bench-lat-${tag}-${r}`, count: config.lat.messages, rate: config.lat.rate });
       res.loadavg = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
@@ -195,7 +237,7 @@ async function main() {
       const l = res.latencyMs;
       note(`p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}`);
     }
-    for (let r = 1; r <= config.runs; r++) {
+    for (let r = 1; r <= config.runs && opts.only.has('rate'); r++) {
       step(`S-rate run ${r}/${config.runs}: ${config.rate.messages} messages, ${config.rate.concurrency} publishers, ${config.rate.channels} channels`);
       const channels = Array.from({ length: config.rate.channels }, (_, k) => `bench-rate-${tag}-${r}-${k}`);
       const res = await rateRun(ctx, { channels, count: config.rate.messages, concurrency: config.rate.concurrency });
@@ -203,10 +245,37 @@ async function main() {
       results.rate.push(res);
       note(`accepted ${res.acceptedPerSec}/s  drained ${res.drainedPerSec}/s  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}`);
     }
+    if (opts.only.has('transports')) {
+      const t = config.transports;
+      // One short unmeasured pass per transport: the SSE and poll code paths are not touched by the warm-up above.
+      if (config.warmup) {
+        step(`S-transports warm-up: ${Math.min(1000, config.warmup)} messages per transport at ${t.rate} msg/s (not measured)`);
+        for (const tr of t.list) await transportRun(ctx, tr, { channel: `bench-tw-${tag}-${tr}`, count: Math.min(1000, config.warmup), rate: t.rate });
+      }
+      // Transports interleaved within each run (ws, sse, poll, ws, …) so the machine's noise spreads over all of them.
+      for (let r = 1; r <= config.runs; r++) {
+        for (const tr of t.list) {
+          step(`S-transports run ${r}/${config.runs} ${tr}: ${t.messages} messages at ${t.rate} msg/s, 1 subscriber`);
+          const res = await transportRun(ctx, tr, { channel: `bench-tr-${tag}-${r}-${tr}`, count: t.messages, rate: t.rate });
+          res.run = r;
+          res.loadavg = loadavg();
+          results.transports.push(res);
+          const l = res.latencyMs;
+          const ps = res.transportStats;
+          note(
+            `${tr}: p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from API's time p50/p99 ${res.fromServerTimeMs.p50}/${res.fromServerTimeMs.p99} ms)  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}  ` +
+              `sent ${res.achievedSendRate}/s accepted ${res.acceptedRate}/s  publish answer p50/p99 ${res.publishAnswerMs.p50}/${res.publishAnswerMs.p99} ms  sender lag max ${res.schedulerLagMs.max} ms  in-flight max ${res.maxInflight}` +
+              (tr === 'poll' ? `  polls ${ps.polls} (${ps.messagesPerAnswer.mean} msgs/answer, round trip p50 ${ps.pollRoundTripMs.p50} ms, empty poll p50 ${ps.emptyPollMs.p50} ms)` : '') +
+              `  cores busy ${res.coresBusy}  CPU-s/1k ${['api', 'gateway', 'worker', 'redis', 'postgres', 'bench'].map((p) => `${p} ${res.cpu[p]?.per1k}`).join(' ')}  load ${res.loadavg.join(' ')}`,
+          );
+        }
+      }
+    }
   } finally {
     // A server that died during the runs is an anomaly; look before stopping them all.
     exited = [stack.api, ...stack.gateways, ...stack.workers].filter((a) => a.proc.exitCode !== null || a.proc.signalCode !== null);
     publisher?.close();
+    transportPublisher?.close();
     await stopAll();
     await dropPrefix(redisUrl, stack.env.HERALD_REDIS_PREFIX).catch((e) => warn(`could not delete the bench's Redis keys: ${e.message}`));
   }
@@ -214,7 +283,7 @@ async function main() {
   const report = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
-    command: 'npm run bench',
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_'))),
     config,
     machine,
@@ -224,6 +293,24 @@ async function main() {
     unexpectedExits: exited.map((a) => ({ name: a.name, code: a.proc.exitCode, signal: a.proc.signalCode, output: a.output().slice(-2000) })),
     runs: results,
   };
+  // Scenarios not run this time (--only): carried over from the existing report, with their own date.
+  report.scenarioMeta = Object.fromEntries(config.scenarios.map((s) => [s, { date: report.date, gitCommit: software.gitCommit, loadavgAtStart: machine.loadavgAtStart }]));
+  const skipped = SCENARIOS.filter((s) => !opts.only.has(s));
+  if (skipped.length) {
+    let prev;
+    try {
+      prev = JSON.parse(readFileSync(join(ROOT, 'docs/benchmarks.json'), 'utf8'));
+    } catch {
+      prev = undefined;
+    }
+    for (const s of skipped) {
+      if (!prev?.runs?.[s]?.length) continue;
+      report.runs[s] = prev.runs[s];
+      report.config[s] = prev.config?.[s];
+      report.scenarioMeta[s] = { ...(prev.scenarioMeta?.[s] ?? { date: prev.date, gitCommit: prev.software?.gitCommit, loadavgAtStart: prev.machine?.loadavgAtStart }), carriedOver: true };
+    }
+    if (!Object.values(report.scenarioMeta).some((m) => m.carriedOver)) note(`no earlier results to carry over for ${skipped.join(', ')}`);
+  }
   report.summary = aggregate(report);
   printSummary(report);
   if (opts.write) {
