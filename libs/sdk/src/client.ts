@@ -3,7 +3,7 @@ import { settle } from './callbacks.js';
 import { ConnectionMachine, isActive, isOpen } from './connection-state.js';
 import { Emitter } from './emitter.js';
 import { HeraldError, errors } from './errors.js';
-import { PubSub } from './pubsub.js';
+import { PRESENCE_ON_POLLING, PubSub } from './pubsub.js';
 import { Requests } from './requests.js';
 import { SubscriptionBook, safely, toShape } from './subscriptions.js';
 import { PollingTransport } from './transports/polling.js';
@@ -80,7 +80,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       presence: (e) => this.emit('presence', e),
     });
     const random = options.random ?? Math.random;
-    this.pubsub = new PubSub({ book: this.book, requests: this.requests, transport: () => (isOpen(this.status) ? this.transport : undefined), random });
+    this.pubsub = new PubSub({ book: this.book, requests: this.requests, transport: () => (isOpen(this.status) ? this.transport : undefined), random, warn: (e) => this.emit('error', toShape(e)) });
   }
 
   get status(): ConnectionStatus {
@@ -170,7 +170,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
     this.backoff.reset();
     this.attempts = 0;
     if (t.name === 'polling' && [...this.book.subs.values()].some((s) => s.presence)) {
-      this.emit('error', { code: 400, reason: 'invalid_request', content: 'Presence membership needs WebSocket or SSE; on long-polling the channels are subscribed without it' });
+      this.emit('error', toShape(errors.invalid(PRESENCE_ON_POLLING)));
     }
     this.pubsub.opened(t);
     this.requests.opened(t);

@@ -30,7 +30,11 @@ export interface PubSubHost {
   /** The open transport, if the client is connected. */
   transport(): Transport | undefined;
   random(): number;
+  /** Reports a problem that fails no call (the app's `error` event). */
+  warn(error: HeraldError): void;
 }
+
+export const PRESENCE_ON_POLLING = 'Presence membership needs WebSocket or SSE; on long-polling the channels are subscribed without it';
 
 function channelsOf(o: { channel?: string; channels?: string[] }): string[] {
   if (o.channel !== undefined && o.channels !== undefined) throw errors.invalid('Pass channel or channels, not both');
@@ -82,6 +86,7 @@ export class PubSub {
       });
       const t = this.host.transport();
       if (t && fresh.length) t.subscribe(fresh.map((s) => book.request(s)));
+      if (t?.name === 'polling' && presence) this.host.warn(errors.invalid(PRESENCE_ON_POLLING));
       return Promise.all(waits).then(() => undefined);
     });
   }
