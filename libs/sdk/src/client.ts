@@ -145,6 +145,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       fetch: this.options.fetch,
       timers: this.timers,
       pollTimeout: this.options.pollTimeout ?? 40_000,
+      connectTimeout: this.options.connectTimeout ?? 10_000,
     };
     const t = FACTORIES[name](ctx);
     this.transport = t;

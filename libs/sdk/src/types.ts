@@ -71,6 +71,8 @@ export interface HeraldOptions {
   maxQueued?: number;
   /** Message ids remembered to drop duplicates. Default 1000. */
   dedupSize?: number;
+  /** How long one connection attempt may take (until the gateway's `connected`). Default 10 s. */
+  connectTimeout?: number;
   /** Long-poll hold the client waits for before it gives up on a request. Default 40 s. */
   pollTimeout?: number;
   WebSocket?: WebSocketCtor;

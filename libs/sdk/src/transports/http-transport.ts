@@ -21,6 +21,7 @@ export abstract class HttpTransport implements Transport {
   protected done = false;
   protected readonly fetch: FetchLike;
   private restartQueued = false;
+  private connectTimer?: unknown;
 
   constructor(protected readonly ctx: TransportContext) {
     this.fetch = requireFetch(ctx.fetch);
@@ -29,12 +30,16 @@ export abstract class HttpTransport implements Transport {
   /** Opens with the client's current subscriptions and presence watches already in the set. */
   open(handlers: TransportHandlers, initial: SubscribeRequest[] = []): void {
     this.handlers = handlers;
+    this.connectTimer = this.ctx.timers.setTimeout(() => {
+      if (!this.opened) this.finish({ code: 1006, reason: 'connect timeout' });
+    }, this.ctx.connectTimeout);
     for (const item of initial) this.set.set(item.channel, item);
     this.start();
   }
 
   close(): void {
     this.done = true;
+    this.ctx.timers.clearTimeout(this.connectTimer);
     this.stop();
   }
 
@@ -82,6 +87,7 @@ export abstract class HttpTransport implements Transport {
   protected connected(connectionId: string): void {
     if (this.opened || this.done) return;
     this.opened = true;
+    this.ctx.timers.clearTimeout(this.connectTimer);
     this.handlers?.onOpen();
     this.handlers?.onFrame({ type: 'connected', connectionId, pingInterval: 0, pongTimeout: 0 });
   }
@@ -99,6 +105,7 @@ export abstract class HttpTransport implements Transport {
   protected finish(info: Omit<CloseInfo, 'opened'>): void {
     if (this.done) return;
     this.done = true;
+    this.ctx.timers.clearTimeout(this.connectTimer);
     this.stop();
     this.handlers?.onClose({ ...info, opened: this.opened });
   }

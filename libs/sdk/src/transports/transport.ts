@@ -38,6 +38,8 @@ export interface TransportContext {
   fetch?: FetchLike;
   timers: Timers;
   pollTimeout: number;
+  /** How long a transport may take to deliver its `connected` frame before it counts as failed. */
+  connectTimeout: number;
 }
 
 export interface PublishCall {

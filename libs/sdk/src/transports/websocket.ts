@@ -44,6 +44,8 @@ export class WebSocketTransport implements Transport {
       return;
     }
     this.ws = ws;
+    // A black-holed network leaves a socket connecting for minutes: give up sooner.
+    this.deadline = this.ctx.timers.setTimeout(() => this.expire('connect timeout'), this.ctx.connectTimeout);
     ws.onopen = () => {
       this.opened = true;
       handlers.onOpen();
@@ -107,14 +109,17 @@ export class WebSocketTransport implements Transport {
     if (!this.silenceMs) return;
     const t = this.ctx.timers;
     if (this.deadline !== undefined) t.clearTimeout(this.deadline);
-    this.deadline = t.setTimeout(() => {
-      try {
-        this.ws?.close(4000, 'heartbeat timeout');
-      } catch {
-        // ignore
-      }
-      this.finish({ code: 4501, reason: 'heartbeat timeout', opened: this.opened });
-    }, this.silenceMs);
+    this.deadline = t.setTimeout(() => this.expire('heartbeat timeout'), this.silenceMs);
+  }
+
+  private expire(reason: string): void {
+    if (this.ws) this.ws.onclose = null;
+    try {
+      this.ws?.close(4000, reason);
+    } catch {
+      // already closing
+    }
+    this.finish({ code: 4501, reason, opened: this.opened });
   }
 
   private teardown(): void {
