@@ -27,7 +27,7 @@ const FACTORIES: Record<TransportName, (ctx: TransportContext) => Transport> = {
 };
 
 /** Failed attempts on a transport that once worked before the client tries the next one again. */
-const RELOCK_AFTER = 3;
+const RELOCK_AFTER = 5;
 
 /**
  * The client core. One transport at a time, chosen from an ordered list: a transport that never
