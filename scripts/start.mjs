@@ -209,16 +209,17 @@ function banner({ demo, apiUrl, gatewayUrls }) {
   const body = JSON.stringify({ appkey: demo.commonKey, channel: 'demo', content: 'Hello from curl' });
   const curl = `curl -sS -X POST ${apiUrl}/v2/pubsub/publish -H 'Content-Type: application/json' -d ${shq(body)}`;
   const gw = gatewayUrls[0].replace(/\/$/, '');
-  // The Herald JS SDK (served at /sdk/herald.js) arrives with issue 4; until then, the raw protocol.
+  // The script-tag SDK, served by the gateway; paste into the console of any page (e.g. the chat demo).
   const snippet = [
-    `const ws = new WebSocket(${JSON.stringify(wsUrls[0])});`,
-    `ws.onopen = () => ws.send(JSON.stringify({ type: 'subscribe', id: 1, channel: 'demo' }));`,
-    `ws.onmessage = (e) => console.log(JSON.parse(e.data));`,
+    `await new Promise((onload) => document.head.append(Object.assign(document.createElement('script'), { src: ${JSON.stringify(`${gw}/sdk/herald.js`)}, onload })));`,
+    `const herald = Herald.init({ host: ${JSON.stringify(gw)}, appkey: ${JSON.stringify(demo.commonKey)} });`,
+    `herald.connect(); herald.pubsub.subscribe({ channel: 'demo', onMessage: (m) => console.log(m) });`,
   ];
   const rows = [
     ['API', apiUrl],
     ['OpenAPI', `${apiUrl}/docs`],
     ...wsUrls.map((u, i) => [i ? '' : wsUrls.length > 1 ? 'Gateways (WS)' : 'Gateway (WS)', u]),
+    ['Chat demo', `${gw}/examples/chat/?appkey=${encodeURIComponent(demo.commonKey)}`],
     ['', ''],
     ['App id', demo.appId],
     ['Common key', demo.commonKey],
