@@ -158,3 +158,19 @@ test('a slow consumer is disconnected with 4502 instead of growing the gateway',
   (ws as unknown as { _socket: Socket })._socket.resume();
   assert.equal(await closed, 4502);
 });
+
+test('one-shot HTTP requests (publish, history, hereNow, refused polls) never hold connection slots', async () => {
+  const t = await createTenant(stack.apiUrl);
+  await planFor(t.appId, { maxConnections: 2 });
+  const gw = stack.gateways[0].url;
+  for (let i = 0; i < 5; i++) {
+    const p = await fetch(`${gw}/publish?appkey=${t.commonKey}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ channel: 'c', message: i }) });
+    assert.equal(p.status, 200);
+    assert.equal((await fetch(`${gw}/history?appkey=${t.commonKey}&channel=c`)).status, 200);
+    assert.equal((await fetch(`${gw}/herenow?appkey=${t.commonKey}&channel=c`)).status, 200);
+    assert.equal((await fetch(`${gw}/poll?appkey=${t.commonKey}&channel=c&cursor=garbage`)).status, 400);
+  }
+  const clients = await Promise.all([0, 1].map((n) => WsClient.connect(stack.wsUrl(n), t.commonKey)));
+  assert.ok(clients.every((c) => c.closeCode === undefined), 'slots were leaked');
+  for (const c of clients) c.close();
+});

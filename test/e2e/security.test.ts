@@ -157,3 +157,25 @@ function hostileNames(victim: string, attacker: string, count: number): string[]
   }
   return [...out].slice(0, count);
 }
+
+test('user-bound tokens work for every read on that user’s connection, and only there', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const tok = token(t, { id: 'ann' });
+  const ann = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id: 'ann' } });
+  const bob = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id: 'bob' } });
+  for (const type of ['history', 'herenow', 'presence_subscribe']) {
+    assert.equal((await ann.request({ type, channel: 'private-room', accessToken: tok })).type, 'reply', type);
+    assert.equal((await bob.request({ type, channel: 'private-room', accessToken: tok })).reason, 'invalid_token', type);
+  }
+  const http = await fetch(`${stack.gateways[1].url}/history?appkey=${t.commonKey}&channel=private-room&id=ann&token=${tok}`);
+  assert.equal(http.status, 200);
+  // An SSE stream whose every channel is refused ends instead of idling.
+  const sse = await fetch(`${stack.gateways[1].url}/sse?appkey=${t.commonKey}&channel=private-room`, { headers: { origin: 'https://page.example' } });
+  const text = await sse.text();
+  assert.match(text, /event: herald-error\n.*"reason":"token_required"/);
+  assert.match(text, /event: disconnect\ndata: \{"type":"disconnect","code":4400/);
+  const refused = await fetch(`${stack.gateways[1].url}/poll?appkey=nope&channel=c`, { headers: { origin: 'https://page.example' } });
+  assert.equal(refused.headers.get('access-control-allow-origin'), 'https://page.example'); // the page can read why
+  ann.close();
+  bob.close();
+});

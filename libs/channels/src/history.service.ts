@@ -7,6 +7,8 @@ import { parseFrames, type HistoryMessage } from './history-frames.js';
 export interface HistoryQuery {
   channel: unknown;
   accessToken?: string;
+  /** The reading connection's user id: a token naming a user binds to it. */
+  userId?: string;
   limit: number;
   /** Messages after this offset (oldest first); omitted = the newest `limit`. */
   since?: number;
@@ -39,7 +41,7 @@ export class HistoryService {
 
   async read(ctx: AppContext, q: HistoryQuery, now = Date.now()): Promise<HistoryResult> {
     const channel = assertChannel(q.channel);
-    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken });
+    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken, userId: q.userId });
     const page = await this.log.history(ctx.app.id, channel, {
       limit: q.limit,
       since: q.since,

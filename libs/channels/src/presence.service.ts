@@ -17,10 +17,10 @@ export class PresenceService {
     private readonly access: AccessTokens,
   ) {}
 
-  async hereNow(ctx: AppContext, q: { channel: unknown; limit: number; accessToken?: string }): Promise<HereNowResult> {
+  async hereNow(ctx: AppContext, q: { channel: unknown; limit: number; accessToken?: string; userId?: string }): Promise<HereNowResult> {
     const channel = assertChannel(q.channel);
     // Who is on a private channel is as private as its messages: same rule as history.
-    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken });
+    await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken, userId: q.userId });
     const { amount, members } = await this.presence.hereNow(ctx.app.id, channel, q.limit);
     return { channel, amount, members };
   }

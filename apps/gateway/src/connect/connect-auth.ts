@@ -5,11 +5,15 @@ import { HeraldError, type PresenceMember } from '@herald/protocol';
 import { AppLimits, assertUserId, parsePresenceData } from '@herald/bus';
 import { randomBytes } from 'node:crypto';
 
-/** An accepted connection: its id, app and key, and who the client said it is (GoEasy's connect({id, data})). */
+/** An authenticated request: its app and key, and who the client said it is (GoEasy's connect({id, data})). */
 export interface Connect {
-  connId: string;
   ctx: AppContext;
   user?: PresenceMember;
+}
+
+/** A connection admitted against the plan's concurrent-connection cap: it holds a slot until it closes. */
+export interface Admitted extends Connect {
+  connId: string;
 }
 
 /**
@@ -38,9 +42,17 @@ export class ConnectAuth {
     }
     const id = params.get('id');
     const user = id === null || id === '' ? undefined : { id: assertUserId(id), data: parsePresenceData(params.get('data') ?? undefined) };
-    // Last, so a refused request never takes a slot: the plan's concurrent connections, on every gateway.
+    return { ctx, user };
+  }
+
+  /**
+   * Takes one of the plan's connection slots, shared by every gateway. Called last, just before a
+   * session opens, so a refused or one-shot request (publish, history) never holds one; the session
+   * releases it when it closes.
+   */
+  async admit(connect: Connect): Promise<Admitted> {
     const connId = randomBytes(9).toString('base64url');
-    await this.limits.admitConnection(ctx.app.id, connId, ctx.app.plan, this.config.connLeaseMs);
-    return { connId, ctx, user };
+    await this.limits.admitConnection(connect.ctx.app.id, connId, connect.ctx.app.plan, this.config.connLeaseMs);
+    return { ...connect, connId };
   }
 }

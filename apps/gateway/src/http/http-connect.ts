@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { HeraldError, assertChannel, decodeCursor, type Position, type SubscribeItem } from '@herald/protocol';
-import { ConnectAuth, type Connect } from '../connect/connect-auth.js';
+import { ConnectAuth, type Admitted, type Connect } from '../connect/connect-auth.js';
 
 /** A boolean query parameter: `1` or `true`. */
 export function flag(url: URL, name: string): boolean {
@@ -34,7 +34,7 @@ export interface HttpConnect extends Connect {
 
 /**
  * The HTTP transports' shared edge: key and Origin checked exactly as for WebSocket (ConnectAuth),
- * CORS answered for allowed origins only, refusals written as `{code, content, reason}` with their
+ * CORS answered (refusals included: no data flows in them), refusals written as `{code, content, reason}` with their
  * HTTP status before anything streams.
  */
 @Injectable()
@@ -45,6 +45,11 @@ export class HttpConnectService {
     const url = new URL(req.url ?? '/', 'http://gateway');
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
     return { ...(await this.auth.authenticate(url.searchParams, origin)), url, origin };
+  }
+
+  /** A slot for a request that opens a session (SSE, poll) — after every check that could refuse it. */
+  admit(connect: Connect): Promise<Admitted> {
+    return this.auth.admit(connect);
   }
 
   /**
@@ -73,15 +78,17 @@ export class HttpConnectService {
     if (!origin) return;
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Vary', 'Origin');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Type');
+    res.setHeader('Access-Control-Expose-Headers', 'Content-Type, Retry-After');
   }
 
-  fail(res: ServerResponse, e: unknown): void {
+  /** Refusals carry CORS headers too (no data flows), so a page can read why it was refused. */
+  fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
     const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
     if (res.headersSent) {
       res.end();
       return;
     }
+    this.cors(res, typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
     const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
     if (err.retryAfter !== undefined) headers['Retry-After'] = String(err.retryAfter);
     res.writeHead(err.code, headers);

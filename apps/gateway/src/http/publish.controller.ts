@@ -27,18 +27,18 @@ export class GatewayPublishController {
   @Post()
   async publish(@Req() req: IncomingMessage, @Res() res: ServerResponse, @Body() body: unknown): Promise<void> {
     try {
-      const { ctx, origin } = await this.http.authenticate(req);
+      const { ctx, origin, user, url } = await this.http.authenticate(req);
       this.http.cors(res, origin);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HeraldError('invalid_request', 'Body must be a JSON object {channel, message, id?}');
       const { channel, message, id, accessToken } = body as Record<string, unknown>;
-      this.metrics.messageIn('sse');
-      const result = await this.publisher.publish(ctx, { channel, message, id, accessToken: typeof accessToken === 'string' ? accessToken : undefined });
+      this.metrics.messageIn(url.searchParams.get('transport') === 'poll' ? 'poll' : 'sse'); // SDK clients say which
+      const result = await this.publisher.publish(ctx, { channel, message, id, accessToken: typeof accessToken === 'string' ? accessToken : undefined, userId: user?.id });
       this.metrics.publishAccepted();
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(result));
     } catch (e) {
       if (e instanceof HeraldError) this.metrics.error(e.reason);
-      this.http.fail(res, e);
+      this.http.fail(req, res, e);
     }
   }
 }

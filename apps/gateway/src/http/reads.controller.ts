@@ -19,23 +19,23 @@ export class ReadsController {
 
   @Get('history')
   async history(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    await this.answer(req, res, (ctx, q) => this.historyReads.read(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), since: readSince(q.get('since')), accessToken: q.get('token') ?? undefined }));
+    await this.answer(req, res, (ctx, q, userId) => this.historyReads.read(ctx, { userId, channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), since: readSince(q.get('since')), accessToken: q.get('token') ?? undefined }));
   }
 
   @Get('herenow')
   async hereNow(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
-    await this.answer(req, res, (ctx, q) => this.presence.hereNow(ctx, { channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), accessToken: q.get('token') ?? undefined }));
+    await this.answer(req, res, (ctx, q, userId) => this.presence.hereNow(ctx, { userId, channel: q.get('channel') ?? '', limit: readLimit(q.get('limit')), accessToken: q.get('token') ?? undefined }));
   }
 
-  private async answer(req: IncomingMessage, res: ServerResponse, read: (ctx: AppContext, q: URLSearchParams) => Promise<unknown>): Promise<void> {
+  private async answer(req: IncomingMessage, res: ServerResponse, read: (ctx: AppContext, q: URLSearchParams, userId?: string) => Promise<unknown>): Promise<void> {
     try {
-      const { ctx, url, origin } = await this.http.authenticate(req);
+      const { ctx, url, origin, user } = await this.http.authenticate(req);
       this.http.cors(res, origin);
-      const body = JSON.stringify(await read(ctx, url.searchParams));
+      const body = JSON.stringify(await read(ctx, url.searchParams, user?.id));
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(body);
     } catch (e) {
-      this.http.fail(res, e);
+      this.http.fail(req, res, e);
     }
   }
 }

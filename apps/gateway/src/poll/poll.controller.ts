@@ -51,7 +51,7 @@ export class PollController {
       // A membership would flap with every poll; presence members connect over WebSocket or SSE.
       if (items.some((i) => i.presence)) throw new HeraldError('invalid_request', 'Presence membership needs WebSocket or SSE; long-polling can read hereNow and presence events');
       const transport = new PollTransport();
-      const session = this.core.open(connect, transport);
+      const session = this.core.open(await this.http.admit(connect), transport);
       release = () => this.core.closed(session);
       const gone = new Promise<void>((resolve) => req.on('close', () => resolve()));
       const failed = await this.core.subscribe(session, items);
@@ -67,7 +67,7 @@ export class PollController {
       res.end(body);
     } catch (e) {
       release();
-      this.http.fail(res, e);
+      this.http.fail(req, res, e);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import type { Connect } from '../connect/connect-auth.js';
+import type { Admitted } from '../connect/connect-auth.js';
 import { AccessTokens } from '@herald/db';
 import { PresenceMembers } from './presence-members.js';
 import { KeyAudit } from './key-audit.js';
@@ -64,7 +64,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     return this.sessions.size;
   }
 
-  open(connect: Connect, transport: Transport): Session {
+  open(connect: Admitted, transport: Transport): Session {
     const session = new Session(connect.connId, connect.ctx, transport, Date.now(), connect.user);
     if (this.draining) {
       session.closed = true;
@@ -150,9 +150,9 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         this.hub.unwatch(session, frame.channel);
         return this.reply(session, { type: 'reply', id: frame.id, result: { channel: frame.channel } });
       case 'herenow':
-        return this.reply(session, { type: 'reply', id: frame.id, result: await this.presenceReads.hereNow(session.ctx, frame) });
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.presenceReads.hereNow(session.ctx, { ...frame, userId: session.user?.id }) });
       case 'history':
-        return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, frame) });
+        return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, { ...frame, userId: session.user?.id }) });
       case 'publish': {
         this.metrics.messageIn(session.transport.name);
         session.spendPublish(Date.now(), this.config.connPublishRate);
@@ -201,7 +201,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   async watchPresence(session: Session, channel: string, accessToken?: string) {
     await this.access.authorize(session.ctx, { channel, need: 'r', token: accessToken, userId: session.user?.id });
     await this.hub.watch(session, channel); // events first, then the snapshot: no change falls between
-    return this.presenceReads.hereNow(session.ctx, { channel, limit: 100, accessToken });
+    return this.presenceReads.hereNow(session.ctx, { channel, limit: 100, accessToken, userId: session.user?.id });
   }
 
   /** Checks a request's channel count against the plan before a one-shot transport starts. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { HeraldError } from '@herald/protocol';
+import { HeraldError, closeCodeFor } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { SseTransport } from './sse-transport.js';
@@ -42,6 +42,7 @@ export class SseController {
       if (items.length > ctx.app.plan.maxChannelsPerConnection) {
         throw new HeraldError('too_many_channels', `At most ${ctx.app.plan.maxChannelsPerConnection} channels per connection on this plan`);
       }
+      const admitted = await this.http.admit(connect); // the last refusal that can still be an HTTP status
       res.writeHead(200, {
         'Content-Type': 'text/event-stream; charset=utf-8',
         'Cache-Control': 'no-cache, no-transform',
@@ -51,13 +52,18 @@ export class SseController {
       res.write(`retry: ${this.config.sseRetryMs}\n\n`);
       res.socket?.setNoDelay(true);
       const transport = new SseTransport(res, this.config.sseHeartbeatMs, MAX_BUFFERED_BYTES);
-      const session = this.core.open(connect, transport);
+      const session = this.core.open(admitted, transport);
       transport.attach(session);
       req.on('close', () => this.core.closed(session));
-      await this.core.subscribe(session, items);
+      const failed = await this.core.subscribe(session, items);
+      if (failed.length === items.length) {
+        // Nothing to stream: end it (the client saw each channel's error event) instead of idling on a slot.
+        this.core.disconnect(session, closeCodeFor(failed[0].reason), `${failed[0].reason}: ${failed[0].message}`);
+        return;
+      }
       if (flag(url, 'presence_events')) for (const { channel, accessToken } of items) await this.core.watchPresence(session, channel, accessToken);
     } catch (e) {
-      this.http.fail(res, e);
+      this.http.fail(req, res, e);
     }
   }
 }

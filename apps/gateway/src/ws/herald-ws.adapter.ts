@@ -3,10 +3,10 @@ import type { Duplex } from 'node:stream';
 import type { WebSocketAdapter } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
-import type { Connect, ConnectAuth } from '../connect/connect-auth.js';
+import type { Admitted, ConnectAuth } from '../connect/connect-auth.js';
 
 /** What each accepted upgrade request authenticated as; read by the gateway on connection. */
-export const handshakes = new WeakMap<IncomingMessage, Connect>();
+export const handshakes = new WeakMap<IncomingMessage, Admitted>();
 
 /**
  * @nestjs/websockets adapter over `ws`, owning the upgrade: the key and Origin are checked before any
@@ -33,7 +33,10 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
         return;
       }
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
-      this.auth.authenticate(url.searchParams, origin).then(
+      this.auth
+        .authenticate(url.searchParams, origin)
+        .then((connect) => this.auth.admit(connect))
+        .then(
         (connect) => {
           handshakes.set(req, connect);
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));

@@ -8,7 +8,7 @@ import { SessionCore } from '../session/session-core.js';
 import { WsTransport } from './ws-transport.js';
 import { handshakes } from './herald-ws.adapter.js';
 
-/** Bytes a WebSocket may have queued before its reader counts as too slow (issue 5 makes it per plan). */
+/** Bytes a WebSocket may have queued before its reader counts as too slow (then closed with 4502). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 @WebSocketGateway({ path: '/ws' })
