@@ -5,10 +5,11 @@ import WebSocket from 'ws';
 import { signAccessToken } from '@herald/auth';
 import { WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 
-// Two gateways, a worker; keys re-checked every 500 ms so revocations land fast.
+// Two gateways, a worker; keys re-checked every 500 ms so revocations land fast; the per-connection
+// publish rate raised so the fuzz tenant can publish its canaries from one connection.
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ gateways: 2, env: { HERALD_KEY_RECHECK_MS: '500' } });
+  stack = await startStack({ gateways: 2, env: { HERALD_KEY_RECHECK_MS: '500', HERALD_CONN_PUBLISH_RATE: '100000' } });
 });
 after(async () => {
   await stack.stop();
