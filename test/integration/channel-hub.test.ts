@@ -55,7 +55,7 @@ async function publish(appId: string, channel: string, n: number): Promise<void>
 }
 
 before(() => {
-  config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
+  config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent', HERALD_FANOUT_LINGER_MS: '300' });
   redis = createRedis(config, 'command', 'test');
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);

@@ -30,6 +30,8 @@ const schema = z.object({
   HERALD_SSE_HEARTBEAT_MS: ms(15_000),
   HERALD_SSE_RETRY_MS: ms(2_000),
   HERALD_POLL_HOLD_MS: ms(25_000),
+  /** A channel nobody holds stays subscribed this long (long-poll clients come back between polls). */
+  HERALD_FANOUT_LINGER_MS: ms(5_000),
   HERALD_DRAIN_TIMEOUT_MS: ms(5_000),
   HERALD_PRESENCE_LEASE_MS: ms(30_000),
   /** Connection slots are leases renewed by their gateway: a dead gateway's slots free within it. */
@@ -95,6 +97,7 @@ export interface HeraldConfig {
   sseHeartbeatMs: number;
   sseRetryMs: number;
   pollHoldMs: number;
+  fanoutLingerMs: number;
   drainTimeoutMs: number;
   presenceLeaseMs: number;
   connLeaseMs: number;
@@ -170,6 +173,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     sseHeartbeatMs: e.HERALD_SSE_HEARTBEAT_MS,
     sseRetryMs: e.HERALD_SSE_RETRY_MS,
     pollHoldMs: e.HERALD_POLL_HOLD_MS,
+    fanoutLingerMs: e.HERALD_FANOUT_LINGER_MS,
     drainTimeoutMs: e.HERALD_DRAIN_TIMEOUT_MS,
     presenceLeaseMs: e.HERALD_PRESENCE_LEASE_MS,
     connLeaseMs: e.HERALD_CONN_LEASE_MS,

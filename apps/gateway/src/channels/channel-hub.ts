@@ -67,11 +67,13 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       this.keys,
       (appId, channel, text) => this.onLive(appId, channel, text),
       () => void this.resyncAll(),
+      this.config.fanoutLingerMs,
     );
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.flushTimer);
+    this.fanout?.close();
     await this.flushDeliveries();
     this.subscriber?.disconnect();
   }
