@@ -171,7 +171,8 @@ describe('publish', () => {
       [{ token: t.keys.secret, json: { channel: 'bad channel!', message: 'x' } }, 400, 'invalid_channel'],
       [{ token: t.keys.secret, json: { message: 'x' } }, 400, 'invalid_channel'],
       [{ token: t.keys.secret, json: { channel: 'c' } }, 400, 'invalid_message'],
-      [{ token: t.keys.secret, json: { channel: 'c', message: 'x', delay: 1000 } }, 400, 'invalid_request'],
+      [{ token: t.keys.secret, json: { channel: 'c', message: 'x', delay: -1000 } }, 400, 'invalid_delay'],
+      [{ token: t.keys.secret, json: { channel: 'c', message: 'x', nope: 1 } }, 400, 'invalid_request'],
       [{ token: t.keys.secret, json: { channel: 'c', message: 'x'.repeat(33 * 1024) } }, 413, 'payload_too_large'],
       [{ token: t.keys.secret, raw: '{"channel":"c",' }, 400, 'invalid_json'],
       [{ token: t.keys.secret, raw: JSON.stringify({ channel: 'c', message: 'x'.repeat(1100 * 1024) }) }, 413, 'payload_too_large'],
@@ -294,7 +295,7 @@ describe('OpenAPI', () => {
         const success = Object.entries(op.responses).filter(([code]) => code.startsWith('2'));
         assert.ok(success.length > 0, `${verb} ${path}: no success response`);
         for (const [code, res] of success) if (code !== '204') assert.ok(res.content?.['application/json']?.schema, `${verb} ${path} ${code}: no schema`);
-        if (verb === 'post' && !/(reveal|rotate|revoke)$/.test(path)) assert.ok(op.requestBody?.content['application/json']?.schema, `${verb} ${path}: no request schema`);
+        if (verb === 'post' && !/(reveal|rotate|revoke|\/deliveries\/\{deliveryId\}\/replay)$/.test(path)) assert.ok(op.requestBody?.content['application/json']?.schema, `${verb} ${path}: no request schema`);
         if (!['/v1/accounts', '/v1/sessions'].includes(path)) assert.ok(op.security?.length, `${verb} ${path}: no security scheme`);
         checked++;
       }

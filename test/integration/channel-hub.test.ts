@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { AppLimits, ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, ChannelOccupancy, RedisKeys, createRedis } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
 import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
@@ -39,7 +39,7 @@ class RecordingTransport implements Transport {
 }
 
 function session(appId: string): { s: Session; t: RecordingTransport } {
-  const plan = { id: 'demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true };
+  const plan = { id: 'demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true, maxScheduleDelaySeconds: 86400, archiveRetentionDays: 30 };
   const app = { id: appId, accountId: 'acc', name: appId, status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], plan, historySize: 100, historyTtlSeconds: 3600, createdAt: new Date() };
   const ctx: AppContext = { app, keyId: 'k', keyKind: 'common' };
   const t = new RecordingTransport();
@@ -59,7 +59,7 @@ before(() => {
   redis = createRedis(config, 'command', 'test');
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
-  hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')), new AppLimits(redis, keys));
+  hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')), new AppLimits(redis, keys), new ChannelOccupancy(redis, keys, config));
   hub.onModuleInit();
 });
 

@@ -33,6 +33,8 @@ const plan = {
   historyTtlSeconds: 3600,
   maxChannelsPerConnection: 10,
   anyOrigin: true,
+  maxScheduleDelaySeconds: 86400,
+  archiveRetentionDays: 30,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {

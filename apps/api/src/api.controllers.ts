@@ -8,6 +8,7 @@ import { PresenceController } from './presence/presence.controller.js';
 import { GoEasyController } from './goeasy/goeasy.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
 import { UsageController } from './usage/usage.controller.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -23,4 +24,5 @@ export const API_CONTROLLERS: Type[] = [
   GoEasyController,
   TokensController,
   UsageController,
+  WebhooksController,
 ];

@@ -16,6 +16,7 @@ import { KeyMaterial } from './keys/key-material.js';
 import { KeysService } from './keys/keys.service.js';
 import { AppKeyGuard } from './data-plane/app-key.guard.js';
 import { ChannelsModule } from '@herald/channels';
+import { WebhooksModule } from '@herald/webhooks';
 
 @Module({
   imports: [
@@ -25,6 +26,7 @@ import { ChannelsModule } from '@herald/channels';
     QueueModule,
     PublishingModule,
     ChannelsModule,
+    WebhooksModule,
     HealthModule.forRoot({ app: 'api' }),
     MetricsModule.forRoot({ app: 'api', queueDepth: true }),
   ],

@@ -3,22 +3,44 @@ import { ConfigModule } from '@herald/config';
 import { DbModule } from '@herald/db';
 import { BusModule } from '@herald/bus';
 import { QueueModule } from '@herald/queue';
+import { PublishingModule } from '@herald/publishing';
+import { WebhooksModule } from '@herald/webhooks';
 import { HealthModule, MetricsModule } from '@herald/observability';
 import { PublishProcessor } from './publish/publish.processor.js';
 import { PendingSweeper } from './publish/pending-sweeper.js';
 import { ArchiveConsumer } from './archive/archive.consumer.js';
 import { PresenceSweeper } from './presence/presence-sweeper.js';
+import { OccupancySweeper } from './presence/occupancy-sweeper.js';
+import { ScheduledProcessor } from './scheduled/scheduled.processor.js';
+import { EventsConsumer } from './webhooks/events.consumer.js';
+import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor.js';
+import { UsageRollup } from './usage/usage-rollup.js';
+import { RetentionJob } from './retention/retention.job.js';
 
 @Module({
-  // QueueModule: the publish queue's handle, read for herald_queue_depth (the worker itself consumes via its own Worker).
+  // QueueModule: the queues' producer handles (queue depth metrics, scheduled publishes firing into the
+  // publish queue, webhook jobs); the worker consumes each queue through its own Worker.
   imports: [
     ConfigModule,
     DbModule,
     BusModule,
     QueueModule,
+    PublishingModule,
+    WebhooksModule,
     HealthModule.forRoot({ app: 'worker' }),
     MetricsModule.forRoot({ app: 'worker', queueDepth: true }),
   ],
-  providers: [PublishProcessor, PendingSweeper, ArchiveConsumer, PresenceSweeper],
+  providers: [
+    PublishProcessor,
+    PendingSweeper,
+    ArchiveConsumer,
+    PresenceSweeper,
+    OccupancySweeper,
+    ScheduledProcessor,
+    EventsConsumer,
+    WebhookDeliveryProcessor,
+    UsageRollup,
+    RetentionJob,
+  ],
 })
 export class WorkerModule {}

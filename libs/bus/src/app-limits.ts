@@ -3,7 +3,8 @@ import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import { LuaScript } from './lua-script.js';
 
-// KEYS: connections ZSET. ARGV: connId, now, leaseMs, max. Returns 1 admitted, 0 refused.
+// KEYS: connections ZSET, usage minute HASH, usage index. ARGV: connId, now, leaseMs, max, indexMember, minute.
+// Returns 1 admitted, 0 refused. Connections only grow on admission, so the minute's peak is kept here.
 const ADMIT = new LuaScript(
   'admit',
   `
@@ -15,10 +16,27 @@ end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
+local c = redis.call('ZCARD', KEYS[1])
+if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
+redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
+redis.call('ZADD', KEYS[3], 'NX', ARGV[6], ARGV[5])
 return 1
 `,
-  1,
+  3,
 );
+
+/** One app's counters in one minute, as the roll-up reads them. */
+export interface MinuteUsage {
+  appId: string;
+  /** Minutes since the Unix epoch (UTC). */
+  minute: number;
+  publishes: number;
+  deliveries: number;
+  webhookAttempts: number;
+  peakConnections: number;
+}
+
+const minuteOf = (now: number) => Math.floor(now / 60_000);
 
 export interface PlanCaps {
   maxConnections: number;
@@ -50,7 +68,12 @@ export class AppLimits {
   ) {}
 
   async admitConnection(appId: string, connId: string, caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<void> {
-    const ok = await ADMIT.run<number>(this.redis, [this.keys.connections(appId)], [connId, now, leaseMs, caps.maxConnections]);
+    const minute = minuteOf(now);
+    const ok = await ADMIT.run<number>(
+      this.redis,
+      [this.keys.connections(appId), this.keys.usageMinute(appId, minute), this.keys.usageIndex],
+      [connId, now, leaseMs, caps.maxConnections, `${appId}|${minute}`, minute],
+    );
     if (ok !== 1) throw new HeraldError('too_many_connections', `At most ${caps.maxConnections} concurrent connections on this plan`, Math.ceil(leaseMs / 3000));
   }
 
@@ -71,12 +94,13 @@ export class AppLimits {
    * Counts a publish against the per-second rate and the daily quota; refuses with 429 and Retry-After
    * when either is exceeded. The count stays even when refused, so a flood stays refused.
    */
-  async chargePublish(appId: string, caps: PlanCaps, now = Date.now()): Promise<void> {
+  async chargePublish(appId: string, caps: PlanCaps, now = Date.now(), count = 1): Promise<void> {
     const second = Math.floor(now / 1000);
     const day = utcDay(now);
     const rate = this.keys.publishRate(appId, second);
     const usage = this.keys.dailyUsage(appId, day);
-    const res = await this.redis.multi().incr(rate).expire(rate, 2).incr(usage).expire(usage, DAY_TTL_S).exec();
+    const multi = this.redis.multi().incrby(rate, count).expire(rate, 2).incrby(usage, count).expire(usage, DAY_TTL_S);
+    const res = await this.countMinute(multi, appId, 'p', count, now).exec();
     const perSecond = Number(res?.[0]?.[1] ?? 0);
     const today = Number(res?.[2]?.[1] ?? 0);
     if (perSecond > caps.maxPublishesPerSecond) {
@@ -93,8 +117,51 @@ export class AppLimits {
     if (counts.size === 0) return;
     const day = utcDay(now);
     const p = this.redis.pipeline();
-    for (const [appId, n] of counts) p.incrby(this.keys.dailyUsage(appId, day), n).expire(this.keys.dailyUsage(appId, day), DAY_TTL_S);
+    for (const [appId, n] of counts) {
+      p.incrby(this.keys.dailyUsage(appId, day), n).expire(this.keys.dailyUsage(appId, day), DAY_TTL_S);
+      this.countMinute(p, appId, 'd', n, now);
+    }
     await p.exec();
+  }
+
+  /** Webhook HTTP attempts (billing and the dashboard; they do not count against the message quota). */
+  async countWebhookAttempts(counts: ReadonlyMap<string, number>, now = Date.now()): Promise<void> {
+    if (counts.size === 0) return;
+    const p = this.redis.pipeline();
+    for (const [appId, n] of counts) this.countMinute(p, appId, 'w', n, now);
+    await p.exec();
+  }
+
+  /** The minute counters not yet finished by the roll-up, up to `limit` of them, oldest first. */
+  async pendingMinutes(limit = 1000): Promise<MinuteUsage[]> {
+    const members = await this.redis.zrange(this.keys.usageIndex, '0', String(limit - 1));
+    if (members.length === 0) return [];
+    const p = this.redis.pipeline();
+    const parsed = members.map((m) => {
+      const i = m.lastIndexOf('|');
+      return { appId: m.slice(0, i), minute: Number(m.slice(i + 1)) };
+    });
+    for (const e of parsed) p.hgetall(this.keys.usageMinute(e.appId, e.minute));
+    const res = (await p.exec()) ?? [];
+    return parsed.map((e, i) => {
+      const h = (res[i]?.[1] ?? {}) as Record<string, string>;
+      return { ...e, publishes: Number(h.p ?? 0), deliveries: Number(h.d ?? 0), webhookAttempts: Number(h.w ?? 0), peakConnections: Number(h.c ?? 0) };
+    });
+  }
+
+  /** Drops minutes the roll-up stored for good (closed long enough for late counts to have landed). */
+  async forgetMinutes(entries: ReadonlyArray<{ appId: string; minute: number }>): Promise<void> {
+    if (entries.length === 0) return;
+    const p = this.redis.pipeline();
+    for (const e of entries) p.zrem(this.keys.usageIndex, `${e.appId}|${e.minute}`).del(this.keys.usageMinute(e.appId, e.minute));
+    await p.exec();
+  }
+
+  private countMinute<T extends ReturnType<Redis['pipeline']>>(p: T, appId: string, field: 'p' | 'd' | 'w', n: number, now: number): T {
+    const minute = minuteOf(now);
+    const key = this.keys.usageMinute(appId, minute);
+    p.hincrby(key, field, n).expire(key, DAY_TTL_S).zadd(this.keys.usageIndex, 'NX', minute, `${appId}|${minute}`);
+    return p;
   }
 
   async usage(appId: string, now = Date.now()): Promise<Usage> {

@@ -7,7 +7,10 @@ import { ChannelLog } from './channel-log.js';
 import { AppLimits } from './app-limits.js';
 import { PresenceStore } from './presence-store.js';
 
-export const REDIS = Symbol('HERALD_REDIS');
+import { REDIS } from './redis-token.js';
+import { ChannelOccupancy } from './channel-occupancy.js';
+
+export { REDIS };
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -26,8 +29,9 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
+    ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, ChannelOccupancy],
 })
 export class BusModule {}

@@ -86,23 +86,67 @@ export class ChannelLog {
     return entries.map(([, fields]) => fieldOf(fields, 'f')).filter((f): f is string => f !== undefined);
   }
 
-  /** History reads: newest `limit` frames, or the first `limit` after `since`; oldest first. */
-  async history(appId: string, channel: string, q: { limit: number; since?: number; minTime: number }): Promise<HistoryPage> {
+  /** History reads: newest `limit` frames (before offset `before`, if given), or the first `limit` after `since`; oldest first. */
+  async history(appId: string, channel: string, q: { limit: number; since?: number; before?: number; minTime: number }): Promise<HistoryPage> {
     const k = this.keys.channel(appId, channel);
     const multi = this.redis.multi().hmget(k.meta, 'e', 'a');
-    if (q.since === undefined) multi.xrevrange(k.history, '+', '-', 'COUNT', q.limit);
-    else multi.xrange(k.history, `${q.since + 1}-0`, '+', 'COUNT', q.limit);
+    if (q.since !== undefined) multi.xrange(k.history, `${q.since + 1}-0`, '+', 'COUNT', q.limit);
+    else if (q.before !== undefined && q.before <= 1) multi.xrevrange(k.history, '0-0', '0-0', 'COUNT', 1);
+    else multi.xrevrange(k.history, q.before !== undefined ? `${q.before - 1}-0` : '+', '-', 'COUNT', q.limit);
     const res = await multi.exec();
     if (!res) throw new Error('history transaction aborted');
     for (const [err] of res) if (err) throw err;
     const [epoch, top] = res[0][1] as [string | null, string | null];
     let entries = res[1][1] as [string, string[]][];
     if (q.since === undefined) entries = entries.reverse();
+    if (q.before !== undefined && q.before <= 1) entries = [];
     const frames = entries
       .filter(([, fields]) => Number(fieldOf(fields, 't')) >= q.minTime)
       .map(([, fields]) => fieldOf(fields, 'f'))
       .filter((f): f is string => f !== undefined);
     return { epoch: epoch ?? '', top: Number(top ?? 0), frames };
+  }
+
+  /**
+   * Retention: trims a channel's history stream to its window (count and age). Entries past the age are
+   * already hidden from reads; this gives their memory back on channels that stay busy.
+   */
+  async trimHistory(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
+    const k = this.keys.channel(appId, channel);
+    let trimmed = await this.redis.xtrim(k.history, 'MAXLEN', window.historySize);
+    const minTime = now - window.historyTtlMs;
+    for (;;) {
+      const head = await this.redis.xrange(k.history, '-', '+', 'COUNT', 100);
+      const keep = head.find(([, fields]) => Number(fieldOf(fields, 't')) >= minTime);
+      if (keep) {
+        if (keep !== head[0]) trimmed += await this.redis.xtrim(k.history, 'MINID', keep[0]);
+        return trimmed;
+      }
+      if (head.length === 0) return trimmed;
+      const last = head[head.length - 1][0];
+      trimmed += await this.redis.xtrim(k.history, 'MINID', `${Number(last.split('-')[0]) + 1}-0`);
+    }
+  }
+
+  /** Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name. */
+  async *historyChannels(): AsyncGenerator<Array<{ appId: string; channel: string }>> {
+    const head = `${this.keys.prefix}{`;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
+      cursor = next;
+      yield found.flatMap((key) => {
+        const member = key.slice(head.length, -'}:hist'.length);
+        const i = member.indexOf('|');
+        return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
+      });
+    } while (cursor !== '0');
+  }
+
+  /** Drops a channel's history (its app was deleted). */
+  async dropHistory(appId: string, channel: string): Promise<void> {
+    const k = this.keys.channel(appId, channel);
+    await this.redis.del(k.history, k.meta);
   }
 
   /** Drops what a channel still has pending (its app was deleted): nothing can deliver it any more. */
@@ -119,6 +163,10 @@ export class ChannelLog {
       return { appId: m.slice(0, i), channel: m.slice(i + 1) };
     });
   }
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
 }
 
 function fieldOf(fields: string[], name: string): string | undefined {

@@ -6,3 +6,5 @@ export * from './presence-store.js';
 export * from './fanout-subscriber.js';
 export * from './bus.module.js';
 export * from './app-limits.js';
+export * from './channel-occupancy.js';
+export * from './events-stream.js';

@@ -11,12 +11,17 @@ import { LuaScript } from './lua-script.js';
  * Each script first expires the channel's lapsed connections, then does its change and publishes the
  * resulting events on the channel's fan-out channel — atomically, so whichever gateway, API or sweeper
  * gets there first produces the one event, and nobody else can produce it again.
+ * Each event is also appended to the events stream (KEYS[5]) in the same script, so the worker turns
+ * exactly one member.joined / member.left webhook event out of each change, whichever process made it.
  * userIds (safe alphabet, no '|') and channel names (no '"' or '\') are embedded in the frame text as-is;
  * data is JSON text produced by JSON.stringify.
  */
 
-// Shared prologue. Every script has KEYS = conns, users, count, index and starts its ARGV with
+// Shared prologue. Every script has KEYS = conns, users, count, index, events and starts its ARGV with
 // indexMember, fanout, channel, now, maxExpire.
+/** Bounds the events stream should no worker read it for a long time (Redis runs with noeviction). */
+export const EVENTS_MAXLEN = 1_000_000;
+
 const PROLOGUE = `
 local IDX, FAN, CH, NOW, MAX = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
 local events = {}
@@ -26,6 +31,10 @@ local function emit(action, uid, data)
   local f = '{"type":"presence","channel":"' .. CH .. '","action":"' .. action .. '","member":{"id":"' .. uid ..
     '","data":' .. data .. '},"time":' .. NOW .. ',"amount":' .. amount .. '}'
   redis.call('PUBLISH', FAN, f)
+  local kind = 'member.left'
+  if action == 'join' then kind = 'member.joined' end
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ${EVENTS_MAXLEN}, '*', 'k', IDX, 'e', kind, 't', NOW,
+    'd', '{"id":"' .. uid .. '","data":' .. data .. ',"reason":"' .. action .. '"}')
   events[#events + 1] = f
 end
 
@@ -71,7 +80,7 @@ end
 reindex()
 return {joined, redis.call('HLEN', KEYS[3]), unpack(events)}
 `,
-  4,
+  5,
 );
 
 // ARGV: …prologue, member, userId
@@ -85,7 +94,7 @@ if redis.call('ZREM', KEYS[1], ARGV[6]) == 1 then left = drop(ARGV[7], 'leave') 
 reindex()
 return {left, redis.call('HLEN', KEYS[3]), unpack(events)}
 `,
-  4,
+  5,
 );
 
 // ARGV: …prologue
@@ -96,7 +105,7 @@ export const PRESENCE_SWEEP = new LuaScript(
 reindex()
 return events
 `,
-  4,
+  5,
 );
 
 // ARGV: …prologue, limit
@@ -125,5 +134,5 @@ repeat
 until cursor == '0' or n >= limit
 return out
 `,
-  4,
+  5,
 );

@@ -186,7 +186,7 @@ export class PresenceStore {
     const k = this.keys.channel(appId, assertChannel(channel));
     return script.run<Reply>(
       this.redis,
-      [k.presenceConns, k.presenceUsers, k.presenceCount, this.keys.presenceIndex],
+      [k.presenceConns, k.presenceUsers, k.presenceCount, this.keys.presenceIndex, this.keys.events],
       [this.keys.member(appId, channel), k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args],
     );
   }

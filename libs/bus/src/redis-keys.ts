@@ -21,6 +21,7 @@ export class RedisKeys {
       presenceConns: `${tag}:pres:conns`,
       presenceUsers: `${tag}:pres:users`,
       presenceCount: `${tag}:pres:count`,
+      occupancy: `${tag}:occ`,
     };
   }
 
@@ -41,6 +42,26 @@ export class RedisKeys {
   /** Messages (publishes + deliveries) of an app on one UTC day, YYYYMMDD. */
   dailyUsage(appId: string, day: string): string {
     return `${this.prefix}usage:${appId}:${day}`;
+  }
+
+  /** Hash of one app's counters in one UTC minute (p publishes, d deliveries, w webhook attempts, c peak connections). */
+  usageMinute(appId: string, minute: number): string {
+    return `${this.prefix}um:${appId}:${minute}`;
+  }
+
+  /** ZSET `appId|minute` → minute: the per-minute counters the worker has not finished rolling up. */
+  get usageIndex(): string {
+    return `${this.prefix}usage-minutes`;
+  }
+
+  /** Channels held by some gateway, scored by (a lower bound of) their earliest holder lease expiry. */
+  get occupancyIndex(): string {
+    return `${this.prefix}occupied-channels`;
+  }
+
+  /** Stream of channel and presence events (occupied, vacated, joined, left) that webhooks are made of. */
+  get events(): string {
+    return `${this.prefix}events`;
   }
 
   /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
@@ -83,4 +104,6 @@ export interface ChannelKeys {
   presenceUsers: string;
   /** Hash: userId → number of live connections. */
   presenceCount: string;
+  /** Sorted set: gatewayId → lease expiry (ms), the gateways with at least one local subscriber. */
+  occupancy: string;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { assertChannel } from '@herald/protocol';
 import { ChannelLog } from '@herald/bus';
-import { AccessTokens, type AppContext } from '@herald/db';
+import { AccessTokens, ArchiveRepository, type AppContext } from '@herald/db';
 import { parseFrames, type HistoryMessage } from './history-frames.js';
 
 export interface HistoryQuery {
@@ -12,6 +12,8 @@ export interface HistoryQuery {
   limit: number;
   /** Messages after this offset (oldest first); omitted = the newest `limit`. */
   since?: number;
+  /** The newest `limit` messages before this offset (paging backwards); not with `since`. */
+  before?: number;
 }
 
 export interface TimeRangeQuery {
@@ -31,12 +33,17 @@ export interface HistoryResult {
   messages: HistoryMessage[];
 }
 
-/** Reads a channel's history window (Redis): for the REST API, the GoEasy-compatible route and the gateway. */
+/**
+ * Reads a channel's history: for the REST API, the GoEasy-compatible route and the gateway. The Redis
+ * window answers first; what it no longer holds (older offsets of the same epoch) comes from the Postgres
+ * archive, so paging backwards (`before`) or forwards (`since`) continues seamlessly past the window.
+ */
 @Injectable()
 export class HistoryService {
   constructor(
     private readonly log: ChannelLog,
     private readonly access: AccessTokens,
+    private readonly archive: ArchiveRepository,
   ) {}
 
   async read(ctx: AppContext, q: HistoryQuery, now = Date.now()): Promise<HistoryResult> {
@@ -45,9 +52,29 @@ export class HistoryService {
     const page = await this.log.history(ctx.app.id, channel, {
       limit: q.limit,
       since: q.since,
+      before: q.since === undefined ? q.before : undefined,
       minTime: now - ctx.app.historyTtlSeconds * 1000,
     });
-    return { channel, epoch: page.epoch, offset: page.top, messages: parseFrames(page.frames) };
+    let messages = parseFrames(page.frames);
+    if (page.epoch) messages = await this.fillFromArchive(ctx.app.id, channel, page.epoch, page.top, messages, q);
+    return { channel, epoch: page.epoch, offset: page.top, messages };
+  }
+
+  /** Adds the offsets below the window's oldest answer from the archive; all of one epoch, oldest first. */
+  private async fillFromArchive(appId: string, channel: string, epoch: string, top: number, window: HistoryMessage[], q: HistoryQuery): Promise<HistoryMessage[]> {
+    const toMessages = (rows: Awaited<ReturnType<ArchiveRepository['range']>>): HistoryMessage[] =>
+      rows.map((r) => ({ channel: r.channel, id: r.messageId, time: r.publishedAt.getTime(), content: r.content, offset: r.offset, epoch: r.epoch }));
+    if (q.since !== undefined) {
+      const first = window[0]?.offset ?? top + 1;
+      if (first <= q.since + 1) return window;
+      const older = await this.archive.range(appId, channel, { epoch, from: q.since + 1, to: first - 1, limit: q.limit, newest: false });
+      return [...toMessages(older), ...window].slice(0, q.limit);
+    }
+    if (window.length >= q.limit) return window;
+    const upper = window[0]?.offset ?? Math.min(q.before ?? top + 1, top + 1);
+    if (upper <= 1) return window;
+    const older = await this.archive.range(appId, channel, { epoch, from: 1, to: upper - 1, limit: q.limit - window.length, newest: true });
+    return [...toMessages(older), ...window];
   }
 
   /** The newest `limit` messages published within [start, end], newest first (GoEasy's order). */

@@ -64,6 +64,25 @@ const schema = z.object({
   /** After a partial batch, wait this long so the next insert carries more rows (fewer, larger writes). */
   HERALD_ARCHIVE_LINGER_MS: ms(200),
 
+  /** Webhooks: one delivery's HTTP timeout; retries back off exponentially (with jitter) from BACKOFF up to MAX_BACKOFF for RETRY_PERIOD. */
+  HERALD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
+  HERALD_WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(1).default(2_000),
+  HERALD_WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(1).default(HOUR),
+  HERALD_WEBHOOK_RETRY_PERIOD_MS: z.coerce.number().int().min(1).default(24 * HOUR),
+  HERALD_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  /** Events read within this window are coalesced per app and endpoint into one delivery. */
+  HERALD_WEBHOOK_LINGER_MS: ms(100),
+  HERALD_WEBHOOK_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(100),
+  HERALD_WEBHOOK_CACHE_MS: ms(2_000),
+  /** Gateways hold channels by lease (channel.occupied / vacated survive a crashed gateway). */
+  HERALD_OCCUPANCY_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  HERALD_BATCH_MAX_ITEMS: z.coerce.number().int().min(1).default(1_000),
+  HERALD_BATCH_MAX_BYTES: z.coerce.number().int().min(1).default(1_048_576),
+  /** Scheduled publishes waiting longer than this past their time are re-enqueued (lost job). */
+  HERALD_SCHEDULE_SWEEP_MS: ms(30_000),
+  HERALD_USAGE_ROLLUP_MS: ms(60_000),
+  HERALD_RETENTION_INTERVAL_MS: ms(HOUR),
+
   /** Test-only fault injection: message ids whose first processing attempt fails in the worker. */
   HERALD_FAULT_FAIL_FIRST_ATTEMPT: z.string().default(''),
 
@@ -120,8 +139,23 @@ export interface HeraldConfig {
     archiveBatch: number;
     archiveBlockMs: number;
     archiveLingerMs: number;
+    scheduleSweepMs: number;
+    usageRollupMs: number;
+    retentionIntervalMs: number;
     failFirstAttempt: ReadonlySet<string>;
   };
+  webhooks: {
+    timeoutMs: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    retryPeriodMs: number;
+    concurrency: number;
+    lingerMs: number;
+    maxEvents: number;
+    cacheMs: number;
+  };
+  occupancyLeaseMs: number;
+  batch: { maxItems: number; maxBytes: number };
   demo: {
     appId?: string;
     commonKey?: string;
@@ -196,8 +230,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       archiveBatch: e.HERALD_ARCHIVE_BATCH,
       archiveBlockMs: e.HERALD_ARCHIVE_BLOCK_MS,
       archiveLingerMs: e.HERALD_ARCHIVE_LINGER_MS,
+      scheduleSweepMs: e.HERALD_SCHEDULE_SWEEP_MS,
+      usageRollupMs: e.HERALD_USAGE_ROLLUP_MS,
+      retentionIntervalMs: e.HERALD_RETENTION_INTERVAL_MS,
       failFirstAttempt: new Set(e.HERALD_FAULT_FAIL_FIRST_ATTEMPT.split(',').filter(Boolean)),
     },
+    webhooks: {
+      timeoutMs: e.HERALD_WEBHOOK_TIMEOUT_MS,
+      backoffMs: e.HERALD_WEBHOOK_BACKOFF_MS,
+      maxBackoffMs: e.HERALD_WEBHOOK_MAX_BACKOFF_MS,
+      retryPeriodMs: e.HERALD_WEBHOOK_RETRY_PERIOD_MS,
+      concurrency: e.HERALD_WEBHOOK_CONCURRENCY,
+      lingerMs: e.HERALD_WEBHOOK_LINGER_MS,
+      maxEvents: e.HERALD_WEBHOOK_MAX_EVENTS,
+      cacheMs: e.HERALD_WEBHOOK_CACHE_MS,
+    },
+    occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
+    batch: { maxItems: e.HERALD_BATCH_MAX_ITEMS, maxBytes: e.HERALD_BATCH_MAX_BYTES },
     demo: {
       appId: e.HERALD_DEMO_APP_ID,
       commonKey: e.HERALD_DEMO_COMMON_KEY,

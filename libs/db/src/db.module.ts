@@ -4,10 +4,13 @@ import { AccountsRepository } from './repositories/accounts.repository.js';
 import { AppsRepository } from './repositories/apps.repository.js';
 import { KeysRepository } from './repositories/keys.repository.js';
 import { ArchiveRepository } from './repositories/archive.repository.js';
+import { WebhooksRepository } from './repositories/webhooks.repository.js';
+import { ScheduledRepository } from './repositories/scheduled.repository.js';
+import { UsageRepository } from './repositories/usage.repository.js';
 import { KeyResolver } from './key-resolver.js';
 import { AccessTokens } from './access-tokens.js';
 
-const providers = [PrismaService, AccountsRepository, AppsRepository, KeysRepository, ArchiveRepository, KeyResolver, AccessTokens];
+const providers = [PrismaService, AccountsRepository, AppsRepository, KeysRepository, ArchiveRepository, WebhooksRepository, ScheduledRepository, UsageRepository, KeyResolver, AccessTokens];
 
 @Global()
 @Module({ providers, exports: providers })

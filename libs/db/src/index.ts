@@ -5,5 +5,8 @@ export * from './repositories/accounts.repository.js';
 export * from './repositories/apps.repository.js';
 export * from './repositories/keys.repository.js';
 export * from './repositories/archive.repository.js';
+export * from './repositories/webhooks.repository.js';
+export * from './repositories/scheduled.repository.js';
+export * from './repositories/usage.repository.js';
 export * from './access-tokens.js';
 export * from './origin-policy.js';

@@ -1,2 +1,3 @@
 export * from './publish.service.js';
 export * from './publishing.module.js';
+export * from './scheduled-publish.service.js';

@@ -3,8 +3,8 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { AppLimits, ChannelLog } from '@herald/bus';
-import { PublishProducer } from '@herald/queue';
-import { AccessTokens, type AppContext } from '@herald/db';
+import { PublishProducer, type PublishJob } from '@herald/queue';
+import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
 export interface PublishInput {
   channel: unknown;
@@ -25,10 +25,21 @@ export interface PublishResult {
   duplicate: boolean;
 }
 
+/** A publish that passed every check of its caller's rights: what remains is charging and accepting it. */
+export interface PreparedPublish {
+  channel: string;
+  messageId: string;
+  /** The message as JSON text. */
+  content: string;
+}
+
+export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false; error: HeraldError };
+
 /**
- * The one publish use case, for REST and for clients on the gateway: check, accept (offset assigned,
- * idempotent by id), enqueue; answered once the job is durably in Redis. Nothing half-done: a failure
- * before the job exists is healed by the publisher's retry with the same id, or by the worker's sweep.
+ * The one publish use case, for REST, batches, scheduled messages and clients on the gateway: check,
+ * accept (offset assigned, idempotent by id), enqueue; answered once the job is durably in Redis. Nothing
+ * half-done: a failure before the job exists is healed by the publisher's retry with the same id, or by
+ * the worker's sweep.
  */
 @Injectable()
 export class PublishService {
@@ -41,6 +52,12 @@ export class PublishService {
   ) {}
 
   async publish(ctx: AppContext, input: PublishInput, now = Date.now()): Promise<PublishResult> {
+    const prepared = await this.prepare(ctx, input);
+    return this.publishPrepared(ctx.app, prepared, now);
+  }
+
+  /** Every check that depends on the caller (key, channel, token, message, size); no side effect. */
+  async prepare(ctx: AppContext, input: PublishInput): Promise<PreparedPublish> {
     const { app } = ctx;
     if (ctx.keyKind === 'subscribe') throw new HeraldError('publish_forbidden', 'A subscribe key (BS-) may not publish');
     const channel = assertChannel(input.channel);
@@ -48,26 +65,94 @@ export class PublishService {
     if (input.message === undefined || input.message === null) throw new HeraldError('invalid_message');
     const messageId = input.id === undefined || input.id === null ? newMessageId() : assertMessageId(input.id);
     const content = JSON.stringify(input.message);
-    const size = Buffer.byteLength(content, 'utf8');
-    if (size > app.plan.maxPayloadBytes) {
-      throw new HeraldError('payload_too_large', `Message is ${size} bytes; the plan allows ${app.plan.maxPayloadBytes}`);
-    }
-    await this.limits.chargePublish(app.id, app.plan, now);
-    const head = `{"type":"message","channel":${JSON.stringify(channel)},"id":"${messageId}","time":${now},"content":${content}`;
-    const accepted = await this.log.accept(app.id, channel, messageId, head, this.config.idempotencyTtlMs, now);
-    if (accepted.channel !== channel) {
-      throw new HeraldError('message_id_conflict', `Message id ${messageId} was already used on channel ${accepted.channel}`);
-    }
-    // Enqueued on duplicates too: if the first attempt died before its job existed, this heals it.
-    await this.producer.enqueue({
-      appId: app.id,
-      channel,
-      messageId,
-      epoch: accepted.epoch,
-      offset: accepted.offset,
-      historySize: app.historySize,
-      historyTtlMs: app.historyTtlSeconds * 1000,
-    });
-    return { id: messageId, channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh };
+    assertPayloadSize(app, content);
+    return { channel, messageId, content };
   }
+
+  /** Charges and accepts an already checked publish (also a scheduled one, at its time). */
+  async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
+    assertPayloadSize(app, prepared.content);
+    await this.limits.chargePublish(app.id, app.plan, now);
+    const [item] = await this.acceptAll(app, [prepared], now);
+    if (!item.ok) throw item.error;
+    return item.result;
+  }
+
+  /**
+   * Many publishes in one call: each item is checked on its own (a bad one fails alone), the valid ones
+   * are charged together (a refusal refuses the whole call: nothing is accepted), accepted in the
+   * order given (so per channel they keep it) and enqueued with one addBulk.
+   */
+  async publishBatch(ctx: AppContext, items: readonly PublishInput[], now = Date.now()): Promise<BatchItemResult[]> {
+    const { maxItems, maxBytes } = this.config.batch;
+    if (items.length > maxItems) throw new HeraldError('batch_too_large', `At most ${maxItems} items per batch; got ${items.length}`);
+    const checked = await Promise.all(
+      items.map(async (input) => {
+        try {
+          return { ok: true as const, prepared: await this.prepare(ctx, input) };
+        } catch (e) {
+          return { ok: false as const, error: asHeraldError(e) };
+        }
+      }),
+    );
+    const bytes = checked.reduce((n, c) => n + (c.ok ? Buffer.byteLength(c.prepared.content, 'utf8') : 0), 0);
+    if (bytes > maxBytes) throw new HeraldError('batch_too_large', `At most ${maxBytes} bytes of messages per batch; got ${bytes}`);
+    const valid = checked.flatMap((c) => (c.ok ? [c.prepared] : []));
+    if (valid.length > 0) await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now, valid.length);
+    const accepted = await this.acceptAll(ctx.app, valid, now);
+    let next = 0;
+    return checked.map((c) => (c.ok ? accepted[next++] : c));
+  }
+
+  /**
+   * Accepts in the order given: the scripts are sent together on one connection, which Redis runs in
+   * that order. Then one enqueue for all (also for duplicates: if the first attempt died before its job
+   * existed, this heals it).
+   */
+  private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<BatchItemResult[]> {
+    const replies = await Promise.allSettled(
+      items.map((p) => {
+        const head = `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
+        return this.log.accept(app.id, p.channel, p.messageId, head, this.config.idempotencyTtlMs, now);
+      }),
+    );
+    const jobs: PublishJob[] = [];
+    const results = replies.map((r, i): BatchItemResult => {
+      const p = items[i];
+      if (r.status === 'rejected') {
+        if (items.length === 1 && !(r.reason instanceof HeraldError)) throw r.reason; // a single publish keeps its own error
+        return { ok: false, error: asHeraldError(r.reason) };
+      }
+      const accepted = r.value;
+      if (accepted.channel !== p.channel) {
+        return { ok: false, error: new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${accepted.channel}`) };
+      }
+      jobs.push({
+        appId: app.id,
+        channel: p.channel,
+        messageId: p.messageId,
+        epoch: accepted.epoch,
+        offset: accepted.offset,
+        historySize: app.historySize,
+        historyTtlMs: app.historyTtlSeconds * 1000,
+      });
+      return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
+    });
+    if (jobs.length === 1) await this.producer.enqueue(jobs[0]);
+    else await this.producer.enqueueMany(jobs);
+    return results;
+  }
+}
+
+function assertPayloadSize(app: AppRecord, content: string): void {
+  const size = Buffer.byteLength(content, 'utf8');
+  if (size > app.plan.maxPayloadBytes) {
+    throw new HeraldError('payload_too_large', `Message is ${size} bytes; the plan allows ${app.plan.maxPayloadBytes}`);
+  }
+}
+
+function asHeraldError(e: unknown): HeraldError {
+  if (e instanceof HeraldError) return e;
+  // Redis unreachable and the like: the item may be retried with the same id.
+  return new HeraldError('unavailable', 'Temporarily unavailable: retry this item with the same id');
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PublishService } from './publish.service.js';
+import { ScheduledPublishService } from './scheduled-publish.service.js';
 
-@Module({ providers: [PublishService], exports: [PublishService] })
+@Module({ providers: [PublishService, ScheduledPublishService], exports: [PublishService, ScheduledPublishService] })
 export class PublishingModule {}

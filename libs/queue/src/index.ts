@@ -1,2 +1,4 @@
 export * from './publish-job.js';
+export * from './scheduled-job.js';
+export * from './webhook-job.js';
 export * from './queue.module.js';

@@ -1,31 +1,53 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
+import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
 import { PUBLISH_JOB, PUBLISH_QUEUE, PublishJob, publishJobId } from './publish-job.js';
+import { SCHEDULED_JOB, SCHEDULED_QUEUE, ScheduledJob, scheduledJobId } from './scheduled-job.js';
+import { WEBHOOK_BACKOFF, WEBHOOK_JOB, WEBHOOK_QUEUE, WebhookJob, webhookAttempts, webhookJobId } from './webhook-job.js';
 
-const connections = new WeakMap<Queue<PublishJob>, Redis>();
+const connections = new WeakMap<Queue, Redis>();
 
-export function createPublishQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PublishJob> {
+function createQueue<T>(config: HeraldConfig, keys: RedisKeys, queueName: string, name: string, defaultJobOptions: JobsOptions): Queue<T> {
   const connection = createRedis(config, 'bullmq', name);
-  const queue = new Queue<PublishJob>(PUBLISH_QUEUE, {
-    connection,
-    prefix: keys.bullPrefix,
-    defaultJobOptions: {
-      attempts: config.worker.attempts,
-      backoff: { type: 'exponential', delay: config.worker.backoffMs },
-      removeOnComplete: { count: 1000 },
-      removeOnFail: { count: 10_000 },
-    },
-  });
-  connections.set(queue, connection);
+  const queue = new Queue<T>(queueName, { connection, prefix: keys.bullPrefix, defaultJobOptions });
+  connections.set(queue as Queue, connection);
   return queue;
 }
 
+export function createPublishQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PublishJob> {
+  return createQueue<PublishJob>(config, keys, PUBLISH_QUEUE, name, {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: config.worker.backoffMs },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 10_000 },
+  });
+}
+
+export function createScheduledQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<ScheduledJob> {
+  return createQueue<ScheduledJob>(config, keys, SCHEDULED_QUEUE, name, {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: config.worker.backoffMs },
+    // The row in Postgres keeps the outcome; finished jobs only need to stay long enough to drop duplicates.
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 10_000 },
+  });
+}
+
+export function createWebhookQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<WebhookJob> {
+  return createQueue<WebhookJob>(config, keys, WEBHOOK_QUEUE, name, {
+    attempts: webhookAttempts(config.webhooks),
+    backoff: { type: WEBHOOK_BACKOFF },
+    // Every attempt is in the delivery log (Postgres); Redis keeps only a short tail.
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  });
+}
+
 /** BullMQ leaves a connection it was handed open: close the queue, then its connection. */
-export async function closeQueue(queue: Queue<PublishJob>): Promise<void> {
-  const connection = connections.get(queue);
+export async function closeQueue(queue: Queue<never> | Queue): Promise<void> {
+  const connection = connections.get(queue as Queue);
   await queue.close();
   await connection?.quit().catch(() => connection.disconnect());
 }
@@ -39,17 +61,70 @@ export class PublishProducer implements OnApplicationShutdown {
     await this.queue.add(PUBLISH_JOB, job, { jobId: publishJobId(job.appId, job.messageId) });
   }
 
+  /** One round trip for many jobs (batch publish). */
+  async enqueueMany(jobs: readonly PublishJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map((data) => ({ name: PUBLISH_JOB, data, opts: { jobId: publishJobId(data.appId, data.messageId) } })));
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await closeQueue(this.queue);
   }
 }
 
+/** Delayed jobs of scheduled publishes. */
+@Injectable()
+export class ScheduleProducer implements OnApplicationShutdown {
+  constructor(@Inject(SCHEDULED_QUEUE) private readonly queue: Queue<ScheduledJob>) {}
+
+  async schedule(job: ScheduledJob, at: number, now = Date.now()): Promise<void> {
+    await this.queue.add(SCHEDULED_JOB, job, { jobId: scheduledJobId(job.appId, job.messageId), delay: Math.max(0, at - now) });
+  }
+
+  /** Removes the delayed job (false when it is running or gone: the row's state decides then). */
+  async unschedule(appId: string, messageId: string): Promise<boolean> {
+    const job = await this.queue.getJob(scheduledJobId(appId, messageId));
+    if (!job) return false;
+    try {
+      await job.remove();
+      return true;
+    } catch {
+      return false; // locked by a worker that is firing it
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeQueue(this.queue);
+  }
+}
+
+/** Webhook delivery jobs; ids are delivery ids, so a re-dispatched batch is enqueued once. */
+@Injectable()
+export class WebhookProducer implements OnApplicationShutdown {
+  constructor(@Inject(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJob>) {}
+
+  async enqueue(jobs: ReadonlyArray<WebhookJob & { replay?: number }>): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map(({ replay, ...data }) => ({ name: WEBHOOK_JOB, data, opts: { jobId: webhookJobId(data.deliveryId, replay ?? 0) } })),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeQueue(this.queue);
+  }
+}
+
+const producers = [PublishProducer, ScheduleProducer, WebhookProducer];
+
 @Global()
 @Module({
   providers: [
     { provide: PUBLISH_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createPublishQueue(c, k, 'producer') },
-    PublishProducer,
+    { provide: SCHEDULED_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createScheduledQueue(c, k, 'schedule-producer') },
+    { provide: WEBHOOK_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createWebhookQueue(c, k, 'webhook-producer') },
+    ...producers,
   ],
-  exports: [PUBLISH_QUEUE, PublishProducer],
+  exports: [PUBLISH_QUEUE, SCHEDULED_QUEUE, WEBHOOK_QUEUE, ...producers],
 })
 export class QueueModule {}

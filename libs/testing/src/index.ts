@@ -7,3 +7,4 @@ export * from './ws-client.js';
 export * from './redis-server.js';
 export * from './redis-cleanup.js';
 export * from './tcp-proxy.js';
+export * from './webhook-receiver.js';

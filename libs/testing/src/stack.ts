@@ -39,6 +39,13 @@ export const TEST_TIMINGS: Record<string, string> = {
   HERALD_PENDING_SWEEP_MS: '1000',
   HERALD_ARCHIVE_BLOCK_MS: '200',
   HERALD_ARCHIVE_LINGER_MS: '50',
+  HERALD_WEBHOOK_CACHE_MS: '200',
+  HERALD_WEBHOOK_BACKOFF_MS: '100',
+  HERALD_WEBHOOK_MAX_BACKOFF_MS: '1000',
+  HERALD_WEBHOOK_RETRY_PERIOD_MS: '3000',
+  HERALD_WEBHOOK_TIMEOUT_MS: '1000',
+  HERALD_OCCUPANCY_LEASE_MS: '1500',
+  HERALD_USAGE_ROLLUP_MS: '500',
 };
 
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */

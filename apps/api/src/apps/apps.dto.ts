@@ -52,6 +52,8 @@ export class PlanView {
   @ApiProperty() historyTtlSeconds: number;
   @ApiProperty() maxChannelsPerConnection: number;
   @ApiProperty() anyOrigin: boolean;
+  @ApiProperty({ description: 'How far ahead a publish may be scheduled' }) maxScheduleDelaySeconds: number;
+  @ApiProperty({ description: 'How long the Postgres archive (long history) keeps messages' }) archiveRetentionDays: number;
 
   static of(p: PlanLimits): PlanView {
     return Object.assign(new PlanView(), p);

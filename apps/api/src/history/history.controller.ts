@@ -28,13 +28,13 @@ export class HistoryController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<HistoryView | undefined> {
     const limit = q.limit ?? 100;
-    const result = await this.history.read(ctx, { channel, limit, since: q.since, accessToken: q.accessToken });
+    const result = await this.history.read(ctx, { channel, limit, since: q.since, before: q.before, accessToken: q.accessToken });
     const etag = historyEtag({
       appId: ctx.app.id,
       channel: result.channel,
       epoch: result.epoch,
       top: result.offset,
-      query: `limit=${limit}&since=${q.since ?? ''}`,
+      query: `limit=${limit}&since=${q.since ?? ''}&before=${q.before ?? ''}`,
       first: result.messages[0]?.offset,
       last: result.messages.at(-1)?.offset,
       count: result.messages.length,

@@ -18,6 +18,13 @@ export class HistoryQueryDto {
   @Min(0)
   since?: number;
 
+  @ApiPropertyOptional({ minimum: 1, description: 'The newest `limit` messages before this offset, oldest first (paging back, past the Redis window into the archive); ignored with since' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  before?: number;
+
   @ApiPropertyOptional({ description: 'For a private channel read with the common or subscribe key: an access token with r: true' })
   @IsOptional()
   @IsString()

@@ -1,7 +1,9 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsOptional } from 'class-validator';
 import { AppLimits } from '@herald/bus';
-import type { AccountRecord } from '@herald/db';
+import { UsageRepository, type AccountRecord } from '@herald/db';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { AppsService } from '../apps/apps.service.js';
@@ -15,6 +17,39 @@ export class UsageView {
   @ApiProperty({ nullable: true, type: Number, description: 'null = unlimited' }) maxMessagesPerDay: number | null;
 }
 
+export class UsageHistoryQueryDto {
+  @ApiPropertyOptional({ enum: ['day', 'minute'], default: 'day' })
+  @IsOptional()
+  @IsIn(['day', 'minute'])
+  granularity?: 'day' | 'minute';
+
+  @ApiPropertyOptional({ type: String, description: 'ISO 8601; default: 30 days ago (day) or 1 hour ago (minute)' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({ type: String, description: 'ISO 8601; default: now' })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+}
+
+export class UsagePeriodView {
+  @ApiProperty({ description: 'The UTC day (YYYY-MM-DD) or minute (ISO 8601) counted' }) period: string;
+  @ApiProperty() publishes: number;
+  @ApiProperty({ description: 'Messages written to subscribers' }) deliveries: number;
+  @ApiProperty() webhookAttempts: number;
+  @ApiProperty({ description: 'Most concurrent connections seen (at connection time)' }) peakConnections: number;
+}
+
+export class UsageHistoryView {
+  @ApiProperty({ enum: ['day', 'minute'] }) granularity: string;
+  @ApiProperty({ type: [UsagePeriodView], description: 'Oldest first; periods without activity are absent' }) periods: UsagePeriodView[];
+  @ApiProperty({ description: 'Sums over the periods returned' }) total: UsagePeriodView;
+}
+
 /** The live counters every process enforces the plan with (Redis), as the app's owner sees them. */
 @ApiTags('apps')
 @ApiBearerAuth('account')
@@ -24,7 +59,29 @@ export class UsageController {
   constructor(
     private readonly apps: AppsService,
     private readonly limits: AppLimits,
+    private readonly usageRows: UsageRepository,
   ) {}
+
+  /** Usage rolled up by the worker (per minute, per day): what the dashboard charts and billing read. */
+  @Get(':appId/usage/history')
+  @ApiOkResponse({ type: UsageHistoryView })
+  @ApiUnauthorizedResponse({ type: ErrorView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
+  async history(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string, @Query() q: UsageHistoryQueryDto): Promise<UsageHistoryView> {
+    const app = await this.apps.get(account.id, appId);
+    const granularity = q.granularity ?? 'day';
+    const to = q.to ?? new Date();
+    const from = q.from ?? new Date(to.getTime() - (granularity === 'day' ? 30 * 86_400_000 : 3_600_000));
+    const periods =
+      granularity === 'day'
+        ? (await this.usageRows.days(app.id, from, to)).map(({ day, ...c }) => ({ period: day, ...c }))
+        : (await this.usageRows.minutes(app.id, from, to)).map(({ minute, ...c }) => ({ period: minute, ...c }));
+    const total = periods.reduce(
+      (t, p) => ({ ...t, publishes: t.publishes + p.publishes, deliveries: t.deliveries + p.deliveries, webhookAttempts: t.webhookAttempts + p.webhookAttempts, peakConnections: Math.max(t.peakConnections, p.peakConnections) }),
+      { period: `${from.toISOString()}/${to.toISOString()}`, publishes: 0, deliveries: 0, webhookAttempts: 0, peakConnections: 0 },
+    );
+    return { granularity, periods, total };
+  }
 
   @Get(':appId/usage')
   @ApiOkResponse({ type: UsageView })

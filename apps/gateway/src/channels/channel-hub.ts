@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, ChannelLog, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, ChannelOccupancy, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
 import { HeraldError, type Position } from '@herald/protocol';
 import type { Redis } from 'ioredis';
 import { GatewayMetrics } from '@herald/observability';
@@ -54,6 +54,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     private readonly keys: RedisKeys,
     private readonly metrics: GatewayMetrics,
     private readonly limits: AppLimits,
+    private readonly occupancy: ChannelOccupancy,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'hub' });
   }
@@ -155,13 +156,16 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     if (!state) {
       state = { appId, channel, subs: new Set(), watchers: new Set(), epoch: '', top: -1, filling: false, held: [] };
       this.channels.set(key, state);
+      this.occupancy.hold(appId, channel);
     }
     return state;
   }
 
   /** One reference fewer on the channel's Redis subscription; the state goes with the last one. */
   private release(state: ChannelState): void {
-    if (state.subs.size === 0 && state.watchers.size === 0) this.channels.delete(this.keys.member(state.appId, state.channel));
+    if (state.subs.size === 0 && state.watchers.size === 0 && this.channels.delete(this.keys.member(state.appId, state.channel))) {
+      this.occupancy.release(state.appId, state.channel);
+    }
     this.fanout.remove(state.appId, state.channel).catch((e: Error) => this.logger.warn({ err: e.message }, 'unsubscribe failed'));
   }
 

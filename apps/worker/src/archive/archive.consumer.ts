@@ -4,6 +4,8 @@ import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
 import { ArchiveRepository, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
+import { WebhookDispatcher } from '@herald/webhooks';
+import { eventId, type ChannelEvent } from '@herald/bus';
 
 const GROUP = 'archivers';
 const CLAIM_IDLE_MS = 30_000;
@@ -26,6 +28,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly keys: RedisKeys,
     private readonly archive: ArchiveRepository,
+    private readonly webhooks: WebhookDispatcher,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'archive' });
   }
@@ -104,6 +107,9 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
         done.push(p.id);
       }
     }
+    // message.published webhooks for what is stored, before acknowledging: a crash re-reads and re-dispatches (ids are stable).
+    const stored = new Set(done);
+    await this.webhooks.dispatch(parsed.flatMap((p) => (p.row && stored.has(p.id) ? [publishedEvent(p.row)] : [])));
     if (done.length > 0) await redis.multi().xack(this.keys.archive, GROUP, ...done).xdel(this.keys.archive, ...done).exec();
     if (done.length < parsed.length) throw new Error(`${parsed.length - done.length} archive rows not stored yet`);
   }
@@ -120,6 +126,17 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
 function isOrphanRow(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   return err.code === 'P2003' || /foreign key/i.test(err.message ?? '');
+}
+
+function publishedEvent(r: ArchiveRow): ChannelEvent {
+  return {
+    id: eventId(r.appId, r.channel, r.epoch, r.offset),
+    type: 'message.published',
+    appId: r.appId,
+    channel: r.channel,
+    time: r.publishedAt.getTime(),
+    data: { id: r.messageId, offset: r.offset, epoch: r.epoch, content: r.content },
+  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -14,6 +14,8 @@ export interface PlanLimits {
   historyTtlSeconds: number;
   maxChannelsPerConnection: number;
   anyOrigin: boolean;
+  maxScheduleDelaySeconds: number;
+  archiveRetentionDays: number;
 }
 
 export interface AppRecord {
@@ -41,6 +43,8 @@ export function toPlanLimits(p: Plan): PlanLimits {
     historyTtlSeconds: p.historyTtlSeconds,
     maxChannelsPerConnection: p.maxChannelsPerConnection,
     anyOrigin: p.anyOrigin,
+    maxScheduleDelaySeconds: p.maxScheduleDelaySeconds,
+    archiveRetentionDays: p.archiveRetentionDays,
   };
 }
 

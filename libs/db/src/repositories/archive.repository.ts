@@ -28,4 +28,26 @@ export class ArchiveRepository {
   async count(appId: string, channel: string): Promise<number> {
     return this.prisma.archivedMessage.count({ where: { appId, channel } });
   }
+
+  /**
+   * Up to `limit` messages of one epoch with offsets in [from, to], returned oldest first. `newest`
+   * picks the newest `limit` of the range (paging backwards), otherwise the oldest.
+   */
+  async range(appId: string, channel: string, q: { epoch: string; from: number; to: number; limit: number; newest: boolean; minTime?: Date }): Promise<ArchiveRow[]> {
+    if (q.to < q.from || q.limit <= 0) return [];
+    const rows = await this.prisma.archivedMessage.findMany({
+      where: { appId, channel, epoch: q.epoch, offset: { gte: BigInt(q.from), lte: BigInt(q.to) }, publishedAt: q.minTime ? { gte: q.minTime } : undefined },
+      orderBy: { offset: q.newest ? 'desc' : 'asc' },
+      take: q.limit,
+    });
+    const out = rows.map((r) => ({ ...r, offset: Number(r.offset) }));
+    return q.newest ? out.reverse() : out;
+  }
+
+  /** Retention: drops each app's messages older than its plan's archive retention. */
+  async deleteExpired(now = Date.now()): Promise<number> {
+    return this.prisma.$executeRaw`
+      DELETE FROM "ArchivedMessage" m USING "App" a JOIN "Plan" p ON p."id" = a."planId"
+      WHERE m."appId" = a."id" AND m."publishedAt" < ${new Date(now)}::timestamp(3) - make_interval(days => p."archiveRetentionDays")`;
+  }
 }

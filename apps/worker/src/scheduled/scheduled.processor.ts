@@ -1,0 +1,73 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { RedisKeys, createRedis } from '@herald/bus';
+import { SCHEDULED_QUEUE, type ScheduledJob } from '@herald/queue';
+import { ScheduledPublishService, type FireOutcome } from '@herald/publishing';
+
+/** A delayed job promoted a hair early (clock granularity) waits for its time: never deliver before it. */
+const MAX_EARLY_WAIT_MS = 1_000;
+
+/**
+ * Fires scheduled publishes at their time through the publish use case. A worker killed mid-job leaves
+ * the job stalled; the next worker fires it again and the message id makes that a no-op. One timer
+ * re-adds the jobs of rows still waiting long after their time (a job lost with a Redis without AOF).
+ */
+@Injectable()
+export class ScheduledProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private worker?: Worker<ScheduledJob>;
+  private connection?: Redis;
+  private timer?: NodeJS.Timeout;
+  private readonly logger;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly keys: RedisKeys,
+    private readonly scheduled: ScheduledPublishService,
+  ) {
+    this.logger = createLogger(config, 'worker').child({ component: 'scheduled' });
+  }
+
+  onApplicationBootstrap(): void {
+    const w = this.config.worker;
+    this.connection = createRedis(this.config, 'bullmq', 'scheduled-worker');
+    this.worker = new Worker<ScheduledJob>(SCHEDULED_QUEUE, (job) => this.process(job), {
+      connection: this.connection,
+      prefix: this.keys.bullPrefix,
+      concurrency: w.concurrency,
+      lockDuration: w.lockMs,
+      stalledInterval: w.stalledIntervalMs,
+      maxStalledCount: 10,
+    });
+    this.worker.on('failed', (job, err) => this.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'scheduled publish failed'));
+    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'scheduled worker error'));
+    if (w.scheduleSweepMs > 0) {
+      this.timer = setInterval(() => void this.sweep(), w.scheduleSweepMs);
+      this.timer.unref();
+    }
+  }
+
+  async process(job: Job<ScheduledJob>): Promise<{ outcome: FireOutcome }> {
+    const due = job.timestamp + (job.opts.delay ?? 0);
+    const early = due - Date.now();
+    if (early > 0 && early <= MAX_EARLY_WAIT_MS) await new Promise((r) => setTimeout(r, early));
+    const outcome = await this.scheduled.fire(job.data.appId, job.data.messageId);
+    return { outcome };
+  }
+
+  private async sweep(): Promise<void> {
+    try {
+      const n = await this.scheduled.requeueOverdue(Math.max(this.config.worker.scheduleSweepMs, 10_000));
+      if (n > 0) this.logger.warn({ n }, 're-enqueued overdue scheduled publishes');
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'scheduled sweep failed');
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.worker?.close();
+    await this.connection?.quit().catch(() => this.connection?.disconnect());
+  }
+}

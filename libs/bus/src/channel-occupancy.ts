@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { LuaScript } from './lua-script.js';
+import { RedisKeys } from './redis-keys.js';
+import { EVENTS_MAXLEN } from './presence-scripts.js';
+import { REDIS } from './redis-token.js';
+
+/*
+ * Whether a channel has subscribers anywhere, derived in Redis from the gateways that hold it: a
+ * per-channel ZSET of gatewayId → lease expiry. The first holder (0 → 1) appends channel.occupied to
+ * the events stream, the last release or lapse (1 → 0) appends channel.vacated — inside one script, so
+ * two gateways flipping at the same moment produce one event between them. A gateway that dies stops
+ * renewing; its lease lapses and whoever touches the channel next (another gateway, or the worker's
+ * sweep) finds the lapse and announces the vacancy once.
+ */
+
+// KEYS: occupancy ZSET, occupancy index, events stream
+// ARGV: op (hold | release | sweep), gatewayId, now, expiry, indexMember
+// Returns {occupied (1|0) after the call, events appended}
+const OCCUPANCY = new LuaScript(
+  'occupancy',
+  `
+local op, gw, now, idx = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
+local n = 0
+local function emit(kind)
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ${EVENTS_MAXLEN}, '*', 'k', idx, 'e', kind, 't', now)
+  n = n + 1
+end
+local before = redis.call('ZCARD', KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local live = redis.call('ZCARD', KEYS[1])
+if before > 0 and live == 0 then emit('channel.vacated') end
+if op == 'hold' then
+  if redis.call('ZADD', KEYS[1], ARGV[4], gw) == 1 and live == 0 then emit('channel.occupied') end
+elseif op == 'release' then
+  if redis.call('ZREM', KEYS[1], gw) == 1 and live == 1 then emit('channel.vacated') end
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if first[1] then
+  redis.call('ZADD', KEYS[2], first[2], idx)
+else
+  redis.call('ZREM', KEYS[2], idx)
+  redis.call('DEL', KEYS[1])
+end
+return {redis.call('ZCARD', KEYS[1]) > 0 and 1 or 0, n}
+`,
+  3,
+);
+
+type Op = 'hold' | 'release' | 'sweep';
+
+/**
+ * This process's share of channel occupancy. The gateway's channel hub calls `hold` when its first local
+ * subscriber of a channel arrives and `release` when its last leaves; leases of held channels are renewed
+ * here every lease/3 (one pipeline), so nothing else in the gateway has to know.
+ */
+@Injectable()
+export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
+  readonly gatewayId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private readonly held = new Map<string, { appId: string; channel: string }>();
+  /** Serialises the calls of one channel so hold/release reach Redis in the order they were made. */
+  private readonly tails = new Map<string, Promise<unknown>>();
+  private timer?: NodeJS.Timeout;
+  private readonly logger;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {
+    this.logger = createLogger(config, 'bus').child({ component: 'occupancy' });
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.config.occupancyLeaseMs / 3)));
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Never throws: a failed call is logged and healed by the lease (renewal re-holds, the sweep vacates). */
+  hold(appId: string, channel: string): void {
+    const m = this.keys.member(appId, channel);
+    this.held.set(m, { appId, channel });
+    void this.chain(m, () => this.run('hold', appId, channel));
+  }
+
+  release(appId: string, channel: string): void {
+    const m = this.keys.member(appId, channel);
+    this.held.delete(m);
+    void this.chain(m, () => this.run('release', appId, channel));
+  }
+
+  /** Awaits every call made so far (tests, shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.tails.values()]);
+  }
+
+  /** Finds channels whose holders' leases lapsed and announces their vacancy (worker sweep). */
+  async sweep(now = Date.now(), limit = 100): Promise<number> {
+    const due = await this.redis.zrangebyscore(this.keys.occupancyIndex, '-inf', now, 'LIMIT', 0, limit);
+    let events = 0;
+    for (const m of due) {
+      const i = m.indexOf('|');
+      events += (await this.run('sweep', m.slice(0, i), m.slice(i + 1), now))[1];
+    }
+    return events;
+  }
+
+  /** true while some gateway holds the channel. */
+  async isOccupied(appId: string, channel: string, now = Date.now()): Promise<boolean> {
+    return (await this.redis.zcount(this.keys.channel(appId, channel).occupancy, now + 1, '+inf')) > 0;
+  }
+
+  private chain(member: string, fn: () => Promise<unknown>): Promise<unknown> {
+    const next = (this.tails.get(member) ?? Promise.resolve())
+      .then(fn)
+      .catch((e: Error) => this.logger.warn({ err: e.message }, 'occupancy update failed'));
+    this.tails.set(member, next);
+    void next.then(() => {
+      if (this.tails.get(member) === next) this.tails.delete(member);
+    });
+    return next;
+  }
+
+  private run(op: Op, appId: string, channel: string, now = Date.now()): Promise<[number, number]> {
+    return OCCUPANCY.run<[number, number]>(
+      this.redis,
+      [this.keys.channel(appId, channel).occupancy, this.keys.occupancyIndex, this.keys.events],
+      [op, this.gatewayId, now, now + this.config.occupancyLeaseMs, this.keys.member(appId, channel)],
+    );
+  }
+
+  /** Extends this gateway's leases; a channel swept meanwhile (a long stall) is held again. */
+  private async renew(now = Date.now()): Promise<void> {
+    if (this.held.size === 0) return;
+    const entries = [...this.held.entries()];
+    const expiry = now + this.config.occupancyLeaseMs;
+    try {
+      const p = this.redis.pipeline();
+      for (const [, e] of entries) p.zadd(this.keys.channel(e.appId, e.channel).occupancy, 'XX', 'GT', 'CH', expiry, this.gatewayId).zscore(this.keys.channel(e.appId, e.channel).occupancy, this.gatewayId);
+      const res = (await p.exec()) ?? [];
+      entries.forEach(([m, e], i) => {
+        if (res[i * 2 + 1]?.[1] === null && this.held.has(m)) void this.chain(m, () => this.run('hold', e.appId, e.channel));
+      });
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'occupancy lease renewal failed');
+    }
+  }
+}

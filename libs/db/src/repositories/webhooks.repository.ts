@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
+import type { WebhookDeliveryStatus } from '../generated/prisma/client.js';
+import { PrismaService } from '../prisma.service.js';
+
+export interface WebhookRecord {
+  id: string;
+  appId: string;
+  url: string;
+  events: string[];
+  secretCipher: string;
+  enabled: boolean;
+  createdAt: Date;
+}
+
+export interface NewDelivery {
+  id: string;
+  appId: string;
+  webhookId: string;
+  eventIds: string[];
+  eventTypes: string[];
+  body: string;
+}
+
+export interface DeliveryRecord extends NewDelivery {
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  replays: number;
+  createdAt: Date;
+  lastAttemptAt: Date | null;
+}
+
+export interface AttemptRecord {
+  at: Date;
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+export interface NewAttempt extends AttemptRecord {
+  deliveryId: string;
+  appId: string;
+  /** The delivery's state after this attempt. */
+  status: WebhookDeliveryStatus;
+}
+
+export interface DeliveryFilter {
+  status?: WebhookDeliveryStatus;
+  from?: Date;
+  to?: Date;
+  limit: number;
+}
+
+/** Webhooks, their deliveries and attempts; every query is scoped by app id. */
+@Injectable()
+export class WebhooksRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(appId: string, w: { id: string; url: string; events: string[]; secretCipher: string }): Promise<WebhookRecord> {
+    return this.prisma.webhook.create({ data: { ...w, appId } });
+  }
+
+  list(appId: string): Promise<WebhookRecord[]> {
+    return this.prisma.webhook.findMany({ where: { appId }, orderBy: { createdAt: 'asc' } });
+  }
+
+  /** Enabled webhooks of an app (the dispatcher's lookup). */
+  listEnabled(appId: string): Promise<WebhookRecord[]> {
+    return this.prisma.webhook.findMany({ where: { appId, enabled: true } });
+  }
+
+  async get(appId: string, id: string): Promise<WebhookRecord | undefined> {
+    return (await this.prisma.webhook.findFirst({ where: { id, appId } })) ?? undefined;
+  }
+
+  async update(appId: string, id: string, patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'enabled'>>): Promise<WebhookRecord | undefined> {
+    const r = await this.prisma.webhook.updateMany({ where: { id, appId }, data: patch });
+    return r.count > 0 ? this.get(appId, id) : undefined;
+  }
+
+  async delete(appId: string, id: string): Promise<boolean> {
+    return (await this.prisma.webhook.deleteMany({ where: { id, appId } })).count > 0;
+  }
+
+  /** Stores new deliveries; one already stored (a re-dispatched batch) is left as it is. Returns the ids that are new. */
+  async createDeliveries(rows: readonly NewDelivery[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const ids = rows.map((r) => r.id);
+    const existing = await this.prisma.webhookDelivery.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    await this.prisma.webhookDelivery.createMany({ data: [...rows], skipDuplicates: true });
+    const seen = new Set(existing.map((e) => e.id));
+    return new Set(ids.filter((id) => !seen.has(id)));
+  }
+
+  async delivery(appId: string, id: string): Promise<(DeliveryRecord & { attemptLog: AttemptRecord[] }) | undefined> {
+    const d = await this.prisma.webhookDelivery.findFirst({
+      where: { id, appId },
+      include: { attemptLog: { orderBy: { at: 'asc' }, select: { at: true, ok: true, statusCode: true, latencyMs: true, error: true } } },
+    });
+    return d ?? undefined;
+  }
+
+  /** What a delivery job needs: its body and whether it is still to be delivered. */
+  async forSend(appId: string, id: string): Promise<{ body: string; status: WebhookDeliveryStatus } | undefined> {
+    return (await this.prisma.webhookDelivery.findFirst({ where: { id, appId }, select: { body: true, status: true } })) ?? undefined;
+  }
+
+  deliveries(appId: string, webhookId: string, f: DeliveryFilter): Promise<Array<DeliveryRecord & { attemptLog: AttemptRecord[] }>> {
+    return this.prisma.webhookDelivery.findMany({
+      where: { appId, webhookId, status: f.status, createdAt: { gte: f.from, lte: f.to } },
+      include: { attemptLog: { orderBy: { at: 'asc' }, select: { at: true, ok: true, statusCode: true, latencyMs: true, error: true } } },
+      orderBy: { createdAt: 'desc' },
+      take: f.limit,
+    });
+  }
+
+  /** One attempt and the delivery's new state, in one statement (one round trip per attempt). */
+  async recordAttempt(a: NewAttempt): Promise<void> {
+    await this.prisma.$executeRaw`
+      WITH attempt AS (
+        INSERT INTO "WebhookAttempt" ("deliveryId", "appId", "at", "ok", "statusCode", "latencyMs", "error")
+        VALUES (${a.deliveryId}, ${a.appId}, ${a.at}, ${a.ok}, ${a.statusCode}, ${a.latencyMs}, ${a.error})
+      )
+      UPDATE "WebhookDelivery" SET "attempts" = "attempts" + 1, "lastAttemptAt" = ${a.at},
+        "status" = CAST(${a.status} AS "WebhookDeliveryStatus")
+      WHERE "id" = ${a.deliveryId} AND "appId" = ${a.appId}`;
+  }
+
+  /**
+   * Marks failed deliveries (one, or all of a webhook in a time range) for a replay and returns them with
+   * their new replay number; the caller enqueues one job each.
+   */
+  async markReplay(appId: string, where: { webhookId: string; deliveryId?: string; from?: Date; to?: Date }): Promise<Array<{ id: string; webhookId: string; replays: number }>> {
+    const conditions = [Prisma.sql`"appId" = ${appId}`, Prisma.sql`"webhookId" = ${where.webhookId}`];
+    if (where.deliveryId) conditions.push(Prisma.sql`"id" = ${where.deliveryId}`);
+    else conditions.push(Prisma.sql`"status" = 'failed'`);
+    if (where.from) conditions.push(Prisma.sql`"createdAt" >= ${where.from}`);
+    if (where.to) conditions.push(Prisma.sql`"createdAt" <= ${where.to}`);
+    return this.prisma.$queryRaw<Array<{ id: string; webhookId: string; replays: number }>>`
+      UPDATE "WebhookDelivery" SET "replays" = "replays" + 1, "status" = 'pending'
+      WHERE ${Prisma.join(conditions, ' AND ')}
+      RETURNING "id", "webhookId", "replays"`;
+  }
+}

@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { HeraldError } from '@herald/protocol';
+import { ScheduleProducer } from '@herald/queue';
+import { AppsRepository, ScheduledRepository, type AppContext, type ScheduledRecord } from '@herald/db';
+import { PublishService, type PublishInput } from './publish.service.js';
+
+export interface ScheduleInput extends PublishInput {
+  /** Milliseconds from now. */
+  delay?: unknown;
+  /** Unix time in ms, or an ISO 8601 timestamp. */
+  at?: unknown;
+}
+
+export type FireOutcome = 'published' | 'skipped' | 'failed';
+
+/** Checks the time of a scheduled publish: in the future, within the plan's horizon. Returns it in ms. */
+export function scheduledTime(input: { delay?: unknown; at?: unknown }, maxDelaySeconds: number, now: number): number {
+  if (input.delay !== undefined && input.at !== undefined) throw new HeraldError('invalid_delay', 'Give either delay or at, not both');
+  let at: number;
+  if (input.delay !== undefined) {
+    if (typeof input.delay !== 'number' || !Number.isSafeInteger(input.delay)) throw new HeraldError('invalid_delay', 'delay must be an integer number of milliseconds');
+    at = now + input.delay;
+  } else if (typeof input.at === 'number' && Number.isSafeInteger(input.at)) {
+    at = input.at;
+  } else if (typeof input.at === 'string' && !Number.isNaN(Date.parse(input.at))) {
+    at = Date.parse(input.at);
+  } else {
+    throw new HeraldError('invalid_delay', 'at must be a Unix time in milliseconds or an ISO 8601 timestamp');
+  }
+  if (at <= now) throw new HeraldError('invalid_delay', `The scheduled time ${new Date(at).toISOString()} is in the past`);
+  if (at - now > maxDelaySeconds * 1000) {
+    throw new HeraldError('invalid_delay', `The plan allows scheduling at most ${maxDelaySeconds} s ahead; asked for ${Math.ceil((at - now) / 1000)} s`);
+  }
+  return at;
+}
+
+/**
+ * Scheduled publishes: checked like any publish when scheduled (so a token valid now is enough), stored
+ * as a row (the truth for its state) plus a delayed job (the timer). At its time the worker fires it
+ * through the same publish use case with the message id as idempotency key: a job fired twice (a worker
+ * killed mid-way) stores and delivers the message once.
+ */
+@Injectable()
+export class ScheduledPublishService {
+  constructor(
+    private readonly publisher: PublishService,
+    private readonly rows: ScheduledRepository,
+    private readonly producer: ScheduleProducer,
+    private readonly apps: AppsRepository,
+  ) {}
+
+  async schedule(ctx: AppContext, input: ScheduleInput, now = Date.now()): Promise<{ record: ScheduledRecord; duplicate: boolean }> {
+    const at = scheduledTime(input, ctx.app.plan.maxScheduleDelaySeconds, now);
+    const p = await this.publisher.prepare(ctx, input);
+    const existing = await this.rows.get(ctx.app.id, p.messageId);
+    if (existing) {
+      if (existing.channel !== p.channel) throw new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${existing.channel}`);
+      // A retried call: make sure its job exists (re-adding an existing job id is a no-op).
+      if (existing.status === 'scheduled') await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, existing.at.getTime(), now);
+      return { record: existing, duplicate: true };
+    }
+    const record = await this.rows.create(ctx.app.id, { id: p.messageId, channel: p.channel, content: p.content, at: new Date(at) });
+    try {
+      await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, at, now);
+    } catch (e) {
+      await this.rows.remove(ctx.app.id, p.messageId).catch(() => undefined);
+      throw e;
+    }
+    return { record, duplicate: false };
+  }
+
+  list(ctx: AppContext, q: { status?: ScheduledRecord['status']; limit: number }): Promise<ScheduledRecord[]> {
+    return this.rows.list(ctx.app.id, q);
+  }
+
+  async get(ctx: AppContext, id: string): Promise<ScheduledRecord> {
+    const r = await this.rows.get(ctx.app.id, id);
+    if (!r) throw new HeraldError('scheduled_not_found');
+    return r;
+  }
+
+  async cancel(ctx: AppContext, id: string): Promise<void> {
+    if (!(await this.rows.cancel(ctx.app.id, id))) {
+      const r = await this.get(ctx, id);
+      throw new HeraldError('not_cancellable', `The scheduled message is ${r.status}`);
+    }
+    // The row is what a firing job checks; removing the job only saves it the trip.
+    await this.producer.unschedule(ctx.app.id, id);
+  }
+
+  /**
+   * Called by the worker at the message's time. Throws only for what a retry can fix (rate limit, Redis
+   * or Postgres down); anything else marks the row failed.
+   */
+  async fire(appId: string, messageId: string, now = Date.now()): Promise<FireOutcome> {
+    const row = await this.rows.get(appId, messageId);
+    if (!row || !(await this.rows.claim(appId, messageId))) return 'skipped';
+    const app = await this.apps.findForSystem(appId);
+    if (!app || app.status !== 'active') {
+      await this.rows.failed(appId, messageId, app ? 'app suspended' : 'app deleted');
+      return 'failed';
+    }
+    try {
+      const r = await this.publisher.publishPrepared(app, { channel: row.channel, messageId, content: row.content }, now);
+      await this.rows.published(appId, messageId, { offset: r.offset, epoch: r.epoch, at: new Date(now) });
+      return 'published';
+    } catch (e) {
+      if (e instanceof HeraldError && e.code !== 429 && e.code < 500) {
+        await this.rows.failed(appId, messageId, `${e.reason}: ${e.message}`);
+        return 'failed';
+      }
+      throw e;
+    }
+  }
+
+  /** Rows still waiting after `graceMs` past their time (their job lost): re-adds their jobs (no-op when they exist). */
+  async requeueOverdue(graceMs: number, now = Date.now()): Promise<number> {
+    const rows = await this.rows.overdue(new Date(now - graceMs));
+    for (const r of rows) await this.producer.schedule({ appId: r.appId, messageId: r.id }, now, now);
+    return rows.length;
+  }
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
+import type { ChannelEvent } from '@herald/bus';
+import { WebhookProducer } from '@herald/queue';
+import { WebhooksRepository, type NewDelivery } from '@herald/db';
+import { WebhookDirectory } from './webhook-directory.js';
+
+/** The JSON body of a delivery (docs/webhooks.md). */
+export interface DeliveryBody {
+  id: string;
+  appId: string;
+  webhookId: string;
+  time: number;
+  events: Array<Omit<ChannelEvent, 'appId'>>;
+}
+
+/**
+ * Turns events into deliveries: per app and endpoint, the events it subscribed to, in order, in chunks of
+ * at most HERALD_WEBHOOK_MAX_EVENTS. A delivery's id and body follow from its events alone, so a batch
+ * dispatched twice (a worker killed before acknowledging it) is stored and enqueued once.
+ */
+@Injectable()
+export class WebhookDispatcher {
+  constructor(
+    private readonly directory: WebhookDirectory,
+    private readonly repo: WebhooksRepository,
+    private readonly producer: WebhookProducer,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  /** Returns the number of deliveries made. */
+  async dispatch(events: readonly ChannelEvent[]): Promise<number> {
+    const byApp = new Map<string, ChannelEvent[]>();
+    for (const e of events) {
+      const list = byApp.get(e.appId);
+      if (list) list.push(e);
+      else byApp.set(e.appId, [e]);
+    }
+    const rows: NewDelivery[] = [];
+    for (const [appId, appEvents] of byApp) {
+      for (const hook of await this.directory.ofApp(appId)) {
+        const wanted = appEvents.filter((e) => hook.events.has(e.type));
+        for (let i = 0; i < wanted.length; i += this.config.webhooks.maxEvents) {
+          rows.push(delivery(appId, hook.id, wanted.slice(i, i + this.config.webhooks.maxEvents)));
+        }
+      }
+    }
+    if (rows.length === 0) return 0;
+    await this.repo.createDeliveries(rows);
+    // All of them, not only the new ones: a batch cut by a crash between the two steps gets its jobs now.
+    await this.producer.enqueue(rows.map((r) => ({ appId: r.appId, webhookId: r.webhookId, deliveryId: r.id })));
+    return rows.length;
+  }
+}
+
+function delivery(appId: string, webhookId: string, events: readonly ChannelEvent[]): NewDelivery {
+  const id = `whd_${createHash('sha256').update(webhookId).update(events.map((e) => e.id).join(',')).digest('base64url').slice(0, 24)}`;
+  const body: DeliveryBody = {
+    id,
+    appId,
+    webhookId,
+    time: Math.max(...events.map((e) => e.time)),
+    events: events.map(({ appId: _a, ...e }) => e),
+  };
+  return { id, appId, webhookId, eventIds: events.map((e) => e.id), eventTypes: [...new Set(events.map((e) => e.type))], body: JSON.stringify(body) };
+}
