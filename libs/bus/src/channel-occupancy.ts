@@ -55,7 +55,9 @@ type Op = 'hold' | 'release' | 'sweep';
 /**
  * This process's share of channel occupancy. The gateway's channel hub calls `hold` when its first local
  * subscriber of a channel arrives and `release` when its last leaves; leases of held channels are renewed
- * here every lease/3 (one pipeline), so nothing else in the gateway has to know.
+ * here every lease/3 (one pipeline), so nothing else in the gateway has to know. A release takes effect
+ * after HERALD_OCCUPANCY_LINGER_MS unless the channel is held again meanwhile: a long-poll client that
+ * re-polls, or a page reload, does not flap occupied/vacated.
  */
 @Injectable()
 export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
@@ -63,6 +65,7 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   private readonly held = new Map<string, { appId: string; channel: string }>();
   /** Serialises the calls of one channel so hold/release reach Redis in the order they were made. */
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly releasing = new Map<string, NodeJS.Timeout>();
   private timer?: NodeJS.Timeout;
   private readonly logger;
 
@@ -79,21 +82,42 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /** Pending releases go out now (a drained gateway's channels are vacated at once, not at lease expiry). */
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    for (const [m, t] of this.releasing) {
+      clearTimeout(t);
+      this.releaseNow(m);
+    }
+    await this.settled();
   }
 
   /** Never throws: a failed call is logged and healed by the lease (renewal re-holds, the sweep vacates). */
   hold(appId: string, channel: string): void {
     const m = this.keys.member(appId, channel);
+    const pending = this.releasing.get(m);
     this.held.set(m, { appId, channel });
+    if (pending) {
+      clearTimeout(pending); // still held in Redis: nothing to tell anyone
+      this.releasing.delete(m);
+      return;
+    }
     void this.chain(m, () => this.run('hold', appId, channel));
   }
 
   release(appId: string, channel: string): void {
     const m = this.keys.member(appId, channel);
+    if (!this.held.has(m) || this.releasing.has(m)) return;
+    if (this.config.occupancyLingerMs === 0) return this.releaseNow(m);
+    this.releasing.set(m, setTimeout(() => this.releaseNow(m), this.config.occupancyLingerMs).unref());
+  }
+
+  private releaseNow(m: string): void {
+    const e = this.held.get(m);
+    this.releasing.delete(m);
+    if (!e) return;
     this.held.delete(m);
-    void this.chain(m, () => this.run('release', appId, channel));
+    void this.chain(m, () => this.run('release', e.appId, e.channel));
   }
 
   /** Awaits every call made so far (tests, shutdown). */

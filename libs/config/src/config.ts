@@ -76,6 +76,8 @@ const schema = z.object({
   HERALD_WEBHOOK_CACHE_MS: ms(2_000),
   /** Gateways hold channels by lease (channel.occupied / vacated survive a crashed gateway). */
   HERALD_OCCUPANCY_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
+  /** A channel stays occupied this long after its last local subscriber leaves (long-poll clients re-poll). */
+  HERALD_OCCUPANCY_LINGER_MS: ms(5_000),
   HERALD_BATCH_MAX_ITEMS: z.coerce.number().int().min(1).default(1_000),
   HERALD_BATCH_MAX_BYTES: z.coerce.number().int().min(1).default(1_048_576),
   /** Scheduled publishes waiting longer than this past their time are re-enqueued (lost job). */
@@ -155,6 +157,7 @@ export interface HeraldConfig {
     cacheMs: number;
   };
   occupancyLeaseMs: number;
+  occupancyLingerMs: number;
   batch: { maxItems: number; maxBytes: number };
   demo: {
     appId?: string;
@@ -246,6 +249,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       cacheMs: e.HERALD_WEBHOOK_CACHE_MS,
     },
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
+    occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,
     batch: { maxItems: e.HERALD_BATCH_MAX_ITEMS, maxBytes: e.HERALD_BATCH_MAX_BYTES },
     demo: {
       appId: e.HERALD_DEMO_APP_ID,

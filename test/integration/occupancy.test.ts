@@ -1,0 +1,116 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { loadConfig, type HeraldConfig } from '@herald/config';
+import { ChannelOccupancy, PresenceStore, RedisKeys, parseEventEntry } from '@herald/bus';
+import { dropRedisPrefix, uniquePrefix } from '@herald/testing';
+
+// Channel occupancy and the events stream on the real Redis: each test its own prefix.
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const connections: Redis[] = [];
+const prefixes: string[] = [];
+let redis: Redis;
+
+before(() => {
+  redis = new Redis(REDIS_URL);
+  connections.push(redis);
+});
+after(async () => {
+  for (const p of prefixes) await dropRedisPrefix(REDIS_URL, p);
+  for (const c of connections) c.disconnect();
+});
+
+function setup(env: Record<string, string> = {}): { keys: RedisKeys; config: HeraldConfig; gateway: () => ChannelOccupancy } {
+  const prefix = uniquePrefix();
+  prefixes.push(prefix);
+  const config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: prefix, HERALD_LOG_LEVEL: 'silent', HERALD_OCCUPANCY_LINGER_MS: '0', HERALD_OCCUPANCY_LEASE_MS: '1000', ...env });
+  const keys = new RedisKeys(prefix);
+  // Each gateway its own connection, as in production: scripts from two processes race in Redis.
+  const gateway = () => {
+    const conn = new Redis(REDIS_URL);
+    connections.push(conn);
+    return new ChannelOccupancy(conn, keys, config);
+  };
+  return { keys, config, gateway };
+}
+
+async function events(keys: RedisKeys): Promise<Array<{ type: string; channel: string; data?: unknown }>> {
+  const entries = await redis.xrange(keys.events, '-', '+');
+  return entries.map(([id, fields]) => parseEventEntry(id, fields)!).map((e) => ({ type: e.type, channel: e.channel, data: e.data }));
+}
+
+test('many gateways holding a channel at the same moment → one occupied; the last release anywhere → one vacated', async () => {
+  const { keys, gateway } = setup();
+  const gws = Array.from({ length: 8 }, gateway);
+  for (let round = 0; round < 20; round++) {
+    const ch = `c-${round}`;
+    gws.forEach((g) => g.hold('app_1', ch));
+    await Promise.all(gws.map((g) => g.settled()));
+    for (const g of gws.slice(0, -1)) g.release('app_1', ch);
+    await Promise.all(gws.map((g) => g.settled()));
+    assert.deepEqual((await events(keys)).filter((e) => e.channel === ch).map((e) => e.type), ['channel.occupied'], ch);
+    gws.at(-1)!.release('app_1', ch);
+    await gws.at(-1)!.settled();
+    assert.deepEqual((await events(keys)).filter((e) => e.channel === ch).map((e) => e.type), ['channel.occupied', 'channel.vacated'], ch);
+    assert.equal(await gws[0].isOccupied('app_1', ch), false);
+  }
+  // Apps are separate: the same channel name in two apps is two channels.
+  gws[0].hold('app_1', 'same');
+  gws[1].hold('app_2', 'same');
+  await Promise.all([gws[0].settled(), gws[1].settled()]);
+  const occupied = (await redis.xrange(keys.events, '-', '+')).map(([id, f]) => parseEventEntry(id, f)!).filter((e) => e.channel === 'same');
+  assert.deepEqual(occupied.map((e) => e.appId).sort(), ['app_1', 'app_2']);
+});
+
+test('a crashed holder: its lease lapses, and the sweep (or the next holder) announces vacated exactly once', async () => {
+  const { keys, gateway } = setup();
+  const dead = gateway(); // never renews: its timer is not started
+  const sweeper = gateway();
+  dead.hold('app_1', 'a');
+  dead.hold('app_1', 'b');
+  await dead.settled();
+  assert.equal(await sweeper.sweep(Date.now()), 0, 'nothing lapsed yet');
+  const later = Date.now() + 1500;
+  const [s1, s2] = await Promise.all([sweeper.sweep(later), gateway().sweep(later)]);
+  assert.equal(s1 + s2, 2);
+  assert.equal(await sweeper.sweep(later + 1000), 0);
+  assert.deepEqual((await events(keys)).map((e) => `${e.type}:${e.channel}`).sort(), ['channel.occupied:a', 'channel.occupied:b', 'channel.vacated:a', 'channel.vacated:b']);
+});
+
+test('a renewed lease keeps the channel; a lingering release is cancelled by a new hold', async () => {
+  const { keys, gateway } = setup({ HERALD_OCCUPANCY_LINGER_MS: '200', HERALD_OCCUPANCY_LEASE_MS: '300' });
+  const g = gateway();
+  g.onModuleInit();
+  try {
+    g.hold('app_1', 'kept');
+    await g.settled();
+    await new Promise((r) => setTimeout(r, 700)); // more than two leases: renewals must carry it
+    assert.equal(await g.isOccupied('app_1', 'kept'), true);
+    g.release('app_1', 'kept');
+    g.hold('app_1', 'kept'); // re-poll within the linger
+    await new Promise((r) => setTimeout(r, 300));
+    await g.settled();
+    assert.deepEqual((await events(keys)).map((e) => e.type), ['channel.occupied']);
+    g.release('app_1', 'kept');
+    await new Promise((r) => setTimeout(r, 300));
+    await g.settled();
+    assert.deepEqual((await events(keys)).map((e) => e.type), ['channel.occupied', 'channel.vacated']);
+  } finally {
+    await g.onApplicationShutdown();
+  }
+});
+
+test('presence changes append member.joined / member.left to the events stream, once per change', async () => {
+  const { keys } = setup();
+  const store = new PresenceStore(redis, keys);
+  await store.join('app_1', 'room', { connId: 'c1', userId: 'ann', data: { n: 1 }, leaseMs: 1000 });
+  await store.join('app_1', 'room', { connId: 'c2', userId: 'ann', leaseMs: 1000 }); // same user: no event
+  await store.leave('app_1', 'room', { connId: 'c1', userId: 'ann' });
+  await store.leave('app_1', 'room', { connId: 'c2', userId: 'ann' });
+  await store.join('app_1', 'room', { connId: 'c3', userId: 'bob', leaseMs: 100 });
+  await store.sweep(Date.now() + 1000);
+  const e = await events(keys);
+  assert.deepEqual(e.map((x) => x.type), ['member.joined', 'member.left', 'member.joined', 'member.left']);
+  assert.deepEqual(e[0].data, { id: 'ann', data: { n: 1 }, reason: 'join' });
+  assert.deepEqual(e[3].data, { id: 'bob', data: {}, reason: 'timeout' });
+});
