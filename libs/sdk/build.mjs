@@ -3,7 +3,7 @@
 // with its source map, and type declarations. Run from anywhere: `node libs/sdk/build.mjs`.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { rmSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'dist');
 const pkg = JSON.parse(readFileSync(join(here, 'package.json'), 'utf8'));
-rmSync(out, { recursive: true, force: true });
+// Files are overwritten in place, never deleted first: a gateway or test running meanwhile keeps serving.
 
 const common = {
   entryPoints: [join(here, 'src/index.ts')],

@@ -18,12 +18,12 @@ let browser: Browser;
 before(async () => {
   [stack, browser] = await Promise.all([startStack(), chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })]);
   proxy = await TcpProxy.start(stack.gateways[0].port);
-});
+}, { timeout: 60_000 });
 after(async () => {
   await browser?.close();
   await proxy?.stop();
   await stack?.stop();
-});
+}, { timeout: 30_000 });
 
 interface PageState {
   got: Array<{ offset: number; content: unknown }>;

@@ -12,11 +12,11 @@ let proxy: TcpProxy;
 before(async () => {
   stack = await startStack({ env: { HERALD_TRANSPORTS: 'sse,poll', HERALD_POLL_HOLD_MS: '1500', HERALD_SSE_RETRY_MS: '100' } });
   proxy = await TcpProxy.start(stack.gateways[0].port);
-});
+}, { timeout: 60_000 });
 after(async () => {
   await proxy?.stop();
   await stack?.stop();
-});
+}, { timeout: 30_000 });
 
 const clients: Sdk.HeraldClient[] = [];
 afterEach(async () => {

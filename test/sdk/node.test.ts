@@ -11,11 +11,11 @@ let proxy: TcpProxy;
 before(async () => {
   stack = await startStack({ gateways: 1 });
   proxy = await TcpProxy.start(stack.gateways[0].port);
-});
+}, { timeout: 60_000 });
 after(async () => {
   await proxy?.stop();
   await stack?.stop();
-});
+}, { timeout: 30_000 });
 
 const clients: Sdk.HeraldClient[] = [];
 afterEach(async () => {
