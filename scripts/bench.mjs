@@ -9,6 +9,8 @@
 //   S-transports  per transport (WebSocket, SSE, long-polling): one subscriber on one channel, REST
 //           publishes at a steady open-loop rate (1,000 msg/s); publish→deliver latency, achieved send
 //           rate, gaps/duplicates, and for long-polling the request churn (polls, messages per answer)
+//   S-webhooks  webhook deliveries/s to a local receiver and scheduled-publish punctuality, on a stack
+//           of its own (bench/webhooks.mjs; BENCH_WEBHOOK_MESSAGES, BENCH_SCHEDULED)
 //
 // each R times, with server CPU (utime+stime from /proc) per 1,000 messages, and writes
 // docs/benchmarks.md and docs/benchmarks.json.
@@ -42,7 +44,7 @@ const intEnv = (name, def, min = 1) => {
   return n;
 };
 
-const SCENARIOS = ['lat', 'rate', 'transports'];
+const SCENARIOS = ['lat', 'rate', 'transports', 'webhooks'];
 
 function parseArgs(argv) {
   const opts = { build: false, write: true, only: new Set(SCENARIOS) };
@@ -185,7 +187,7 @@ async function main() {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const results = { lat: [], rate: [], transports: [] };
+  const results = { lat: [], rate: [], transports: [], webhooks: [] };
   let publisher;
   let transportPublisher;
   let idle;
@@ -270,6 +272,10 @@ async function main() {
           );
         }
       }
+    }
+    if (opts.only.has('webhooks')) {
+      const { webhookBench } = await import('../bench/webhooks.mjs');
+      results.webhooks = await webhookBench({ testing, lib, env: { ...PRODUCTION_TIMINGS, HERALD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }, runs: config.runs, step, note });
     }
   } finally {
     // A server that died during the runs is an anomaly; look before stopping them all.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { ScheduleProducer } from '@herald/queue';
-import { AppsRepository, ScheduledRepository, type AppContext, type ScheduledRecord } from '@herald/db';
+import { AppsRepository, ScheduledRepository, type AppContext, type AppRecord, type ScheduledRecord } from '@herald/db';
 import { PublishService, type PublishInput } from './publish.service.js';
 
 export interface ScheduleInput extends PublishInput {
@@ -10,6 +10,8 @@ export interface ScheduleInput extends PublishInput {
   /** Unix time in ms, or an ISO 8601 timestamp. */
   at?: unknown;
 }
+
+const APP_CACHE_MS = 1_000;
 
 export type FireOutcome = 'published' | 'skipped' | 'failed';
 
@@ -93,9 +95,9 @@ export class ScheduledPublishService {
    * or Postgres down); anything else marks the row failed.
    */
   async fire(appId: string, messageId: string, now = Date.now()): Promise<FireOutcome> {
-    const row = await this.rows.get(appId, messageId);
-    if (!row || !(await this.rows.claim(appId, messageId))) return 'skipped';
-    const app = await this.apps.findForSystem(appId);
+    const row = await this.rows.claim(appId, messageId);
+    if (!row) return 'skipped';
+    const app = await this.appOf(appId, now);
     if (!app || app.status !== 'active') {
       await this.rows.failed(appId, messageId, app ? 'app suspended' : 'app deleted');
       return 'failed';
@@ -111,6 +113,18 @@ export class ScheduledPublishService {
       }
       throw e;
     }
+  }
+
+  /** Apps looked up for firing, cached briefly: a burst of one app's messages due at once costs one query. */
+  private readonly appCache = new Map<string, { at: number; app: AppRecord | undefined }>();
+
+  private async appOf(appId: string, now: number): Promise<AppRecord | undefined> {
+    const hit = this.appCache.get(appId);
+    if (hit && now - hit.at < APP_CACHE_MS) return hit.app;
+    const app = await this.apps.findForSystem(appId);
+    if (this.appCache.size >= 10_000) this.appCache.clear();
+    this.appCache.set(appId, { at: now, app });
+    return app;
   }
 
   /** Rows still waiting after `graceMs` past their time (their job lost): re-adds their jobs (no-op when they exist). */

@@ -7,6 +7,8 @@ export interface WebhookJob {
   appId: string;
   webhookId: string;
   deliveryId: string;
+  /** The exact body to sign and send (also in the delivery log): no database read per attempt. */
+  body: string;
 }
 
 /** BullMQ keeps finished jobs' ids for a while: a replay needs an id of its own (same delivery, same body). */

@@ -47,9 +47,10 @@ export class WebhookDispatcher {
       }
     }
     if (rows.length === 0) return 0;
-    await this.repo.createDeliveries(rows);
-    // All of them, not only the new ones: a batch cut by a crash between the two steps gets its jobs now.
-    await this.producer.enqueue(rows.map((r) => ({ appId: r.appId, webhookId: r.webhookId, deliveryId: r.id })));
+    const toSend = await this.repo.createDeliveries(rows);
+    // Not only the new ones: a batch cut by a crash between the two steps gets its jobs now. Never
+    // one already delivered (a batch re-read after its deliveries went out).
+    await this.producer.enqueue(rows.filter((r) => toSend.has(r.id)).map((r) => ({ appId: r.appId, webhookId: r.webhookId, deliveryId: r.id, body: r.body })));
     return rows.length;
   }
 }

@@ -92,8 +92,8 @@ export class WebhooksService {
     return this.enqueueReplays(await this.repo.markReplay(appId, { webhookId, from: range.from, to: range.to }), appId);
   }
 
-  private async enqueueReplays(marked: Array<{ id: string; webhookId: string; replays: number }>, appId: string): Promise<number> {
-    await this.producer.enqueue(marked.map((m) => ({ appId, webhookId: m.webhookId, deliveryId: m.id, replay: m.replays })));
+  private async enqueueReplays(marked: Array<{ id: string; webhookId: string; replays: number; body: string }>, appId: string): Promise<number> {
+    await this.producer.enqueue(marked.map((m) => ({ appId, webhookId: m.webhookId, deliveryId: m.id, body: m.body, replay: m.replays })));
     return marked.length;
   }
 

@@ -35,7 +35,8 @@ export class ScheduledProcessor implements OnApplicationBootstrap, OnApplication
     this.worker = new Worker<ScheduledJob>(SCHEDULED_QUEUE, (job) => this.process(job), {
       connection: this.connection,
       prefix: this.keys.bullPrefix,
-      concurrency: w.concurrency,
+      // Messages due at the same instant should go out together: firing is mostly waiting on Postgres and Redis.
+      concurrency: Math.max(w.concurrency, 32),
       lockDuration: w.lockMs,
       stalledInterval: w.stalledIntervalMs,
       maxStalledCount: 10,

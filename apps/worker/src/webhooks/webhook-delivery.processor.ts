@@ -14,7 +14,8 @@ class DeliveryFailed extends Error {}
  * Sends webhook deliveries: one signed POST per job, every attempt logged in Postgres (status, latency,
  * response code, error); a non-2xx answer or a timeout is a failure, retried with exponential backoff and
  * jitter until HERALD_WEBHOOK_RETRY_PERIOD_MS is covered, then the delivery is marked failed (replayable).
- * A delivery already delivered is skipped, so a duplicated or re-dispatched job does not send it twice.
+ * The job carries the body, so an attempt costs one database statement (its log entry); the dispatcher
+ * never enqueues a delivery already delivered, so a re-dispatched batch does not send it twice.
  */
 @Injectable()
 export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -56,14 +57,12 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
   }
 
   async process(job: Job<WebhookJob>): Promise<{ status: string }> {
-    const { appId, webhookId, deliveryId } = job.data;
-    const delivery = await this.repo.forSend(appId, deliveryId);
-    if (!delivery || delivery.status === 'delivered') return { status: 'skipped' };
+    const { appId, webhookId, deliveryId, body } = job.data;
     const hook = await this.directory.get(appId, webhookId);
     if (!hook) return { status: 'skipped' }; // deleted or disabled meanwhile
     const attempt = job.attemptsMade + 1;
     const at = new Date();
-    const r = await this.sender!.send(hook.url, hook.secret, delivery.body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at.getTime());
+    const r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at.getTime());
     const last = attempt >= (job.opts.attempts ?? 1);
     const status = r.ok ? 'delivered' : last ? 'failed' : 'pending';
     await this.repo.recordAttempt({ deliveryId, appId, at, ok: r.ok, statusCode: r.statusCode, latencyMs: r.latencyMs, error: r.error, status });

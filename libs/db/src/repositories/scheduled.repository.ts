@@ -42,10 +42,14 @@ export class ScheduledRepository {
     return rows.map(toRecord);
   }
 
-  /** true when this call moved it out of `scheduled` (or it was already being published by a retried job). */
-  async claim(appId: string, id: string): Promise<boolean> {
+  /**
+   * Moves it out of `scheduled` (a retried job finds it `publishing` and may go on) and returns it; undefined
+   * when it is cancelled, published, failed or unknown. The conditional update decides: a cancel that
+   * lands first wins, one that lands after finds it no longer `scheduled`.
+   */
+  async claim(appId: string, id: string): Promise<ScheduledRecord | undefined> {
     const r = await this.prisma.scheduledMessage.updateMany({ where: { appId, id, status: { in: ['scheduled', 'publishing'] } }, data: { status: 'publishing' } });
-    return r.count > 0;
+    return r.count > 0 ? this.get(appId, id) : undefined;
   }
 
   async cancel(appId: string, id: string): Promise<boolean> {

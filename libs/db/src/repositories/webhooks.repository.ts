@@ -83,14 +83,17 @@ export class WebhooksRepository {
     return (await this.prisma.webhook.deleteMany({ where: { id, appId } })).count > 0;
   }
 
-  /** Stores new deliveries; one already stored (a re-dispatched batch) is left as it is. Returns the ids that are new. */
+  /**
+   * Stores new deliveries; one already stored (a re-dispatched batch) is left as it is. Returns the ids
+   * still to be sent: the new ones and those stored before but not delivered yet.
+   */
   async createDeliveries(rows: readonly NewDelivery[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
     const ids = rows.map((r) => r.id);
-    const existing = await this.prisma.webhookDelivery.findMany({ where: { id: { in: ids } }, select: { id: true } });
+    const done = await this.prisma.webhookDelivery.findMany({ where: { id: { in: ids }, status: 'delivered' }, select: { id: true } });
     await this.prisma.webhookDelivery.createMany({ data: [...rows], skipDuplicates: true });
-    const seen = new Set(existing.map((e) => e.id));
-    return new Set(ids.filter((id) => !seen.has(id)));
+    const delivered = new Set(done.map((e) => e.id));
+    return new Set(ids.filter((id) => !delivered.has(id)));
   }
 
   async delivery(appId: string, id: string): Promise<(DeliveryRecord & { attemptLog: AttemptRecord[] }) | undefined> {
@@ -99,11 +102,6 @@ export class WebhooksRepository {
       include: { attemptLog: { orderBy: { at: 'asc' }, select: { at: true, ok: true, statusCode: true, latencyMs: true, error: true } } },
     });
     return d ?? undefined;
-  }
-
-  /** What a delivery job needs: its body and whether it is still to be delivered. */
-  async forSend(appId: string, id: string): Promise<{ body: string; status: WebhookDeliveryStatus } | undefined> {
-    return (await this.prisma.webhookDelivery.findFirst({ where: { id, appId }, select: { body: true, status: true } })) ?? undefined;
   }
 
   deliveries(appId: string, webhookId: string, f: DeliveryFilter): Promise<Array<DeliveryRecord & { attemptLog: AttemptRecord[] }>> {
@@ -131,15 +129,17 @@ export class WebhooksRepository {
    * Marks failed deliveries (one, or all of a webhook in a time range) for a replay and returns them with
    * their new replay number; the caller enqueues one job each.
    */
-  async markReplay(appId: string, where: { webhookId: string; deliveryId?: string; from?: Date; to?: Date }): Promise<Array<{ id: string; webhookId: string; replays: number }>> {
+  async markReplay(appId: string, where: { webhookId: string; deliveryId?: string; from?: Date; to?: Date }): Promise<Array<{ id: string; webhookId: string; replays: number; body: string }>> {
     const conditions = [Prisma.sql`"appId" = ${appId}`, Prisma.sql`"webhookId" = ${where.webhookId}`];
     if (where.deliveryId) conditions.push(Prisma.sql`"id" = ${where.deliveryId}`);
     else conditions.push(Prisma.sql`"status" = 'failed'`);
     if (where.from) conditions.push(Prisma.sql`"createdAt" >= ${where.from}`);
     if (where.to) conditions.push(Prisma.sql`"createdAt" <= ${where.to}`);
-    return this.prisma.$queryRaw<Array<{ id: string; webhookId: string; replays: number }>>`
+    const rows = await this.prisma.$queryRaw<Array<{ id: string; webhookId: string; replays: number; body: unknown }>>`
       UPDATE "WebhookDelivery" SET "replays" = "replays" + 1, "status" = 'pending'
       WHERE ${Prisma.join(conditions, ' AND ')}
-      RETURNING "id", "webhookId", "replays"`;
+      RETURNING "id", "webhookId", "replays", "body"`;
+    // Raw results may come back with JSON-looking text already parsed; the body we stored is compact JSON.
+    return rows.map((r) => ({ ...r, replays: Number(r.replays), body: typeof r.body === 'string' ? r.body : JSON.stringify(r.body) }));
   }
 }
