@@ -150,3 +150,42 @@ test('client: calls while disconnected queue (bounded) and time out; a transport
   assert.equal(c.getConnectionStatus(), 'disconnected');
   assert.equal(((await connecting) as Sdk.ErrorShape).reason, 'unavailable', 'a pending connect() ends with the disconnect');
 });
+
+test('token refresh: runs a minute before expiry, the fresh token is what resubscribes send, stops on unsubscribe', async () => {
+  const sign = (exp: number) => `h.${Buffer.from(JSON.stringify({ channel: 'private-a', r: true, exp })).toString('base64url')}.s`;
+  assert.equal(sdk.tokenExpiry(sign(1234)), 1234);
+  assert.equal(sdk.tokenExpiry('garbage'), undefined);
+  let now = 1_000_000_000_000;
+  const timers: Array<{ at: number; fn: () => void; live: boolean }> = [];
+  const clock = {
+    now: () => now,
+    setTimeout: (fn: () => void, ms: number) => {
+      const t = { at: now + ms, fn, live: true };
+      timers.push(t);
+      return t;
+    },
+    clearTimeout: (t: unknown) => void ((t as { live: boolean }).live = false),
+  };
+  const advance = async (ms: number) => {
+    now += ms;
+    for (const t of timers.filter((x) => x.live && x.at <= now)) {
+      t.live = false;
+      t.fn();
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  const target: { channel: string; accessToken?: string } = { channel: 'private-a', accessToken: sign(now / 1000 + 600) };
+  const asked: string[] = [];
+  const stop = sdk.keepTokenFresh(target, (channel) => {
+    asked.push(channel);
+    return sign(now / 1000 + 600);
+  }, () => undefined, clock);
+  await advance(600_000 - sdk.REFRESH_LEAD_MS - 1);
+  assert.deepEqual(asked, []);
+  await advance(2);
+  assert.deepEqual(asked, ['private-a']);
+  assert.equal(sdk.tokenExpiry(target.accessToken!), now / 1000 + 600);
+  stop();
+  await advance(3_600_000);
+  assert.equal(asked.length, 1);
+});

@@ -21,6 +21,7 @@ export { ConnectionMachine, nextStatus, type ConnectionEvent } from './connectio
 export { SubscriptionMachine, nextSubscriptionStatus, type SubscriptionEvent, type SubscriptionStatus } from './subscription-state.js';
 export { RecentIds } from './lru.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
+export { keepTokenFresh, tokenExpiry, REFRESH_LEAD_MS } from './token-refresh.js';
 export type { PubSub } from './pubsub.js';
 export type * from './types.js';
 export type { Position } from './wire.js';

@@ -2,6 +2,7 @@ import { settle } from './callbacks.js';
 import { ConnectionLost, HeraldError, errors, toHeraldError } from './errors.js';
 import type { Requests } from './requests.js';
 import { SubscriptionMachine } from './subscription-state.js';
+import { keepTokenFresh } from './token-refresh.js';
 import type { PresenceWatch, Subscription, SubscriptionBook } from './subscriptions.js';
 import type { Transport } from './transports/transport.js';
 import type {
@@ -75,6 +76,7 @@ export class PubSub {
         let sub = book.subs.get(channel);
         if (!sub) {
           sub = { channel, machine: new SubscriptionMachine(), handlers: new Set(), presence, accessToken: opts.accessToken, waiters: [] };
+          if (opts.refreshAccessToken) sub.stopRefresh = keepTokenFresh(sub, opts.refreshAccessToken, (e) => this.host.warn(toHeraldError(e)));
           book.subs.set(channel, sub);
           sub.machine.send('request');
           fresh.push(sub);

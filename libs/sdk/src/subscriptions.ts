@@ -11,6 +11,8 @@ export interface Subscription {
   readonly handlers: Set<(m: HeraldMessage) => void>;
   presence: boolean;
   accessToken?: string;
+  /** Stops the token refresher, when the subscription has one. */
+  stopRefresh?: () => void;
   /** subscribe() calls waiting for the first answer. */
   waiters: Array<{ resolve: () => void; reject: (e: HeraldError) => void }>;
 }
@@ -82,6 +84,7 @@ export class SubscriptionBook {
     const sub = this.subs.get(channel);
     if (!sub) return undefined;
     this.subs.delete(channel);
+    sub.stopRefresh?.();
     sub.machine.send('remove');
     for (const w of sub.waiters.splice(0)) w.reject(error ?? new HeraldError(409, 'unsubscribed', `Unsubscribed from ${channel} before it was confirmed`));
     return sub;

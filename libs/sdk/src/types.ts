@@ -113,6 +113,11 @@ export interface SubscribeOptions<T = unknown> extends Callbacks<void> {
   /** Join the channels' presence as a member (needs `connect({ id })`). GoEasy: `{ enable: true }`. */
   presence?: boolean | { enable: boolean };
   accessToken?: string;
+  /**
+   * Called before `accessToken` expires (and when none was given) with the channel; answer a fresh
+   * token, e.g. from your server's `POST /v1/tokens`. Reconnects then resubscribe with it.
+   */
+  refreshAccessToken?: (channel: string) => string | Promise<string>;
   onMessage: (message: HeraldMessage<T>) => void;
 }
 
