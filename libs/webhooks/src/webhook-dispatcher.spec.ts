@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ChannelEvent } from '@herald/bus';
+import type { HeraldConfig } from '@herald/config';
+import type { NewDelivery, WebhooksRepository } from '@herald/db';
+import type { WebhookJob, WebhookProducer } from '@herald/queue';
+import { WebhookDispatcher } from './webhook-dispatcher.js';
+import type { ActiveWebhook, WebhookDirectory } from './webhook-directory.js';
+
+function setup(hooks: Record<string, ActiveWebhook[]>, delivered: string[] = []) {
+  const stored: NewDelivery[] = [];
+  const jobs: WebhookJob[] = [];
+  const directory = { ofApp: async (appId: string) => hooks[appId] ?? [] } as unknown as WebhookDirectory;
+  const repo = {
+    createDeliveries: async (rows: NewDelivery[]) => {
+      stored.push(...rows);
+      return new Set(rows.map((r) => r.id).filter((id) => !delivered.includes(id)));
+    },
+  } as unknown as WebhooksRepository;
+  const producer = { enqueue: async (j: WebhookJob[]) => void jobs.push(...j) } as unknown as WebhookProducer;
+  const config = { webhooks: { maxEvents: 2 } } as HeraldConfig;
+  return { dispatcher: new WebhookDispatcher(directory, repo, producer, config), stored, jobs };
+}
+
+const hook = (id: string, appId: string, events: string[]): ActiveWebhook => ({ id, appId, url: 'http://x', secret: 's', events: new Set(events) });
+const ev = (id: string, appId: string, type: ChannelEvent['type'], time = 1): ChannelEvent => ({ id, appId, type, channel: 'c', time });
+
+test('events go to the endpoints that chose them, per app, in order, in chunks of maxEvents', async () => {
+  const { dispatcher, stored, jobs } = setup({ a: [hook('w1', 'a', ['channel.occupied', 'member.joined']), hook('w2', 'a', ['message.published'])], b: [hook('w3', 'b', ['channel.occupied'])] });
+  const n = await dispatcher.dispatch([ev('e1', 'a', 'channel.occupied'), ev('e2', 'b', 'channel.occupied'), ev('e3', 'a', 'member.joined'), ev('e4', 'a', 'member.joined', 5), ev('e5', 'c', 'channel.occupied')]);
+  assert.equal(n, 3);
+  assert.deepEqual(stored.map((d) => [d.webhookId, d.eventIds]), [[ 'w1', ['e1', 'e3'] ], [ 'w1', ['e4'] ], [ 'w3', ['e2'] ]]);
+  const body = JSON.parse(stored[1].body) as { id: string; appId: string; time: number; events: Array<{ id: string; appId?: string }> };
+  assert.deepEqual([body.id, body.appId, body.time, body.events.map((e) => e.id), 'appId' in body.events[0]], [stored[1].id, 'a', 5, ['e4'], false]);
+  assert.deepEqual(jobs.map((j) => j.deliveryId), stored.map((d) => d.id));
+  assert.equal(jobs[0].body, stored[0].body);
+});
+
+test('the same events make the same delivery ids and bodies; delivered ones are not enqueued again', async () => {
+  const hooks = { a: [hook('w1', 'a', ['channel.occupied'])] };
+  const events = [ev('e1', 'a', 'channel.occupied'), ev('e2', 'a', 'channel.occupied')];
+  const first = setup(hooks);
+  await first.dispatcher.dispatch(events);
+  const again = setup(hooks, [first.stored[0].id]);
+  await again.dispatcher.dispatch(events);
+  assert.deepEqual(again.stored, first.stored);
+  assert.deepEqual(again.jobs, []);
+});
