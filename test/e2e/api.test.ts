@@ -2,10 +2,13 @@ import 'reflect-metadata';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { RequestMethod } from '@nestjs/common';
 import { API_CONTROLLERS } from '../../apps/api/src/api.controllers.js';
 import { ROOT, call, startStack, waitFor, type CallOptions, type Reply, type Stack } from '@herald/testing';
+
+const execFileAsync = promisify(execFile);
 
 const GRACE_MS = 1500;
 let stack: Stack;
@@ -307,23 +310,24 @@ describe('OpenAPI', () => {
 describe('demo seed', () => {
   test('idempotent, and pinned keys are used verbatim', async () => {
     const email = uniqueEmail();
-    const seed = (env: Record<string, string> = {}) => {
-      const r = spawnSync(process.execPath, ['dist/apps/api/src/seed/main.js'], {
+    // Asynchronous on purpose: a blocked event loop would miss the API closing idle keep-alive
+    // sockets, and the next request would go out on a dead one ("other side closed").
+    const seed = async (env: Record<string, string> = {}) => {
+      const { stdout } = await execFileAsync(process.execPath, ['dist/apps/api/src/seed/main.js'], {
         cwd: ROOT,
         env: { ...process.env, ...stack.env, HERALD_DEMO_EMAIL: email, ...env },
         encoding: 'utf8',
       });
-      assert.equal(r.status, 0, r.stderr);
-      return JSON.parse(r.stdout.trim()) as Record<string, string>;
+      return JSON.parse(stdout.trim()) as Record<string, string>;
     };
-    const first = seed();
-    assert.deepEqual(seed(), first);
+    const first = await seed();
+    assert.deepEqual(await seed(), first);
     assert.equal(first.email, email);
     const login = await api<{ account: { role: string } }>('POST', '/v1/sessions', { json: { email, password: first.password } });
     assert.equal(login.body.account.role, 'admin');
 
     const pinned = { HERALD_DEMO_SECRET: randomBytes(16).toString('hex'), HERALD_DEMO_COMMON_KEY: `BC-${randomBytes(12).toString('hex')}` };
-    const second = seed(pinned);
+    const second = await seed(pinned);
     assert.equal(second.appId, first.appId);
     assert.equal(second.secret, pinned.HERALD_DEMO_SECRET);
     assert.equal(second.commonKey, pinned.HERALD_DEMO_COMMON_KEY);
