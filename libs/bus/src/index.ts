@@ -8,3 +8,4 @@ export * from './bus.module.js';
 export * from './app-limits.js';
 export * from './channel-occupancy.js';
 export * from './events-stream.js';
+export * from './stream-group-consumer.js';

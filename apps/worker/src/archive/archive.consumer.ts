@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis } from '@herald/bus';
+import { RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry } from '@herald/bus';
 import { ArchiveRepository, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
 import { WebhookDispatcher } from '@herald/webhooks';
@@ -10,8 +10,6 @@ import { eventId, type ChannelEvent } from '@herald/bus';
 const GROUP = 'archivers';
 const CLAIM_IDLE_MS = 30_000;
 
-type Entry = [id: string, fields: string[]];
-
 /**
  * Copies appended messages into Postgres in batches, through a Redis stream consumer group: an entry is
  * acknowledged only after its batch is stored, so a crashed worker's entries are claimed by another.
@@ -19,9 +17,7 @@ type Entry = [id: string, fields: string[]];
 @Injectable()
 export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private redis?: Redis;
-  private stopped = false;
-  private loop?: Promise<void>;
-  private readonly consumer = `c-${process.pid}-${Date.now().toString(36)}`;
+  private consumer?: StreamGroupConsumer;
   private readonly logger;
 
   constructor(
@@ -35,53 +31,19 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     this.redis = createRedis(this.config, 'subscriber', 'archive');
-    await this.ensureGroup();
-    this.loop = this.run();
-  }
-
-  /** Also after a Redis flush or a restart without persistence, which drop the group. */
-  private async ensureGroup(): Promise<void> {
-    try {
-      await this.redis!.xgroup('CREATE', this.keys.archive, GROUP, '0', 'MKSTREAM');
-    } catch (e) {
-      if (!String((e as Error).message).includes('BUSYGROUP')) throw e;
-    }
-  }
-
-  private async run(): Promise<void> {
-    const redis = this.redis!;
-    let lastClaim = 0;
-    let retryOwn = false; // after a failed store, our own unacknowledged entries come first
-    while (!this.stopped) {
-      try {
-        let entries: Entry[] = [];
-        if (retryOwn) {
-          const own = (await redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', this.config.worker.archiveBatch, 'STREAMS', this.keys.archive, '0')) as [string, Entry[]][] | null;
-          entries = own?.[0]?.[1] ?? [];
-          retryOwn = entries.length > 0;
-        }
-        if (entries.length === 0 && Date.now() - lastClaim > CLAIM_IDLE_MS) {
-          lastClaim = Date.now();
-          const claimed = (await redis.xautoclaim(this.keys.archive, GROUP, this.consumer, CLAIM_IDLE_MS, '0', 'COUNT', this.config.worker.archiveBatch)) as [string, Entry[]];
-          entries = claimed[1];
-        }
-        if (entries.length === 0) {
-          const res = (await redis.xreadgroup('GROUP', GROUP, this.consumer, 'COUNT', this.config.worker.archiveBatch, 'BLOCK', this.config.worker.archiveBlockMs, 'STREAMS', this.keys.archive, '>')) as [string, Entry[]][] | null;
-          entries = res?.[0]?.[1] ?? [];
-        }
-        if (entries.length > 0) await this.store(redis, entries);
-        if (entries.length < this.config.worker.archiveBatch && !this.stopped) await sleep(this.config.worker.archiveLingerMs);
-      } catch (e) {
-        if (this.stopped) break;
-        if (String((e as Error).message).includes('NOGROUP')) {
-          await this.ensureGroup().catch(() => undefined);
-          continue;
-        }
-        retryOwn = true;
-        this.logger.warn({ err: (e as Error).message }, 'archive batch failed; retrying');
-        await sleep(500);
-      }
-    }
+    const w = this.config.worker;
+    this.consumer = new StreamGroupConsumer(this.redis, {
+      stream: this.keys.archive,
+      group: GROUP,
+      batch: w.archiveBatch,
+      blockMs: w.archiveBlockMs,
+      claimIdleMs: CLAIM_IDLE_MS,
+      handle: (entries) => this.store(entries),
+      // after a partial batch, wait so the next insert carries more rows (fewer, larger writes)
+      afterPartialBatch: () => new Promise((r) => setTimeout(r, w.archiveLingerMs)),
+      logger: this.logger,
+    });
+    await this.consumer.start();
   }
 
   /**
@@ -89,7 +51,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
    * a row refused for good (its app was deleted meanwhile) is dropped; any other failure (Postgres
    * down) leaves the rest unacknowledged, to be read again.
    */
-  private async store(redis: Redis, entries: Entry[]): Promise<void> {
+  private async store(entries: StreamEntry[]): Promise<string[]> {
     const parsed = entries.map(([id, fields]) => ({ id, row: toRow(fields) }));
     let done: string[];
     try {
@@ -110,14 +72,12 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     // message.published webhooks for what is stored, before acknowledging: a crash re-reads and re-dispatches (ids are stable).
     const stored = new Set(done);
     await this.webhooks.dispatch(parsed.flatMap((p) => (p.row && stored.has(p.id) ? [publishedEvent(p.row)] : [])));
-    if (done.length > 0) await redis.multi().xack(this.keys.archive, GROUP, ...done).xdel(this.keys.archive, ...done).exec();
-    if (done.length < parsed.length) throw new Error(`${parsed.length - done.length} archive rows not stored yet`);
+    return done;
   }
 
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.loop?.catch(() => undefined); // ends within one HERALD_ARCHIVE_BLOCK_MS
+    await this.consumer?.stop(); // ends within one HERALD_ARCHIVE_BLOCK_MS
     this.redis?.disconnect();
   }
 }
@@ -139,7 +99,6 @@ function publishedEvent(r: ArchiveRow): ChannelEvent {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function toRow(fields: string[]): ArchiveRow | undefined {
   let key: string | undefined;
