@@ -48,8 +48,12 @@ export class SseTransport implements Transport {
     this.res.write(`${id}${event}data: ${data.toString()}\n\n`);
   }
 
+  /**
+   * A comment line keeps proxies from closing an idle stream; the `ping` event after it is what an
+   * EventSource can see, so a client can tell a silently dead stream from a quiet one.
+   */
   ping(): void {
-    if (!this.res.writableEnded) this.res.write(': ping\n\n');
+    if (!this.res.writableEnded) this.res.write(': ping\n\nevent: ping\ndata: {"type":"ping"}\n\n');
   }
 
   /** SSE has no close code: a `disconnect` event carries it, then the stream ends. */

@@ -5,21 +5,23 @@ import { isServerFrame, type ServerFrame } from '../wire.js';
 import { probe } from './http.js';
 import { HttpTransport } from './http-transport.js';
 
-const NAMED = ['connected', 'subscribed', 'reset', 'presence', 'herald-error', 'disconnect'] as const;
+const NAMED = ['connected', 'subscribed', 'reset', 'presence', 'herald-error', 'disconnect', 'ping'] as const;
 
 /**
  * Server-Sent Events on `/sse`. The SDK owns reconnection: on any stream error it closes the
  * EventSource (which would otherwise retry on its own, blind to refusals) and lets the client core
  * reconnect with backoff and a cursor of its positions. EventSource cannot read why a stream was
  * refused, so an error before the stream opened is probed with fetch to learn the reason.
- * Heartbeats are SSE comments, which EventSource does not surface: liveness rests on the stream's
- * own error event (see docs/sdk.md).
+ * Liveness: the server sends a `ping` event every pingInterval (from `connected`); a stream silent
+ * for pingInterval + pongTimeout is dropped and the client reconnects, as on WebSocket.
  */
 export class SseTransport extends HttpTransport {
   readonly name = 'sse' as const;
   protected readonly cursorParam = 'lastEventId';
   private es?: EventSourceLike;
   private streamOpen = false;
+  private silenceMs = 0;
+  private deadline?: unknown;
 
   protected start(): void {
     if (this.done) return;
@@ -39,6 +41,7 @@ export class SseTransport extends HttpTransport {
     const live = () => this.es === es && !this.done;
     const deliver = (data: string) => {
       if (!live()) return;
+      this.armHeartbeat();
       let frame: unknown;
       try {
         frame = JSON.parse(data);
@@ -69,7 +72,11 @@ export class SseTransport extends HttpTransport {
     switch (frame.type) {
       case 'connected':
         this.streamOpen = true;
+        this.silenceMs = frame.pingInterval + frame.pongTimeout;
+        this.armHeartbeat();
         this.connected(frame.connectionId);
+        return;
+      case 'ping':
         return;
       case 'disconnect': {
         const terminal = !frame.reconnect;
@@ -81,7 +88,20 @@ export class SseTransport extends HttpTransport {
     }
   }
 
+  private armHeartbeat(): void {
+    if (!this.silenceMs) return;
+    const t = this.ctx.timers;
+    if (this.deadline !== undefined) t.clearTimeout(this.deadline);
+    this.deadline = t.setTimeout(() => {
+      if (this.done || !this.es) return;
+      this.es.close();
+      this.es = undefined;
+      this.finish({ code: 4501, reason: 'heartbeat timeout' });
+    }, this.silenceMs);
+  }
+
   protected stop(): void {
+    if (this.deadline !== undefined) this.ctx.timers.clearTimeout(this.deadline);
     this.es?.close();
     this.es = undefined;
   }
