@@ -92,24 +92,25 @@ export class AppLimits {
 
   /**
    * Counts a publish against the per-second rate and the daily quota; refuses with 429 and Retry-After
-   * when either is exceeded. The count stays even when refused, so a flood stays refused.
+   * when either is exceeded. Only accepted publishes are billed.
    */
   async chargePublish(appId: string, caps: PlanCaps, now = Date.now(), count = 1): Promise<void> {
     const second = Math.floor(now / 1000);
-    const day = utcDay(now);
     const rate = this.keys.publishRate(appId, second);
-    const usage = this.keys.dailyUsage(appId, day);
-    const multi = this.redis.multi().incrby(rate, count).expire(rate, 2).incrby(usage, count).expire(usage, DAY_TTL_S);
-    const res = await this.countMinute(multi, appId, 'p', count, now).exec();
+    const usage = this.keys.dailyUsage(appId, utcDay(now));
+    // Checked before anything is billed: a refused publish counts toward the rate (so a flood stays
+    // refused) but never toward the day's usage or the per-minute roll-up.
+    const res = await this.redis.multi().incrby(rate, count).expire(rate, 2).get(usage).exec();
     const perSecond = Number(res?.[0]?.[1] ?? 0);
     const today = Number(res?.[2]?.[1] ?? 0);
     if (perSecond > caps.maxPublishesPerSecond) {
       throw new HeraldError('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
     }
-    if (caps.maxMessagesPerDay !== null && today > caps.maxMessagesPerDay) {
+    if (caps.maxMessagesPerDay !== null && today + count > caps.maxMessagesPerDay) {
       const secondsToMidnight = 86_400 - Math.floor((now % 86_400_000) / 1000);
       throw new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
     }
+    await this.countMinute(this.redis.multi().incrby(usage, count).expire(usage, DAY_TTL_S), appId, 'p', count, now).exec();
   }
 
   /** Deliveries count toward the daily quota too (GoEasy bills 1 per publish plus 1 per delivery). */
