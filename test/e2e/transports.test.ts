@@ -116,6 +116,8 @@ test('long-polling: held until a message, empty after the hold, many messages pe
   const first = await held;
   assert.deepEqual(first.frames.map((f) => f.offset), [1]);
   for (let i = 0; i < 5; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'c', message: i });
+  // Accepted is not yet appended: a poll answers with what history holds, so wait for all five there.
+  await waitFor(async () => ((await (await fetch(`${gw(0)}/history?appkey=${t.commonKey}&channel=c&limit=1`)).json()) as { offset: number }).offset === 6);
   const many = (await (await fetch(`${gw(0)}/poll?appkey=${t.commonKey}&channel=c&cursor=${first.cursor}`)).json()) as { cursor: string; frames: Array<{ offset: number }> };
   assert.deepEqual(many.frames.map((f) => f.offset), [2, 3, 4, 5, 6]);
   const t0 = Date.now();
