@@ -14,6 +14,14 @@ after(async () => {
   await stack.stop();
 });
 
+/** Waits until the channel's history holds `offset` (accepted messages are appended just after). */
+async function appended(appkey: string, channel: string, offset: number): Promise<void> {
+  await waitFor(async () => {
+    const r = await fetch(`${stack.gateways[0].url}/history?appkey=${appkey}&channel=${channel}&limit=1`);
+    return ((await r.json()) as { offset: number }).offset >= offset;
+  }, { what: `${channel} appended up to ${offset}` });
+}
+
 /** Publishes `n` messages with up to `parallel` in flight; returns the replies in offset order. */
 async function publishMany(secret: string, channel: string, n: number, parallel = 16, tag = 'm') {
   const replies: Awaited<ReturnType<typeof restPublish>>[] = [];
@@ -62,6 +70,7 @@ test('1,000 messages published while the client is away are replayed in order, n
   const replies = await publishMany(t.secret, 'feed', 1000);
   assert.deepEqual(replies.map((r) => r.offset), Array.from({ length: 1000 }, (_, i) => i + 2));
 
+  await appended(t.subscribeKey, 'feed', 1001);
   const back = await WsClient.connect(stack.wsUrl(), t.subscribeKey);
   const resumed = await back.subscribe('feed', { offset: seen.offset as number, epoch: sub.epoch as string });
   assert.equal(resumed.recovered, true);
@@ -83,6 +92,7 @@ test('an offset older than the window gives recovered: false, then live delivery
   const sub = await first.subscribe('small');
   first.close();
   await publishMany(t.secret, 'small', 25, 4);
+  await appended(t.commonKey, 'small', 25);
   const back = await WsClient.connect(stack.wsUrl(), t.commonKey);
   const resumed = await back.subscribe('small', { offset: 0, epoch: sub.epoch as string });
   assert.equal(resumed.recovered, false);

@@ -95,6 +95,7 @@ test('SSE: Last-Event-ID from one gateway resumes on the other; retry hint and c
   await reader.cancel();
 
   for (let i = 3; i < 6; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'c', message: i });
+  await waitFor(async () => ((await (await fetch(`${gw(0)}/history?appkey=${t.commonKey}&channel=c&limit=1`)).json()) as { offset: number }).offset === 6);
   // The other gateway, with the id as a header (what EventSource sends) and as a query parameter.
   const viaHeader = await fetch(`${gw(1)}/poll?appkey=${t.commonKey}&channel=c&cursor=${lastId}`);
   assert.deepEqual(((await viaHeader.json()) as { frames: Array<{ content: number }> }).frames.map((f) => f.content), [3, 4, 5]);
