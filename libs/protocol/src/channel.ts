@@ -1,6 +1,5 @@
 import { HeraldError } from './errors.js';
 
-export const CHANNEL_MAX_LENGTH = 164;
 const CHANNEL_RE = /^[A-Za-z0-9_\-=@,.;:!]{1,164}$/;
 export const PRIVATE_PREFIX = 'private-';
 export const PRESENCE_PREFIX = 'presence-';

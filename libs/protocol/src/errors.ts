@@ -74,11 +74,3 @@ export class HeraldError extends Error {
     return { code: this.code, content: this.message, reason: this.reason };
   }
 }
-
-export function isReason(value: unknown): value is Reason {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(REASONS, value);
-}
-
-export function errorBody(reason: Reason, detail?: string): ErrorBody {
-  return new HeraldError(reason, detail).toBody();
-}
