@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelOccupancy } from '@herald/bus';
+import { PeriodicTask } from '../periodic-task.js';
 
 const BATCH = 100;
 
@@ -10,35 +11,25 @@ const BATCH = 100;
  */
 @Injectable()
 export class OccupancySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private readonly logger;
+  private readonly task: PeriodicTask<void>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly occupancy: ChannelOccupancy,
   ) {
-    this.logger = createLogger(config, 'worker').child({ component: 'occupancy-sweeper' });
+    const logger = createLogger(config, 'worker').child({ component: 'occupancy-sweeper' });
+    this.task = new PeriodicTask('occupancy sweep', logger, async (now) => void (await this.occupancy.sweep(now, BATCH)), undefined);
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.sweep(), Math.max(100, Math.floor(this.config.occupancyLeaseMs / 3)));
-    this.timer.unref();
+    this.task.start(Math.max(100, Math.floor(this.config.occupancyLeaseMs / 3)));
   }
 
-  async sweep(now = Date.now()): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      await this.occupancy.sweep(now, BATCH);
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'occupancy sweep failed');
-    } finally {
-      this.running = false;
-    }
+  sweep(now = Date.now()): Promise<void> {
+    return this.task.run(now);
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { PresenceStore } from '@herald/bus';
+import { PeriodicTask } from '../periodic-task.js';
 
 const BATCH = 100;
 
@@ -10,38 +11,31 @@ const BATCH = 100;
  */
 @Injectable()
 export class PresenceSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private readonly logger;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly store: PresenceStore,
   ) {
-    this.logger = createLogger(config, 'worker').child({ component: 'presence-sweeper' });
+    const logger = createLogger(config, 'worker').child({ component: 'presence-sweeper' });
+    this.task = new PeriodicTask('presence sweep', logger, (now) => this.expire(now), 0);
   }
 
   onApplicationBootstrap(): void {
-    const every = Math.max(100, Math.floor(this.config.presenceLeaseMs / 3));
-    this.timer = setInterval(() => void this.sweep(), every);
-    this.timer.unref();
+    this.task.start(Math.max(100, Math.floor(this.config.presenceLeaseMs / 3)));
   }
 
-  async sweep(now = Date.now()): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
+  sweep(now = Date.now()): Promise<number> {
+    return this.task.run(now);
+  }
+
+  private async expire(now: number): Promise<number> {
     let total = 0;
-    try {
-      for (let n = BATCH; n === BATCH; total += n) n = (await this.store.sweep(now, BATCH)).length;
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'presence sweep failed');
-    } finally {
-      this.running = false;
-    }
+    for (let n = BATCH; n === BATCH; total += n) n = (await this.store.sweep(now, BATCH)).length;
     return total;
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog } from '@herald/bus';
 import { AppsRepository } from '@herald/db';
+import { PeriodicTask } from '../periodic-task.js';
 
 /**
  * Safety net: a message accepted by a process that died before enqueueing its job would wait for the
@@ -9,9 +10,8 @@ import { AppsRepository } from '@herald/db';
  */
 @Injectable()
 export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
   private readonly logger;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
@@ -19,36 +19,32 @@ export class PendingSweeper implements OnApplicationBootstrap, OnApplicationShut
     private readonly apps: AppsRepository,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'sweeper' });
+    this.task = new PeriodicTask('pending sweep', this.logger, () => this.appendStalled(), 0);
   }
 
   onApplicationBootstrap(): void {
-    const every = this.config.worker.pendingSweepMs;
-    if (every > 0) this.timer = setInterval(() => void this.sweep(), every).unref();
+    this.task.start(this.config.worker.pendingSweepMs);
   }
 
-  async sweep(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
+  sweep(): Promise<number> {
+    return this.task.run();
+  }
+
+  private async appendStalled(): Promise<number> {
     let swept = 0;
-    try {
-      for (const { appId, channel } of await this.log.stalledChannels(this.config.worker.pendingSweepMs)) {
-        const app = await this.apps.findForSystem(appId);
-        if (!app) {
-          await this.log.forgetPending(appId, channel);
-          continue;
-        }
-        await this.log.appendPending(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
-        swept++;
+    for (const { appId, channel } of await this.log.stalledChannels(this.config.worker.pendingSweepMs)) {
+      const app = await this.apps.findForSystem(appId);
+      if (!app) {
+        await this.log.forgetPending(appId, channel);
+        continue;
       }
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'sweep failed');
-    } finally {
-      this.running = false;
+      await this.log.appendPending(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
+      swept++;
     }
     return swept;
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 }

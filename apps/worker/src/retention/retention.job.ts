@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog } from '@herald/bus';
 import { AppsRepository, ArchiveRepository, UsageRepository, type AppRecord } from '@herald/db';
+import { PeriodicTask } from '../periodic-task.js';
 
 /** Minute usage rows feed recent charts; days are kept for billing. */
 const USAGE_MINUTES_KEPT_MS = 35 * 86_400_000;
@@ -13,9 +14,8 @@ const USAGE_MINUTES_KEPT_MS = 35 * 86_400_000;
  */
 @Injectable()
 export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
   private readonly logger;
+  private readonly task: PeriodicTask<{ streamEntries: number; archived: number }>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
@@ -25,40 +25,35 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly usage: UsageRepository,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'retention' });
+    this.task = new PeriodicTask('retention', this.logger, (now) => this.trim(now), { streamEntries: 0, archived: 0 });
   }
 
   onApplicationBootstrap(): void {
-    const every = this.config.worker.retentionIntervalMs;
-    if (every > 0) this.timer = setInterval(() => void this.run(), every).unref();
+    this.task.start(this.config.worker.retentionIntervalMs);
   }
 
-  async run(now = Date.now()): Promise<{ streamEntries: number; archived: number }> {
-    if (this.running) return { streamEntries: 0, archived: 0 };
-    this.running = true;
+  run(now = Date.now()): Promise<{ streamEntries: number; archived: number }> {
+    return this.task.run(now);
+  }
+
+  private async trim(now: number): Promise<{ streamEntries: number; archived: number }> {
     let streamEntries = 0;
-    let archived = 0;
-    try {
-      const apps = new Map<string, AppRecord | undefined>();
-      for await (const page of this.log.historyChannels()) {
-        for (const { appId, channel } of page) {
-          if (!apps.has(appId)) apps.set(appId, await this.apps.findForSystem(appId));
-          const app = apps.get(appId);
-          if (!app) await this.log.dropHistory(appId, channel);
-          else streamEntries += await this.log.trimHistory(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 }, now);
-        }
+    const apps = new Map<string, AppRecord | undefined>();
+    for await (const page of this.log.historyChannels()) {
+      for (const { appId, channel } of page) {
+        if (!apps.has(appId)) apps.set(appId, await this.apps.findForSystem(appId));
+        const app = apps.get(appId);
+        if (!app) await this.log.dropHistory(appId, channel);
+        else streamEntries += await this.log.trimHistory(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 }, now);
       }
-      archived = await this.archive.deleteExpired(now);
-      await this.usage.deleteMinutesBefore(new Date(now - USAGE_MINUTES_KEPT_MS));
-      if (streamEntries + archived > 0) this.logger.info({ streamEntries, archived }, 'retention trimmed');
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'retention failed');
-    } finally {
-      this.running = false;
     }
+    const archived = await this.archive.deleteExpired(now);
+    await this.usage.deleteMinutesBefore(new Date(now - USAGE_MINUTES_KEPT_MS));
+    if (streamEntries + archived > 0) this.logger.info({ streamEntries, archived }, 'retention trimmed');
     return { streamEntries, archived };
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { AppLimits } from '@herald/bus';
 import { UsageRepository } from '@herald/db';
+import { PeriodicTask } from '../periodic-task.js';
 
 /** Minutes closed this long ago can no longer receive counts (gateways flush deliveries every second). */
 const SETTLE_MINUTES = 2;
@@ -15,47 +16,41 @@ const PAGE = 1000;
  */
 @Injectable()
 export class UsageRollup implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running = false;
-  private readonly logger;
+  private readonly task: PeriodicTask<number>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly limits: AppLimits,
     private readonly usage: UsageRepository,
   ) {
-    this.logger = createLogger(config, 'worker').child({ component: 'usage' });
+    const logger = createLogger(config, 'worker').child({ component: 'usage' });
+    this.task = new PeriodicTask('usage roll-up', logger, (now) => this.rollUp(now), 0);
   }
 
   onApplicationBootstrap(): void {
-    const every = this.config.worker.usageRollupMs;
-    if (every > 0) this.timer = setInterval(() => void this.rollup(), every).unref();
+    this.task.start(this.config.worker.usageRollupMs);
   }
 
-  async rollup(now = Date.now()): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
+  rollup(now = Date.now()): Promise<number> {
+    return this.task.run(now);
+  }
+
+  private async rollUp(now: number): Promise<number> {
     let rolled = 0;
-    try {
-      const settledBefore = Math.floor(now / 60_000) - SETTLE_MINUTES;
-      for (;;) {
-        const minutes = await this.limits.pendingMinutes(PAGE);
-        if (minutes.length === 0) break;
-        await this.usage.upsertMinutes(minutes);
-        rolled += minutes.length;
-        const settled = minutes.filter((m) => m.minute < settledBefore);
-        await this.limits.forgetMinutes(settled);
-        if (settled.length < minutes.length || minutes.length < PAGE) break; // the rest is still open
-      }
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'usage roll-up failed');
-    } finally {
-      this.running = false;
+    const settledBefore = Math.floor(now / 60_000) - SETTLE_MINUTES;
+    for (;;) {
+      const minutes = await this.limits.pendingMinutes(PAGE);
+      if (minutes.length === 0) break;
+      await this.usage.upsertMinutes(minutes);
+      rolled += minutes.length;
+      const settled = minutes.filter((m) => m.minute < settledBefore);
+      await this.limits.forgetMinutes(settled);
+      if (settled.length < minutes.length || minutes.length < PAGE) break; // the rest is still open
     }
     return rolled;
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.task.stop();
   }
 }
