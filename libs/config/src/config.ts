@@ -182,6 +182,11 @@ function parseMasterKey(raw: string | undefined, env: Env['NODE_ENV']): { key: B
   return { key, isDefault: false };
 }
 
+/** The process environment, for code that passes it on (test harnesses spawning the apps). */
+export function environment(): NodeJS.ProcessEnv {
+  return process.env;
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfig {
   const parsed = schema.safeParse(source);
   if (!parsed.success) {

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { environment } from '@herald/config';
 import { waitFor } from './wait.js';
 
 /** Repository root, found from this compiled file (dist/libs/testing/src → root). */
@@ -44,7 +45,7 @@ export async function startApp(name: AppName, env: Record<string, string>, timeo
   const port = await freePort();
   const proc = spawn(process.execPath, [path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ...env, [PORT_VAR[name]]: String(port), HERALD_HOST: '127.0.0.1' },
+    env: { ...environment(), ...env, [PORT_VAR[name]]: String(port), HERALD_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,3 +1,4 @@
+import { environment, loadConfig } from '@herald/config';
 import { startApp, uniquePrefix, type RunningApp } from './processes.js';
 import { dropRedisPrefix } from './redis-cleanup.js';
 
@@ -29,7 +30,7 @@ export interface Stack {
 
 /** Short timings for tests; every one is a configuration variable (libs/config). */
 export const TEST_TIMINGS: Record<string, string> = {
-  HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? 'warn',
+  HERALD_LOG_LEVEL: environment().HERALD_LOG_LEVEL ?? 'warn',
   HERALD_KEY_CACHE_MS: '500',
   HERALD_PING_INTERVAL_MS: '2000',
   HERALD_PONG_TIMEOUT_MS: '2000',
@@ -56,7 +57,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const prefix = env.HERALD_REDIS_PREFIX;
   // A prefix passed in by the test (e.g. shared by two stacks) is the test's to clean up, not ours.
   const cleanup = async () => {
-    if (prefix === ownPrefix) await dropRedisPrefix(env.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
+    if (prefix === ownPrefix) await dropRedisPrefix(loadConfig({ ...environment(), ...env }).redisUrl, prefix);
   };
   const started: RunningApp[] = [];
   const track = async (p: Promise<RunningApp>) => {
