@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export class HistoryQueryDto {
+export class HistoryQueryDto extends AppKeyFields {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -24,18 +25,6 @@ export class HistoryQueryDto {
   @IsInt()
   @Min(1)
   before?: number;
-
-  @ApiPropertyOptional({ description: 'For a private channel read with the common or subscribe key: an access token with r: true' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  accessToken?: string;
-
-  @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  appkey?: string;
 }
 
 export class HistoryMessageView {

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export class PresenceQueryDto {
+export class PresenceQueryDto extends AppKeyFields {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'At most this many members (the amount counts all)' })
   @IsOptional()
   @Type(() => Number)
@@ -10,18 +11,6 @@ export class PresenceQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
-
-  @ApiPropertyOptional({ description: 'For a private channel read with the common or subscribe key: an access token with r: true' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  accessToken?: string;
-
-  @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  appkey?: string;
 }
 
 export class PresenceMemberView {

@@ -1,10 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
 import { Allow, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ScheduledRecord } from '@herald/db';
 
 /** One publish. A closed whitelist: unknown fields are refused with 400 invalid_request, not ignored. */
-export class PublishDto {
+export class PublishDto extends AppKeyFields {
   // Checked by PublishService, so a missing or malformed channel is always 400 invalid_channel.
   @ApiProperty({ type: String, example: 'chat.room-1', description: '1-164 characters from A-Z a-z 0-9 _ - = @ , . ; : !' })
   @Allow()
@@ -19,18 +20,6 @@ export class PublishDto {
   @IsOptional()
   @IsString()
   id?: string;
-
-  @ApiPropertyOptional({ description: 'For a private channel when publishing with the common key: an access token with w: true (see POST /v1/tokens)' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
-  accessToken?: string;
-
-  @ApiPropertyOptional({ description: 'The app key, for clients that cannot set Authorization' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  appkey?: string;
 
   // Checked by the scheduling use case (400 invalid_delay), so its message names the plan's horizon.
   @ApiPropertyOptional({ type: Number, description: 'Scheduled publish: deliver this many ms from now (at most the plan’s maxScheduleDelaySeconds)', example: 300000 })
