@@ -114,3 +114,31 @@ test('presence changes append member.joined / member.left to the events stream, 
   assert.deepEqual(e[0].data, { id: 'ann', data: { n: 1 }, reason: 'join' });
   assert.deepEqual(e[3].data, { id: 'bob', data: {}, reason: 'timeout' });
 });
+
+test('occupied(): an app sees only its own held channels, with the sum of the live holders’ subscriber counts', async () => {
+  const { gateway } = setup();
+  const [a, b] = [gateway(), gateway()];
+  a.hold('app_1', 'room');
+  b.hold('app_1', 'room');
+  a.hold('app_2', 'room');
+  a.count('app_1', 'room', 2);
+  b.count('app_1', 'room', 3);
+  a.count('app_2', 'room', 7);
+  await Promise.all([a.settled(), b.settled()]);
+  const deadline = Date.now() + 3_000;
+  let seen = await a.occupied('app_1');
+  while (seen.channels[0]?.subscribers !== 5 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    seen = await a.occupied('app_1');
+  }
+  assert.deepEqual(seen, { total: 1, channels: [{ channel: 'room', subscribers: 5 }] });
+  // A holder that leaves stops counting at once, even before its report is removed.
+  b.release('app_1', 'room');
+  await b.settled();
+  assert.deepEqual((await a.occupied('app_1')).channels, [{ channel: 'room', subscribers: 2 }]);
+  a.release('app_1', 'room');
+  await a.settled();
+  assert.deepEqual(await a.occupied('app_1'), { total: 0, channels: [] });
+  assert.deepEqual((await a.occupied('app_2')).channels.map((c) => c.channel), ['room']);
+  await Promise.all([a.onApplicationShutdown(), b.onApplicationShutdown()]);
+});

@@ -51,6 +51,15 @@ export interface Usage {
 }
 
 const DAY_TTL_S = 3 * 86_400;
+/** Per-second counters live this long: enough for a few seconds' average. */
+const LIVE_TTL_S = 10;
+
+export interface LiveRates {
+  publishesPerSecond: number;
+  deliveriesPerSecond: number;
+  /** The complete seconds averaged over. */
+  windowSeconds: number;
+}
 
 export function utcDay(now: number): string {
   return new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
@@ -162,7 +171,32 @@ export class AppLimits {
     const minute = minuteOf(now);
     const key = this.keys.usageMinute(appId, minute);
     p.hincrby(key, field, n).expire(key, DAY_TTL_S).zadd(this.keys.usageIndex, 'NX', minute, `${appId}|${minute}`);
+    if (field !== 'w') {
+      const live = this.keys.liveSecond(appId, Math.floor(now / 1000));
+      p.hincrby(live, field, n).expire(live, LIVE_TTL_S);
+    }
     return p;
+  }
+
+  /**
+   * Accepted publishes and deliveries per second, averaged over the last `seconds` complete seconds
+   * (deliveries are counted when a gateway flushes them, once a second): the dashboard's live chart.
+   */
+  async liveRates(appId: string, seconds = 5, now = Date.now()): Promise<LiveRates> {
+    const n = Math.max(1, Math.min(seconds, LIVE_TTL_S - 1));
+    const current = Math.floor(now / 1000);
+    const p = this.redis.pipeline();
+    for (let s = current - n; s < current; s++) p.hmget(this.keys.liveSecond(appId, s), 'p', 'd');
+    const res = (await p.exec()) ?? [];
+    let publishes = 0;
+    let deliveries = 0;
+    for (const [err, v] of res) {
+      if (err) throw err;
+      const [pub, del] = v as Array<string | null>;
+      publishes += Number(pub ?? 0);
+      deliveries += Number(del ?? 0);
+    }
+    return { publishesPerSecond: publishes / n, deliveriesPerSecond: deliveries / n, windowSeconds: n };
   }
 
   async usage(appId: string, now = Date.now()): Promise<Usage> {

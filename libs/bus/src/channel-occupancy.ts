@@ -17,8 +17,8 @@ import { REDIS } from './redis-token.js';
  * sweep) finds the lapse and announces the vacancy once.
  */
 
-// KEYS: occupancy ZSET, occupancy index, events stream
-// ARGV: op (hold | release | sweep), gatewayId, now, expiry, indexMember
+// KEYS: occupancy ZSET, occupancy index, events stream, the app's occupied-channels index
+// ARGV: op (hold | release | sweep), gatewayId, now, expiry, indexMember, channel
 // Returns {occupied (1|0) after the call, events appended}
 const OCCUPANCY = new LuaScript(
   'occupancy',
@@ -41,16 +41,27 @@ end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if first[1] then
   redis.call('ZADD', KEYS[2], first[2], idx)
+  redis.call('ZADD', KEYS[4], first[2], ARGV[6])
 else
   redis.call('ZREM', KEYS[2], idx)
+  redis.call('ZREM', KEYS[4], ARGV[6])
   redis.call('DEL', KEYS[1])
 end
 return {redis.call('ZCARD', KEYS[1]) > 0 and 1 or 0, n}
 `,
-  3,
+  4,
 );
 
 type Op = 'hold' | 'release' | 'sweep';
+
+/** A channel some gateway holds, with the subscribers the holders last reported. */
+export interface OccupiedChannel {
+  channel: string;
+  subscribers: number;
+}
+
+/** Local subscriber counts reach Redis at most this long after they change (one pipeline). */
+const COUNT_FLUSH_MS = 250;
 
 /**
  * This process's share of channel occupancy. The gateway's channel hub calls `hold` when its first local
@@ -66,6 +77,10 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   /** Serialises the calls of one channel so hold/release reach Redis in the order they were made. */
   private readonly tails = new Map<string, Promise<unknown>>();
   private readonly releasing = new Map<string, NodeJS.Timeout>();
+  /** Local subscribers per held channel, and the channels whose count Redis has not seen yet. */
+  private readonly counts = new Map<string, { appId: string; channel: string; n: number }>();
+  private readonly dirty = new Set<string>();
+  private countTimer?: NodeJS.Timeout;
   private timer?: NodeJS.Timeout;
   private readonly logger;
 
@@ -89,6 +104,8 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
       clearTimeout(t);
       this.releaseNow(m);
     }
+    clearTimeout(this.countTimer);
+    await this.flushCounts();
     await this.settled();
   }
 
@@ -110,6 +127,63 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     if (!this.held.has(m) || this.releasing.has(m)) return;
     if (this.config.occupancyLingerMs === 0) return this.releaseNow(m);
     this.releasing.set(m, setTimeout(() => this.releaseNow(m), this.config.occupancyLingerMs).unref());
+  }
+
+  /**
+   * This gateway's local subscriber count of a channel (the hub calls it on every change). Written to
+   * Redis within COUNT_FLUSH_MS, coalesced: only the dashboard reads it, nothing is decided on it.
+   */
+  count(appId: string, channel: string, n: number): void {
+    const m = this.keys.member(appId, channel);
+    this.counts.set(m, { appId, channel, n });
+    this.dirty.add(m);
+    this.countTimer ??= setTimeout(() => void this.flushCounts(), COUNT_FLUSH_MS).unref();
+  }
+
+  private async flushCounts(): Promise<void> {
+    this.countTimer = undefined;
+    if (this.dirty.size === 0) return;
+    const p = this.redis.pipeline();
+    for (const m of this.dirty) {
+      const c = this.counts.get(m);
+      if (!c) continue;
+      const key = this.keys.channel(c.appId, c.channel).subscribers;
+      if (c.n > 0) p.hset(key, this.gatewayId, c.n).pexpire(key, 2 * this.config.occupancyLeaseMs);
+      else {
+        p.hdel(key, this.gatewayId);
+        this.counts.delete(m);
+      }
+    }
+    this.dirty.clear();
+    try {
+      await p.exec();
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'subscriber count update failed');
+    }
+  }
+
+  /**
+   * Up to `limit` channels of one app that a live gateway holds, with their subscriber counts (the sum
+   * of the live holders' reports). Reads the app's own index: cost grows with its channels, not everyone's.
+   */
+  async occupied(appId: string, limit = 100, now = Date.now()): Promise<{ total: number; channels: OccupiedChannel[] }> {
+    const index = this.keys.occupiedChannels(appId);
+    const [[, total], [, names]] = ((await this.redis.multi().zcard(index).zrange(index, '0', String(limit - 1)).exec()) ?? []) as [[unknown, number], [unknown, string[]]];
+    if (names.length === 0) return { total: 0, channels: [] };
+    const p = this.redis.pipeline();
+    for (const channel of names) {
+      const k = this.keys.channel(appId, channel);
+      p.zrangebyscore(k.occupancy, now + 1, '+inf').hgetall(k.subscribers);
+    }
+    const res = (await p.exec()) ?? [];
+    const channels: OccupiedChannel[] = [];
+    names.forEach((channel, i) => {
+      const holders = (res[i * 2]?.[1] ?? []) as string[];
+      const reported = (res[i * 2 + 1]?.[1] ?? {}) as Record<string, string>;
+      if (holders.length === 0) return;
+      channels.push({ channel, subscribers: holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0) });
+    });
+    return { total, channels };
   }
 
   private releaseNow(m: string): void {
@@ -155,8 +229,8 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   private run(op: Op, appId: string, channel: string, now = Date.now()): Promise<[number, number]> {
     return OCCUPANCY.run<[number, number]>(
       this.redis,
-      [this.keys.channel(appId, channel).occupancy, this.keys.occupancyIndex, this.keys.events],
-      [op, this.gatewayId, now, now + this.config.occupancyLeaseMs, this.keys.member(appId, channel)],
+      [this.keys.channel(appId, channel).occupancy, this.keys.occupancyIndex, this.keys.events, this.keys.occupiedChannels(appId)],
+      [op, this.gatewayId, now, now + this.config.occupancyLeaseMs, this.keys.member(appId, channel), channel],
     );
   }
 
@@ -168,6 +242,7 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     try {
       const p = this.redis.pipeline();
       for (const [, e] of entries) p.zadd(this.keys.channel(e.appId, e.channel).occupancy, 'XX', 'GT', 'CH', expiry, this.gatewayId).zscore(this.keys.channel(e.appId, e.channel).occupancy, this.gatewayId);
+      for (const c of this.counts.values()) if (c.n > 0) p.pexpire(this.keys.channel(c.appId, c.channel).subscribers, 2 * this.config.occupancyLeaseMs);
       const res = (await p.exec()) ?? [];
       entries.forEach(([m, e], i) => {
         if (res[i * 2 + 1]?.[1] === null && this.held.has(m)) void this.chain(m, () => this.run('hold', e.appId, e.channel));

@@ -180,6 +180,18 @@ export class PresenceStore {
     return { amount: Number(amount), members };
   }
 
+  /**
+   * Member counts of several channels in one round trip, without expiring lapsed leases (a listing:
+   * hereNow is the exact read). A crashed gateway's members count until the sweep removes them.
+   */
+  async memberCounts(appId: string, channels: readonly string[]): Promise<number[]> {
+    if (channels.length === 0) return [];
+    const p = this.redis.pipeline();
+    for (const c of channels) p.hlen(this.keys.channel(appId, c).presenceCount);
+    const res = (await p.exec()) ?? [];
+    return channels.map((_, i) => Number(res[i]?.[1] ?? 0));
+  }
+
   private run(script: LuaScript, appId: string, channel: string, now: number, args: Array<string | number>): Promise<Reply> {
     // `now` becomes the events' `time` as written: it must be an integer to keep the frame valid.
     if (!Number.isSafeInteger(now)) throw new HeraldError('invalid_request', 'now must be an integer (ms)');

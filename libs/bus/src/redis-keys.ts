@@ -22,6 +22,7 @@ export class RedisKeys {
       presenceUsers: `${tag}:pres:users`,
       presenceCount: `${tag}:pres:count`,
       occupancy: `${tag}:occ`,
+      subscribers: `${tag}:subs`,
     };
   }
 
@@ -42,6 +43,16 @@ export class RedisKeys {
   /** Messages (publishes + deliveries) of an app on one UTC day, YYYYMMDD. */
   dailyUsage(appId: string, day: string): string {
     return `${this.prefix}usage:${appId}:${day}`;
+  }
+
+  /** Hash of one app's counters in one second (p publishes, d deliveries), kept 10 s for live rates. */
+  liveSecond(appId: string, second: number): string {
+    return `${this.prefix}ls:${appId}:${second}`;
+  }
+
+  /** ZSET channel → (a lower bound of) its earliest holder lease expiry: one app's occupied channels. */
+  occupiedChannels(appId: string): string {
+    return `${this.prefix}occ-app:${appId}`;
   }
 
   /** Hash of one app's counters in one UTC minute (p publishes, d deliveries, w webhook attempts, c peak connections). */
@@ -106,4 +117,6 @@ export interface ChannelKeys {
   presenceCount: string;
   /** Sorted set: gatewayId → lease expiry (ms), the gateways with at least one local subscriber. */
   occupancy: string;
+  /** Hash: gatewayId → its local subscriber count (refreshed within a second of a change, for the dashboard). */
+  subscribers: string;
 }

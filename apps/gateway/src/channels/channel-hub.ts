@@ -99,6 +99,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     const state = this.stateOf(app.id, channel);
     const sub: Subscription = { session, appId: app.id, channel, epoch: '', offset: 0, backlog: [] };
     state.subs.add(sub);
+    this.occupancy.count(app.id, channel, state.subs.size);
     session.subscriptions.set(channel, sub);
     try {
       await this.fanout.add(app.id, channel);
@@ -185,6 +186,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     sub.session.subscriptions.delete(sub.channel);
     const state = this.channels.get(this.keys.member(sub.appId, sub.channel));
     if (!state || !state.subs.delete(sub)) return;
+    this.occupancy.count(sub.appId, sub.channel, state.subs.size);
     this.release(state);
   }
 
