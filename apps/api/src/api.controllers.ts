@@ -9,6 +9,10 @@ import { GoEasyController } from './goeasy/goeasy.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
 import { UsageController } from './usage/usage.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { PlansController } from './plans/plans.controller.js';
+import { PublicConfigController } from './public-config/public-config.controller.js';
+import { ChannelsController } from './channels/channels.controller.js';
+import { AdminController } from './admin/admin.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -25,4 +29,8 @@ export const API_CONTROLLERS: Type[] = [
   TokensController,
   UsageController,
   WebhooksController,
+  PlansController,
+  PublicConfigController,
+  ChannelsController,
+  AdminController,
 ];

@@ -17,6 +17,9 @@ import { KeysService } from './keys/keys.service.js';
 import { AppKeyGuard } from './data-plane/app-key.guard.js';
 import { ChannelsModule } from '@herald/channels';
 import { WebhooksModule } from '@herald/webhooks';
+import { DashboardChannels } from './channels/channels.service.js';
+import { AdminGuard } from './admin/admin.guard.js';
+import { AdminService } from './admin/admin.service.js';
 
 @Module({
   imports: [
@@ -40,6 +43,9 @@ import { WebhooksModule } from '@herald/webhooks';
     KeyMaterial,
     KeysService,
     AppKeyGuard,
+    DashboardChannels,
+    AdminGuard,
+    AdminService,
   ],
   exports: [apiLoggerProvider, KeyMaterial],
 })

@@ -8,5 +8,6 @@ export * from './repositories/archive.repository.js';
 export * from './repositories/webhooks.repository.js';
 export * from './repositories/scheduled.repository.js';
 export * from './repositories/usage.repository.js';
+export * from './repositories/admin.repository.js';
 export * from './access-tokens.js';
 export * from './origin-policy.js';

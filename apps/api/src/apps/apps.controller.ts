@@ -1,9 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AccountRecord } from '@herald/db';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
 import { ErrorView } from '../http/error.view.js';
-import { AppView, CreateAppDto, CreatedAppView } from './apps.dto.js';
+import { AppView, CreateAppDto, CreatedAppView, UpdateAppDto } from './apps.dto.js';
 import { AppsService } from './apps.service.js';
 
 @ApiTags('apps')
@@ -40,6 +40,14 @@ export class AppsController {
   @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
   async get(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string): Promise<AppView> {
     return AppView.of(await this.apps.get(account.id, appId));
+  }
+
+  @Patch(':appId')
+  @ApiOkResponse({ type: AppView, description: 'The app with its new settings; new connections and requests use them within HERALD_KEY_CACHE_MS' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request (an origin or prefix that is not one, a history window above the plan’s)' })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
+  async update(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string, @Body() dto: UpdateAppDto): Promise<AppView> {
+    return AppView.of(await this.apps.update(account.id, appId, dto));
   }
 
   @Delete(':appId')

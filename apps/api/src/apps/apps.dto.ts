@@ -1,8 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max, registerDecorator, type ValidationOptions } from 'class-validator';
+import { isValidChannel } from '@herald/protocol';
 import type { AppRecord, PlanLimits } from '@herald/db';
 import { canonicalOrigin, IsOrigin } from './origin.js';
+
+function IsChannelPrefix(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isChannelPrefix',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: 'each value in $property must be 1-164 characters from A-Z a-z 0-9 _ - = @ , . ; : !', ...options },
+      validator: { validate: (v: unknown) => isValidChannel(v) },
+    });
+}
 
 export const PLAN_IDS = ['free', 'pro', 'demo'] as const;
 export type PlanId = (typeof PLAN_IDS)[number];
@@ -42,8 +54,53 @@ export class CreateAppDto {
   historyTtlSeconds?: number;
 }
 
+/**
+ * What the owner may change; absent = unchanged. `null` history fields go back to the plan's window.
+ * The history window is checked against the plan by AppsService (the DTO does not know the plan).
+ */
+export class UpdateAppDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 100 })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['https://example.com'], description: 'Empty: any origin' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsOrigin({ each: true })
+  @Transform(({ value }) => (Array.isArray(value) ? value.map((v) => canonicalOrigin(v) ?? v) : value))
+  allowedOrigins?: string[];
+
+  @ApiPropertyOptional({ type: [String], example: ['private-'], description: 'Channels starting with one of these need an access token (or the secret); empty: none' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsString({ each: true })
+  // A prefix is the start of a channel name, so it follows the channel rules (1–164 characters of the channel alphabet).
+  @IsChannelPrefix({ each: true })
+  privatePrefixes?: string[];
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Messages kept per channel, at most the plan’s; null = the plan’s' })
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(1_000_000)
+  historySize?: number | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Seconds a message is kept, at most the plan’s; null = the plan’s' })
+  @IsOptional()
+  @IsInt()
+  @IsPositive()
+  @Max(365 * 86_400)
+  historyTtlSeconds?: number | null;
+}
+
 export class PlanView {
   @ApiProperty({ example: 'free' }) id: string;
+  @ApiProperty({ example: 'Free' }) name: string;
   @ApiProperty() maxConnections: number;
   @ApiProperty({ type: Number, nullable: true, description: 'null = unlimited' }) maxMessagesPerDay: number | null;
   @ApiProperty() maxPublishesPerSecond: number;
@@ -72,6 +129,11 @@ export class AppView {
   @ApiProperty({ type: PlanView }) plan: PlanView;
   @ApiProperty({ type: HistoryWindowView, description: 'The effective window (the app’s, capped by the plan’s)' }) history: HistoryWindowView;
   @ApiProperty({ type: [String] }) allowedOrigins: string[];
+  @ApiProperty({ type: [String], description: 'Channel prefixes that need an access token (or the secret)' }) privatePrefixes: string[];
+  @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history size as set; null = the plan’s (the effective one is `history.size`)' }) historySize: number | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history TTL as set; null = the plan’s (the effective one is `history.ttlSeconds`)' }) historyTtlSeconds: number | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Why an admin suspended the app (null when active or none given)' }) suspendedReason: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) suspendedAt: string | null;
   @ApiProperty({ type: String, format: 'date-time' }) createdAt: string;
 
   static of(a: AppRecord): AppView {
@@ -82,6 +144,11 @@ export class AppView {
       plan: PlanView.of(a.plan),
       history: { size: a.historySize, ttlSeconds: a.historyTtlSeconds },
       allowedOrigins: a.allowedOrigins,
+      privatePrefixes: a.privatePrefixes,
+      historySize: a.historySizeOverride,
+      historyTtlSeconds: a.historyTtlSecondsOverride,
+      suspendedReason: a.suspendedReason,
+      suspendedAt: a.suspendedAt?.toISOString() ?? null,
       createdAt: a.createdAt.toISOString(),
     });
   }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { newId, type KeyKind } from '@herald/auth';
-import { AppsRepository, KeyResolver, type AppRecord } from '@herald/db';
+import { AppsRepository, KeyResolver, type AppPatch, type AppRecord, type PlanLimits } from '@herald/db';
 import { KeyMaterial } from '../keys/key-material.js';
 
 export interface CreateAppCommand {
@@ -11,6 +11,16 @@ export interface CreateAppCommand {
   allowedOrigins: string[];
   historySize?: number;
   historyTtlSeconds?: number;
+}
+
+/** A history window above the plan's is refused (it would silently be capped otherwise). */
+export function assertHistoryWithinPlan(plan: Pick<PlanLimits, 'id' | 'historySize' | 'historyTtlSeconds'>, w: { historySize?: number | null; historyTtlSeconds?: number | null }): void {
+  if (typeof w.historySize === 'number' && w.historySize > plan.historySize) {
+    throw new HeraldError('invalid_request', `historySize may be at most ${plan.historySize} on plan ${plan.id}`);
+  }
+  if (typeof w.historyTtlSeconds === 'number' && w.historyTtlSeconds > plan.historyTtlSeconds) {
+    throw new HeraldError('invalid_request', `historyTtlSeconds may be at most ${plan.historyTtlSeconds} on plan ${plan.id}`);
+  }
 }
 
 export interface CreatedApp {
@@ -30,12 +40,7 @@ export class AppsService {
   async create(cmd: CreateAppCommand): Promise<CreatedApp> {
     const plan = await this.apps.findPlan(cmd.planId);
     if (!plan) throw new HeraldError('invalid_request', `Unknown plan ${JSON.stringify(cmd.planId)}`);
-    if (cmd.historySize !== undefined && cmd.historySize > plan.historySize) {
-      throw new HeraldError('invalid_request', `historySize may be at most ${plan.historySize} on plan ${plan.id}`);
-    }
-    if (cmd.historyTtlSeconds !== undefined && cmd.historyTtlSeconds > plan.historyTtlSeconds) {
-      throw new HeraldError('invalid_request', `historyTtlSeconds may be at most ${plan.historyTtlSeconds} on plan ${plan.id}`);
-    }
+    assertHistoryWithinPlan(plan, cmd);
     const id = newId('app');
     const issued = (['common', 'subscribe', 'secret'] as const).map((kind) => this.material.issue(kind, id));
     const app = await this.apps.createWithKeys(
@@ -62,6 +67,28 @@ export class AppsService {
     const app = await this.apps.get(accountId, appId);
     if (!app) throw new HeraldError('app_not_found');
     return app;
+  }
+
+  /**
+   * Changes the owner's settings. Gateways and other API processes pick them up for new connections and
+   * requests within HERALD_KEY_CACHE_MS (their key cache); this process at once.
+   */
+  async update(accountId: string, appId: string, patch: Omit<AppPatch, 'planId'>): Promise<AppRecord> {
+    const app = await this.get(accountId, appId);
+    assertHistoryWithinPlan(app.plan, patch);
+    const clean: AppPatch = {
+      ...patch,
+      ...(patch.allowedOrigins ? { allowedOrigins: [...new Set(patch.allowedOrigins)] } : {}),
+      ...(patch.privatePrefixes ? { privatePrefixes: [...new Set(patch.privatePrefixes)] } : {}),
+    };
+    const updated = await this.apps.update(accountId, appId, clean);
+    if (!updated) throw new HeraldError('app_not_found');
+    this.resolver.forget();
+    return updated;
+  }
+
+  listPlans(): Promise<PlanLimits[]> {
+    return this.apps.listPlans();
   }
 
   async delete(accountId: string, appId: string): Promise<void> {

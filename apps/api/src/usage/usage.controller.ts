@@ -17,6 +17,15 @@ export class UsageView {
   @ApiProperty({ nullable: true, type: Number, description: 'null = unlimited' }) maxMessagesPerDay: number | null;
 }
 
+export class LiveStatsView {
+  @ApiProperty({ type: String, format: 'date-time', description: 'When the counters were read' }) at: string;
+  @ApiProperty({ description: 'Live connections now, on every gateway' }) connections: number;
+  @ApiProperty({ description: 'Accepted publishes per second, averaged over the last `windowSeconds` complete seconds' }) publishesPerSecond: number;
+  @ApiProperty({ description: 'Messages written to subscribers per second, same window' }) deliveriesPerSecond: number;
+  @ApiProperty({ description: 'The averaging window in seconds' }) windowSeconds: number;
+  @ApiProperty({ description: 'The plan’s cap on concurrent connections' }) maxConnections: number;
+}
+
 export class UsageHistoryQueryDto {
   @ApiPropertyOptional({ enum: ['day', 'minute'], default: 'day' })
   @IsOptional()
@@ -50,6 +59,8 @@ export class UsageHistoryView {
   @ApiProperty({ description: 'Sums over the periods returned' }) total: UsagePeriodView;
 }
 
+const LIVE_WINDOW_S = 5;
+
 /** The live counters every process enforces the plan with (Redis), as the app's owner sees them. */
 @ApiTags('apps')
 @ApiBearerAuth('account')
@@ -81,6 +92,25 @@ export class UsageController {
       { period: `${from.toISOString()}/${to.toISOString()}`, publishes: 0, deliveries: 0, webhookAttempts: 0, peakConnections: 0 },
     );
     return { granularity, periods, total };
+  }
+
+  /** Polled every few seconds by the dashboard's live chart: a handful of Redis reads, nothing in Postgres but the app. */
+  @Get(':appId/stats/live')
+  @ApiOkResponse({ type: LiveStatsView })
+  @ApiUnauthorizedResponse({ type: ErrorView })
+  @ApiNotFoundResponse({ type: ErrorView, description: 'app_not_found' })
+  async live(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string): Promise<LiveStatsView> {
+    const app = await this.apps.get(account.id, appId);
+    const now = Date.now();
+    const [usage, rates] = await Promise.all([this.limits.usage(app.id, now), this.limits.liveRates(app.id, LIVE_WINDOW_S, now)]);
+    return {
+      at: new Date(now).toISOString(),
+      connections: usage.connections,
+      publishesPerSecond: rates.publishesPerSecond,
+      deliveriesPerSecond: rates.deliveriesPerSecond,
+      windowSeconds: rates.windowSeconds,
+      maxConnections: app.plan.maxConnections,
+    };
   }
 
   @Get(':appId/usage')

@@ -6,6 +6,7 @@ import type { NewKey } from './keys.repository.js';
 
 export interface PlanLimits {
   id: string;
+  name: string;
   maxConnections: number;
   maxMessagesPerDay: number | null;
   maxPublishesPerSecond: number;
@@ -29,12 +30,18 @@ export interface AppRecord {
   /** The effective window: the app's own setting, never above its plan's. */
   historySize: number;
   historyTtlSeconds: number;
+  /** The app's own (lowered) window as set; null = the plan's. */
+  historySizeOverride: number | null;
+  historyTtlSecondsOverride: number | null;
+  suspendedReason: string | null;
+  suspendedAt: Date | null;
   createdAt: Date;
 }
 
 export function toPlanLimits(p: Plan): PlanLimits {
   return {
     id: p.id,
+    name: p.name,
     maxConnections: p.maxConnections,
     maxMessagesPerDay: p.maxMessagesPerDay === null ? null : Number(p.maxMessagesPerDay),
     maxPublishesPerSecond: p.maxPublishesPerSecond,
@@ -60,6 +67,10 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     plan,
     historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
     historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),
+    historySizeOverride: a.historySize,
+    historyTtlSecondsOverride: a.historyTtlSeconds,
+    suspendedReason: a.suspendedReason,
+    suspendedAt: a.suspendedAt,
     createdAt: a.createdAt,
   };
 }
@@ -73,7 +84,15 @@ export interface NewApp {
   historyTtlSeconds?: number;
 }
 
-export type AppPatch = Partial<Omit<NewApp, 'id'>>;
+/** What the owner may change (null history fields = back to the plan's window). */
+export interface AppPatch {
+  name?: string;
+  planId?: string;
+  allowedOrigins?: string[];
+  privatePrefixes?: string[];
+  historySize?: number | null;
+  historyTtlSeconds?: number | null;
+}
 
 /** Apps, always scoped by the owning account: a query without the account id does not compile. */
 @Injectable()
@@ -101,6 +120,11 @@ export class AppsRepository {
   async update(accountId: string, appId: string, patch: AppPatch): Promise<AppRecord | undefined> {
     const r = await this.prisma.app.updateMany({ where: { id: appId, accountId }, data: patch });
     return r.count > 0 ? this.get(accountId, appId) : undefined;
+  }
+
+  async listPlans(): Promise<PlanLimits[]> {
+    const rows = await this.prisma.plan.findMany({ orderBy: [{ maxConnections: 'asc' }, { id: 'asc' }] });
+    return rows.map(toPlanLimits);
   }
 
   async list(accountId: string): Promise<AppRecord[]> {

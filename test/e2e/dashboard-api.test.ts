@@ -1,0 +1,265 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+
+// The management endpoints the dashboard uses, against the real API, a gateway and a worker. Keys are
+// re-checked every 300 ms and cached 300 ms, so a suspension lands within a second.
+let stack: Stack;
+let db: pg.Client;
+before(async () => {
+  stack = await startStack({ env: { HERALD_KEY_RECHECK_MS: '300', HERALD_KEY_CACHE_MS: '300' } });
+  db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+});
+after(async () => {
+  await db?.end();
+  await stack?.stop();
+});
+
+interface AppView {
+  id: string;
+  name: string;
+  status: string;
+  plan: { id: string; name: string; historySize: number; historyTtlSeconds: number; maxConnections: number };
+  history: { size: number; ttlSeconds: number };
+  allowedOrigins: string[];
+  privatePrefixes: string[];
+  historySize: number | null;
+  historyTtlSeconds: number | null;
+  suspendedReason: string | null;
+  suspendedAt: string | null;
+}
+
+const get = <T = Record<string, unknown>>(path: string, token?: string) => call<T>(stack.apiUrl, 'GET', path, { token });
+const reasonOf = (r: { status: number; body: unknown }) => [r.status, (r.body as { reason?: string }).reason];
+
+/** A customer made admin directly in Postgres (the role is read with every session lookup). */
+async function adminTenant(): Promise<Tenant> {
+  const t = await createTenant(stack.apiUrl);
+  const me = await callOk<{ id: string }>(stack.apiUrl, 'GET', '/v1/me', { token: t.token });
+  await db.query(`UPDATE "Account" SET role = 'admin' WHERE id = $1`, [me.id]);
+  return t;
+}
+
+describe('customer endpoints', () => {
+  test('me has a role; plans and config are public', async () => {
+    const t = await createTenant(stack.apiUrl);
+    const me = await callOk<{ role: string; email: string }>(stack.apiUrl, 'GET', '/v1/me', { token: t.token });
+    assert.equal(me.role, 'customer');
+
+    const plans = await callOk<Array<Record<string, unknown>>>(stack.apiUrl, 'GET', '/v1/plans');
+    assert.deepEqual(plans.map((p) => p.id).sort(), ['demo', 'free', 'pro']);
+    const free = plans.find((p) => p.id === 'free')!;
+    for (const k of ['name', 'maxConnections', 'maxMessagesPerDay', 'maxPublishesPerSecond', 'maxPayloadBytes', 'historySize', 'historyTtlSeconds', 'maxChannelsPerConnection']) assert.ok(k in free, k);
+    assert.equal(plans.find((p) => p.id === 'demo')!.maxMessagesPerDay, null);
+
+    const config = await callOk<{ gatewayUrl: string; apiUrl: string }>(stack.apiUrl, 'GET', '/v1/config');
+    assert.match(config.gatewayUrl, /^https?:\/\//);
+    assert.match(config.apiUrl, /^https?:\/\//);
+  });
+
+  test('PATCH settings: validated against the plan, shown in the app, and applied by the gateway', async () => {
+    const t = await createTenant(stack.apiUrl, { planId: 'free' });
+    const path = `/v1/apps/${t.appId}`;
+    const patch = (json: unknown) => call<AppView>(stack.apiUrl, 'PATCH', path, { token: t.token, json });
+
+    const ok = await patch({ name: ' Renamed ', allowedOrigins: ['https://A.example:443', 'https://a.example'], privatePrefixes: ['secret-'], historySize: 50, historyTtlSeconds: 600 });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(
+      [ok.body.name, ok.body.allowedOrigins, ok.body.privatePrefixes, ok.body.historySize, ok.body.historyTtlSeconds, ok.body.history, ok.body.status],
+      ['Renamed', ['https://a.example'], ['secret-'], 50, 600, { size: 50, ttlSeconds: 600 }, 'active'],
+    );
+    assert.deepEqual([ok.body.plan.id, ok.body.plan.name, ok.body.plan.historySize], ['free', 'Free', 100]);
+    assert.deepEqual((await callOk<AppView>(stack.apiUrl, 'GET', path, { token: t.token })).privatePrefixes, ['secret-']);
+
+    const tooBig = await patch({ historySize: 101 });
+    assert.deepEqual(reasonOf(tooBig), [400, 'invalid_request']);
+    assert.match((tooBig.body as unknown as { content: string }).content, /historySize may be at most 100 on plan free/);
+    assert.deepEqual(reasonOf(await patch({ historyTtlSeconds: 86_401 })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ allowedOrigins: ['https://a.example/path'] })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ privatePrefixes: [''] })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ privatePrefixes: ['has space'] })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ historySize: 0 })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ planId: 'pro' })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await patch({ status: 'active' })), [400, 'invalid_request']);
+
+    // null = back to the plan's window.
+    const cleared = await patch({ historySize: null, historyTtlSeconds: null, allowedOrigins: [] });
+    assert.deepEqual([cleared.body.historySize, cleared.body.historyTtlSeconds, cleared.body.history], [null, null, { size: 100, ttlSeconds: 86_400 }]);
+
+    // The gateway applies the new private prefixes to new connections once its key cache expires.
+    await waitFor(
+      async () => {
+        const ws = await WsClient.connect(stack.wsUrl(), t.commonKey);
+        try {
+          const secret = await ws.subscribe('secret-room');
+          const formerlyPrivate = await ws.subscribe('private-room');
+          return secret.reason === 'token_required' && formerlyPrivate.type === 'subscribed';
+        } finally {
+          ws.close();
+        }
+      },
+      { timeoutMs: 5_000, intervalMs: 200, what: 'new private prefixes on the gateway' },
+    );
+  });
+
+  test('channels, presence, history and live stats of a live subscriber, read with the session', async () => {
+    const t = await createTenant(stack.apiUrl);
+    const ws = await WsClient.connect(stack.wsUrl(), t.commonKey, { query: { id: 'ann', data: JSON.stringify({ name: 'Ann' }) } });
+    assert.equal((await ws.request({ type: 'subscribe', channel: 'room', presence: true })).type, 'subscribed');
+    assert.equal((await ws.subscribe('private-ops', undefined)).reason, 'token_required');
+    const base = `/v1/apps/${t.appId}`;
+
+    type Channels = { channels: Array<{ channel: string; subscribers: number; presenceMembers: number }>; total: number };
+    let seen: Channels | undefined;
+    await waitFor(async () => {
+      seen = await callOk<Channels>(stack.apiUrl, 'GET', `${base}/channels`, { token: t.token });
+      return seen.channels.some((c) => c.channel === 'room' && c.subscribers === 1 && c.presenceMembers === 1);
+    }, { timeoutMs: 5_000, what: 'room occupied with one subscriber and one member' });
+    assert.deepEqual(seen!.channels.map((c) => c.channel), ['room']);
+
+    const presence = await callOk<{ channel: string; amount: number; members: unknown[] }>(stack.apiUrl, 'GET', `${base}/channels/room/presence`, { token: t.token });
+    assert.deepEqual(presence, { channel: 'room', amount: 1, members: [{ id: 'ann', data: { name: 'Ann' } }] });
+
+    const N = 6;
+    for (let i = 0; i < N; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'room', message: { i } });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'private-ops', message: 'secret' });
+    await ws.waitForMessages(N, 'room');
+
+    type History = { channel: string; epoch: string; offset: number; messages: Array<{ offset: number; content: unknown }> };
+    let history: History | undefined;
+    await waitFor(async () => {
+      history = await callOk<History>(stack.apiUrl, 'GET', `${base}/channels/room/history?limit=4`, { token: t.token });
+      return history.offset === N;
+    }, { what: 'history appended' });
+    assert.deepEqual(history!.messages.map((m) => m.content), [{ i: 2 }, { i: 3 }, { i: 4 }, { i: 5 }]);
+    // The owner reads private channels without the secret in the browser.
+    await waitFor(async () => (await callOk<History>(stack.apiUrl, 'GET', `${base}/channels/private-ops/history`, { token: t.token })).messages.length === 1, { what: 'private history' });
+    assert.deepEqual(reasonOf(await get(`${base}/channels/bad%20name/history`, t.token)), [400, 'invalid_channel']);
+    assert.deepEqual(reasonOf(await get(`${base}/channels/room/history?limit=0`, t.token)), [400, 'invalid_request']);
+
+    type Live = { at: string; connections: number; publishesPerSecond: number; deliveriesPerSecond: number };
+    let live: Live | undefined;
+    await waitFor(async () => {
+      live = await callOk<Live>(stack.apiUrl, 'GET', `${base}/stats/live`, { token: t.token });
+      return live.connections >= 1 && live.publishesPerSecond > 0 && live.deliveriesPerSecond > 0;
+    }, { timeoutMs: 5_000, what: 'live rates after publishing' });
+    assert.ok(!Number.isNaN(Date.parse(live!.at)));
+
+    ws.close();
+    await waitFor(async () => (await callOk<Channels>(stack.apiUrl, 'GET', `${base}/channels`, { token: t.token })).channels.length === 0, { timeoutMs: 5_000, what: 'room vacated' });
+  });
+
+  test('tenant isolation: another customer gets 404 app_not_found on every app route; no session 401', async () => {
+    const a = await createTenant(stack.apiUrl);
+    const b = await createTenant(stack.apiUrl);
+    const base = `/v1/apps/${a.appId}`;
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', base],
+      ['GET', `${base}/keys`],
+      ['PATCH', base, { name: 'mine now' }],
+      ['GET', `${base}/channels`],
+      ['GET', `${base}/channels/room/history`],
+      ['GET', `${base}/channels/room/presence`],
+      ['GET', `${base}/stats/live`],
+      ['GET', `${base}/usage`],
+      ['GET', `${base}/usage/history`],
+    ];
+    for (const [method, path, json] of routes) {
+      assert.deepEqual(reasonOf(await call(stack.apiUrl, method, path, { token: b.token, json })), [404, 'app_not_found'], `${method} ${path} as B`);
+      assert.deepEqual(reasonOf(await call(stack.apiUrl, method, path, { json })), [401, 'unauthorized'], `${method} ${path} without a session`);
+    }
+    assert.equal((await callOk<AppView>(stack.apiUrl, 'GET', base, { token: a.token })).name, 'test app');
+  });
+});
+
+describe('admin endpoints', () => {
+  test('non-admins get 403 forbidden on every admin route, no session 401', async () => {
+    const customer = await createTenant(stack.apiUrl);
+    const routes: Array<[string, string, unknown?]> = [
+      ['GET', '/v1/admin/accounts'],
+      ['GET', '/v1/admin/apps'],
+      ['POST', `/v1/admin/apps/${customer.appId}/suspend`, {}],
+      ['POST', `/v1/admin/apps/${customer.appId}/resume`],
+      ['PATCH', `/v1/admin/apps/${customer.appId}`, { planId: 'pro' }],
+    ];
+    for (const [method, path, json] of routes) {
+      assert.deepEqual(reasonOf(await call(stack.apiUrl, method, path, { token: customer.token, json })), [403, 'forbidden'], `${method} ${path}`);
+      assert.deepEqual(reasonOf(await call(stack.apiUrl, method, path, { json })), [401, 'unauthorized'], `${method} ${path}`);
+    }
+    assert.equal((await callOk<AppView>(stack.apiUrl, 'GET', `/v1/apps/${customer.appId}`, { token: customer.token })).status, 'active');
+  });
+
+  test('accounts and apps with their usage; q filters; plan change clears overrides above the new plan', async () => {
+    const admin = await adminTenant();
+    const t = await createTenant(stack.apiUrl, { planId: 'pro', historySize: 500, historyTtlSeconds: 3600 });
+    const me = await callOk<{ id: string; email: string }>(stack.apiUrl, 'GET', '/v1/me', { token: t.token });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'c', message: 1 });
+
+    const accounts = await callOk<Array<{ id: string; email: string; role: string; createdAt: string; apps: number; messagesToday: number }>>(stack.apiUrl, 'GET', '/v1/admin/accounts', { token: admin.token });
+    const row = accounts.find((a) => a.id === me.id)!;
+    assert.deepEqual([row.email, row.role, row.apps, row.messagesToday >= 1], [me.email, 'customer', 1, true]);
+    assert.equal(accounts.find((a) => a.email !== me.email && a.role === 'admin' && a.apps >= 1) !== undefined, true);
+
+    type AdminApp = AppView & { ownerEmail: string; connections: number; messagesToday: number };
+    const byEmail = await callOk<AdminApp[]>(stack.apiUrl, 'GET', `/v1/admin/apps?q=${encodeURIComponent(me.email.toUpperCase())}`, { token: admin.token });
+    assert.deepEqual(byEmail.map((a) => [a.id, a.ownerEmail, a.plan.id]), [[t.appId, me.email, 'pro']]);
+    assert.ok(byEmail[0].messagesToday >= 1);
+    assert.equal(byEmail[0].connections, 0);
+    assert.deepEqual((await callOk<AdminApp[]>(stack.apiUrl, 'GET', `/v1/admin/apps?q=${t.appId}`, { token: admin.token })).map((a) => a.id), [t.appId]);
+    assert.ok((await callOk<AdminApp[]>(stack.apiUrl, 'GET', '/v1/admin/apps', { token: admin.token })).some((a) => a.id === t.appId));
+
+    const change = (planId: unknown) => call<AppView>(stack.apiUrl, 'PATCH', `/v1/admin/apps/${t.appId}`, { token: admin.token, json: { planId } });
+    assert.deepEqual(reasonOf(await change('platinum')), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await change(undefined)), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'PATCH', '/v1/admin/apps/app_nosuchapp', { token: admin.token, json: { planId: 'free' } })), [404, 'app_not_found']);
+    const moved = await change('free');
+    assert.equal(moved.status, 200);
+    // 500 messages is above free's 100 (cleared); 3600 s is within free's day (kept).
+    assert.deepEqual([moved.body.plan.id, moved.body.plan.maxConnections, moved.body.historySize, moved.body.historyTtlSeconds, moved.body.history], ['free', 100, null, 3600, { size: 100, ttlSeconds: 3600 }]);
+    const seenByOwner = await callOk<AppView>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}`, { token: t.token });
+    assert.deepEqual([seenByOwner.plan.id, seenByOwner.plan.maxConnections], ['free', 100]);
+  });
+
+  test('suspend closes live connections with 4403 app_suspended and refuses publishes and connections; resume restores them', async () => {
+    const admin = await adminTenant();
+    const t = await createTenant(stack.apiUrl);
+    const ws = await WsClient.connect(stack.wsUrl(), t.commonKey);
+    await ws.subscribe('news');
+    await restPublish(stack.apiUrl, t.secret, { channel: 'news', message: 'before' });
+    await ws.waitForMessages(1, 'news');
+
+    const suspended = await callOk<AppView>(stack.apiUrl, 'POST', `/v1/admin/apps/${t.appId}/suspend`, { token: admin.token, json: { reason: 'Abuse report #42' } });
+    assert.deepEqual([suspended.status, suspended.suspendedReason, typeof suspended.suspendedAt], ['suspended', 'Abuse report #42', 'string']);
+    assert.equal(await ws.waitClosed(3_000), 4403);
+    assert.match(ws.closeReason ?? '', /^app_suspended\b/);
+
+    // The API process that suspended forgot its cached keys: refused at once.
+    const publish = await call(stack.apiUrl, 'POST', '/v1/publish', { token: t.secret, json: { channel: 'news', message: 'during' } });
+    assert.deepEqual(reasonOf(publish), [403, 'app_suspended']);
+    await waitFor(async () => {
+      const c = await WsClient.connect(stack.wsUrl(), t.commonKey);
+      c.close();
+      return c.closeCode === 4403;
+    }, { timeoutMs: 3_000, intervalMs: 100, what: 'new connections refused' });
+    const owner = await callOk<AppView>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}`, { token: t.token });
+    assert.deepEqual([owner.status, owner.suspendedReason], ['suspended', 'Abuse report #42']);
+
+    const resumed = await callOk<AppView>(stack.apiUrl, 'POST', `/v1/admin/apps/${t.appId}/resume`, { token: admin.token });
+    assert.deepEqual([resumed.status, resumed.suspendedReason, resumed.suspendedAt], ['active', null, null]);
+    let again: WsClient | undefined;
+    await waitFor(async () => {
+      again?.close();
+      again = await WsClient.connect(stack.wsUrl(), t.commonKey);
+      return again.closeCode === undefined;
+    }, { timeoutMs: 3_000, intervalMs: 100, what: 'connections accepted again' });
+    await again!.subscribe('news');
+    await restPublish(stack.apiUrl, t.secret, { channel: 'news', message: 'after' });
+    assert.deepEqual((await again!.waitForMessages(1, 'news')).map((m) => m.content), ['after']);
+    again!.close();
+
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', '/v1/admin/apps/app_nosuchapp/suspend', { token: admin.token, json: {} })), [404, 'app_not_found']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', `/v1/admin/apps/${t.appId}/suspend`, { token: admin.token, json: { reason: 'x'.repeat(501) } })), [400, 'invalid_request']);
+  });
+});
