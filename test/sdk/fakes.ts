@@ -86,3 +86,37 @@ export class FakeSocket implements Sdk.WebSocketLike {
     }
   }
 }
+
+/** An in-process fake EventSource: the test sends named events (as the gateway's `/sse` does) by hand. */
+export class FakeEventSource implements Sdk.EventSourceLike {
+  static all: FakeEventSource[] = [];
+  onopen: Sdk.EventSourceLike['onopen'] = null;
+  onerror: Sdk.EventSourceLike['onerror'] = null;
+  onmessage: Sdk.EventSourceLike['onmessage'] = null;
+  closed = false;
+  private readonly listeners = new Map<string, Array<(ev: { data: string }) => void>>();
+
+  constructor(readonly url: string) {
+    FakeEventSource.all.push(this);
+  }
+
+  static get last(): FakeEventSource {
+    return FakeEventSource.all[FakeEventSource.all.length - 1];
+  }
+
+  addEventListener(type: string, listener: (ev: { data: string }) => void): void {
+    this.listeners.set(type, [...(this.listeners.get(type) ?? []), listener]);
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** One server event, as the gateway's `/sse` sends it: messages unnamed (onmessage), other frames named by their type. */
+  event(frame: Record<string, unknown> & { type: string }): void {
+    if (this.closed) return;
+    const ev = { data: JSON.stringify(frame) };
+    if (frame.type === 'message') this.onmessage?.(ev);
+    else for (const l of this.listeners.get(frame.type) ?? []) l(ev);
+  }
+}

@@ -2,7 +2,7 @@ import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeCursor as serverDecode, encodeCursor as serverEncode } from '@herald/protocol';
 import { sdk, type Sdk } from './sdk.js';
-import { FakeClock, FakeSocket } from './fakes.js';
+import { FakeClock, FakeEventSource, FakeSocket } from './fakes.js';
 
 // Unit tests of the SDK's pieces, with a fake clock and an in-process fake socket: no network.
 
@@ -63,6 +63,7 @@ let clock: FakeClock;
 beforeEach(() => {
   clock = new FakeClock();
   FakeSocket.all = [];
+  FakeEventSource.all = [];
 });
 
 function fakeClient(extra: Partial<Sdk.HeraldOptions> = {}): Sdk.HeraldClient {
@@ -87,6 +88,40 @@ test('client: silence past pingInterval + pongTimeout reconnects; pings are answ
   clock.advance(50);
   assert.equal(FakeSocket.all.length, 2);
   FakeSocket.last.accept();
+  assert.deepEqual(seen, ['connecting', 'connected', 'reconnecting', 'reconnected']);
+  await c.disconnect();
+});
+
+test('sse: a stream silent past pingInterval + pongTimeout is dropped and reopened with the cursor; ping events keep it', async () => {
+  // The gateway answers the idle probe (no channel yet) with 200: key and transport are fine.
+  const fetch = (async () => new Response('', { status: 200 })) as unknown as typeof globalThis.fetch;
+  const c = fakeClient({ transports: ['sse'], EventSource: FakeEventSource, fetch });
+  const seen: string[] = [];
+  c.on('status', (s) => seen.push(s));
+  await c.connect();
+  const got: number[] = [];
+  const sub = c.pubsub.subscribe({ channel: 'a', onMessage: (m) => got.push(m.offset) });
+  for (let i = 0; i < 5 && FakeEventSource.all.length === 0; i++) await Promise.resolve();
+  const first = FakeEventSource.last;
+  assert.match(first.url, /^http:\/\/gw\.test:3001\/sse\?appkey=BC-k&channel=a$/);
+  first.event({ type: 'connected', connectionId: 's1', pingInterval: 1000, pongTimeout: 500 });
+  first.event({ type: 'subscribed', channel: 'a', epoch: 'E1', offset: 0, recovered: true, replayed: 0 });
+  await sub;
+  first.event({ type: 'message', channel: 'a', id: 'm1', time: 1, content: 1, offset: 1, epoch: 'E1' });
+  clock.advance(1400);
+  first.event({ type: 'ping' });
+  clock.advance(1400);
+  assert.equal(c.getConnectionStatus(), 'connected', 'the ping event reset the deadline');
+  assert.equal(first.closed, false);
+  clock.advance(100);
+  assert.equal(first.closed, true, 'a silent stream is closed by the SDK, not left to EventSource');
+  assert.equal(c.getConnectionStatus(), 'reconnecting');
+  clock.advance(1000);
+  assert.equal(FakeEventSource.all.length, 2);
+  assert.match(FakeEventSource.last.url, /[?&]channel=a&lastEventId=[^&]+$/, 'reopened with the position it had');
+  FakeEventSource.last.event({ type: 'connected', connectionId: 's2', pingInterval: 1000, pongTimeout: 500 });
+  FakeEventSource.last.event({ type: 'message', channel: 'a', id: 'm2', time: 1, content: 2, offset: 2, epoch: 'E1' });
+  assert.deepEqual(got, [1, 2]);
   assert.deepEqual(seen, ['connecting', 'connected', 'reconnecting', 'reconnected']);
   await c.disconnect();
 });
