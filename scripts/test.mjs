@@ -30,6 +30,7 @@ const SUITES = [
   { dir: 'dist/test/integration', suffix: '.test.js' },
   { dir: 'dist/test/e2e', suffix: '.test.js' },
   { dir: 'dist/test/sdk', suffix: '.test.js' },
+  { dir: 'dist/test/dashboard', suffix: '.test.js' },
 ];
 
 function walk(dir, suffix, out = []) {

@@ -11,6 +11,8 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const BUILD_STAMP = join(ROOT, 'dist', '.herald-build-stamp');
 const INSTALL_STAMP = join(ROOT, 'node_modules', '.herald-install-stamp');
 const SOURCE_DIRS = ['apps', 'libs', 'test'];
+// .tsx, .css and .html: the dashboard (apps/dashboard, built by Vite into dist/dashboard).
+const SOURCE_FILE = /\.(ts|tsx|css|html)$/;
 
 const mtime = (path) => {
   try {
@@ -63,7 +65,7 @@ function newestSource(dir, since) {
       if (e.name === 'node_modules' || e.name === 'dist') continue;
       const found = newestSource(path, since);
       if (found) return found;
-    } else if (e.name.endsWith('.ts') && mtime(path) > since) {
+    } else if (SOURCE_FILE.test(e.name) && mtime(path) > since) {
       return path;
     }
   }
@@ -75,7 +77,7 @@ export function buildReason() {
   const stamp = mtime(BUILD_STAMP);
   if (!existsSync(join(ROOT, 'dist'))) return 'dist is missing';
   if (!stamp) return 'dist has no build stamp';
-  for (const f of ['tsconfig.json', 'package-lock.json']) {
+  for (const f of ['tsconfig.json', 'package-lock.json', 'apps/dashboard/vite.config.ts', 'apps/dashboard/tsconfig.json']) {
     if (mtime(join(ROOT, f)) > stamp) return `${f} changed`;
   }
   for (const dir of SOURCE_DIRS) {

@@ -9,6 +9,7 @@ import { API_LOGGER } from './api-logger.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import { requestLog } from './http/request-log.js';
 import { setupOpenApi } from './http/openapi.js';
+import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 async function bootstrap(): Promise<void> {
   // Body parsers are registered below with the hard 1 MiB limit instead of Nest's 100 kB default.
@@ -31,6 +32,8 @@ async function bootstrap(): Promise<void> {
   });
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app);
+  // The dashboard SPA at `/` (dist/dashboard), never over the API's own paths.
+  serveDashboard(app, logger);
   closeSlowHandshakes(app.getHttpServer(), config.headersTimeoutMs);
 
   await app.listen(config.apiPort, config.host);

@@ -1,0 +1,27 @@
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+
+// The dashboard SPA: built into dist/dashboard, served by the API app at `/` (apps/api/src/dashboard).
+// The debug console uses the Herald SDK straight from its TypeScript source (libs/sdk/src).
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const sdkVersion = (JSON.parse(readFileSync(`${root}libs/sdk/package.json`, 'utf8')) as { version: string }).version;
+const api = process.env.HERALD_DASHBOARD_API ?? 'http://localhost:3000';
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  base: '/',
+  plugins: [react()],
+  resolve: { alias: { '@herald/sdk': `${root}libs/sdk/src/index.ts` } },
+  define: { __HERALD_VERSION__: JSON.stringify(sdkVersion) },
+  build: {
+    outDir: `${root}dist/dashboard`,
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    sourcemap: true,
+    chunkSizeWarningLimit: 1200,
+  },
+  // `npx vite apps/dashboard` for development: API calls go to a running API (npm start).
+  server: { port: 5173, proxy: { '/v1': api } },
+});
