@@ -14,6 +14,9 @@ export interface Subscription {
   backlog: LiveFrame[] | null;
 }
 
+/** The queue of a session that has handled no frame yet: one settled promise shared by all. */
+const IDLE: Promise<void> = Promise.resolve();
+
 /** One client connection, whatever its transport: identity, subscriptions, liveness. */
 export class Session {
   readonly subscriptions = new Map<string, Subscription>();
@@ -25,7 +28,7 @@ export class Session {
   lastPing: number;
   closed = false;
   /** Frames are handled one at a time, so a client's pipelined publishes keep their order. */
-  queue: Promise<void> = Promise.resolve();
+  queue: Promise<void> = IDLE;
 
   constructor(
     readonly id: string,

@@ -5,6 +5,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
 import type { Admitted, ConnectAuth } from '../connect/connect-auth.js';
 
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** What each accepted upgrade request authenticated as; read by the gateway on connection. */
 export const handshakes = new WeakMap<IncomingMessage, Admitted>();
 
@@ -26,7 +30,9 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     const path = options?.path ?? '/ws';
     const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_LIMIT, perMessageDeflate: false, clientTracking: false });
     this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      // A module-level listener: a closure here would share this handler's scope and keep the upgrade
+      // request (headers, URL) and its head buffer alive for the connection's whole life.
+      socket.on('error', destroyOnError);
       const url = new URL(req.url ?? '/', 'http://gateway');
       if (url.pathname !== path || !this.enabled) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
