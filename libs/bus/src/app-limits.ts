@@ -61,9 +61,66 @@ export interface LiveRates {
   windowSeconds: number;
 }
 
+let dayCache = { start: 0, end: 0, day: '' };
+
+/** YYYYMMDD of a UTC time (memoised for the current day: it is on every publish). */
 export function utcDay(now: number): string {
-  return new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
+  if (now >= dayCache.start && now < dayCache.end) return dayCache.day;
+  const start = now - (now % 86_400_000);
+  const day = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
+  dayCache = { start, end: start + 86_400_000, day };
+  return day;
 }
+
+/**
+ * The publish charge as a Lua fragment, so a single publish is charged and accepted by one script (one
+ * round trip) and a batch by one CHARGE before its accepts. `k` and `a` are the KEYS and ARGV indexes
+ * before the charge's own: KEYS rate, day usage, minute usage, usage index, live second; ARGV count,
+ * max per second, max per day (-1: none), minute, minute member, day TTL, live TTL. Returns from the
+ * script with -1 (rate) or -2 (quota) when refused. Checked before anything is billed: a refused publish
+ * counts toward the rate (so a flood stays refused) but never toward the day's usage or the roll-up.
+ */
+export function chargeLua(k: number, a: number, refused: (code: number) => string): string {
+  const K = (i: number) => `KEYS[${k + i}]`;
+  const A = (i: number) => `ARGV[${a + i}]`;
+  return `
+local chargeN = tonumber(${A(1)})
+if chargeN > 0 then
+  local perSecond = redis.call('INCRBY', ${K(1)}, chargeN)
+  redis.call('EXPIRE', ${K(1)}, 2)
+  if perSecond > tonumber(${A(2)}) then return ${refused(-1)} end
+  if tonumber(${A(3)}) >= 0 and tonumber(redis.call('GET', ${K(2)}) or '0') + chargeN > tonumber(${A(3)}) then return ${refused(-2)} end
+  redis.call('INCRBY', ${K(2)}, chargeN)
+  redis.call('EXPIRE', ${K(2)}, ${A(6)})
+  redis.call('HINCRBY', ${K(3)}, 'p', chargeN)
+  redis.call('EXPIRE', ${K(3)}, ${A(6)})
+  redis.call('ZADD', ${K(4)}, 'NX', ${A(4)}, ${A(5)})
+  redis.call('HINCRBY', ${K(5)}, 'p', chargeN)
+  redis.call('EXPIRE', ${K(5)}, ${A(7)})
+end
+`;
+}
+
+export const CHARGE_KEYS = 5;
+
+/** KEYS and ARGV of the charge fragment; count 0 charges nothing (batch items after their CHARGE). */
+export function publishCharge(keys: RedisKeys, appId: string, caps: PlanCaps, now: number, count: number): { keys: string[]; args: Array<string | number> } {
+  const minute = minuteOf(now);
+  return {
+    keys: [keys.publishRate(appId, Math.floor(now / 1000)), keys.dailyUsage(appId, utcDay(now)), keys.usageMinute(appId, minute), keys.usageIndex, keys.liveSecond(appId, Math.floor(now / 1000))],
+    args: [count, caps.maxPublishesPerSecond, caps.maxMessagesPerDay ?? -1, minute, `${appId}|${minute}`, DAY_TTL_S, LIVE_TTL_S],
+  };
+}
+
+/** The 429 of a refused charge (-1 rate, -2 quota). */
+export function chargeRefusal(code: number, caps: PlanCaps, now: number): HeraldError {
+  if (code === -1) return new HeraldError('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
+  const secondsToMidnight = 86_400 - Math.floor((now % 86_400_000) / 1000);
+  return new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
+}
+
+// KEYS and ARGV: those of the charge fragment. Returns 0 charged, -1/-2 refused.
+const CHARGE = new LuaScript('charge', `${chargeLua(0, 0, (c) => String(c))}\nreturn 0\n`, CHARGE_KEYS);
 
 /**
  * Plan limits kept in Redis, so every gateway and API process enforces the same numbers (a per-process
@@ -101,25 +158,13 @@ export class AppLimits {
 
   /**
    * Counts a publish against the per-second rate and the daily quota; refuses with 429 and Retry-After
-   * when either is exceeded. Only accepted publishes are billed.
+   * when either is exceeded. Only accepted publishes are billed. One script, one round trip (a single
+   * publish runs the same charge inside ACCEPT instead: see ChannelLog.accept).
    */
   async chargePublish(appId: string, caps: PlanCaps, now = Date.now(), count = 1): Promise<void> {
-    const second = Math.floor(now / 1000);
-    const rate = this.keys.publishRate(appId, second);
-    const usage = this.keys.dailyUsage(appId, utcDay(now));
-    // Checked before anything is billed: a refused publish counts toward the rate (so a flood stays
-    // refused) but never toward the day's usage or the per-minute roll-up.
-    const res = await this.redis.multi().incrby(rate, count).expire(rate, 2).get(usage).exec();
-    const perSecond = Number(res?.[0]?.[1] ?? 0);
-    const today = Number(res?.[2]?.[1] ?? 0);
-    if (perSecond > caps.maxPublishesPerSecond) {
-      throw new HeraldError('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
-    }
-    if (caps.maxMessagesPerDay !== null && today + count > caps.maxMessagesPerDay) {
-      const secondsToMidnight = 86_400 - Math.floor((now % 86_400_000) / 1000);
-      throw new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
-    }
-    await this.countMinute(this.redis.multi().incrby(usage, count).expire(usage, DAY_TTL_S), appId, 'p', count, now).exec();
+    const c = publishCharge(this.keys, appId, caps, now, count);
+    const code = await CHARGE.run<number>(this.redis, c.keys, c.args);
+    if (code < 0) throw chargeRefusal(code, caps, now);
   }
 
   /** Deliveries count toward the daily quota too (GoEasy bills 1 per publish plus 1 per delivery). */

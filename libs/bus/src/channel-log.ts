@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
 import { ACCEPT, APPEND, RECOVER } from './channel-scripts.js';
+import { chargeRefusal, publishCharge, type PlanCaps } from './app-limits.js';
 
 export interface Accepted {
   /** false when the message id was seen within the idempotency window: nothing new was stored. */
@@ -10,6 +11,11 @@ export interface Accepted {
   offset: number;
   /** The channel the id was first accepted on (differs from the request's on a reused id). */
   channel: string;
+  /**
+   * Whether the caller must enqueue a publish job. false when a job asked for since the channel became
+   * pending will move this message too (ACCEPT in channel-scripts.ts); the pending sweep stays the safety net.
+   */
+  needsJob: boolean;
 }
 
 export interface Window {
@@ -33,6 +39,13 @@ export interface HistoryPage {
 }
 
 const APPEND_BATCH = 500;
+/**
+ * A channel still pending this long after its last job was asked for gets another job with its next
+ * accept (a lost job, or one held by a killed worker until its lock lapses). Drains take milliseconds;
+ * under a backlog longer than this, at most one extra job per channel per period.
+ */
+export const JOB_STALE_MS = 2000;
+const NO_CAPS: PlanCaps = { maxConnections: 0, maxPublishesPerSecond: 0, maxMessagesPerDay: null };
 
 /** A channel's durable log in Redis: accept, append in order, recover, read. */
 export class ChannelLog {
@@ -41,16 +54,25 @@ export class ChannelLog {
     readonly keys: RedisKeys,
   ) {}
 
-  async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number): Promise<Accepted> {
+  /**
+   * Accepts a message: offset, pending frame and idempotency key in one script. With `charge`, the
+   * app's rate and quota are charged first in the same script (one round trip; refused with the 429 of
+   * AppLimits, nothing stored); without, the caller charged already (a batch).
+   */
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
     const k = this.keys.channel(appId, channel);
-    const [fresh, pos] = await ACCEPT.run<[number, string]>(
+    const c = publishCharge(this.keys, appId, charge ?? NO_CAPS, now, charge ? 1 : 0);
+    const reply = await ACCEPT.run<[number, string, number?]>(
       this.redis,
-      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel],
+      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex, ...c.keys],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS, ...c.args],
     );
+    const [fresh, pos, job] = reply;
+    if (fresh < 0) throw chargeRefusal(fresh, charge ?? NO_CAPS, now);
     // "epoch:offset:channel" — epochs and offsets have no ':', channel names may.
     const [epoch, offset] = pos.split(':', 2);
-    return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2) };
+    // A duplicate always asks for a job: its first attempt may have died between accept and enqueue.
+    return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2), needsJob: fresh !== 1 || job === 1 };
   }
 
   /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */

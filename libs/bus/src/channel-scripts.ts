@@ -1,4 +1,5 @@
 import { LuaScript } from './lua-script.js';
+import { CHARGE_KEYS, chargeLua } from './app-limits.js';
 
 /*
  * The ordering and exactly-once contract lives in these three scripts (each atomic in Redis):
@@ -9,16 +10,23 @@ import { LuaScript } from './lua-script.js';
  *    retried or duplicated job finds nothing left to do. So several workers, concurrency above 1,
  *    retries and a worker killed mid-job can neither reorder, lose nor duplicate a message.
  *  - RECOVER answers a resuming subscriber: the missed frames after its position, or not recovered.
- * A channel's meta hash holds its epoch (e), last accepted offset (s) and last appended offset (a).
+ * A channel's meta hash holds its epoch (e), last accepted offset (s), last appended offset (a) and
+ * when a publish job was last asked for (j).
  * When the meta is lost (Redis flushed, or restarted without persistence) a new epoch begins.
  */
 
-// KEYS: meta, pending, idempotency, pendingIndex
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel
-// Returns {fresh (1|0), "epoch:offset:channel"} — for a repeated id, the first acceptance's.
+// KEYS: meta, pending, idempotency, pendingIndex, then the publish charge's (app-limits.ts)
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
+//       jobStaleMs, then the charge's (count 0: already charged, e.g. a batch)
+// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's};
+// {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
+// job = 1 when the channel needs a publish job: it had nothing pending (no job can be under way), or its
+// last job was asked for jobStaleMs ago or more and it is still pending (a lost or stuck job). Otherwise a
+// job asked for since the channel became pending has not run its final APPEND yet, and that APPEND moves
+// this message too (it drains up to the offset it reads, atomically): no second job is needed.
 export const ACCEPT = new LuaScript(
   'accept',
-  `
+  `${chargeLua(4, 7, (c) => `{${c}}`)}
 local epoch = redis.call('HGET', KEYS[1], 'e')
 if not epoch then
   epoch = ARGV[2]
@@ -30,10 +38,12 @@ local seq = redis.call('HINCRBY', KEYS[1], 's', 1)
 redis.call('HSET', KEYS[2], seq, ARGV[1] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
 local pos = epoch .. ':' .. seq .. ':' .. ARGV[6]
 redis.call('SET', KEYS[3], pos, 'PX', ARGV[3])
-redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
-return {1, pos}
+local job = redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
+if job == 0 and tonumber(ARGV[4]) - tonumber(redis.call('HGET', KEYS[1], 'j') or '0') >= tonumber(ARGV[7]) then job = 1 end
+if job == 1 then redis.call('HSET', KEYS[1], 'j', ARGV[4]) end
+return {1, pos, job}
 `,
-  4,
+  4 + CHARGE_KEYS,
 );
 
 // KEYS: meta, pending, history, archive, pendingIndex

@@ -72,8 +72,8 @@ export class PublishService {
   /** Charges and accepts an already checked publish (also a scheduled one, at its time). */
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
-    await this.limits.chargePublish(app.id, app.plan, now);
-    const [item] = await this.acceptAll(app, [prepared], now);
+    // Charged inside the accept script: one round trip for rate, quota, usage and the offset.
+    const [item] = await this.acceptAll(app, [prepared], now, true);
     if (!item.ok) throw item.error;
     return item.result;
   }
@@ -106,17 +106,20 @@ export class PublishService {
 
   /**
    * Accepts in the order given: the scripts are sent together on one connection, which Redis runs in
-   * that order. Then one enqueue for all (also for duplicates: if the first attempt died before its job
-   * existed, this heals it).
+   * that order (`charge`: a single publish, charged by its accept script). Then one enqueue for the
+   * messages whose channel has no job under way (and for duplicates: if the first attempt died before
+   * its job existed, this heals it). A message whose channel already has a job asked for is moved by
+   * that job's APPEND, which drains everything pending on the channel.
    */
-  private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<BatchItemResult[]> {
+  private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number, charge = false): Promise<BatchItemResult[]> {
     const replies = await Promise.allSettled(
       items.map((p) => {
         const head = `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
-        return this.log.accept(app.id, p.channel, p.messageId, head, this.config.idempotencyTtlMs, now);
+        return this.log.accept(app.id, p.channel, p.messageId, head, this.config.idempotencyTtlMs, now, charge ? app.plan : undefined);
       }),
     );
-    const jobs: PublishJob[] = [];
+    const drains: PublishJob[] = [];
+    const repairs: PublishJob[] = [];
     const results = replies.map((r, i): BatchItemResult => {
       const p = items[i];
       if (r.status === 'rejected') {
@@ -127,19 +130,20 @@ export class PublishService {
       if (accepted.channel !== p.channel) {
         return { ok: false, error: new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${accepted.channel}`) };
       }
-      jobs.push({
-        appId: app.id,
-        channel: p.channel,
-        messageId: p.messageId,
-        epoch: accepted.epoch,
-        offset: accepted.offset,
-        historySize: app.historySize,
-        historyTtlMs: app.historyTtlSeconds * 1000,
-      });
+      if (accepted.needsJob) {
+        (accepted.fresh ? drains : repairs).push({
+          appId: app.id,
+          channel: p.channel,
+          messageId: p.messageId,
+          epoch: accepted.epoch,
+          offset: accepted.offset,
+          historySize: app.historySize,
+          historyTtlMs: app.historyTtlSeconds * 1000,
+        });
+      }
       return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
     });
-    if (jobs.length === 1) await this.producer.enqueue(jobs[0]);
-    else await this.producer.enqueueMany(jobs);
+    await Promise.all([...drains.map((j) => this.producer.drain(j)), this.producer.enqueueMany(repairs)]);
     return results;
   }
 }

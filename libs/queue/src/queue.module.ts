@@ -55,16 +55,57 @@ export async function closeQueue(queue: Queue<never> | Queue): Promise<void> {
 /** Enqueues publish jobs. Adding a job whose id exists is a no-op (BullMQ), which retries rely on. */
 @Injectable()
 export class PublishProducer implements OnApplicationShutdown {
+  /** Drains asked for in this event-loop turn, per app; flushed as one job per app with one addBulk. */
+  private turn = new Map<string, { job: PublishJob; channels: Set<string>; waiters: Array<{ resolve(): void; reject(e: unknown): void }> }>();
+  private flushing = false;
+
   constructor(@Inject(PUBLISH_QUEUE) private readonly queue: Queue<PublishJob>) {}
 
   async enqueue(job: PublishJob): Promise<void> {
     await this.queue.add(PUBLISH_JOB, job, { jobId: publishJobId(job.appId, job.messageId) });
   }
 
-  /** One round trip for many jobs (batch publish). */
+  /** One round trip for many jobs. */
   async enqueueMany(jobs: readonly PublishJob[]): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue.addBulk(jobs.map((data) => ({ name: PUBLISH_JOB, data, opts: { jobId: publishJobId(data.appId, data.messageId) } })));
+  }
+
+  /**
+   * Asks for a drain of a freshly accepted message's channel. Asks made in the same event-loop turn
+   * (concurrent publishes whose accept replies arrived together, a batch) become one job per app that
+   * drains all their channels, added with one addBulk; each caller resolves once that job is in Redis.
+   * Only for fresh messages: the job's id is the first one's message id, which no job can have yet
+   * (a duplicate, whose id may already name a finished job, goes through `enqueue`).
+   */
+  drain(job: PublishJob): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let entry = this.turn.get(job.appId);
+      if (!entry) {
+        entry = { job, channels: new Set([job.channel]), waiters: [] };
+        this.turn.set(job.appId, entry);
+      } else entry.channels.add(job.channel);
+      entry.waiters.push({ resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    const turn = this.turn;
+    this.turn = new Map();
+    this.flushing = false;
+    const entries = [...turn.values()];
+    const jobs = entries.map(({ job, channels }) => {
+      channels.delete(job.channel);
+      return channels.size > 0 ? { ...job, channels: [...channels] } : job;
+    });
+    this.enqueueMany(jobs).then(
+      () => entries.forEach((e) => e.waiters.forEach((w) => w.resolve())),
+      (err: unknown) => entries.forEach((e) => e.waiters.forEach((w) => w.reject(err))),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

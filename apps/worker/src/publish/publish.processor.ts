@@ -10,8 +10,8 @@ import { GatewayMetrics } from '@herald/observability';
 class InjectedFault extends Error {}
 
 /**
- * Processes publish jobs: appends every accepted message of the job's channel to its history and fans
- * it out (ChannelLog.appendPending, one Lua script). Retried by BullMQ until it succeeds; a stalled job
+ * Processes publish jobs: appends every accepted message of the job's channels to their history and fans
+ * them out (ChannelLog.appendPending, one Lua script per channel). Retried by BullMQ until it succeeds; a stalled job
  * (worker killed) is picked up again and finds its work already done or still to do, never half done.
  */
 @Injectable()
@@ -52,10 +52,13 @@ export class PublishProcessor implements OnApplicationBootstrap, OnApplicationSh
 
   async process(job: Job<PublishJob>): Promise<{ appended: number }> {
     const d = job.data;
-    if (job.attemptsMade === 0 && this.config.worker.failFirstAttempt.has(d.messageId)) {
+    const faults = this.config.worker.failFirstAttempt;
+    if (job.attemptsMade === 0 && faults.size > 0 && (faults.has(d.messageId) || faults.has('*'))) {
       throw new InjectedFault(`injected failure for ${d.messageId}`);
     }
-    const { appended } = await this.log.appendPending(d.appId, d.channel, { historySize: d.historySize, historyTtlMs: d.historyTtlMs });
+    const window = { historySize: d.historySize, historyTtlMs: d.historyTtlMs };
+    // Each channel's APPEND is atomic and in offset order; the channels are independent of each other.
+    const [{ appended }] = await Promise.all([d.channel, ...(d.channels ?? [])].map((channel) => this.log.appendPending(d.appId, channel, window)));
     return { appended };
   }
 
