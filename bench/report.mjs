@@ -1,395 +1,244 @@
-// Medians, anomaly checks and the docs/benchmarks.md text for scripts/bench.mjs.
+// Medians, Herald ÷ peer ratios, target checks and the docs/benchmarks.md text for scripts/bench.mjs.
 import { median } from './lib.mjs';
 
-const PROCS = ['api', 'gateway', 'worker', 'redis', 'postgres', 'bench'];
-const PROC_LABEL = {
-  api: 'api',
-  gateway: 'gateway',
-  worker: 'worker',
-  redis: 'redis-server (:6379)',
-  postgres: 'postgres backends of herald_bench',
-  bench: 'bench process (load generator + subscriber)',
-};
+const LABEL = { herald: 'Herald', 'raw-ws': 'raw ws', nchan: 'Nchan', socketio: 'Socket.IO' };
+const TRANSPORT = { ws: 'WebSocket', sse: 'SSE', poll: 'long-polling' };
+const PEER_ORDER = ['raw-ws', 'nchan', 'socketio'];
+const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const med = (runs, get) => median((runs ?? []).map(get));
+const sum = (runs, get) => (runs ?? []).reduce((t, r) => t + (get(r) ?? 0), 0);
+const fmt = (x, d = 1) => (x == null ? '–' : typeof x === 'number' ? round(x, d).toLocaleString('en-US') : String(x));
+const kb = (b) => (b == null ? '–' : `${fmt(b / 1024, 2)} KB`);
 
-const med = (runs, get) => median(runs.map(get));
-const round = (x, d = 1) => (x == null ? null : Math.round(x * 10 ** d) / 10 ** d);
-
-function cpuMedians(runs) {
-  return Object.fromEntries(PROCS.map((p) => [p, round(med(runs, (r) => r.cpu?.[p]?.per1k), 3)]));
-}
-
-const TRANSPORT_LABEL = { ws: 'WebSocket', sse: 'SSE', poll: 'long-polling' };
-
-/** Per-transport medians over the runs of S-transports. */
-function transportSummary(report) {
-  const runs = report.runs.transports ?? [];
-  const out = {};
-  for (const tr of [...new Set(runs.map((r) => r.transport))]) {
-    const rs = runs.filter((r) => r.transport === tr);
-    out[tr] = {
-      runs: rs.length,
-      p50: med(rs, (r) => r.latencyMs.p50),
-      p90: med(rs, (r) => r.latencyMs.p90),
-      p99: med(rs, (r) => r.latencyMs.p99),
-      max: med(rs, (r) => r.latencyMs.max),
-      fromServerP50: med(rs, (r) => r.fromServerTimeMs?.p50),
-      fromServerP99: med(rs, (r) => r.fromServerTimeMs?.p99),
-      achievedSendRate: med(rs, (r) => r.achievedSendRate),
-      acceptedRate: med(rs, (r) => r.acceptedRate),
-      maxInflight: Math.max(...rs.map((r) => r.maxInflight)),
-      received: rs.reduce((t, r) => t + r.received, 0),
-      accepted: rs.reduce((t, r) => t + r.accepted, 0),
-      publishAnswerP50: med(rs, (r) => r.publishAnswerMs.p50),
-      publishAnswerP99: med(rs, (r) => r.publishAnswerMs.p99),
-      gaps: rs.reduce((t, r) => t + r.gaps, 0),
-      duplicates: rs.reduce((t, r) => t + r.duplicates, 0),
-      outOfOrder: rs.reduce((t, r) => t + r.outOfOrder, 0),
-      cpuPer1k: cpuMedians(rs),
-      coresBusy: med(rs, (r) => r.coresBusy),
+function fanoutSummary(results) {
+  const out = { s1: {}, s2: {}, s3: {} };
+  for (const [key, runs] of Object.entries(results.s1 ?? {}))
+    out.s1[key] = {
+      runs: runs.length,
+      subscribers: med(runs, (r) => r.subscribers),
+      bytes: med(runs, (r) => r.bytesPerConnection),
+      redisBytes: med(runs, (r) => r.redisBytesPerConnection),
+      totalBytes: med(runs, (r) => r.totalBytesPerConnection),
+      connectSeconds: med(runs, (r) => r.connectSeconds),
     };
-    if (tr === 'poll') {
-      const st = (r) => r.transportStats;
-      Object.assign(out[tr], {
-        pollsPerSec: med(rs, (r) => round(st(r).polls / (r.messages / r.targetRate), 1)),
-        messagesPerAnswer: med(rs, (r) => st(r).messagesPerAnswer.mean),
-        messagesPerAnswerMax: Math.max(...rs.map((r) => st(r).messagesPerAnswer.max ?? 0)),
-        roundTripP50: med(rs, (r) => st(r).pollRoundTripMs.p50),
-        roundTripP99: med(rs, (r) => st(r).pollRoundTripMs.p99),
-        emptyPollP50: med(rs, (r) => st(r).emptyPollMs.p50),
-        emptyPollP99: med(rs, (r) => st(r).emptyPollMs.p99),
-      });
-    }
-    if (tr === 'sse') out[tr].reconnects = rs.reduce((t, r) => t + (r.transportStats?.reconnects ?? 0), 0);
-  }
+  for (const [key, runs] of Object.entries(results.s2 ?? {}))
+    out.s2[key] = {
+      runs: runs.length,
+      subscribers: med(runs, (r) => r.subscribers),
+      deliveries: med(runs, (r) => r.deliveries),
+      perCpuSecond: med(runs, (r) => r.deliveriesPerCpuSecond),
+      perServerCpuSecond: med(runs, (r) => r.deliveriesPerServerCpuSecond),
+      cpuTotal: med(runs, (r) => r.cpu.total),
+      cpuRedis: med(runs, (r) => r.cpu.redis),
+      cpuPostgres: med(runs, (r) => r.cpu.postgres),
+      seconds: med(runs, (r) => r.seconds),
+      p50: med(runs, (r) => r.latencyMs.p50),
+      p99: med(runs, (r) => r.latencyMs.p99),
+      gaps: sum(runs, (r) => r.gaps),
+      duplicates: sum(runs, (r) => r.duplicates),
+      outOfOrder: sum(runs, (r) => r.outOfOrder),
+    };
+  for (const [key, runs] of Object.entries(results.s3 ?? {}))
+    out.s3[key] = {
+      runs: runs.length,
+      subscribers: med(runs, (r) => r.subscribers),
+      achievedRate: med(runs, (r) => r.achievedRate),
+      p50: med(runs, (r) => r.latencyMs.p50),
+      p99: med(runs, (r) => r.latencyMs.p99),
+      p999: med(runs, (r) => r.latencyMs.p999),
+      max: med(runs, (r) => r.latencyMs.max),
+      cpuTotal: med(runs, (r) => r.cpu.total),
+      gaps: sum(runs, (r) => r.gaps),
+      duplicates: sum(runs, (r) => r.duplicates),
+      deliveries: sum(runs, (r) => r.deliveries),
+      expected: sum(runs, (r) => r.expected),
+    };
   return out;
 }
 
-export function aggregate(report) {
-  const { lat = [], rate = [] } = report.runs;
-  const summary = {
-    lat: {
-      p50: med(lat, (r) => r.latencyMs.p50),
-      p90: med(lat, (r) => r.latencyMs.p90),
-      p99: med(lat, (r) => r.latencyMs.p99),
-      max: med(lat, (r) => r.latencyMs.max),
-      publishAnswerP50: med(lat, (r) => r.publishAnswerMs.p50),
-      publishAnswerP99: med(lat, (r) => r.publishAnswerMs.p99),
-      gaps: lat.reduce((s, r) => s + r.gaps, 0),
-      duplicates: lat.reduce((s, r) => s + r.duplicates, 0),
-      outOfOrder: lat.reduce((s, r) => s + r.outOfOrder, 0),
-      cpuPer1k: cpuMedians(lat),
-      coresBusy: med(lat, (r) => r.coresBusy),
-    },
-    rate: {
-      acceptedPerSec: med(rate, (r) => r.acceptedPerSec),
-      drainedPerSec: med(rate, (r) => r.drainedPerSec),
-      latencyUnderLoadP50: med(rate, (r) => r.latencyUnderLoadMs.p50),
-      latencyUnderLoadP99: med(rate, (r) => r.latencyUnderLoadMs.p99),
-      publishAnswerP50: med(rate, (r) => r.publishAnswerMs.p50),
-      publishAnswerP99: med(rate, (r) => r.publishAnswerMs.p99),
-      gaps: rate.reduce((s, r) => s + r.gaps, 0),
-      duplicates: rate.reduce((s, r) => s + r.duplicates, 0),
-      outOfOrder: rate.reduce((s, r) => s + r.outOfOrder, 0),
-      cpuPer1k: cpuMedians(rate),
-      coresBusy: med(rate, (r) => r.coresBusy),
-    },
-    transports: transportSummary(report),
-    anomalies: [],
-  };
-  const a = summary.anomalies;
-  const add = (severity, text) => a.push({ severity, text });
-  const spread = (vals) => (vals.length > 1 && Math.min(...vals) > 0 ? Math.max(...vals) / Math.min(...vals) : 1);
-  for (const [name, runs] of [['S-lat', lat], ['S-rate', rate]]) {
-    runs.forEach((r, i) => {
-      const tag = `${name} run ${i + 1}`;
-      const non200 = Object.entries(r.statuses).filter(([s]) => s !== '200');
-      if (non200.length) add('error', `${tag}: non-200 publish answers ${JSON.stringify(Object.fromEntries(non200))} e.g. ${JSON.stringify(r.publishErrors[0])}`);
-      if (!r.drained) add('error', `${tag}: subscriber received ${r.received} of ${r.accepted} accepted messages before the drain timeout`);
-      if (r.gaps) add('error', `${tag}: ${r.gaps} offset gap(s)`);
-      if (r.duplicates) add('error', `${tag}: ${r.duplicates} duplicate(s)`);
-      if (r.unexpected) add('error', `${tag}: ${r.unexpected} delivered offset(s) that no publish answered with`);
-      if (r.outOfOrder) add('warn', `${tag}: ${r.outOfOrder} delivery(ies) arrived with a lower offset than the previous one on its channel`);
-      if (r.subscriberErrors.length) add('warn', `${tag}: subscriber got ${JSON.stringify(r.subscriberErrors[0])}`);
-      const l = r.latencyMs ?? r.latencyUnderLoadMs;
-      if (name === 'S-lat' && l.max > 10 * Math.max(l.p99, 1)) add('warn', `${tag}: latency spike — max ${l.max} ms vs p99 ${l.p99} ms`);
-      if (name === 'S-lat' && r.schedulerLagMs.max > 50) add('warn', `${tag}: the open-loop sender ran up to ${r.schedulerLagMs.max} ms late (bench process starved; messages went out in a burst)`);
-    });
+/** Herald ÷ peer for a figure (null when either is missing). */
+const ratio = (h, p) => (h == null || p == null || p === 0 ? null : round(h / p, 2));
+
+function checks(s) {
+  const list = [];
+  const add = (scenario, target, measured, met) => list.push({ scenario, target, measured, met });
+  const g = (sec, t, tr) => s[sec]?.[`${t}/${tr}`];
+  // S1
+  const h1 = g('s1', 'herald', 'ws');
+  add('S1', 'memory per connection ≤ 8 KB', h1 ? kb(h1.totalBytes) : 'not measured', h1 ? h1.totalBytes <= 8192 : null);
+  const n1 = g('s1', 'nchan', 'ws');
+  add('S1', 'below Nchan', h1 && n1 ? `${kb(h1.totalBytes)} vs ${kb(n1.totalBytes)} (${ratio(h1.totalBytes, n1.totalBytes)}×)` : 'not measured', h1 && n1 ? h1.totalBytes < n1.totalBytes : null);
+  const o1 = g('s1', 'socketio', 'ws');
+  add('S1', 'below half of Socket.IO', h1 && o1 ? `${kb(h1.totalBytes)} vs ${kb(o1.totalBytes)} (${ratio(h1.totalBytes, o1.totalBytes)}×)` : 'not measured', h1 && o1 ? h1.totalBytes < o1.totalBytes / 2 : null);
+  // S2
+  const h2 = g('s2', 'herald', 'ws');
+  for (const [peer, want] of [['nchan', 1.0], ['raw-ws', 0.9], ['socketio', 2.0]]) {
+    const p = g('s2', peer, 'ws');
+    const r = ratio(h2?.perCpuSecond, p?.perCpuSecond);
+    add('S2', `deliveries per CPU-second ≥ ${want}× ${LABEL[peer]}`, r == null ? 'not measured' : `${fmt(h2.perCpuSecond, 0)} vs ${fmt(p.perCpuSecond, 0)} (${r}×)`, r == null ? null : r >= want);
   }
-  const tc = report.config.transports;
-  for (const r of report.runs.transports ?? []) {
-    const tag = `S-transports ${r.transport} run ${r.run}`;
-    const non200 = Object.entries(r.statuses).filter(([st]) => st !== '200');
-    if (non200.length) add('error', `${tag}: non-200 publish answers ${JSON.stringify(Object.fromEntries(non200))} e.g. ${JSON.stringify(r.publishErrors[0])}`);
-    if (!r.drained) add('error', `${tag}: subscriber received ${r.received} of ${r.accepted} accepted messages before the drain timeout`);
-    if (r.gaps) add('error', `${tag}: ${r.gaps} offset gap(s)`);
-    if (r.duplicates) add('error', `${tag}: ${r.duplicates} duplicate(s)`);
-    if (r.unexpected) add('error', `${tag}: ${r.unexpected} delivered offset(s) that no publish answered with`);
-    if (r.outOfOrder) add('warn', `${tag}: ${r.outOfOrder} delivery(ies) arrived with a lower offset than the previous one`);
-    if (r.subscriberErrors.length) add('warn', `${tag}: subscriber got ${JSON.stringify(r.subscriberErrors[0])}`);
-    if (r.achievedSendRate < 0.95 * r.targetRate) {
-      add('warn', `${tag}: the publisher itself fell short of ${r.targetRate} msg/s (sent ${r.achievedSendRate}/s, below 95%): latency was measured at a lower rate than asked`);
-    } else if (r.acceptedRate < 0.95 * r.targetRate) {
-      add('warn', `${tag}: the publisher sent ${r.achievedSendRate}/s but the API answered only ${r.acceptedRate}/s (first send → last answer; publish answer p99 ${r.publishAnswerMs.p99} ms): the server side fell behind the rate, and the queueing is in the latency`);
-    }
-    if (r.maxInflight >= r.publisherSockets) add('warn', `${tag}: ${r.maxInflight} publishes in flight reached the ${r.publisherSockets} sockets of the agent: some waited for a socket (slow answers, not a slow sender), and that wait is in their latency`);
-    if (r.schedulerLagMs.max > 50) add('warn', `${tag}: the open-loop sender ran up to ${r.schedulerLagMs.max} ms late (bench process starved; messages went out in a burst)`);
-    if (r.latencyMs.p50 > 20 && r.publishAnswerMs.p50 >= 0.5 * r.latencyMs.p50) {
-      add('info', `${tag}: latency p50 ${r.latencyMs.p50} ms is mostly the publish's own wait (publish answer p50 ${r.publishAnswerMs.p50} ms; from the API's \`time\` p50 ${r.fromServerTimeMs?.p50} ms; ${r.coresBusy} cores for the measured processes, load ${r.loadavg?.[0]}): the API queued requests, the run measures CPU contention more than the transport`);
-    }
-    if (r.latencyMs.max > 10 * Math.max(r.latencyMs.p99, 1)) add('warn', `${tag}: latency spike — max ${r.latencyMs.max} ms vs p99 ${r.latencyMs.p99} ms`);
-  }
-  for (const [tr, t] of Object.entries(summary.transports)) {
-    const p99s = (report.runs.transports ?? []).filter((r) => r.transport === tr).map((r) => r.latencyMs.p99);
-    if (spread(p99s) > 2) add('info', `S-transports ${tr} p99 varies ${round(spread(p99s))}× between runs (${p99s.join(', ')} ms): noisy machine`);
-    if (t.coresBusy != null && t.coresBusy >= 0.85 * report.machine.nproc) add('info', `S-transports ${tr} keeps ${t.coresBusy} of ${report.machine.nproc} cores busy at ${tc?.rate} msg/s (measured processes only): the machine is near saturation, latency includes CPU queueing`);
-  }
-  for (const e of report.unexpectedExits ?? []) add('error', `${e.name} exited during the runs (code ${e.code}, signal ${e.signal})`);
-  const p99s = lat.map((r) => r.latencyMs.p99);
-  if (spread(p99s) > 2) add('info', `S-lat p99 varies ${round(spread(p99s))}× between runs (${p99s.join(', ')} ms): noisy machine`);
-  const rates = rate.map((r) => r.acceptedPerSec);
-  if (spread(rates) > 1.3) add('info', `S-rate accepted/s varies ${round(spread(rates))}× between runs (${rates.join(', ')}): noisy machine`);
-  const server = (c) => ['api', 'gateway', 'worker', 'redis', 'postgres'].reduce((t, p) => t + (c[p] ?? 0), 0);
-  const ratio = server(summary.rate.cpuPer1k) > 0 ? server(summary.lat.cpuPer1k) / server(summary.rate.cpuPer1k) : 0;
-  if (ratio > 2) {
-    add('info', `server CPU per message is ${round(ratio)}× higher at S-lat's ${report.config.lat.rate} msg/s than at full rate (${round(server(summary.lat.cpuPer1k), 2)} vs ${round(server(summary.rate.cpuPer1k), 2)} CPU-s per 1k; idle cost is negligible): per-message overheads that batch away under load`);
-  }
-  const nproc = report.machine.nproc;
-  if (summary.rate.coresBusy != null && summary.rate.coresBusy >= 0.85 * nproc) {
-    add('info', `S-rate keeps ${summary.rate.coresBusy} of ${nproc} cores busy (measured processes only): the publish rate is bounded by this machine's CPU, shared by servers, Redis, Postgres and the load generator`);
-  }
-  return summary;
+  // S3
+  const h3 = g('s3', 'herald', 'ws');
+  const n3 = g('s3', 'nchan', 'ws');
+  add('S3', 'p99 ≤ Nchan p99', h3 && n3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(n3.p99, 2)} ms (${ratio(h3.p99, n3.p99)}×)` : 'not measured', h3 && n3 ? h3.p99 <= n3.p99 : null);
+  // S4
+  const s4 = s.s4;
+  add('S4', '≥ 10,000 durable publishes/s batched, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestBatch?.achievedRate ?? 0) >= 10_000 * 0.95 && s4.bestBatch.targetRate >= 10_000 : null);
+  add('S4', '≥ 5,000 durable publishes/s single, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestSingle?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestSingle?.targetRate ?? 0) >= 5000 : null);
+  // S5
+  const s5 = s.s5;
+  add('S5', 'every client resumed and caught up ≤ 5 s, 0 gaps, 0 duplicates', s5 ? `${s5.caughtUp}/${s5.clients} in ${fmt(s5.recoverySeconds, 2)} s, gaps ${s5.gaps}, dups ${s5.duplicates}` : 'not measured', s5 ? s5.caughtUp === s5.clients && s5.recoverySeconds != null && s5.recoverySeconds <= 5 && s5.gaps === 0 && s5.duplicates === 0 : null);
+  // S6
+  const hs = g('s2', 'herald', 'sse');
+  const ns = g('s2', 'nchan', 'sse');
+  add('S6', 'SSE deliveries per CPU-second ≥ 1.0× Nchan SSE', hs && ns ? `${fmt(hs.perCpuSecond, 0)} vs ${fmt(ns.perCpuSecond, 0)} (${ratio(hs.perCpuSecond, ns.perCpuSecond)}×)` : 'not measured', hs && ns ? ratio(hs.perCpuSecond, ns.perCpuSecond) >= 1 : null);
+  const hp = g('s2', 'herald', 'poll');
+  const np = g('s2', 'nchan', 'poll');
+  add('S6', 'long-poll deliveries per CPU-second ≥ 1.5× Nchan', hp && np ? `${fmt(hp.perCpuSecond, 0)} vs ${fmt(np.perCpuSecond, 0)} (${ratio(hp.perCpuSecond, np.perCpuSecond)}×)` : 'not measured', hp && np ? ratio(hp.perCpuSecond, np.perCpuSecond) >= 1.5 : null);
+  const hp3 = g('s3', 'herald', 'poll');
+  const np3 = g('s3', 'nchan', 'poll');
+  add('S6', 'long-poll p99 ≤ half of Nchan', hp3 && np3 ? `${fmt(hp3.p99, 2)} ms vs ${fmt(np3.p99, 2)} ms (${ratio(hp3.p99, np3.p99)}×)` : 'not measured', hp3 && np3 ? hp3.p99 <= np3.p99 / 2 : null);
+  // Isolation
+  const iso = s.iso;
+  add('Isolation', "tenant B's p99 under A's flood within +20 % of B alone", iso ? `${fmt(iso.floodedP99, 2)} ms vs ${fmt(iso.aloneP99, 2)} ms alone (${iso.ratio}×)` : 'not measured', iso ? iso.ratio <= 1.2 : null);
+  return list;
 }
+
+export function aggregate(report) {
+  const r = report.results;
+  const s = fanoutSummary(r);
+  const s4 = r.s4?.['herald/ws']?.[0];
+  if (s4) s.s4 = { ...s4, single: undefined, batch: undefined };
+  const s5 = r.s5?.['herald/ws']?.[0];
+  if (s5) s.s5 = s5;
+  const iso = r.iso?.['herald/ws']?.[0];
+  if (iso) {
+    const aloneP99 = med(iso.alone, (x) => x.latencyMs.p99);
+    const floodedP99 = med(iso.flooded, (x) => x.latencyMs.p99);
+    s.iso = { aloneP99, floodedP99, aloneP50: med(iso.alone, (x) => x.latencyMs.p50), floodedP50: med(iso.flooded, (x) => x.latencyMs.p50), ratio: ratio(floodedP99, aloneP99) };
+  }
+  s.checks = checks(s);
+  return s;
+}
+
+const mark = (met) => (met == null ? '– not measured' : met ? '✅ met' : '❌ not met');
 
 export function printSummary(report) {
-  const s = report.summary;
-  console.log('');
-  for (const [tr, t] of Object.entries(s.transports)) {
-    console.log(
-      `S-transports ${tr.padEnd(4)} median of ${t.runs}: p50 ${t.p50} ms, p90 ${t.p90} ms, p99 ${t.p99} ms, max ${t.max} ms; sent ${t.achievedSendRate}/s, accepted ${t.acceptedRate}/s; received ${t.received}/${t.accepted}, gaps ${t.gaps}, duplicates ${t.duplicates}` +
-        (tr === 'poll' ? `; ${t.pollsPerSec} polls/s, ${t.messagesPerAnswer} msgs/answer, round trip p50 ${t.roundTripP50} ms, empty poll p50 ${t.emptyPollP50} ms` : ''),
-    );
-  }
-  if (!report.runs.lat?.length) {
-    for (const a of s.anomalies) console.log(`${a.severity.toUpperCase()}: ${a.text}`);
-    return;
-  }
-  console.log(`S-lat  median of ${report.runs.lat.length}: p50 ${s.lat.p50} ms, p90 ${s.lat.p90} ms, p99 ${s.lat.p99} ms, max ${s.lat.max} ms; gaps ${s.lat.gaps}, duplicates ${s.lat.duplicates}`);
-  console.log(`S-rate median of ${report.runs.rate.length}: accepted ${s.rate.acceptedPerSec}/s, drained ${s.rate.drainedPerSec}/s; gaps ${s.rate.gaps}, duplicates ${s.rate.duplicates}`);
-  console.log(`CPU-s per 1k msgs (S-rate): ${PROCS.map((p) => `${p} ${s.rate.cpuPer1k[p]}`).join(', ')}`);
-  console.log(`CPU-s per 1k msgs (S-lat):  ${PROCS.map((p) => `${p} ${s.lat.cpuPer1k[p]}`).join(', ')}`);
-  for (const a of s.anomalies) console.log(`${a.severity.toUpperCase()}: ${a.text}`);
+  console.log('\nTargets:');
+  for (const c of report.summary.checks) console.log(`  ${mark(c.met).padEnd(16)} ${c.scenario.padEnd(9)} ${c.target}: ${c.measured}`);
+  for (const [p, why] of Object.entries(report.skipped ?? {})) console.log(`  skipped ${p}: ${why}`);
+  for (const e of report.errors ?? []) console.log(`  error: ${e.what}: ${e.error.split('\n')[0]}`);
 }
 
-const table = (head, rows) => [`| ${head.join(' | ')} |`, `|${head.map((h, i) => (i ? '---:' : '---')).join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (c == null ? '–' : c)).join(' | ')} |`)].join('\n');
-
-/** The S-transports section (medians, long-polling churn, every run, CPU, method). */
-function transportsSection(report) {
-  const { summary: s, config: c } = report;
-  const tc = c.transports;
-  const runs = report.runs.transports ?? [];
-  if (!runs.length || !tc) return null;
-  const T = s.transports;
-  const names = Object.keys(T);
-  const poll = T.poll;
-  const ws = T.ws;
-  const pollRuns = runs.filter((r) => r.transport === 'poll');
-  const lines = [];
-  lines.push(`## S-transports: one subscriber per transport at ${tc.rate.toLocaleString('en-US')} msg/s
-
-One subscriber on one fresh channel, ${tc.messages.toLocaleString('en-US')} messages published over REST at ${tc.rate.toLocaleString('en-US')} msg/s open loop
-(${round(tc.messages / tc.rate)} s per run), latency = delivery to the client − send time in the payload. Medians of ${c.runs} runs per transport; the
-transports take turns within each run (ws, sse, poll, ws, …) so the shared machine's noise falls on all of them.
-
-${table(
-    ['Transport', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'from API time p50/p99 ms', 'sent msg/s', 'accepted msg/s', 'received', 'gaps', 'dups', 'publish answer p50/p99 ms', 'publishes in flight (max)', 'cores busy'],
-    names.map((tr) => {
-      const t = T[tr];
-      return [TRANSPORT_LABEL[tr] ?? tr, `**${t.p50}**`, t.p90, `**${t.p99}**`, t.max, `${t.fromServerP50} / ${t.fromServerP99}`, t.achievedSendRate, t.acceptedRate, `${t.received}/${t.accepted}`, t.gaps, t.duplicates, `${t.publishAnswerP50} / ${t.publishAnswerP99}`, `${t.maxInflight} of ${tc.sockets}`, t.coresBusy];
-    }),
-  )}
-
-"from API time" is delivery − the message's \`time\` (\`Date.now()\` when the API took the publish in hand; 1 ms
-resolution): the latency without the publish request's wait before the API handled it. "sent" is the open-loop sender's dispatch rate (messages ÷ first-to-last send), "accepted" the 200 answers ÷ first
-send to last answer; both must stay within 95 % of the target or the run is flagged below (the publisher must not
-be the bottleneck). Received/gaps/dups are summed over the runs.
-
-At this rate the measured processes need about ${round(Math.max(...runs.map((r) => r.coresBusy)), 2)} of the ${report.machine.nproc} cores (the busiest run); on a shared machine any other
-load leaves the API short of CPU, publishes queue in it (publish answer time ≈ delivery latency, many publishes in
-flight) and the latency of that run is the queue's, whatever the transport. Such runs are listed under Anomalies;
-compare transports on the runs without them, and on "from API time", which leaves the publish queue out.
-`);
-  if (poll) {
-    const ratio = ws?.p50 ? round(poll.p50 / ws.p50) : null;
-    lines.push(`### Long-polling: request churn
-
-${table(
-      ['Figure (median of runs)', 'Value'],
-      [
-        ['polls answered per second', poll.pollsPerSec],
-        ['messages per answer (mean / largest seen)', `${poll.messagesPerAnswer} / ${poll.messagesPerAnswerMax}`],
-        ['poll round trip, request written → answer parsed, p50 / p99', `${poll.roundTripP50} / ${poll.roundTripP99} ms`],
-        ['empty poll (\`wait=0\` at the tip, nothing to send: the fixed cost of one poll), p50 / p99', `${poll.emptyPollP50} / ${poll.emptyPollP99} ms`],
-        ['latency p50 / p99', `${poll.p50} / ${poll.p99} ms${ratio ? ` (${ratio}× WebSocket's p50)` : ''}`],
-      ],
-    )}
-
-Each poll is a fresh request: authenticate the key, open a session, subscribe from the cursor (read the channel's
-history after it from Redis), answer, close. A message published while a poll is held goes out at once (with
-whatever else arrived in the same turn); one published between an answer and the next request waits for that
-next request to reach the gateway and replay it from history. At ${tc.rate.toLocaleString('en-US')} msg/s a poll is rarely held: answers
-batch the messages that arrived during the previous cycle, so the cycle time (≈ the round trip) sets the latency.
-${ws && poll.roundTripP50 != null ? `Half a poll cycle (round trip p50 ÷ 2) is ${round(poll.roundTripP50 / 2, 2)} ms; long-polling's p50 exceeds WebSocket's by ${round(poll.p50 - ws.p50, 2)} ms and its p99 by ${round(poll.p99 - ws.p99, 2)} ms. Of a round trip, ${poll.emptyPollP50} ms (p50) is the fixed per-request cost measured on empty polls; the rest is the answer's batch (${poll.messagesPerAnswer} messages) and the CPU the machine could spare.` : ''}
-${pollRuns.map((r, i) => `Run ${r.run}: ${r.transportStats.polls} polls, ${r.transportStats.emptyAnswers} empty, ${r.transportStats.messagesPerAnswer.mean} msgs/answer (p50 ${r.transportStats.messagesPerAnswer.p50}, max ${r.transportStats.messagesPerAnswer.max}), round trip p50/p99 ${r.transportStats.pollRoundTripMs.p50} / ${r.transportStats.pollRoundTripMs.p99} ms.`).join('\n')}
-`);
-  }
-  lines.push(`### S-transports runs
-
-${table(
-    ['Run', 'Transport', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'from API time p50/p99 ms', 'sent msg/s', 'accepted msg/s', 'received', 'gaps', 'dups', 'out of order', 'publish answer p50/p99 ms', 'in flight max', 'sender lag max ms', 'cores busy', 'loadavg 1m'],
-    runs.map((r) => [r.run, r.transport, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.p999, r.latencyMs.max, `${r.fromServerTimeMs?.p50} / ${r.fromServerTimeMs?.p99}`, r.achievedSendRate, r.acceptedRate, `${r.received}/${r.accepted}`, r.gaps, r.duplicates, r.outOfOrder, `${r.publishAnswerMs.p50} / ${r.publishAnswerMs.p99}`, r.maxInflight, r.schedulerLagMs.max, r.coresBusy, r.loadavg?.[0]]),
-  )}
-
-Server CPU, CPU-seconds per 1,000 messages (median per transport; every run in benchmarks.json):
-
-${table(
-    ['Process', ...names.map((tr) => TRANSPORT_LABEL[tr] ?? tr)],
-    PROCS.map((p) => [PROC_LABEL[p], ...names.map((tr) => T[tr].cpuPer1k[p])]),
-  )}
-`);
-  return lines.join('\n');
+/** Rows of one figure per target for a fan-out scenario, with Herald ÷ each peer. */
+function targetRows(section, transport, columns, ratioOf, lowerIsBetter) {
+  const keys = ['herald', ...PEER_ORDER].filter((t) => section[`${t}/${transport}`]);
+  const h = section[`herald/${transport}`];
+  return keys.map((t) => {
+    const v = section[`${t}/${transport}`];
+    const rr = t === 'herald' ? '—' : ratio(ratioOf(h ?? {}), ratioOf(v));
+    return `| ${LABEL[t]} | ${columns(v).join(' | ')} | ${rr == null ? '–' : rr === '—' ? rr : `${rr}×${lowerIsBetter ? (rr <= 1 ? ' (Herald lower)' : ' (Herald higher)') : rr >= 1 ? ' (Herald ahead)' : ' (Herald behind)'}`} |`;
+  });
 }
 
 export function writeReport(report) {
-  const { summary: s, config: c, machine: m, software: v } = report;
-  const { lat = [], rate = [] } = report.runs;
-  const tc = c.transports;
-  const carried = Object.entries(report.scenarioMeta ?? {}).filter(([, meta]) => meta.carriedOver);
-  const envLine = Object.entries(report.env).map(([k, val]) => `${k}=${val}`).join(' ');
-  const out = [];
-  out.push(`# Benchmarks — foundation baseline
+  const { summary: s, config: c, machine: m, software: sw } = report;
+  const L = [];
+  const carried = Object.entries(report.scenarioMeta ?? {}).filter(([, v]) => v.carriedOver);
+  L.push('# Benchmarks — Herald against its peers', '');
+  L.push(`Generated by \`${report.command}\` (\`scripts/bench.mjs\`, \`bench/\`) on ${report.date.slice(0, 10)} in ${Math.round(report.durationSeconds / 60)} min; every run is in`);
+  L.push(`[benchmarks.json](benchmarks.json). Figures are **medians of ${c.runs} runs** unless a table says otherwise. Ratios are`);
+  L.push('Herald ÷ peer, measured in the same run on the same machine with the same load generator over 127.0.0.1.');
+  if (carried.length) L.push('', `Carried over from an earlier run (not run this time): ${carried.map(([k, v]) => `${k} (${v.date?.slice(0, 10)}, ${v.gitCommit})`).join(', ')}.`);
+  L.push('', '## Targets (issue 8)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
+  for (const x of s.checks) L.push(`| ${x.scenario} | ${x.target} | ${x.measured} | ${mark(x.met)} |`);
+  const skipped = Object.entries(report.skipped ?? {});
+  if (skipped.length) L.push('', ...skipped.map(([p, why]) => `- **${p} skipped**: ${why}`));
+  if (report.errors?.length) L.push('', '**Errors during the run** (the scenario is missing or partial):', '', ...report.errors.map((e) => `- ${e.what}: \`${e.error.split('\n')[0].slice(0, 300)}\``));
 
-Generated by \`npm run bench\` (\`scripts/bench.mjs\`, helpers in \`bench/\`) on ${report.date.slice(0, 10)}; raw
-results, every run, are in [benchmarks.json](benchmarks.json). Numbers below are **medians of ${c.runs} runs**.
+  L.push('', '## Setup', '');
+  L.push(`- **Machine**: ${m.nproc} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.kernel}; load average at start ${m.loadavgAtStart.join(' / ')}; open files ${m.openFileLimit?.soft} (hard ${m.openFileLimit?.hard}); ephemeral ports ${m.ephemeralPorts}. A shared development machine: other work may run at the same time, and the load generator shares the 2 cores with the servers.`);
+  L.push(`- **Software**: Node ${sw.node}, Redis ${sw.redis} (${sw.redisForBench ?? 'shared'}), PostgreSQL ${sw.postgres}; Herald at ${sw.gitCommit}${sw.uncommittedServerFiles ? ` (+${sw.uncommittedServerFiles} uncommitted files under apps/ and libs/; dist/ as built)` : ''}; ws ${sw.ws}; ${sw.nginx ?? 'nginx –'} with Nchan ${sw.nchan ?? '–'}; Socket.IO ${sw.socketIo} + @socket.io/redis-adapter ${sw.socketIoRedisAdapter} (client ${sw.socketIoClient}).`);
+  L.push(`- **Command**: \`${report.command}\`${Object.keys(report.env).length ? ` with ${Object.entries(report.env).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}; scale ${c.scale}.`);
+  L.push('- **Herald**: API + 2 gateways (separate ports; subscribers alternate between them) + 1 worker, real processes from `dist/` (`startStack`), production timings, database `herald_bench`, the machine\'s Redis with a key prefix of its own, one tenant on the `bench` plan (no connection or rate cap that a scenario would hit; upserted by the bench). **Its CPU and memory include Redis and the Postgres backends of `herald_bench`**, which it needs; Redis is also shown on its own.');
+  L.push('- **raw ws** (`bench/peers/raw-ws-server.mjs`): one Node process; a publish (HTTP POST) is framed once with `Sender.frame` and the same buffers are written to every subscriber socket between `cork()`/`uncork()`.');
+  L.push(`- **Nchan** (\`bench/peers/nchan.mjs\`): nginx with 2 worker processes from a generated nginx.conf in a temporary prefix (\`nginx -p <tmp> -c <conf>\`), \`nchan_subscriber websocket eventsource longpoll\` (first message: newest), \`nchan_publisher\` over HTTP, message buffer sized for the scenario. Master + workers are measured.`);
+  L.push('- **Socket.IO** (`bench/peers/socketio-server.mjs`): 2 processes on separate ports with `@socket.io/redis-adapter` on the same Redis (its own key prefix); HTTP POST → `io.to(channel).emit()`; clients `socket.io-client` with `transports: [\'websocket\']`. Its totals include Redis.');
+  L.push(`- **Load generator**: subscribers in forked processes (≤ 5,000 connections each, 2–8 processes), publishers in the bench process over keep-alive HTTP agents, open loop. Payload \`{t, i, p}\` of ${c.bytes} bytes; latency = receive time − \`t\` (\`performance.timeOrigin + performance.now()\`, the same clock in every process) in HDR histograms; gaps/duplicates by offset (Herald) or by \`i\` (peers).`);
 
-> This is Herald alone, measured end to end through its real processes. Side-by-side peers (raw \`ws\`,
-> Nchan, Socket.IO) arrive with issue 8; until then these numbers are the baseline to compare against,
-> not a claim about how Herald ranks.
-
-## Summary
-
-${table(
-    ['Scenario', 'Result (median)'],
-    [
-      [`S-lat: end-to-end latency, 1 subscriber, ${c.lat.rate} msg/s open-loop`, `p50 **${s.lat.p50} ms**, p90 ${s.lat.p90} ms, p99 **${s.lat.p99} ms**, max ${s.lat.max} ms`],
-      ['S-lat: REST publish answer time', `p50 ${s.lat.publishAnswerP50} ms, p99 ${s.lat.publishAnswerP99} ms`],
-      [`S-rate: accepted (all 200), ${c.rate.concurrency} publishers, ${c.rate.channels} channels`, `**${s.rate.acceptedPerSec} msg/s**`],
-      ['S-rate: drained to one subscriber of all channels', `**${s.rate.drainedPerSec} msg/s**`],
-      ['S-rate: latency under that load', `p50 ${s.rate.latencyUnderLoadP50} ms, p99 ${s.rate.latencyUnderLoadP99} ms`],
-      ...Object.entries(s.transports).map(([tr, t]) => [
-        `S-transports: ${TRANSPORT_LABEL[tr] ?? tr}, 1 subscriber, ${tc.rate} msg/s open-loop (sent ${t.achievedSendRate}/s)`,
-        `p50 **${t.p50} ms**, p90 ${t.p90} ms, p99 **${t.p99} ms**, max ${t.max} ms`,
-      ]),
-      [
-        'Gaps / duplicates by offset (all runs)',
-        `${s.lat.gaps + s.rate.gaps + Object.values(s.transports).reduce((x, t) => x + t.gaps, 0)} / ${s.lat.duplicates + s.rate.duplicates + Object.values(s.transports).reduce((x, t) => x + t.duplicates, 0)}`,
-      ],
-    ],
-  )}
-${carried.length ? `\n> Not re-run this time (\`--only ${c.scenarios.join(',')}\`): ${carried.map(([sc, meta]) => `S-${sc} is from ${meta.date} at ${meta.gitCommit}`).join('; ')}. Those figures and runs are carried over from that report.\n` : ''}
-### Server CPU, CPU-seconds per 1,000 messages (utime+stime from \`/proc/<pid>/stat\`)
-
-${table(
-    ['Process', 'S-lat', 'S-rate', 'Idle (CPU-s per s)'],
-    PROCS.map((p) => [PROC_LABEL[p], s.lat.cpuPer1k[p], s.rate.cpuPer1k[p], report.idleCpuSecondsPerSecond?.[p]]),
-  )}
-
-S-lat runs at a fixed ${c.lat.rate} msg/s for ${round(c.lat.messages / c.lat.rate)} s, so its figures include the processes' idle
-cost over that time (last column: measured for 3 s after the warm-up, nothing being sent); S-rate's are
-closer to the marginal cost of a message. A total: ${round(['api', 'gateway', 'worker', 'redis', 'postgres'].reduce((t, p) => t + (s.rate.cpuPer1k[p] ?? 0), 0), 3)} server CPU-s per 1,000 messages at full
-rate, i.e. about ${round(1000 / Math.max(0.001, ['api', 'gateway', 'worker', 'redis', 'postgres'].reduce((t, p) => t + (s.rate.cpuPer1k[p] ?? 0), 0)), 0)} messages per server CPU-second.
-`);
-
-  out.push(`## Anomalies
-
-${s.anomalies.length ? s.anomalies.map((a) => `- **${a.severity}**: ${a.text}`).join('\n') : '- none detected (no errors, no gaps or duplicates, no spike above 10× p99, no starved sender).'}
-`);
-
-  out.push(`## S-lat runs
-
-${table(
-    ['Run', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'sent msg/s', 'received', 'gaps', 'dups', 'out of order', 'publish answer p50/p99 ms', 'sender lag max ms', 'cores busy', 'loadavg 1m'],
-    lat.map((r, i) => [i + 1, r.latencyMs.p50, r.latencyMs.p90, r.latencyMs.p99, r.latencyMs.p999, r.latencyMs.max, r.achievedSendRate, `${r.received}/${r.accepted}`, r.gaps, r.duplicates, r.outOfOrder, `${r.publishAnswerMs.p50} / ${r.publishAnswerMs.p99}`, r.schedulerLagMs.max, r.coresBusy, r.loadavg?.[0]]),
-  )}
-
-## S-rate runs
-
-${table(
-    ['Run', 'accepted msg/s', 'drained msg/s', 'accept s', 'drain s', 'received', 'gaps', 'dups', 'out of order', 'latency p50/p99 ms', 'publish answer p50/p99 ms', 'cores busy', 'loadavg 1m'],
-    rate.map((r, i) => [i + 1, r.acceptedPerSec, r.drainedPerSec, r.acceptSeconds, r.drainSeconds, `${r.received}/${r.accepted}`, r.gaps, r.duplicates, r.outOfOrder, `${r.latencyUnderLoadMs.p50} / ${r.latencyUnderLoadMs.p99}`, `${r.publishAnswerMs.p50} / ${r.publishAnswerMs.p99}`, r.coresBusy, r.loadavg?.[0]]),
-  )}
-
-CPU per run (CPU-s per 1,000 messages):
-
-${table(
-    ['Run', ...PROCS],
-    [...lat.map((r, i) => [`S-lat ${i + 1}`, ...PROCS.map((p) => r.cpu[p]?.per1k)]), ...rate.map((r, i) => [`S-rate ${i + 1}`, ...PROCS.map((p) => r.cpu[p]?.per1k)])],
-  )}
-`);
-
-  const ts = transportsSection(report);
-  if (ts) out.push(ts);
-
-  out.push(`## Setup
-
-- **Date**: ${report.date} (${report.durationSeconds} s for the whole bench)
-- **Machine**: ${m.nproc} CPU(s), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}; load average at start ${m.loadavgAtStart.join(' / ')}.
-  A shared development machine: other sessions' builds and tests may run at the same time.
-- **Software**: Node ${v.node}, Redis ${v.redis}, PostgreSQL ${v.postgres}; Herald at ${v.gitCommit}${v.uncommittedServerFiles ? ` with ${v.uncommittedServerFiles} uncommitted file(s) under apps/ and libs/ (the build in dist/ is what ran)` : ''}.
-- **Command**: \`${envLine ? `${envLine} ` : ''}${report.command ?? 'npm run bench'}\` (defaults: BENCH_RUNS=3, BENCH_LAT_MESSAGES=1000, BENCH_LAT_RATE=200,
-  BENCH_RATE_MESSAGES=5000, BENCH_RATE_CONCURRENCY=32, BENCH_RATE_CHANNELS=100, BENCH_WARMUP=1000,
-  BENCH_TRANSPORT_RATE=1000, BENCH_TRANSPORT_COUNT=5000, BENCH_TRANSPORT_SOCKETS=256, BENCH_TRANSPORTS=ws,sse,poll;
-  \`--only transports\` runs one scenario). This run: ${c.runs} runs, S-lat ${c.lat.messages} msgs at ${c.lat.rate} msg/s, S-rate ${c.rate.messages} msgs / ${c.rate.concurrency} publishers / ${c.rate.channels} channels${tc ? `, S-transports ${tc.messages} msgs at ${tc.rate} msg/s over ${tc.list.join(', ')}` : ''}, warm-up ${c.warmup}.
-- **Stack**: API + 1 gateway + 1 worker, started as real processes by \`startStack\` (\`libs/testing\`) from \`dist/\`;
-  database \`herald_bench\` (created and migrated with \`node scripts/prisma.mjs migrate deploy\`), the machine's
-  Redis on 127.0.0.1:6379 with a key prefix of the bench's own, \`HERALD_LOG_LEVEL=warn\`, one tenant on the
-  \`demo\` plan (5,000 publishes/s, history 1,000). The short test timings of \`startStack\` are replaced by the
-  production defaults of \`libs/config\` (key cache 5 s, stalled check 30 s, pending sweep 5 s, …).
-- **Everything on one host**: the bench process (publishers and the subscriber) shares the ${m.nproc} cores with
-  the servers, Redis and Postgres; its own CPU is in the table.
-
-## Method
-
-- **Clock**: publisher and subscriber are the same process; both sides use \`performance.timeOrigin +
-  performance.now()\`. The payload is \`{t, i}\` with \`t\` taken just before the request is written.
-  Latency = receive time (first thing in the \`ws\` message handler) − \`t\`, recorded in µs in an
-  \`hdr-histogram-js\` histogram (3 significant digits).
-- **S-lat**: a fresh channel and a fresh \`ws\` connection per run, subscribed before the first publish. Open
-  loop: message *i* is sent at *t0 + i / rate* whatever the earlier answers did (up to
-  ${c.rate.concurrency} keep-alive sockets); "sender lag" is how late the sender was against that schedule.
-- **S-rate**: ${c.rate.concurrency} closed-loop publishers (\`node:http\` with \`http.Agent({keepAlive: true})\`)
-  send ${c.rate.messages} messages round-robin over ${c.rate.channels} fresh channels; one \`ws\` connection subscribes to all of
-  them in one \`subscribe\` frame before the start. accepted/s = messages ÷ time until the last 200;
-  drained/s = messages ÷ time until the subscriber holds all of them. Both clocks start at the first publish.
-- **Gaps / duplicates**: per channel, every offset a publish answer returned must arrive exactly once, and the
-  returned offsets must be contiguous. Out-of-order deliveries are counted separately (informational).
-- **CPU**: utime+stime of each process from \`/proc/<pid>/stat\` before the run (after the subscriber is
-  subscribed) and after the drain + 200 ms; redis-server is the \`pgrep -x redis-server\` process serving
-  :6379 — shared with anything else using that Redis, so its figure is an upper bound on a busy machine;
-  Postgres = the backends connected to \`herald_bench\` (\`pg_stat_activity\`), WAL writer etc. not included.
-- **Cores busy**: CPU-seconds of all measured processes (servers, Redis, Postgres backends, bench) ÷ the
-  run's wall time; close to ${m.nproc} means this machine's CPU, shared by everything above, set the ceiling.
-- **S-transports**: per run and transport, a fresh channel and a fresh subscriber, ready before the first publish:
-  WebSocket = the \`ws\` subscriber above; SSE = the \`eventsource\` package's \`EventSource\` on
-  \`GET /sse?appkey&channel\` (ready at its \`subscribed\` event; latency taken in \`onmessage\`); long-polling =
-  \`node:http\` on one keep-alive socket, a first \`GET /poll?…&wait=0\` for the starting cursor, then one held poll
-  after another carrying the last answer's cursor (latency taken when the answer is parsed, the same for every
-  message in it). Before publishing, 50 sequential \`wait=0\` polls at the tip measure the fixed cost of a poll.
-  Publishing: the S-lat open loop, through an agent of its own with ${tc?.sockets ?? 256} keep-alive sockets so a publish never waits
-  for a socket at this rate (the in-flight peak is reported; reaching the socket count is flagged). CPU as for S-lat.
-- **Warm-up**: ${c.warmup} messages over 10 channels at ${c.rate.concurrency} publishers before the first run, not measured; S-transports
-  adds one unmeasured pass of ${Math.min(1000, c.warmup)} messages per transport at its rate (the SSE and poll paths are otherwise cold).
-- **Cleanup**: all processes are stopped at the end and the keys under the bench's Redis prefix deleted;
-  \`herald_bench\` keeps its archived messages.
-`);
-  return `${out.join('\n')}`;
+  // S1
+  L.push('', `## S1 — idle WebSocket subscribers: memory per connection`, '');
+  L.push(`${c.s1.subscribers.toLocaleString('en-US')} subscribers on one channel; (RSS after − before) ÷ N, summed over the target's processes, 3 s after the last one subscribed. "total" adds Redis for the targets that need it.`, '');
+  L.push('| Target | subscribers | servers per connection | Redis per connection | total per connection | connect time s | Herald ÷ this (total) |', '|---|---:|---:|---:|---:|---:|---:|');
+  L.push(...targetRows(s.s1, 'ws', (v) => [fmt(v.subscribers, 0), kb(v.bytes), kb(v.redisBytes), kb(v.totalBytes), fmt(v.connectSeconds)], (v) => v.totalBytes, true));
+  // S2
+  L.push('', '## S2 — broadcast: deliveries per server CPU-second', '');
+  L.push(`${c.s1.subscribers.toLocaleString('en-US')} subscribers on one channel; ${c.bytes}-byte messages published over HTTP at ${c.s2.rate} msg/s open loop until ≥ ${c.s2.deliveries.toLocaleString('en-US')} deliveries; CPU = utime+stime of every process of the target from the first publish until the last delivery (Redis and Postgres included for Herald, Redis for Socket.IO).`, '');
+  L.push('| Target | deliveries | CPU-s (of which Redis / Postgres) | deliveries per CPU-s | p50 ms | p99 ms | gaps | dups | Herald ÷ this |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(...targetRows(s.s2, 'ws', (v) => [fmt(v.deliveries, 0), `${fmt(v.cpuTotal, 2)} (${fmt(v.cpuRedis, 2)} / ${fmt(v.cpuPostgres, 2)})`, `**${fmt(v.perCpuSecond, 0)}**`, fmt(v.p50, 2), fmt(v.p99, 2), v.gaps, v.duplicates], (v) => v.perCpuSecond, false));
+  // S3
+  L.push('', '## S3 — latency', '');
+  L.push(`${c.s3.subscribers.toLocaleString('en-US')} subscribers on one channel; publishes at ${c.s3.rate} msg/s (${(c.s3.rate * c.s3.subscribers).toLocaleString('en-US')} deliveries/s) open loop for ${c.s3.seconds} s per run.`, '');
+  L.push('| Target | p50 ms | p99 ms | p99.9 ms | max ms | delivered | dups | CPU-s | Herald ÷ this (p99) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(...targetRows(s.s3, 'ws', (v) => [fmt(v.p50, 2), `**${fmt(v.p99, 2)}**`, fmt(v.p999, 2), fmt(v.max, 2), `${v.deliveries}/${v.expected}`, v.duplicates, fmt(v.cpuTotal, 2)], (v) => v.p99, true));
+  // S6
+  L.push('', '## S6 — SSE and long-polling against Nchan', '');
+  L.push(`S1–S3 with Herald's \`/sse\` and \`/poll\` against Nchan's eventsource and longpoll subscribers. SSE uses the WebSocket sizes; long-polling uses ${c.s6.pollSubscribers.toLocaleString('en-US')} subscribers (the same N for both): each long-poll delivery is a new request.`, '');
+  for (const tr of ['sse', 'poll']) {
+    if (!s.s1[`herald/${tr}`] && !s.s2[`herald/${tr}`] && !s.s3[`herald/${tr}`]) continue;
+    L.push(`### ${TRANSPORT[tr]}`, '', '| Target | memory per connection (total) | deliveries per CPU-s (S2) | S2 p99 ms | S3 p50 ms | S3 p99 ms | S3 p99.9 ms | gaps / dups | Herald ÷ Nchan |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    for (const t of ['herald', 'nchan']) {
+      const a = s.s1[`${t}/${tr}`];
+      const b = s.s2[`${t}/${tr}`];
+      const d = s.s3[`${t}/${tr}`];
+      if (!a && !b && !d) continue;
+      const hn = (sec, f) => ratio(f(s[sec][`herald/${tr}`] ?? {}), f(s[sec][`nchan/${tr}`] ?? {}));
+      const rr = t === 'herald' ? '—' : `memory ${hn('s1', (v) => v.totalBytes) ?? '–'}×, deliveries/CPU-s ${hn('s2', (v) => v.perCpuSecond) ?? '–'}×, p99 ${hn('s3', (v) => v.p99) ?? '–'}×`;
+      L.push(`| ${LABEL[t]} | ${kb(a?.totalBytes)} | **${fmt(b?.perCpuSecond, 0)}** | ${fmt(b?.p99, 2)} | ${fmt(d?.p50, 2)} | **${fmt(d?.p99, 2)}** | ${fmt(d?.p999, 2)} | ${(b?.gaps ?? 0) + (d?.gaps ?? 0)} / ${(b?.duplicates ?? 0) + (d?.duplicates ?? 0)} | ${rr} |`);
+    }
+    L.push('');
+  }
+  // S4
+  const s4 = report.results.s4?.['herald/ws']?.[0];
+  L.push('## S4 — durable pipeline (Herald only)', '');
+  if (!s4) L.push('Not measured in this run.');
+  else {
+    L.push(`${s4.channels.toLocaleString('en-US')} channels with one WebSocket subscriber each; REST publishes spread over them open loop, ${s4.seconds} s per step, the rate stepped up until a step fails (accepted ≠ delivered, p99 > ${s4.p99LimitMs} ms, or < 95 % of the rate achieved). Batches of ${s4.batchSize} items through \`/v1/publish/batch\`. No peer has an equivalent (durable, offset-numbered, archived), so these are absolute figures.`, '');
+    L.push(`**Highest rate sustained**: single \`/v1/publish\` ${fmt(s4.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestSingle?.latencyMs.p99, 2)} ms); batch ${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 2)} ms).`, '');
+    L.push('| Mode | target /s | achieved /s | accepted / published | delivered | p50 ms | p99 ms | CPU-s per 1,000 publishes: api / gateways / worker / Redis / Postgres / total | result |', '|---|---:|---:|---:|---:|---:|---:|---|---|');
+    for (const st of [...s4.single, ...s4.batch]) {
+      const p = st.cpuPer1kPublishes;
+      const gws = Object.entries(p).filter(([k]) => k.startsWith('gateway')).reduce((t, [, v]) => t + v, 0);
+      L.push(`| ${st.mode} | ${fmt(st.targetRate, 0)} | ${fmt(st.achievedRate, 0)} | ${st.accepted}/${st.published} | ${st.delivered} | ${fmt(st.latencyMs.p50, 2)} | ${fmt(st.latencyMs.p99, 2)} | ${fmt(p.api, 3)} / ${fmt(gws, 3)} / ${fmt(p.worker, 3)} / ${fmt(p.redis, 3)} / ${fmt(p.postgres, 3)} / ${fmt(p.total, 3)} | ${st.ok ? 'ok' : `stop: ${st.reasons.join('; ')}`} |`);
+    }
+  }
+  // S5
+  const s5 = s.s5;
+  L.push('', '## S5 — reconnect storm (Herald only)', '');
+  if (!s5) L.push('Not measured in this run.');
+  else {
+    L.push(`${s5.clients.toLocaleString('en-US')} SDK-like WebSocket clients on gateway 1 over ${s5.channels} channels, ${s5.rate} msg/s published over REST; gateway 1 SIGKILLed; every client reconnects to gateway 2 after a full-jitter delay (uniform [0, 500·2ⁿ) ms, as the SDK) and resubscribes with its last {offset, epoch}. Caught up = resumed and holding every message up to the offset its \`subscribed\` frame named. One run.`, '');
+    L.push('| clients | resumed | caught up | time from kill to the last client caught up | not recovered | gaps | duplicates | out of order | published / accepted |', '|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    L.push(`| ${s5.clients} | ${s5.resumed} | ${s5.caughtUp} | **${fmt(s5.recoverySeconds, 3)} s** | ${s5.notRecovered} | ${s5.gaps} | ${s5.duplicates} | ${s5.outOfOrder} | ${s5.published} / ${s5.accepted} |`);
+  }
+  // Isolation
+  const iso = report.results.iso?.['herald/ws']?.[0];
+  L.push('', '## Tenant isolation (Herald only)', '');
+  if (!iso) L.push('Not measured in this run.');
+  else {
+    L.push(`Tenant B (\`bench\` plan) publishes ${iso.rateB} msg/s to ${iso.subscribersB} WebSocket subscribers for ${iso.seconds} s, alone and then while tenant A (\`${iso.planA}\` plan, ${iso.limitA} publishes/s) floods at ${iso.floodRate}/s over REST. Medians of ${iso.alone.length} pairs.`, '');
+    L.push('| | p50 ms | p99 ms | flood sent (statuses) |', '|---|---:|---:|---|');
+    L.push(`| B alone | ${fmt(s.iso.aloneP50, 2)} | **${fmt(s.iso.aloneP99, 2)}** | |`);
+    L.push(`| B while A floods | ${fmt(s.iso.floodedP50, 2)} | **${fmt(s.iso.floodedP99, 2)}** (${s.iso.ratio}×) | ${iso.flooded.map((f) => `${f.flood.sent} ${JSON.stringify(f.flood.statuses)}`).join('; ')} |`);
+  }
+  const wh = report.results.webhooks?.['herald/http'];
+  if (wh) L.push('', '## Webhooks (Herald only, `--only webhooks`)', '', 'Raw results in benchmarks.json (`results.webhooks`).', '', '```json', JSON.stringify(wh, null, 1).slice(0, 3000), '```');
+  L.push('', '## Method', '');
+  L.push('- **CPU**: utime+stime from `/proc/<pid>/stat` of every server process (nginx master and workers; each Herald process; each Socket.IO process), sampled before the first publish and after the last delivery of each measured phase. Redis (a redis-server of the bench\'s own unless BENCH_SHARED_REDIS=1) is counted for Herald and Socket.IO; the Postgres backends connected to `herald_bench` are counted for Herald. The load generator\'s CPU is not counted.');
+  L.push('- **Memory**: VmRSS from `/proc/<pid>/status`, summed over the same processes, before the subscribers connect and 3 s after the last one is subscribed.');
+  L.push('- **Open loop**: message *i* is sent at *t0 + i/rate* whatever earlier answers did; publish answers and sender lag are in benchmarks.json.');
+  L.push('- **Warm-up**: 5 unmeasured messages before each S2 run and 2 s of the S3 rate before S3\'s runs; S4 warms both paths for 1 s.');
+  L.push('- **Gaps / duplicates**: per connection, a sequence (Herald: offset; peers: the payload\'s `i`) that jumps opens holes; a later arrival filling a hole is out of order, one already seen is a duplicate; gaps = accepted × subscribers − unique deliveries.');
+  if (report.findings) L.push('', '## Profiling findings (bench/findings.md, verbatim)', '', report.findings.trimEnd());
+  return `${L.join('\n')}\n`;
 }

@@ -1,65 +1,85 @@
 #!/usr/bin/env node
-// `npm run bench`: the foundation baseline. Starts API + 1 gateway + 1 worker as real processes
-// (database herald_bench, a Redis prefix of their own), creates a demo-plan tenant and runs:
+// `npm run bench`: Herald against its peers on this machine, in one run (issue 8). Starts Herald (API +
+// 2 gateways on separate ports + 1 worker, real processes, database herald_bench, a Redis prefix of its
+// own) and each peer in turn, drives them with the same load generator over 127.0.0.1 and writes
+// docs/benchmarks.md (medians, Herald ÷ peer ratios, targets) and docs/benchmarks.json (every run).
 //
-//   S-lat   one WebSocket subscriber on one channel; messages published over REST at a steady
-//           open-loop rate; latency = receive time − publish time in the payload (HDR histogram)
-//   S-rate  N messages over 100 channels by C keep-alive REST publishers; accepted/s and
-//           drained/s (until one WS connection subscribed to all channels has them all)
-//   S-transports  per transport (WebSocket, SSE, long-polling): one subscriber on one channel, REST
-//           publishes at a steady open-loop rate (1,000 msg/s); publish→deliver latency, achieved send
-//           rate, gaps/duplicates, and for long-polling the request churn (polls, messages per answer)
-//   S-webhooks  webhook deliveries/s to a local receiver and scheduled-publish punctuality, on a stack
-//           of its own (bench/webhooks.mjs; BENCH_WEBHOOK_MESSAGES, BENCH_SCHEDULED)
+// Peers (bench/peers/): raw `ws` (one Node process, each message framed once), Nchan (Debian nginx +
+// libnginx-mod-nchan, installed with apt-get when missing, 2 workers, its own prefix and nginx.conf),
+// Socket.IO 4 + @socket.io/redis-adapter (2 processes). A peer that cannot start is skipped and the
+// report says why. Subscribers run in forked processes (bench/load/, ≤ 5,000 connections each).
 //
-// each R times, with server CPU (utime+stime from /proc) per 1,000 messages, and writes
-// docs/benchmarks.md and docs/benchmarks.json.
+// Scenarios (--only takes a comma-separated list; default all but webhooks):
+//   s1   idle WebSocket subscribers on one channel: server memory per connection       (all targets)
+//   s2   broadcast to them: 100-byte messages over HTTP; deliveries per server CPU-second (all targets)
+//   s3   latency: M subscribers, publishes at a fixed rate open loop; p50/p99/p99.9      (all targets)
+//   s4   durable pipeline: C channels × 1 subscriber, stepped REST rate, single and batch (Herald)
+//   s5   reconnect storm: gateway 1 SIGKILLed under N clients, resume on gateway 2       (Herald)
+//   s6   s1–s3 over SSE and long-polling                                              (Herald, Nchan)
+//   iso  tenant isolation: tenant B's p99 alone and while tenant A floods at 10× its limit (Herald)
+//   webhooks  webhook deliveries/s and scheduled-publish punctuality (its own stack; only when named)
 //
-//   npm run bench                 build only if dist is missing
-//   npm run bench -- --build      build first anyway
-//   npm run bench -- --no-write   print the results, leave docs/ alone
-//   npm run bench -- --only transports   run only these scenarios (comma-separated: lat, rate,
-//                                 transports); the others' results are carried over from the
-//                                 existing docs/benchmarks.json, marked with their own date
+//   npm run bench                       everything (build only if dist is missing)
+//   npm run bench -- --only s1,s3       a subset; other scenarios are carried over from docs/benchmarks.json
+//   npm run bench -- --build            build first anyway
+//   npm run bench -- --no-write         print the results, leave docs/ alone
+//   npm run bench -- --help             this text
 //
-// Env: BENCH_RUNS (3), BENCH_LAT_MESSAGES (1000), BENCH_LAT_RATE (200 msg/s), BENCH_RATE_MESSAGES
-// (5000), BENCH_RATE_CONCURRENCY (32), BENCH_RATE_CHANNELS (100), BENCH_WARMUP (1000 messages, not
-// measured), BENCH_TRANSPORT_RATE (1000 msg/s), BENCH_TRANSPORT_COUNT (5000), BENCH_TRANSPORT_SOCKETS
-// (256 keep-alive publish sockets), BENCH_TRANSPORTS (ws,sse,poll), DATABASE_URL (server to use;
-// database herald_bench), REDIS_URL.
+// Env (defaults; BENCH_SCALE multiplies every subscriber count, channel count and delivery total, e.g.
+// BENCH_SCALE=0.1 for a quick run):
+//   BENCH_SCALE (1)  BENCH_RUNS (3)  BENCH_PEERS (raw-ws,nchan,socketio)
+//   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_RATE (10 msg/s)  BENCH_BYTES (100)
+//   BENCH_S3_SUBSCRIBERS (2000)  BENCH_S3_RATE (20 msg/s)  BENCH_S3_SECONDS (20)
+//   BENCH_POLL_SUBSCRIBERS (1000: long-poll N in s6, the same for Herald and Nchan; SSE uses the s1/s3 N)
+//   BENCH_S4_CHANNELS (1000)  BENCH_S4_RATES (250,500,1000,2000,3000,5000,7500,10000)
+//   BENCH_S4_BATCH_RATES (1000,2500,5000,10000,15000,20000)  BENCH_S4_BATCH (100 items)  BENCH_S4_SECONDS (5)
+//   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
+//   BENCH_ISO_PLAN (free: tenant A's plan)  BENCH_ISO_RATE (20 msg/s for B)  BENCH_ISO_SUBSCRIBERS (200)
+//   BENCH_ISO_SECONDS (10)  DATABASE_URL (server; database herald_bench)
+//   BENCH_SHARED_REDIS=1: use REDIS_URL instead of a redis-server of the bench's own (started by default,
+//   so that Redis CPU and memory are Herald's and Socket.IO's alone)
+// bench/findings.md, when present, is copied verbatim into docs/benchmarks.md.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import os from 'node:os';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { ROOT, run, buildReason } from './lib/prepare.mjs';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureDatabase, ensureServices, migrate, redisCommands, withDatabase } from './lib/services.mjs';
 import { Fatal, note, runMain, step, warn } from './lib/ui.mjs';
 
-const intEnv = (name, def, min = 1) => {
+const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'webhooks'];
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'webhooks');
+const PEERS = ['raw-ws', 'nchan', 'socketio'];
+
+const numEnv = (name, def, { min = 0, int = true } = {}) => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return def;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Fatal(`${name} must be an integer ≥ ${min} (got "${raw}")`);
+  if (!Number.isFinite(n) || n < min || (int && !Number.isInteger(n))) throw new Fatal(`${name} must be ${int ? 'an integer' : 'a number'} ≥ ${min} (got "${raw}")`);
   return n;
 };
-
-const SCENARIOS = ['lat', 'rate', 'transports', 'webhooks'];
+const listEnv = (name, def) => (process.env[name] || def).split(',').map((x) => x.trim()).filter(Boolean);
+const ratesEnv = (name, def) => listEnv(name, def).map((x) => {
+  const n = Number(x);
+  if (!(n > 0)) throw new Fatal(`${name}: "${x}" is not a positive rate`);
+  return n;
+});
 
 function parseArgs(argv) {
-  const opts = { build: false, write: true, only: new Set(SCENARIOS) };
+  const opts = { build: false, write: true, only: new Set(DEFAULT_SCENARIOS) };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--build') opts.build = true;
+    else if (a === '--no-write') opts.write = false;
     else if (a === '--only' || a.startsWith('--only=')) {
       const list = a === '--only' ? argv[++k] : a.slice('--only='.length);
-      const names = (list ?? '').split(',').map((x) => x.trim().replace(/^S-/i, '').toLowerCase()).filter(Boolean);
+      const names = (list ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
       const bad = names.filter((n) => !SCENARIOS.includes(n));
       if (!names.length || bad.length) throw new Fatal(`--only takes a comma-separated list of ${SCENARIOS.join(', ')} (got "${list ?? ''}")`);
       opts.only = new Set(names);
-    }
-    else if (a === '--no-write') opts.write = false;
-    else if (a === '-h' || a === '--help') {
+    } else if (a === '-h' || a === '--help') {
       const lines = readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1);
       console.log(lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
@@ -68,18 +88,40 @@ function parseArgs(argv) {
   return opts;
 }
 
-// Production defaults for the timings startStack shortens for tests (libs/config defaults): a
-// benchmark must not pay for a key cache of 0 ms or 1 s sweeps.
-const PRODUCTION_TIMINGS = {
-  HERALD_KEY_CACHE_MS: '5000',
-  HERALD_PING_INTERVAL_MS: '25000',
-  HERALD_PONG_TIMEOUT_MS: '10000',
-  HERALD_STALLED_INTERVAL_MS: '30000',
-  HERALD_JOB_LOCK_MS: '30000',
-  HERALD_JOB_BACKOFF_MS: '200',
-  HERALD_PENDING_SWEEP_MS: '5000',
-  HERALD_ARCHIVE_BLOCK_MS: '1000',
-};
+function readConfig(opts) {
+  const scale = numEnv('BENCH_SCALE', 1, { int: false });
+  if (!(scale > 0)) throw new Fatal('BENCH_SCALE must be > 0');
+  const sc = (name, def, min = 1) => Math.max(min, Math.round(numEnv(name, def) * scale));
+  const peers = listEnv('BENCH_PEERS', PEERS.join(','));
+  const bad = peers.filter((p) => !PEERS.includes(p));
+  if (bad.length) throw new Fatal(`BENCH_PEERS takes ${PEERS.join(', ')} (got ${bad.join(', ')})`);
+  return {
+    scale,
+    runs: numEnv('BENCH_RUNS', 3, { min: 1 }),
+    peers,
+    bytes: numEnv('BENCH_BYTES', 100, { min: 40 }),
+    s1: { subscribers: sc('BENCH_S1_SUBSCRIBERS', 10_000, 10) },
+    s2: { deliveries: sc('BENCH_S2_DELIVERIES', 1_500_000, 1000), rate: numEnv('BENCH_S2_RATE', 10, { min: 1, int: false }) },
+    s3: { subscribers: sc('BENCH_S3_SUBSCRIBERS', 2000, 10), rate: numEnv('BENCH_S3_RATE', 20, { min: 1, int: false }), seconds: numEnv('BENCH_S3_SECONDS', 20, { min: 1, int: false }) },
+    s6: { pollSubscribers: sc('BENCH_POLL_SUBSCRIBERS', 1000, 10) },
+    s4: {
+      channels: sc('BENCH_S4_CHANNELS', 1000, 10),
+      rates: ratesEnv('BENCH_S4_RATES', '250,500,1000,2000,3000,5000,7500,10000'),
+      batchRates: ratesEnv('BENCH_S4_BATCH_RATES', '1000,2500,5000,10000,15000,20000'),
+      batchSize: numEnv('BENCH_S4_BATCH', 100, { min: 1 }),
+      seconds: numEnv('BENCH_S4_SECONDS', 5, { min: 1, int: false }),
+      p99LimitMs: numEnv('BENCH_S4_P99_MS', 50, { min: 1, int: false }),
+    },
+    s5: { clients: sc('BENCH_S5_CLIENTS', 10_000, 10), channels: Math.max(1, numEnv('BENCH_S5_CHANNELS', 100, { min: 1 })), rate: numEnv('BENCH_S5_RATE', 100, { min: 1, int: false }) },
+    iso: {
+      planA: process.env.BENCH_ISO_PLAN || 'free',
+      rateB: numEnv('BENCH_ISO_RATE', 20, { min: 1, int: false }),
+      subscribersB: sc('BENCH_ISO_SUBSCRIBERS', 200, 1),
+      seconds: numEnv('BENCH_ISO_SECONDS', 10, { min: 1, int: false }),
+    },
+    scenarios: SCENARIOS.filter((s) => opts.only.has(s)),
+  };
+}
 
 const REQUIRED_DIST = ['dist/apps/api/src/main.js', 'dist/apps/gateway/src/main.js', 'dist/apps/worker/src/main.js', 'dist/libs/testing/src/index.js'];
 
@@ -91,43 +133,20 @@ function sh(cmd, args) {
   }
 }
 
-/** Deletes the keys under the bench stack's own prefix (history, queues) from the shared Redis. */
-async function dropPrefix(redisUrl, prefix) {
-  if (!/^t[0-9a-f]{10}:$/.test(prefix ?? '')) return; // only startStack's generated prefixes
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    for (let i = 0; i < 100_000; i++) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) await redis.unlink(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } finally {
-    redis.disconnect();
-  }
+/** Raises this process's soft open-file limit to the hard one (children inherit it) when `prlimit` exists. */
+function raiseFileLimit() {
+  const hard = sh('sh', ['-c', 'ulimit -Hn']);
+  const soft = sh('sh', ['-c', 'ulimit -Sn']);
+  if (hard && soft && hard !== soft && hard !== 'unlimited') sh('prlimit', ['--pid', String(process.pid), `--nofile=${hard}:${hard}`]);
+  return { soft: sh('sh', ['-c', 'ulimit -Sn']), hard };
 }
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
-  const config = {
-    runs: intEnv('BENCH_RUNS', 3),
-    warmup: intEnv('BENCH_WARMUP', 1000, 0),
-    lat: { messages: intEnv('BENCH_LAT_MESSAGES', 1000), rate: intEnv('BENCH_LAT_RATE', 200) },
-    rate: { messages: intEnv('BENCH_RATE_MESSAGES', 5000), concurrency: intEnv('BENCH_RATE_CONCURRENCY', 32), channels: intEnv('BENCH_RATE_CHANNELS', 100) },
-    transports: {
-      messages: intEnv('BENCH_TRANSPORT_COUNT', 5000),
-      rate: intEnv('BENCH_TRANSPORT_RATE', 1000),
-      sockets: intEnv('BENCH_TRANSPORT_SOCKETS', 256),
-      list: (process.env.BENCH_TRANSPORTS || 'ws,sse,poll').split(',').map((x) => x.trim()).filter(Boolean),
-    },
-    scenarios: SCENARIOS.filter((s) => opts.only.has(s)),
-  };
-  const badTransport = config.transports.list.filter((t) => !['ws', 'sse', 'poll'].includes(t));
-  if (badTransport.length || !config.transports.list.length) throw new Fatal(`BENCH_TRANSPORTS takes a comma-separated list of ws, sse, poll (got "${process.env.BENCH_TRANSPORTS}")`);
-  if (config.rate.channels > 500) throw new Fatal('BENCH_RATE_CHANNELS must be ≤ 500 (channels per subscribe frame)');
+  const config = readConfig(opts);
   const started = Date.now();
+  const fileLimit = raiseFileLimit();
+  if (Number(fileLimit.soft) < 12_000) warn(`open-file limit ${fileLimit.soft} (hard ${fileLimit.hard}): 10,000-connection scenarios may fail to connect`);
 
   // 1. Build, services, database.
   const missing = REQUIRED_DIST.filter((f) => !existsSync(join(ROOT, f)));
@@ -147,144 +166,57 @@ async function main() {
   migrate(databaseUrl);
 
   const lib = await import('../bench/lib.mjs');
-  const { latencyRun, rateRun } = await import('../bench/scenarios.mjs');
-  const { transportRun } = await import('../bench/transports.mjs');
+  const { runAll } = await import('../bench/run.mjs');
   const { writeReport, printSummary, aggregate } = await import('../bench/report.mjs');
   const testing = await import(pathToFileURL(join(ROOT, 'dist/libs/testing/src/index.js')).href);
   const { default: pg } = await import('pg');
+  const { nchanVersion } = await import('../bench/peers/nchan.mjs');
 
   // 2. Facts about the machine and the software.
   const machine = lib.machineInfo();
   const [info] = await redisCommands(redisUrl, [['INFO', 'server']]);
-  const redisVersion = typeof info === 'string' ? info.match(/redis_version:(\S+)/)?.[1] : null;
   const pgc = new pg.Client({ connectionString: databaseUrl });
   await pgc.connect();
-  const pgVersion = (await pgc.query('SHOW server_version')).rows[0].server_version;
-  const dirty = (sh('git', ['status', '--porcelain', '--', 'apps', 'libs']) ?? '').split('\n').filter(Boolean).length;
+  const require = createRequire(join(ROOT, 'package.json'));
+  const pkgVersion = (name) => {
+    try {
+      return JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
   const software = {
     node: process.version,
-    redis: redisVersion,
-    postgres: pgVersion,
+    redis: typeof info === 'string' ? info.match(/redis_version:(\S+)/)?.[1] : null,
+    postgres: (await pgc.query('SHOW server_version')).rows[0].server_version,
+    ws: pkgVersion('ws'),
+    socketIo: pkgVersion('socket.io'),
+    socketIoRedisAdapter: pkgVersion('@socket.io/redis-adapter'),
+    socketIoClient: pkgVersion('socket.io-client'),
+    ...nchanVersion(),
     gitCommit: sh('git', ['rev-parse', '--short', 'HEAD']),
-    uncommittedServerFiles: dirty,
+    uncommittedServerFiles: (sh('git', ['status', '--porcelain', '--', 'apps', 'libs']) ?? '').split('\n').filter(Boolean).length,
   };
+  // Herald and Socket.IO get a Redis of the bench's own, so that its CPU is theirs alone; without
+  // redis-server, the machine's (REDIS_URL) is used and its figures are upper bounds.
+  const { startRedis, redisServerAvailable } = await import('../bench/peers/redis.mjs');
+  let ownRedis;
+  if (process.env.BENCH_SHARED_REDIS !== '1' && redisServerAvailable()) {
+    ownRedis = await startRedis();
+    note(`bench Redis ${ownRedis.url} (pid ${ownRedis.pid})`);
+  } else warn(`using the shared Redis ${redisUrl}: its CPU and memory include whatever else uses it`);
+  const redisPid = ownRedis?.pid ?? lib.findRedisPid(Number(new URL(redisUrl).port || 6379));
+  if (!redisPid) warn('redis-server pid not found (pgrep -x redis-server): its CPU and memory are not counted');
 
-  // 3. The stack.
-  step('Starting API + 1 gateway + 1 worker (real processes)');
-  const stack = await testing.startStack({
-    gateways: 1,
-    workers: 1,
-    env: { ...PRODUCTION_TIMINGS, HERALD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl },
-  });
-  let stopping = false;
-  const stopAll = async () => {
-    if (stopping) return;
-    stopping = true;
-    await stack.stop().catch(() => {});
-    await pgc.end().catch(() => {});
-  };
-  const onSignal = () => stopAll().finally(() => process.exit(130));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
-  const results = { lat: [], rate: [], transports: [], webhooks: [] };
-  let publisher;
-  let transportPublisher;
-  let idle;
-  let exited = [];
+  const ctx = { config, testing, lib, pg: pgc, database: 'herald_bench', redisUrl: ownRedis?.url ?? redisUrl, databaseUrl, redisPid, step, note, warn, tag: Date.now().toString(36) };
+  let outcome;
   try {
-    note(`redis prefix ${stack.env.HERALD_REDIS_PREFIX}  api ${stack.apiUrl}  gateway ${stack.wsUrl()}`);
-    const tenant = await testing.createTenant(stack.apiUrl, { planId: 'demo' });
-    const redisPid = lib.findRedisPid(Number(new URL(redisUrl).port || 6379));
-    if (!redisPid) warn('redis-server pid not found (pgrep -x redis-server): its CPU is not reported');
-    const pids = { api: stack.api.proc.pid, gateway: stack.gateways[0].proc.pid, worker: stack.workers[0].proc.pid, redis: redisPid };
-    const cpu = async () => lib.cpuSnapshot(pids, await lib.postgresBackendPids(pgc, 'herald_bench'));
-    publisher = lib.makePublisher(stack.apiUrl, tenant.secret, { sockets: config.rate.concurrency });
-    const tag = Date.now().toString(36);
-    // S-transports publishes through its own agent, sized so that the open-loop sender never waits
-    // for a free socket at its rate (maxInflight in the results says how many it needed).
-    transportPublisher = lib.makePublisher(stack.apiUrl, tenant.secret, { sockets: config.transports.sockets });
-    const ctx = {
-      wsUrl: stack.wsUrl(),
-      gatewayUrl: stack.gateways[0].url,
-      subscribeKey: tenant.subscribeKey,
-      publisher,
-      transportPublisher,
-      transportSockets: config.transports.sockets,
-      cpu,
-    };
-    const loadavg = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
-
-    // Warm-up (JIT, pools, key cache), not measured.
-    if (config.warmup) {
-      step(`Warm-up: ${config.warmup} messages (not measured)`);
-      const channels = Array.from({ length: 10 }, (_, k) => `bench-warm-${tag}-${k}`);
-      const w = await rateRun(ctx, { channels, count: config.warmup, concurrency: config.rate.concurrency, drainTimeoutMs: 30_000 });
-      if (!w.drained || !w.allAccepted) warn(`warm-up incomplete: ${w.accepted} accepted, ${w.received} received, statuses ${JSON.stringify(w.statuses)}`);
-    }
-
-    // Idle CPU over 3 s: what the processes cost doing nothing (timers, BullMQ, archive polling).
-    const idleBefore = await cpu();
-    await lib.sleep(3000);
-    const idleAfter = await cpu();
-    idle = Object.fromEntries(
-      Object.entries(lib.cpuPer1k(idleBefore, idleAfter, 1000)).map(([k, v]) => [k, v ? Math.round((v.cpuSeconds / 3) * 1000) / 1000 : null]),
-    );
-
-    for (let r = 1; r <= config.runs && opts.only.has('lat'); r++) {
-      step(`S-lat run ${r}/${config.runs}: ${config.lat.messages} messages at ${config.lat.rate} msg/s, 1 subscriber`);
-      const res = await latencyRun(ctx, { channel: `bench-lat-${tag}-${r}`, count: config.lat.messages, rate: config.lat.rate });
-      res.loadavg = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
-      results.lat.push(res);
-      const l = res.latencyMs;
-      note(`p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}`);
-    }
-    for (let r = 1; r <= config.runs && opts.only.has('rate'); r++) {
-      step(`S-rate run ${r}/${config.runs}: ${config.rate.messages} messages, ${config.rate.concurrency} publishers, ${config.rate.channels} channels`);
-      const channels = Array.from({ length: config.rate.channels }, (_, k) => `bench-rate-${tag}-${r}-${k}`);
-      const res = await rateRun(ctx, { channels, count: config.rate.messages, concurrency: config.rate.concurrency });
-      res.loadavg = (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100);
-      results.rate.push(res);
-      note(`accepted ${res.acceptedPerSec}/s  drained ${res.drainedPerSec}/s  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}`);
-    }
-    if (opts.only.has('transports')) {
-      const t = config.transports;
-      // One short unmeasured pass per transport: the SSE and poll code paths are not touched by the warm-up above.
-      if (config.warmup) {
-        step(`S-transports warm-up: ${Math.min(1000, config.warmup)} messages per transport at ${t.rate} msg/s (not measured)`);
-        for (const tr of t.list) await transportRun(ctx, tr, { channel: `bench-tw-${tag}-${tr}`, count: Math.min(1000, config.warmup), rate: t.rate });
-      }
-      // Transports interleaved within each run (ws, sse, poll, ws, …) so the machine's noise spreads over all of them.
-      for (let r = 1; r <= config.runs; r++) {
-        for (const tr of t.list) {
-          step(`S-transports run ${r}/${config.runs} ${tr}: ${t.messages} messages at ${t.rate} msg/s, 1 subscriber`);
-          const res = await transportRun(ctx, tr, { channel: `bench-tr-${tag}-${r}-${tr}`, count: t.messages, rate: t.rate });
-          res.run = r;
-          res.loadavg = loadavg();
-          results.transports.push(res);
-          const l = res.latencyMs;
-          const ps = res.transportStats;
-          note(
-            `${tr}: p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  max ${l.max} ms  (from API's time p50/p99 ${res.fromServerTimeMs.p50}/${res.fromServerTimeMs.p99} ms)  received ${res.received}/${res.accepted}  gaps ${res.gaps}  dups ${res.duplicates}  ` +
-              `sent ${res.achievedSendRate}/s accepted ${res.acceptedRate}/s  publish answer p50/p99 ${res.publishAnswerMs.p50}/${res.publishAnswerMs.p99} ms  sender lag max ${res.schedulerLagMs.max} ms  in-flight max ${res.maxInflight}` +
-              (tr === 'poll' ? `  polls ${ps.polls} (${ps.messagesPerAnswer.mean} msgs/answer, round trip p50 ${ps.pollRoundTripMs.p50} ms, empty poll p50 ${ps.emptyPollMs.p50} ms)` : '') +
-              `  cores busy ${res.coresBusy}  CPU-s/1k ${['api', 'gateway', 'worker', 'redis', 'postgres', 'bench'].map((p) => `${p} ${res.cpu[p]?.per1k}`).join(' ')}  load ${res.loadavg.join(' ')}`,
-          );
-        }
-      }
-    }
-    if (opts.only.has('webhooks')) {
-      const { webhookBench } = await import('../bench/webhooks.mjs');
-      results.webhooks = await webhookBench({ testing, lib, env: { ...PRODUCTION_TIMINGS, HERALD_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, REDIS_URL: redisUrl }, runs: config.runs, step, note });
-    }
+    outcome = await runAll(ctx);
   } finally {
-    // A server that died during the runs is an anomaly; look before stopping them all.
-    exited = [stack.api, ...stack.gateways, ...stack.workers].filter((a) => a.proc.exitCode !== null || a.proc.signalCode !== null);
-    publisher?.close();
-    transportPublisher?.close();
-    await stopAll();
-    await dropPrefix(redisUrl, stack.env.HERALD_REDIS_PREFIX).catch((e) => warn(`could not delete the bench's Redis keys: ${e.message}`));
+    await pgc.end().catch(() => {});
+    await ownRedis?.stop();
   }
+  software.redisForBench = ownRedis ? 'a redis-server of the bench\'s own (no persistence)' : `the shared Redis at ${redisUrl}`;
 
   const report = {
     date: new Date().toISOString(),
@@ -292,40 +224,39 @@ async function main() {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_'))),
     config,
-    machine,
+    machine: { ...machine, openFileLimit: fileLimit, ephemeralPorts: readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–') },
     software,
-    stack: { processes: 'api + 1 gateway + 1 worker (startStack, real processes)', timings: PRODUCTION_TIMINGS, logLevel: 'warn', database: 'herald_bench', plan: 'demo' },
-    idleCpuSecondsPerSecond: idle,
-    unexpectedExits: exited.map((a) => ({ name: a.name, code: a.proc.exitCode, signal: a.proc.signalCode, output: a.output().slice(-2000) })),
-    runs: results,
+    targets: outcome.targets,
+    skipped: outcome.skipped,
+    errors: outcome.errors,
+    results: outcome.results,
   };
-  // Scenarios not run this time (--only): carried over from the existing report, with their own date.
-  report.scenarioMeta = Object.fromEntries(config.scenarios.map((s) => [s, { date: report.date, gitCommit: software.gitCommit, loadavgAtStart: machine.loadavgAtStart }]));
-  const skipped = SCENARIOS.filter((s) => !opts.only.has(s));
-  if (skipped.length) {
-    let prev;
-    try {
-      prev = JSON.parse(readFileSync(join(ROOT, 'docs/benchmarks.json'), 'utf8'));
-    } catch {
-      prev = undefined;
-    }
-    for (const s of skipped) {
-      if (!prev?.runs?.[s]?.length) continue;
-      report.runs[s] = prev.runs[s];
-      report.config[s] = prev.config?.[s];
-      report.scenarioMeta[s] = { ...(prev.scenarioMeta?.[s] ?? { date: prev.date, gitCommit: prev.software?.gitCommit, loadavgAtStart: prev.machine?.loadavgAtStart }), carriedOver: true };
-    }
-    if (!Object.values(report.scenarioMeta).some((m) => m.carriedOver)) note(`no earlier results to carry over for ${skipped.join(', ')}`);
+  // Scenarios not run this time (--only) are carried over from the existing report, marked as such.
+  report.scenarioMeta = Object.fromEntries(config.scenarios.map((s) => [s, { date: report.date, gitCommit: software.gitCommit }]));
+  const notRun = DEFAULT_SCENARIOS.filter((s) => !opts.only.has(s)).concat(opts.only.has('webhooks') ? [] : ['webhooks']);
+  let prev;
+  try {
+    prev = JSON.parse(readFileSync(join(ROOT, 'docs/benchmarks.json'), 'utf8'));
+  } catch {
+    prev = undefined;
   }
+  for (const s of notRun) {
+    const r = prev?.results?.[s];
+    if (!r || !Object.keys(r).length) continue;
+    report.results[s] = r;
+    report.scenarioMeta[s] = { ...(prev.scenarioMeta?.[s] ?? { date: prev.date, gitCommit: prev.software?.gitCommit }), carriedOver: true };
+  }
+  const findings = join(ROOT, 'bench/findings.md');
+  report.findings = existsSync(findings) ? readFileSync(findings, 'utf8') : null;
   report.summary = aggregate(report);
   printSummary(report);
   if (opts.write) {
-    writeFileSync(join(ROOT, 'docs/benchmarks.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(ROOT, 'docs/benchmarks.md'), writeReport(report));
+    const { findings: text, ...json } = report;
+    writeFileSync(join(ROOT, 'docs/benchmarks.json'), `${JSON.stringify(json, null, 1)}\n`);
+    writeFileSync(join(ROOT, 'docs/benchmarks.md'), writeReport({ ...report, findings: text }));
     step('Wrote docs/benchmarks.md and docs/benchmarks.json');
   }
-  const bad = report.summary.anomalies.filter((a) => a.severity === 'error');
-  return bad.length ? 1 : 0;
+  return outcome.errors.length ? 1 : 0;
 }
 
 runMain(main);

@@ -1,0 +1,104 @@
+// S4 (Herald only): the durable pipeline. C channels with one WebSocket subscriber each; REST publishes
+// spread over them, open loop, stepping the rate up until a step fails: accepted ≠ delivered, p99
+// publish→deliver > the limit, or the sender/API could not keep the rate (accepted < 95 % of the target).
+// Single `/v1/publish` and `/v1/publish/batch` are stepped separately. CPU per 1,000 publishes (API,
+// gateways, worker, Redis, Postgres) is reported for every step.
+import { openFor, latency } from './common.mjs';
+import { openLoop, payload, sleep } from '../load/pace.mjs';
+import { cpuSample, cpuUsed } from '../load/measure.mjs';
+import { openSubscribers } from '../load/subscribers.mjs';
+
+const r1 = (x) => Math.round(x * 10) / 10;
+
+async function step(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs }) {
+  await subs.reset();
+  const count = Math.max(1, Math.round(rate * seconds));
+  let seq = 0;
+  const before = await cpuSample(target, ctx);
+  let sent;
+  let accepted = 0;
+  const statuses = {};
+  if (mode === 'single') {
+    sent = await openLoop({ rate, count, send: (i) => target.publish(channels[i % channels.length], payload(++seq)) });
+    for (const r of sent.results) {
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.status === 200) accepted++;
+    }
+  } else {
+    const batches = Math.max(1, Math.round(count / batchSize));
+    sent = await openLoop({
+      rate: rate / batchSize,
+      count: batches,
+      send: (b) => target.publishBatch(Array.from({ length: batchSize }, (_, k) => ({ channel: channels[(b * batchSize + k) % channels.length], payload: payload(++seq) }))),
+    });
+    for (const r of sent.results) {
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (r.status === 200) accepted += r.body?.accepted ?? 0;
+    }
+  }
+  const published = mode === 'single' ? count : sent.results.length * batchSize;
+  let s = await subs.stats();
+  const deadline = Date.now() + 10_000;
+  while (s.deliveries - s.duplicates < accepted && Date.now() < deadline) {
+    await sleep(100);
+    s = await subs.stats();
+  }
+  const after = await cpuSample(target, ctx);
+  const cpu = cpuUsed(before, after);
+  const lat = latency(s.hist);
+  const delivered = s.deliveries - s.duplicates;
+  const achieved = accepted / sent.sendSeconds;
+  const reasons = [];
+  if (accepted < published) reasons.push(`${published - accepted} of ${published} not accepted ${JSON.stringify(statuses)}`);
+  if (delivered !== accepted) reasons.push(`accepted ${accepted} ≠ delivered ${delivered}`);
+  if (lat.p99 > p99LimitMs) reasons.push(`p99 ${lat.p99} ms > ${p99LimitMs} ms`);
+  if (achieved < rate * 0.95) reasons.push(`achieved ${r1(achieved)}/s < 95 % of ${rate}/s (sender lag max ${sent.maxLagMs} ms)`);
+  const per1k = (v) => Math.round((v / Math.max(1, accepted)) * 1000 * 1000) / 1000;
+  return {
+    mode,
+    targetRate: rate,
+    batchSize: mode === 'batch' ? batchSize : 1,
+    published,
+    accepted,
+    delivered,
+    duplicates: s.duplicates,
+    statuses,
+    achievedRate: r1(achieved),
+    senderMaxLagMs: sent.maxLagMs,
+    latencyMs: lat,
+    cpu,
+    cpuPer1kPublishes: Object.fromEntries([...Object.entries(cpu.perProcess).map(([k, v]) => [k, per1k(v)]), ['postgres', per1k(cpu.postgres)], ['total', per1k(cpu.total)]]),
+    ok: reasons.length === 0,
+    reasons,
+  };
+}
+
+export async function durableRun(ctx, target, { channels: nChannels, rates, batchRates, seconds, batchSize, p99LimitMs, tag }) {
+  const channels = Array.from({ length: nChannels }, (_, k) => `s4-${tag}-${k}`);
+  const subs = await openSubscribers(channels.map((c, i) => target.conn('ws', c, i)));
+  if (subs.failed) throw new Error(`S4: ${subs.failed} subscribers failed: ${subs.errors.join('; ')}`);
+  const out = { channels: nChannels, seconds, batchSize, p99LimitMs, single: [], batch: [] };
+  try {
+    // Warm-up (not measured): both paths, a little of each.
+    await step(ctx, target, subs, channels, { mode: 'single', rate: Math.min(200, rates[0]), seconds: 1, batchSize, p99LimitMs });
+    await step(ctx, target, subs, channels, { mode: 'batch', rate: Math.min(1000, batchRates[0]), seconds: 1, batchSize, p99LimitMs });
+    for (const [mode, list] of [['single', rates], ['batch', batchRates]]) {
+      for (const rate of list) {
+        ctx.note?.(`S4 ${mode} ${rate}/s …`);
+        const r = await step(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs });
+        out[mode].push(r);
+        ctx.note?.(`S4 ${mode} ${rate}/s: accepted ${r.accepted}/${r.published}, delivered ${r.delivered}, p99 ${r.latencyMs.p99} ms, achieved ${r.achievedRate}/s${r.ok ? '' : ` ✗ ${r.reasons.join('; ')}`}`);
+        if (!r.ok) break;
+        await sleep(1000);
+      }
+      await sleep(2000);
+    }
+  } finally {
+    await subs.close();
+  }
+  const best = (list) => list.filter((r) => r.ok).at(-1) ?? null;
+  out.bestSingle = best(out.single);
+  out.bestBatch = best(out.batch);
+  return out;
+}
+export { openFor };
