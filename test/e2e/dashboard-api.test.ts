@@ -20,6 +20,7 @@ after(async () => {
 interface AppView {
   id: string;
   name: string;
+  region: string;
   status: string;
   plan: { id: string; name: string; historySize: number; historyTtlSeconds: number; maxConnections: number };
   history: { size: number; ttlSeconds: number };
@@ -73,6 +74,14 @@ describe('customer endpoints', () => {
     );
     assert.deepEqual([ok.body.plan.id, ok.body.plan.name, ok.body.plan.historySize], ['free', 'Free', 100]);
     assert.deepEqual((await callOk<AppView>(stack.apiUrl, 'GET', path, { token: t.token })).privatePrefixes, ['secret-']);
+
+    // The region label: eu-west unless chosen, settable at creation and later, validated.
+    assert.equal((await callOk<AppView>(stack.apiUrl, 'GET', path, { token: t.token })).region, 'eu-west');
+    const created = await callOk<AppView>(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name: 'in Asia', planId: 'free', region: 'ap-southeast' } });
+    assert.equal(created.region, 'ap-southeast');
+    assert.equal((await patch({ region: 'us-east' })).body.region, 'us-east');
+    assert.deepEqual(reasonOf(await patch({ region: 'US East!' })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name: 'x', region: 'x'.repeat(40) } })), [400, 'invalid_request']);
 
     const tooBig = await patch({ historySize: 101 });
     assert.deepEqual(reasonOf(tooBig), [400, 'invalid_request']);

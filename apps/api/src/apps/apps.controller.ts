@@ -21,6 +21,7 @@ export class AppsController {
     const { app, keys } = await this.apps.create({
       accountId: account.id,
       name: dto.name,
+      region: dto.region,
       planId: dto.planId ?? 'free',
       allowedOrigins: dto.allowedOrigins ?? [],
       historySize: dto.historySize,

@@ -1,9 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Max, registerDecorator, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, registerDecorator, type ValidationOptions } from 'class-validator';
 import { isValidChannel } from '@herald/protocol';
 import type { AppRecord, PlanLimits } from '@herald/db';
 import { canonicalOrigin, IsOrigin } from './origin.js';
+
+/** A region label: lower-case words joined by dashes (eu-west, us-east…). */
+const REGION_PATTERN = /^[a-z0-9][a-z0-9-]{1,31}$/;
 
 function IsChannelPrefix(options?: ValidationOptions): PropertyDecorator {
   return (target: object, propertyName: string | symbol) =>
@@ -25,6 +28,12 @@ export class CreateAppDto {
   @IsString()
   @Length(1, 100)
   name: string;
+
+  @ApiPropertyOptional({ pattern: REGION_PATTERN.source, example: 'eu-west', description: 'A label for your records (default eu-west)' })
+  @IsOptional()
+  @IsString()
+  @Matches(REGION_PATTERN, { message: 'region must be 2-32 characters from a-z 0-9 -' })
+  region?: string;
 
   @ApiPropertyOptional({ enum: PLAN_IDS, default: 'free' })
   @IsOptional()
@@ -65,6 +74,12 @@ export class UpdateAppDto {
   @IsString()
   @Length(1, 100)
   name?: string;
+
+  @ApiPropertyOptional({ pattern: REGION_PATTERN.source, example: 'eu-west', description: 'A label for your records (default eu-west)' })
+  @IsOptional()
+  @IsString()
+  @Matches(REGION_PATTERN, { message: 'region must be 2-32 characters from a-z 0-9 -' })
+  region?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['https://example.com'], description: 'Empty: any origin' })
   @IsOptional()
@@ -125,6 +140,7 @@ export class HistoryWindowView {
 export class AppView {
   @ApiProperty({ example: 'app_3kTq9ZpX2mLw8RvN' }) id: string;
   @ApiProperty() name: string;
+  @ApiProperty({ example: 'eu-west', description: 'A label for the customer’s records' }) region: string;
   @ApiProperty({ enum: ['active', 'suspended'] }) status: AppRecord['status'];
   @ApiProperty({ type: PlanView }) plan: PlanView;
   @ApiProperty({ type: HistoryWindowView, description: 'The effective window (the app’s, capped by the plan’s)' }) history: HistoryWindowView;
@@ -140,6 +156,7 @@ export class AppView {
     return Object.assign(new AppView(), {
       id: a.id,
       name: a.name,
+      region: a.region,
       status: a.status,
       plan: PlanView.of(a.plan),
       history: { size: a.historySize, ttlSeconds: a.historyTtlSeconds },

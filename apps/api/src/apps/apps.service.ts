@@ -7,6 +7,7 @@ import { KeyMaterial } from '../keys/key-material.js';
 export interface CreateAppCommand {
   accountId: string;
   name: string;
+  region?: string;
   planId: string;
   allowedOrigins: string[];
   historySize?: number;
@@ -48,6 +49,7 @@ export class AppsService {
       {
         id,
         name: cmd.name,
+        region: cmd.region,
         planId: plan.id,
         allowedOrigins: [...new Set(cmd.allowedOrigins)],
         historySize: cmd.historySize,

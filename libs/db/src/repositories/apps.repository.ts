@@ -23,6 +23,7 @@ export interface AppRecord {
   id: string;
   accountId: string;
   name: string;
+  region: string;
   status: AppStatus;
   allowedOrigins: string[];
   privatePrefixes: string[];
@@ -61,6 +62,7 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     id: a.id,
     accountId: a.accountId,
     name: a.name,
+    region: a.region,
     status: a.status,
     allowedOrigins: a.allowedOrigins,
     privatePrefixes: a.privatePrefixes,
@@ -78,6 +80,7 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
 export interface NewApp {
   id: string;
   name: string;
+  region?: string;
   planId: string;
   allowedOrigins: string[];
   historySize?: number;
@@ -87,6 +90,7 @@ export interface NewApp {
 /** What the owner may change (null history fields = back to the plan's window). */
 export interface AppPatch {
   name?: string;
+  region?: string;
   planId?: string;
   allowedOrigins?: string[];
   privatePrefixes?: string[];
