@@ -216,6 +216,7 @@ function banner({ demo, apiUrl, gatewayUrls }) {
     `herald.connect(); herald.pubsub.subscribe({ channel: 'demo', onMessage: (m) => console.log(m) });`,
   ];
   const rows = [
+    ['Dashboard', `${apiUrl}/`],
     ['API', apiUrl],
     ['OpenAPI', `${apiUrl}/docs`],
     ...wsUrls.map((u, i) => [i ? '' : wsUrls.length > 1 ? 'Gateways (WS)' : 'Gateway (WS)', u]),

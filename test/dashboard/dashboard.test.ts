@@ -62,11 +62,12 @@ async function tabTo(page: Page, what: string, matches: (el: { tag: string; text
   throw new Error(`${what} not reached with ${max} Tab presses`);
 }
 
-async function shot(page: Page, name: string): Promise<void> {
+async function shot(page: Page, name: string, { top = true, fullPage = false } = {}): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(path.join(ROOT, 'docs/img'), { recursive: true });
+  if (top) await page.evaluate(() => ((document.activeElement as HTMLElement | null)?.blur(), window.scrollTo(0, 0)));
   await page.waitForTimeout(300);
-  await page.screenshot({ path: path.join(ROOT, 'docs/img', `${name}.png`) });
+  await page.screenshot({ path: path.join(ROOT, 'docs/img', `${name}.png`), fullPage });
 }
 
 async function makeAdmin(address: string): Promise<void> {
@@ -182,6 +183,8 @@ test('admin suspends an app from the admin page: a connected client is closed wi
   await makeAdmin(admin);
   const client = await WsClient.connect(stack.wsUrl(), t.commonKey);
   assert.ok(client.frames.some((f) => f.type === 'connected'));
+  for (const name of ['Acme chat (production)', 'Acme live scores']) await callOk(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name, planId: 'pro' } });
+  const owner = (await callOk<{ email: string }>(stack.apiUrl, 'GET', '/v1/me', { token: t.token })).email;
 
   const { page, context } = await openPage();
   await page.goto(`${stack.apiUrl}/login`);
@@ -193,6 +196,9 @@ test('admin suspends an app from the admin page: a connected client is closed wi
   await page.getByRole('link', { name: 'Admin' }).click();
   const row = page.locator(`tr[data-app-id="${t.appId}"]`);
   await row.waitFor();
+  // This tenant's three apps (the test database holds every other test's apps too).
+  await page.getByPlaceholder('Search by id, name or owner…').fill(owner);
+  await page.locator('[data-testid=admin-apps] tbody tr').nth(2).waitFor();
   await shot(page, 'dashboard-admin');
   await row.getByRole('button', { name: /^Suspend/ }).click();
   await page.locator('input[name=reason]:focus').waitFor();
@@ -214,23 +220,44 @@ test('admin suspends an app from the admin page: a connected client is closed wi
 test('N messages published → the usage chart’s data shows N for today after the roll-up', async () => {
   const t: Tenant = await createTenant(stack.apiUrl);
   const N = 7;
-  for (let i = 0; i < N; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'usage', message: { i } });
+  const subscriber = await WsClient.connect(stack.wsUrl(), t.commonKey);
+  await subscriber.subscribe('scores');
+  for (let i = 0; i < N; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'scores', message: { home: i, away: 1 } });
+  await subscriber.waitForMessages(N, 'scores');
   const { page, context } = await openPage(t.token);
   await page.goto(`${stack.apiUrl}/apps/${t.appId}/stats`);
   const chart = page.getByTestId('chart-messages-per-day');
   const today = new Date().toISOString().slice(0, 10);
   await waitFor(
     async () => {
-      const data = JSON.parse((await chart.getAttribute('data-chart')) ?? '[]') as Array<{ day: string; publishes: number }>;
+      const data = JSON.parse((await chart.getAttribute('data-chart')) ?? '[]') as Array<{ day: string; publishes: number; deliveries: number }>;
       if (data.find((d) => d.day === today)?.publishes === N) return true;
       await page.getByRole('button', { name: 'Refresh' }).first().click();
       return false;
     },
     { timeoutMs: WAIT_MS, intervalMs: 500, what: `${N} publishes today in the chart` },
   );
-  const data = JSON.parse((await chart.getAttribute('data-chart'))!) as Array<{ day: string; publishes: number }>;
+  const data = JSON.parse((await chart.getAttribute('data-chart'))!) as Array<{ day: string; publishes: number; deliveries: number }>;
   assert.equal(data.length, 30);
   assert.equal(data.reduce((s, d) => s + d.publishes, 0), N);
+  assert.equal(data.find((d) => d.day === today)!.deliveries, N, 'one subscriber got each message');
+  // The occupied channel with its subscriber, and its history in the viewer.
+  await page.locator('[data-testid=channels-table] tr', { hasText: 'scores' }).click();
+  await page.locator('[data-testid=history-table] tbody tr').nth(N - 1).waitFor();
+
+  if (SCREENSHOTS) {
+    for (const name of ['Chat (production)', 'Live scores']) await callOk(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name, planId: 'pro' } });
+    await page.goto(`${stack.apiUrl}/apps`);
+    await page.getByTestId('app-list').waitFor();
+    await shot(page, 'dashboard-apps');
+    await page.goto(`${stack.apiUrl}/apps/${t.appId}/stats?live=1000`);
+    await page.getByTestId('chart-live-connections').waitFor();
+    await page.waitForTimeout(4000);
+    await page.locator('[data-testid=channels-table] tr', { hasText: 'scores' }).click();
+    await page.locator('[data-testid=history-table] tbody tr').nth(N - 1).waitFor();
+    await shot(page, 'dashboard-stats', { fullPage: true });
+  }
+  subscriber.close();
   await context.close();
 });
 

@@ -75,7 +75,8 @@ export function Card({ title, actions, children, className, ...rest }: { title?:
   );
 }
 
-export function Table({ head, children, caption, ...rest }: { head: ReactNode[]; children: ReactNode; caption?: string } & Record<`data-${string}`, string>) {
+/** `numeric`: indexes of right-aligned (number) columns, headers included. */
+export function Table({ head, children, caption, numeric = [], ...rest }: { head: ReactNode[]; children: ReactNode; caption?: string; numeric?: number[] } & Record<`data-${string}`, string>) {
   return (
     <div className="table-wrap">
       <table className="table" {...rest}>
@@ -83,7 +84,7 @@ export function Table({ head, children, caption, ...rest }: { head: ReactNode[];
         <thead>
           <tr>
             {head.map((h, i) => (
-              <th key={i} scope="col">
+              <th key={i} scope="col" className={numeric.includes(i) ? 'num' : undefined}>
                 {h}
               </th>
             ))}
@@ -183,7 +184,7 @@ export function CopyButton({ value, label = 'Copy', size = 'sm' }: { value: stri
         setDone(true);
       }}
     >
-      <span aria-hidden="true">{done ? '✓' : '⧉'}</span> {done ? 'Copied' : 'Copy'}
+      {done ? <CheckIcon /> : <CopyIcon />} {done ? 'Copied' : 'Copy'}
       <span className="sr-only" aria-live="polite">
         {done ? 'Copied to the clipboard' : ''}
       </span>
@@ -291,3 +292,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
 export function focusFirstInvalid(form: HTMLFormElement | null): void {
   requestAnimationFrame(() => form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
 }
+
+const CopyIcon = () => (
+  <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.5">
+    <rect x="5.5" y="5.5" width="8" height="8" rx="1.5" />
+    <path d="M10.5 3.5v-.5A1.5 1.5 0 0 0 9 1.5H3A1.5 1.5 0 0 0 1.5 3v6A1.5 1.5 0 0 0 3 10.5h.5" />
+  </svg>
+);
+const CheckIcon = () => (
+  <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+    <path d="M3 8.5l3 3 7-7" />
+  </svg>
+);

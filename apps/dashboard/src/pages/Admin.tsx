@@ -11,12 +11,17 @@ interface AdminAccount {
   appIds?: string[];
   apps?: number | unknown[];
   appCount?: number;
+  messagesToday?: number;
 }
 interface AdminApp extends App {
   ownerEmail?: string;
   accountId?: string;
-  usage?: { connections?: number; messagesToday?: number; publishesThisSecond?: number; [k: string]: unknown };
+  connections?: number;
+  messagesToday?: number;
+  usage?: { connections?: number; messagesToday?: number };
 }
+const connections = (a: AdminApp) => a.connections ?? a.usage?.connections;
+const messagesToday = (a: AdminApp) => a.messagesToday ?? a.usage?.messagesToday;
 
 const unwrap = <T,>(body: unknown, key: string): T[] => (Array.isArray(body) ? (body as T[]) : ((body as Record<string, T[]>)?.[key] ?? []));
 const appCount = (a: AdminAccount) => a.appIds?.length ?? a.appCount ?? (Array.isArray(a.apps) ? a.apps.length : (a.apps as number | undefined)) ?? 0;
@@ -92,7 +97,7 @@ export function AdminPage() {
             <EmptyState title="No apps" icon="◌" />
           ) : (
             apps.data && (
-              <Table head={['App', 'Owner', 'Plan', 'Connections', 'Messages today', 'Status', '']} caption="All apps" data-testid="admin-apps">
+              <Table head={['App', 'Owner', 'Plan', 'Connections', 'Messages today', 'Status', '']} numeric={[3, 4]} caption="All apps" data-testid="admin-apps">
                 {apps.data.map((a) => (
                   <tr key={a.id} data-app-id={a.id} data-status={a.status}>
                     <td>
@@ -103,8 +108,8 @@ export function AdminPage() {
                     <td>
                       <Badge tone="blue">{a.plan?.id}</Badge>
                     </td>
-                    <td className="num">{a.usage?.connections === undefined ? '—' : fmt.num(a.usage.connections)}</td>
-                    <td className="num">{a.usage?.messagesToday === undefined ? '—' : fmt.num(a.usage.messagesToday)}</td>
+                    <td className="num">{connections(a) === undefined ? '—' : fmt.num(connections(a))}</td>
+                    <td className="num">{messagesToday(a) === undefined ? '—' : fmt.num(messagesToday(a))}</td>
                     <td>
                       {a.status === 'suspended' ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
                       {a.suspendedReason && <div className="small muted">{a.suspendedReason}</div>}
@@ -141,12 +146,13 @@ export function AdminPage() {
             <EmptyState title="No accounts" icon="◌" />
           ) : (
             accounts.data && (
-              <Table head={['Email', 'Role', 'Apps', 'Created', 'Id']} caption="All accounts" data-testid="admin-accounts">
+              <Table head={['Email', 'Role', 'Apps', 'Messages today', 'Created', 'Id']} numeric={[2, 3]} caption="All accounts" data-testid="admin-accounts">
                 {accounts.data.map((a) => (
                   <tr key={a.id}>
                     <td>{a.email}</td>
                     <td>{a.role === 'admin' ? <Badge tone="amber">admin</Badge> : <Badge>customer</Badge>}</td>
                     <td className="num">{appCount(a)}</td>
+                    <td className="num">{a.messagesToday === undefined ? '—' : fmt.num(a.messagesToday)}</td>
                     <td className="small muted">{fmt.date(a.createdAt)}</td>
                     <td className="mono small muted">{a.id}</td>
                   </tr>

@@ -162,6 +162,7 @@ export function ConsoleTab() {
       <div className="stack">
         <Card
           title="Connection"
+          className="compact"
           actions={
             client.current ? (
               <Button size="sm" onClick={disconnect}>
@@ -174,17 +175,17 @@ export function ConsoleTab() {
             )
           }
         >
-          <div data-testid="console-status" data-status={status}>
+          <div data-testid="console-status" data-status={status} title={`app ${app.id}`}>
             <span className={`status-dot ${status}`} aria-hidden="true" />
             <strong>{status}</strong>
             {transport && connected && <span className="muted"> · {transport}</span>}
           </div>
           <div className="small muted" style={{ marginTop: 6 }}>
-            {config.gatewayUrl} · app {app.id}
+            {config.gatewayUrl}
           </div>
         </Card>
-        <Card title="Subscribe">
-          <form className="form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
+        <Card title="Subscribe" className="compact">
+          <form className="inline-form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
             <Field label="Channel" error={subError}>
               <Input value={sub} onChange={(e) => setSub(e.target.value)} placeholder="e.g. chat.room-1" name="subscribe-channel" />
             </Field>
@@ -192,7 +193,7 @@ export function ConsoleTab() {
               Subscribe
             </Button>
           </form>
-          <div className="chips" style={{ marginTop: 12 }} aria-label="Subscribed channels">
+          <div className="chips" style={{ marginTop: 10 }} aria-label="Subscribed channels">
             {channels.length === 0 && <span className="muted small">Not subscribed to any channel.</span>}
             {channels.map((c) => (
               <span className="chip" key={c}>
@@ -204,7 +205,7 @@ export function ConsoleTab() {
             ))}
           </div>
         </Card>
-        <Card title="Publish a test message">
+        <Card title="Publish a test message" className="compact">
           <form
             className="form"
             onSubmit={onPublish}
@@ -218,7 +219,7 @@ export function ConsoleTab() {
               <Input value={pubChannel} onChange={(e) => setPubChannel(e.target.value)} name="publish-channel" />
             </Field>
             <Field label="Message" hint="JSON or plain text · Ctrl+Enter publishes" error={pubError}>
-              <Textarea value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} rows={3} name="publish-message" />
+              <Textarea value={pubMessage} onChange={(e) => setPubMessage(e.target.value)} rows={2} name="publish-message" />
             </Field>
             <Button type="submit" variant="primary" loading={publishing} disabled={!client.current}>
               Publish

@@ -183,7 +183,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
           </EmptyState>
         ) : (
           history.data && (
-            <Table head={['Offset', 'Time', 'Message']} caption="Channel history" data-testid="history-table">
+            <Table head={['Offset', 'Time', 'Message']} numeric={[0]} caption="Channel history" data-testid="history-table">
               {[...history.data].reverse().map((m) => (
                 <tr key={`${m.offset}-${m.id}`}>
                   <td className="num">{m.offset}</td>
@@ -243,7 +243,7 @@ function ChannelsCard({ appId }: { appId: string }) {
           </EmptyState>
         ) : (
           channels.data && (
-            <Table head={['Channel', 'Subscribers', 'Presence members', '']} caption="Occupied channels" data-testid="channels-table">
+            <Table head={['Channel', 'Subscribers', 'Presence members', '']} numeric={[1, 2]} caption="Occupied channels" data-testid="channels-table">
               {channels.data.map((c) => (
                 <tr key={c.channel} className={`clickable${selected === c.channel ? ' selected' : ''}`} onClick={() => open(c.channel)}>
                   <td className="mono">{c.channel}</td>

@@ -114,7 +114,7 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
         </EmptyState>
       ) : (
         list.data && (
-          <Table head={['Created', 'Events', 'Status', 'Attempts', 'Last answer', '']} caption="Deliveries">
+          <Table head={['Created', 'Events', 'Status', 'Attempts', 'Last answer', '']} numeric={[3]} caption="Deliveries">
             {list.data.map((d) => {
               const last = d.attemptLog.at(-1);
               return (
@@ -150,7 +150,7 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
             <pre className="mono small" style={{ maxHeight: 260, overflow: 'auto', background: 'var(--surface-2)', padding: 10, borderRadius: 6 }}>
               {JSON.stringify(open.body, null, 2)}
             </pre>
-            <Table head={['Attempt', 'Answer', 'Latency']}>
+            <Table head={['Attempt', 'Answer', 'Latency']} numeric={[2]}>
               {open.attemptLog.map((a, i) => (
                 <tr key={i}>
                   <td className="small">{fmt.date(a.at)}</td>
