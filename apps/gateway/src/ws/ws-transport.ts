@@ -1,6 +1,49 @@
+import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, closeReason, type ServerFrame } from '@herald/protocol';
 import type { Transport } from '../session/transport.js';
+
+/**
+ * The WebSocket frame (FIN, text, unmasked) of a payload, built once per payload: fan-out writes the same
+ * Buffer to every subscriber one after another, so a one-entry cache hits for all but the first.
+ */
+let lastPayload: Buffer | undefined;
+let lastFramed: Buffer | undefined;
+function framed(payload: Buffer): Buffer {
+  if (payload === lastPayload) return lastFramed!;
+  const n = payload.length;
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const out = Buffer.allocUnsafe(head + n);
+  out[0] = 0x81;
+  if (n < 126) out[1] = n;
+  else if (n < 65_536) {
+    out[1] = 126;
+    out.writeUInt16BE(n, 2);
+  } else {
+    out[1] = 127;
+    out.writeUInt32BE(Math.floor(n / 2 ** 32), 2);
+    out.writeUInt32BE(n >>> 0, 6);
+  }
+  payload.copy(out, head);
+  lastPayload = payload;
+  lastFramed = out;
+  return out;
+}
+
+/**
+ * Sockets written in this turn of the event loop, corked until the turn's microtasks are done: frames
+ * that reach one socket in the same turn (a burst read from Redis in one chunk) leave in one syscall.
+ */
+const corked: Duplex[] = [];
+function uncorkAll(): void {
+  for (const s of corked) s.uncork();
+  corked.length = 0;
+}
+
+interface WsInternals {
+  _socket?: Duplex & { corked?: number };
+  _sender?: { _state?: number; _queue?: unknown[] };
+}
 
 /** The WebSocket adapter: text frames, protocol pings, and a bound on what a slow reader may queue. */
 export class WsTransport implements Transport {
@@ -8,18 +51,16 @@ export class WsTransport implements Transport {
   readonly unidirectional = false;
   private static readonly PING = Buffer.from('{"type":"ping"}');
 
-  private readonly closedPromise: Promise<void>;
-
   constructor(
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     readonly pingIntervalMs: number,
-  ) {
-    this.closedPromise = new Promise((resolve) => ws.once('close', () => resolve()));
-  }
+  ) {}
 
+  /** Made on demand (drain), not per connection: a promise and a listener for every socket cost memory. */
   whenClosed(): Promise<void> {
-    return this.closedPromise;
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.ws.once('close', () => resolve()));
   }
 
   terminate(): void {
@@ -32,7 +73,21 @@ export class WsTransport implements Transport {
       this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
       return;
     }
-    this.ws.send(data, { binary: false });
+    const { _socket: socket, _sender: sender } = this.ws as unknown as WsInternals;
+    if (typeof data === 'string' || !socket || sender?._state !== 0 || sender._queue?.length !== 0) {
+      // Not a shared Buffer, or ws is busy with a frame of its own (never with permessage-deflate off):
+      // let ws frame and order it.
+      this.ws.send(data, { binary: false });
+      return;
+    }
+    // The fan-out path: the frame built once for every subscriber, written straight to the socket
+    // (what ws.send does for an unmasked text frame, minus the per-socket header and second write).
+    if (!socket.writableCorked) {
+      if (corked.length === 0) process.nextTick(uncorkAll);
+      socket.cork();
+      corked.push(socket);
+    }
+    socket.write(framed(data));
   }
 
   /** A protocol ping (answered by any client's WebSocket stack) and a frame the SDK can see. */
