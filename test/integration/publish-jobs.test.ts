@@ -141,3 +141,18 @@ test('concurrent publishes on few channels: fewer jobs than messages, every mess
   assert.ok(jobs < 400, `expected fewer jobs than messages, got ${jobs}`);
   assert.equal((await log.stalledChannels(0)).some((s) => s.appId === 'app_burst'), false);
 });
+
+test('connection leases are renewed in one ZADD per app and 500 connections, each lease extended', async () => {
+  const limits = new AppLimits(redis, keys);
+  const caps = { maxConnections: 10_000, maxPublishesPerSecond: 1, maxMessagesPerDay: null };
+  const now = Date.now();
+  const entries = Array.from({ length: 1200 }, (_, i) => ({ appId: i % 3 === 0 ? 'app_lease_b' : 'app_lease_a', connId: `c${i}` }));
+  for (const e of entries.slice(0, 1199)) await limits.admitConnection(e.appId, e.connId, caps, 1000, now);
+  await limits.renewConnections(entries, 60_000, now);
+  const a = await redis.zrange(keys.connections('app_lease_a'), '0', '-1', 'WITHSCORES');
+  const b = await redis.zrange(keys.connections('app_lease_b'), '0', '-1', 'WITHSCORES');
+  assert.equal(a.length / 2 + b.length / 2, 1199); // XX: the one never admitted is not added
+  for (let i = 1; i < a.length; i += 2) assert.equal(Number(a[i]), now + 60_000);
+  for (let i = 1; i < b.length; i += 2) assert.equal(Number(b[i]), now + 60_000);
+  assert.ok((await redis.pttl(keys.connections('app_lease_a'))) > 50_000);
+});

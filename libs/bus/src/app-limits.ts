@@ -150,9 +150,20 @@ export class AppLimits {
   /** One pipelined round trip for every live connection of a gateway. */
   async renewConnections(entries: ReadonlyArray<{ appId: string; connId: string }>, leaseMs: number, now = Date.now()): Promise<void> {
     if (entries.length === 0) return;
+    // One ZADD per app and 500 connections (not one per connection): 10,000 connections are 20 commands.
+    const byApp = new Map<string, Array<string | number>>();
+    const expiry = now + leaseMs;
+    for (const e of entries) {
+      let args = byApp.get(e.appId);
+      if (!args) byApp.set(e.appId, (args = []));
+      args.push(expiry, e.connId);
+    }
     const p = this.redis.pipeline();
-    for (const e of entries) p.zadd(this.keys.connections(e.appId), 'XX', now + leaseMs, e.connId);
-    for (const appId of new Set(entries.map((e) => e.appId))) p.pexpire(this.keys.connections(appId), leaseMs);
+    for (const [appId, args] of byApp) {
+      const key = this.keys.connections(appId);
+      for (let i = 0; i < args.length; i += 1000) p.zadd(key, 'XX', ...args.slice(i, i + 1000));
+      p.pexpire(key, leaseMs);
+    }
     await p.exec();
   }
 

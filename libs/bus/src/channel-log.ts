@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
-import { ACCEPT, APPEND, RECOVER } from './channel-scripts.js';
+import { ACCEPT, APPEND, CHARGE_ACCEPT, RECOVER } from './channel-scripts.js';
 import { chargeRefusal, publishCharge, type PlanCaps } from './app-limits.js';
 
 export interface Accepted {
@@ -45,7 +45,6 @@ const APPEND_BATCH = 500;
  * under a backlog longer than this, at most one extra job per channel per period.
  */
 export const JOB_STALE_MS = 2000;
-const NO_CAPS: PlanCaps = { maxConnections: 0, maxPublishesPerSecond: 0, maxMessagesPerDay: null };
 
 /** A channel's durable log in Redis: accept, append in order, recover, read. */
 export class ChannelLog {
@@ -61,14 +60,17 @@ export class ChannelLog {
    */
   async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
     const k = this.keys.channel(appId, channel);
-    const c = publishCharge(this.keys, appId, charge ?? NO_CAPS, now, charge ? 1 : 0);
-    const reply = await ACCEPT.run<[number, string, number?]>(
-      this.redis,
-      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex, ...c.keys],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS, ...c.args],
-    );
+    const keys = [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex];
+    const args: Array<string | number> = [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS];
+    let reply: [number, string, number?];
+    if (charge) {
+      const c = publishCharge(this.keys, appId, charge, now, 1);
+      reply = await CHARGE_ACCEPT.run(this.redis, [...keys, ...c.keys], [...args, ...c.args]);
+    } else {
+      reply = await ACCEPT.run(this.redis, keys, args);
+    }
     const [fresh, pos, job] = reply;
-    if (fresh < 0) throw chargeRefusal(fresh, charge ?? NO_CAPS, now);
+    if (fresh < 0) throw chargeRefusal(fresh, charge!, now);
     // "epoch:offset:channel" — epochs and offsets have no ':', channel names may.
     const [epoch, offset] = pos.split(':', 2);
     // A duplicate always asks for a job: its first attempt may have died between accept and enqueue.

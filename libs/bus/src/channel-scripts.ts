@@ -15,18 +15,14 @@ import { CHARGE_KEYS, chargeLua } from './app-limits.js';
  * When the meta is lost (Redis flushed, or restarted without persistence) a new epoch begins.
  */
 
-// KEYS: meta, pending, idempotency, pendingIndex, then the publish charge's (app-limits.ts)
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
-//       jobStaleMs, then the charge's (count 0: already charged, e.g. a batch)
-// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's};
-// {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
+// KEYS: meta, pending, idempotency, pendingIndex
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel, jobStaleMs
+// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's}.
 // job = 1 when the channel needs a publish job: it had nothing pending (no job can be under way), or its
 // last job was asked for jobStaleMs ago or more and it is still pending (a lost or stuck job). Otherwise a
 // job asked for since the channel became pending has not run its final APPEND yet, and that APPEND moves
 // this message too (it drains up to the offset it reads, atomically): no second job is needed.
-export const ACCEPT = new LuaScript(
-  'accept',
-  `${chargeLua(4, 7, (c) => `{${c}}`)}
+const ACCEPT_BODY = `
 local epoch = redis.call('HGET', KEYS[1], 'e')
 if not epoch then
   epoch = ARGV[2]
@@ -42,9 +38,15 @@ local job = redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
 if job == 0 and tonumber(ARGV[4]) - tonumber(redis.call('HGET', KEYS[1], 'j') or '0') >= tonumber(ARGV[7]) then job = 1 end
 if job == 1 then redis.call('HSET', KEYS[1], 'j', ARGV[4]) end
 return {1, pos, job}
-`,
-  4 + CHARGE_KEYS,
-);
+`;
+
+/** Accepts an already charged message (batch items, after one CHARGE for the batch). */
+export const ACCEPT = new LuaScript('accept', ACCEPT_BODY, 4);
+
+// KEYS and ARGV: ACCEPT's, then the publish charge's (app-limits.ts). A single publish: charged and
+// accepted in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before
+// anything is stored.
+export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(4, 7, (c) => `{${c}}`)}${ACCEPT_BODY}`, 4 + CHARGE_KEYS);
 
 // KEYS: meta, pending, history, archive, pendingIndex
 // ARGV: fanoutChannel, maxLen, batch, member, historyTtlMs, now
