@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { Navigate, NavLink, Outlet, Route, Routes, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from './lib/auth';
 import { Button, EmptyState, Loading } from './components/ui';
@@ -8,11 +9,13 @@ import { AppPage } from './pages/AppPage';
 import { OverviewTab } from './pages/Overview';
 import { KeysTab } from './pages/Keys';
 import { ConsoleTab } from './pages/Console';
-import { StatsTab } from './pages/Stats';
 import { WebhooksTab } from './pages/Webhooks';
 import { ScheduledTab } from './pages/Scheduled';
 import { SettingsTab } from './pages/Settings';
 import { AdminPage } from './pages/Admin';
+
+// The charting library is loaded with the Stats tab only.
+const StatsTab = lazy(() => import('./pages/Stats').then((m) => ({ default: m.StatsTab })));
 
 function RequireAuth() {
   const { me, checking } = useAuth();
@@ -84,7 +87,14 @@ export function App() {
           <Route index element={<OverviewTab />} />
           <Route path="keys" element={<KeysTab />} />
           <Route path="console" element={<ConsoleTab />} />
-          <Route path="stats" element={<StatsTab />} />
+          <Route
+            path="stats"
+            element={
+              <Suspense fallback={<Loading label="Loading stats…" />}>
+                <StatsTab />
+              </Suspense>
+            }
+          />
           <Route path="webhooks" element={<WebhooksTab />} />
           <Route path="scheduled" element={<ScheduledTab />} />
           <Route path="settings" element={<SettingsTab />} />
