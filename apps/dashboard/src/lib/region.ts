@@ -1,5 +1,5 @@
-// Region is a label for the customer's own bookkeeping. The API keeps it when it knows the field;
-// otherwise the dashboard remembers it in this browser.
+// Region is a label for the customer's own bookkeeping (every region is the same cluster today). The API
+// has no field for it, so the dashboard remembers it in this browser; an API `region` would win.
 export const REGIONS = [
   { id: 'eu-west', label: 'EU West (Frankfurt)' },
   { id: 'us-east', label: 'US East (Virginia)' },

@@ -28,15 +28,9 @@ export function NewAppPage() {
     if (err) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      let created: CreatedApp;
-      try {
-        created = await api.post<CreatedApp>('/v1/apps', { name: n, planId, region });
-      } catch (e) {
-        // An API without the region field refuses it (closed DTOs); the label is then kept in this browser.
-        if (!(e instanceof ApiError) || e.status !== 400 || !/region/.test(e.content)) throw e;
-        created = await api.post<CreatedApp>('/v1/apps', { name: n, planId });
-      }
-      if (!created.region) rememberRegion(created.id, region);
+      // The API has no region field (its DTOs are closed whitelists): the label is kept in this browser.
+      const created = await api.post<CreatedApp>('/v1/apps', { name: n, planId });
+      rememberRegion(created.id, region);
       navigate(`/apps/${created.id}`, { state: { created: created.keys } });
     } catch (e) {
       setApiError(e as ApiError);
