@@ -31,7 +31,7 @@
 //   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_RATE (10 msg/s)  BENCH_BYTES (100)
 //   BENCH_S3_SUBSCRIBERS (2000)  BENCH_S3_RATE (20 msg/s)  BENCH_S3_SECONDS (20)
 //   BENCH_POLL_SUBSCRIBERS (1000: long-poll N in s6, the same for Herald and Nchan; SSE uses the s1/s3 N)
-//   BENCH_S4_CHANNELS (1000)  BENCH_S4_RATES (250,500,1000,2000,3000,5000,7500,10000)
+//   BENCH_S4_CHANNELS (1000)  BENCH_S4_RATES (100,250,500,1000,2000,3000,5000,7500,10000)
 //   BENCH_S4_BATCH_RATES (1000,2500,5000,10000,15000,20000)  BENCH_S4_BATCH (100 items)  BENCH_S4_SECONDS (5)
 //   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
 //   BENCH_ISO_PLAN (free: tenant A's plan)  BENCH_ISO_RATE (20 msg/s for B)  BENCH_ISO_SUBSCRIBERS (200)
@@ -106,7 +106,7 @@ function readConfig(opts) {
     s6: { pollSubscribers: sc('BENCH_POLL_SUBSCRIBERS', 1000, 10) },
     s4: {
       channels: sc('BENCH_S4_CHANNELS', 1000, 10),
-      rates: ratesEnv('BENCH_S4_RATES', '250,500,1000,2000,3000,5000,7500,10000'),
+      rates: ratesEnv('BENCH_S4_RATES', '100,250,500,1000,2000,3000,5000,7500,10000'),
       batchRates: ratesEnv('BENCH_S4_BATCH_RATES', '1000,2500,5000,10000,15000,20000'),
       batchSize: numEnv('BENCH_S4_BATCH', 100, { min: 1 }),
       seconds: numEnv('BENCH_S4_SECONDS', 5, { min: 1, int: false }),
@@ -224,7 +224,7 @@ async function main() {
     command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_'))),
     config,
-    machine: { ...machine, openFileLimit: fileLimit, ephemeralPorts: readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–') },
+    machine: { ...machine, loadavgAtEnd: (await import('node:os')).loadavg().map((x) => Math.round(x * 100) / 100), openFileLimit: fileLimit, ephemeralPorts: readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–') },
     software,
     targets: outcome.targets,
     skipped: outcome.skipped,

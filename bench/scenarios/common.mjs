@@ -3,6 +3,7 @@
 import { openSubscribers } from '../load/subscribers.mjs';
 import { openLoop, payload, sleep, nowMs } from '../load/pace.mjs';
 import { cpuSample, cpuUsed } from '../load/measure.mjs';
+import os from 'node:os';
 
 const r3 = (x) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
 
@@ -78,6 +79,7 @@ export async function broadcast(ctx, target, subs, { channel, count, rate, bytes
     closedUnexpectedly: s.closedUnexpectedly,
     latencyMs: latency(s.hist),
     seconds: r3((drainedAt - t0) / 1000),
+    loadavg: os.loadavg()[0],
     cpu,
     deliveriesPerCpuSecond: cpu.total > 0 ? Math.round(s.deliveries / cpu.total) : null,
     deliveriesPerServerCpuSecond: cpu.servers > 0 ? Math.round(s.deliveries / cpu.servers) : null,

@@ -3,6 +3,7 @@
 import { rssSample } from '../load/measure.mjs';
 import { sleep } from '../load/pace.mjs';
 import { openFor } from './common.mjs';
+import os from 'node:os';
 
 /** Opens the subscribers and measures memory; returns { result, subs } so S2 can reuse them. */
 export async function idleRun(ctx, target, transport, { n, channel, settleMs = 3000 }) {
@@ -17,6 +18,7 @@ export async function idleRun(ctx, target, transport, { n, channel, settleMs = 3
     transport,
     subscribers: subs.ready,
     connectSeconds: Math.round(connectSeconds * 10) / 10,
+    loadavg: os.loadavg()[0],
     rssBefore: before,
     rssAfter: after,
     bytesPerConnection: per(after.servers, before.servers),
