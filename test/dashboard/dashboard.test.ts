@@ -116,6 +116,7 @@ test('keyboard alone: sign up → create app → copy the common key → debug c
   await page.waitForURL(/\/apps\/app_[^/]+$/);
   const appId = page.url().split('/').pop()!;
   await page.getByTestId('app-name').filter({ hasText: 'Keyboard app' }).waitFor();
+  await page.getByText('EU West (Frankfurt)').waitFor(); // the region label, stored by the API
 
   // Copy the common key with the keyboard; the clipboard holds exactly the app's active common key.
   const token = await page.evaluate(() => localStorage.getItem('herald.token'));

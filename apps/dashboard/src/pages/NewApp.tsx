@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, type CreatedApp, type Plan } from '../lib/api';
 import { fmt, useLoad, useTitle } from '../lib/hooks';
-import { REGIONS, rememberRegion } from '../lib/region';
+import { REGIONS } from '../lib/region';
 import { Button, Card, ErrorBanner, Field, Input, Select, focusFirstInvalid } from '../components/ui';
 
 const FALLBACK_PLANS = ['free', 'pro'];
@@ -28,9 +28,7 @@ export function NewAppPage() {
     if (err) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      // The API has no region field (its DTOs are closed whitelists): the label is kept in this browser.
-      const created = await api.post<CreatedApp>('/v1/apps', { name: n, planId });
-      rememberRegion(created.id, region);
+      const created = await api.post<CreatedApp>('/v1/apps', { name: n, planId, region });
       navigate(`/apps/${created.id}`, { state: { created: created.keys } });
     } catch (e) {
       setApiError(e as ApiError);

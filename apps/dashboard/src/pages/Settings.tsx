@@ -2,7 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
 import { api, appPath, ApiError } from '../lib/api';
 import { fmt } from '../lib/hooks';
-import { Button, Card, Dialog, ErrorBanner, Field, Input, Textarea, focusFirstInvalid } from '../components/ui';
+import { Button, Card, Dialog, ErrorBanner, Field, Input, Select, Textarea, focusFirstInvalid } from '../components/ui';
+import { REGIONS } from '../lib/region';
 import { useApp } from './AppPage';
 
 const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
@@ -20,6 +21,7 @@ export function SettingsTab() {
   const navigate = useNavigate();
   const plan = app.plan;
   const [name, setName] = useState(app.name);
+  const [region, setRegion] = useState(app.region ?? REGIONS[0].id);
   const [origins, setOrigins] = useState(app.allowedOrigins.join('\n'));
   const [prefixes, setPrefixes] = useState((app.privatePrefixes ?? ['private-']).join('\n'));
   const [size, setSize] = useState(String(app.history.size));
@@ -52,7 +54,7 @@ export function SettingsTab() {
     if (Object.values(next).some(Boolean)) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      await api.patch(appPath(app.id), { name: name.trim(), allowedOrigins: o, privatePrefixes: p, historySize: s, historyTtlSeconds: t });
+      await api.patch(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, historySize: s, historyTtlSeconds: t });
       setSaved(true);
       reloadApp();
     } catch (err) {
@@ -85,6 +87,15 @@ export function SettingsTab() {
           <form className="form" onSubmit={save} noValidate aria-label="App settings">
             <Field label="Name" error={errors.name}>
               <Input value={name} onChange={(e) => setName(e.target.value)} />
+            </Field>
+            <Field label="Region" hint="A label for your records.">
+              <Select value={region} onChange={(e) => setRegion(e.target.value)}>
+                {[...REGIONS, ...(REGIONS.some((r) => r.id === region) ? [] : [{ id: region, label: region }])].map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.label}
+                  </option>
+                ))}
+              </Select>
             </Field>
             <Field label="Allowed origins" error={errors.origins} hint={plan.anyOrigin ? `The ${plan.id} plan accepts any origin; this list is kept for when it does not.` : 'One per line. Empty: any origin. Browsers on other origins are refused (origin_not_allowed).'}>
               <Textarea value={origins} onChange={(e) => setOrigins(e.target.value)} placeholder={'https://example.com\nhttp://localhost:8080'} rows={4} />
