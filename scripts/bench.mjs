@@ -23,6 +23,7 @@
 //   npm run bench -- --only s1,s3       a subset; other scenarios are carried over from docs/benchmarks.json
 //   npm run bench -- --build            build first anyway
 //   npm run bench -- --no-write         print the results, leave docs/ alone
+//   npm run bench -- --report-only      rewrite docs/benchmarks.md from docs/benchmarks.json (and bench/findings.md)
 //   npm run bench -- --help             this text
 //
 // Env (defaults; BENCH_SCALE multiplies every subscriber count, channel count and delivery total, e.g.
@@ -68,11 +69,12 @@ const ratesEnv = (name, def) => listEnv(name, def).map((x) => {
 });
 
 function parseArgs(argv) {
-  const opts = { build: false, write: true, only: new Set(DEFAULT_SCENARIOS) };
+  const opts = { build: false, write: true, reportOnly: false, only: new Set(DEFAULT_SCENARIOS) };
   for (let k = 0; k < argv.length; k++) {
     const a = argv[k];
     if (a === '--build') opts.build = true;
     else if (a === '--no-write') opts.write = false;
+    else if (a === '--report-only') opts.reportOnly = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const list = a === '--only' ? argv[++k] : a.slice('--only='.length);
       const names = (list ?? '').split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
@@ -143,6 +145,7 @@ function raiseFileLimit() {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.reportOnly) return reportOnly();
   const config = readConfig(opts);
   const started = Date.now();
   const fileLimit = raiseFileLimit();
@@ -257,6 +260,19 @@ async function main() {
     step('Wrote docs/benchmarks.md and docs/benchmarks.json');
   }
   return outcome.errors.length ? 1 : 0;
+}
+
+/** --report-only: the markdown again from the JSON of the last run, with the current bench/findings.md. */
+async function reportOnly() {
+  const { writeReport, printSummary, aggregate } = await import('../bench/report.mjs');
+  const report = JSON.parse(readFileSync(join(ROOT, 'docs/benchmarks.json'), 'utf8'));
+  const findings = join(ROOT, 'bench/findings.md');
+  report.findings = existsSync(findings) ? readFileSync(findings, 'utf8') : null;
+  report.summary = aggregate(report);
+  printSummary(report);
+  writeFileSync(join(ROOT, 'docs/benchmarks.md'), writeReport(report));
+  step('Wrote docs/benchmarks.md from docs/benchmarks.json');
+  return 0;
 }
 
 runMain(main);
