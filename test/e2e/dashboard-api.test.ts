@@ -161,6 +161,45 @@ describe('customer endpoints', () => {
     await waitFor(async () => (await callOk<Channels>(stack.apiUrl, 'GET', `${base}/channels`, { token: t.token })).channels.length === 0, { timeoutMs: 5_000, what: 'room vacated' });
   });
 
+  test('scheduled messages with the session: schedule, list, cancel; the same rows the secret sees', async () => {
+    const t = await createTenant(stack.apiUrl);
+    const base = `/v1/apps/${t.appId}/scheduled`;
+    const created = await call<{ id: string; channel: string; status: string }>(stack.apiUrl, 'POST', base, { token: t.token, json: { channel: 'later', message: { n: 1 }, delay: 60_000, id: 'sched-1' } });
+    assert.equal(created.status, 201);
+    assert.deepEqual([created.body.id, created.body.channel, created.body.status], ['sched-1', 'later', 'scheduled']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', base, { token: t.token, json: { channel: 'later', message: 1 } })), [400, 'invalid_delay']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', base, { token: t.token, json: { channel: 'bad channel', message: 1, delay: 1000 } })), [400, 'invalid_channel']);
+
+    const listed = await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', base, { token: t.token });
+    assert.deepEqual(listed.map((r) => r.id), ['sched-1']);
+    // The data-plane route with the secret sees the same row.
+    assert.deepEqual((await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/scheduled', { token: t.secret })).map((r) => r.id), ['sched-1']);
+
+    assert.equal((await call(stack.apiUrl, 'DELETE', `${base}/sched-1`, { token: t.token })).status, 204);
+    assert.deepEqual(await callOk(stack.apiUrl, 'GET', base, { token: t.token }), []);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'DELETE', `${base}/sched-1`, { token: t.token })), [409, 'not_cancellable']);
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'DELETE', `${base}/nope`, { token: t.token })), [404, 'scheduled_not_found']);
+  });
+
+  test('rotate with a grace period of the owner\'s choosing: 0 stops the previous key now', async () => {
+    const t = await createTenant(stack.apiUrl);
+    const rotate = (json?: unknown) => call<{ key: { value: string }; previous: { count: number; retiresAt: string | null } }>(stack.apiUrl, 'POST', `/v1/apps/${t.appId}/keys/common/rotate`, { token: t.token, json });
+    const before = Date.now();
+    const hour = await rotate({ graceSeconds: 3600 });
+    assert.equal(hour.status, 201);
+    const retires = Date.parse(hour.body.previous.retiresAt!);
+    assert.ok(retires >= before + 3_600_000 - 1000 && retires <= Date.now() + 3_600_000 + 1000, `retiresAt ${hour.body.previous.retiresAt}`);
+    assert.deepEqual(reasonOf(await rotate({ graceSeconds: 31 * 86_400 })), [400, 'invalid_request']);
+    assert.deepEqual(reasonOf(await rotate({ graceSeconds: -1 })), [400, 'invalid_request']);
+
+    const current = hour.body.key.value;
+    const now = await rotate({ graceSeconds: 0 });
+    assert.equal(now.status, 201);
+    // The key it replaced stops at once (within the key cache), the new one works.
+    await waitFor(async () => (await call(stack.apiUrl, 'GET', '/v1/channels/x/history', { token: current })).status === 401, { timeoutMs: 5_000, what: 'the replaced key refused' });
+    assert.equal((await call(stack.apiUrl, 'GET', '/v1/channels/x/history', { token: now.body.key.value })).status, 200);
+  });
+
   test('tenant isolation: another customer gets 404 app_not_found on every app route; no session 401', async () => {
     const a = await createTenant(stack.apiUrl);
     const b = await createTenant(stack.apiUrl);
@@ -175,6 +214,10 @@ describe('customer endpoints', () => {
       ['GET', `${base}/stats/live`],
       ['GET', `${base}/usage`],
       ['GET', `${base}/usage/history`],
+      ['GET', `${base}/scheduled`],
+      ['POST', `${base}/scheduled`, { channel: 'room', message: 1, delay: 60_000 }],
+      ['DELETE', `${base}/scheduled/anything`],
+      ['POST', `${base}/keys/common/rotate`, { graceSeconds: 0 }],
     ];
     for (const [method, path, json] of routes) {
       assert.deepEqual(reasonOf(await call(stack.apiUrl, method, path, { token: b.token, json })), [404, 'app_not_found'], `${method} ${path} as B`);

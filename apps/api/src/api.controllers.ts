@@ -9,6 +9,7 @@ import { GoEasyController } from './goeasy/goeasy.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
 import { UsageController } from './usage/usage.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { OwnerScheduledController } from './scheduled/owner-scheduled.controller.js';
 import { PlansController } from './plans/plans.controller.js';
 import { PublicConfigController } from './public-config/public-config.controller.js';
 import { ChannelsController } from './channels/channels.controller.js';
@@ -29,6 +30,7 @@ export const API_CONTROLLERS: Type[] = [
   TokensController,
   UsageController,
   WebhooksController,
+  OwnerScheduledController,
   PlansController,
   PublicConfigController,
   ChannelsController,

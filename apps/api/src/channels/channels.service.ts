@@ -1,18 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelOccupancy, PresenceStore } from '@herald/bus';
 import { HistoryService, PresenceService, type HereNowResult, type HistoryResult } from '@herald/channels';
-import type { AppContext, AppRecord } from '@herald/db';
+import type { AppRecord } from '@herald/db';
+import { ownerContext } from '../apps/owner-context.js';
 
 export interface ChannelsOverview {
   total: number;
   channels: Array<{ channel: string; subscribers: number; presenceMembers: number }>;
 }
 
-/**
- * An app's channels as its owner sees them in the dashboard. The owner holds the app's secret anyway,
- * so reads go through the data-plane services with the secret's rights: private channels included,
- * and the browser never needs the secret.
- */
+/** An app's channels as its owner sees them in the dashboard (with the secret's rights: ownerContext). */
 @Injectable()
 export class DashboardChannels {
   constructor(
@@ -29,14 +26,10 @@ export class DashboardChannels {
   }
 
   readHistory(app: AppRecord, channel: string, q: { limit: number; since?: number; before?: number }): Promise<HistoryResult> {
-    return this.history.read(asOwner(app), { channel, ...q });
+    return this.history.read(ownerContext(app), { channel, ...q });
   }
 
   hereNow(app: AppRecord, channel: string, limit: number): Promise<HereNowResult> {
-    return this.presence.hereNow(asOwner(app), { channel, limit });
+    return this.presence.hereNow(ownerContext(app), { channel, limit });
   }
-}
-
-function asOwner(app: AppRecord): AppContext {
-  return { app, keyId: 'dashboard', keyKind: 'secret' };
 }

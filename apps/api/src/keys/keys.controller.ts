@@ -1,9 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AccountRecord } from '@herald/db';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
 import { ErrorView } from '../http/error.view.js';
-import { RotateParams, KeyView, RevealedSecretView, RotatedKeyView } from './keys.dto.js';
+import { RotateDto, RotateParams, KeyView, RevealedSecretView, RotatedKeyView } from './keys.dto.js';
 import { KeysService, type KeyInfo } from './keys.service.js';
 
 function keyView(k: KeyInfo): KeyView {
@@ -46,8 +46,8 @@ export class KeysController {
   @Post(':kind/rotate')
   @ApiCreatedResponse({ type: RotatedKeyView, description: 'Old keys of the kind keep working until previous.retiresAt' })
   @ApiBadRequestResponse({ type: ErrorView })
-  async rotate(@CurrentAccount() account: AccountRecord, @Param() params: RotateParams): Promise<RotatedKeyView> {
-    const r = await this.keys.rotate(account.id, params.appId, params.kind);
+  async rotate(@CurrentAccount() account: AccountRecord, @Param() params: RotateParams, @Body() dto: RotateDto): Promise<RotatedKeyView> {
+    const r = await this.keys.rotate(account.id, params.appId, params.kind, dto.graceSeconds === undefined ? undefined : dto.graceSeconds * 1000);
     return { key: keyView(r.key), previous: { count: r.retired, retiresAt: r.retiresAt?.toISOString() ?? null } };
   }
 

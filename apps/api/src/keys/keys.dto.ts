@@ -1,6 +1,9 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { KeyKind } from '@herald/auth';
+
+/** The longest grace a rotation may give the previous keys: 30 days. */
+const MAX_GRACE_SECONDS = 30 * 86_400;
 
 export const KEY_KINDS = ['common', 'subscribe', 'secret'] as const satisfies readonly KeyKind[];
 
@@ -13,6 +16,16 @@ export class RotateParams {
   @ApiProperty({ enum: KEY_KINDS })
   @IsIn(KEY_KINDS)
   kind: KeyKind;
+}
+
+/** Optional body of a rotation. */
+export class RotateDto {
+  @ApiPropertyOptional({ minimum: 0, maximum: MAX_GRACE_SECONDS, description: 'How long the previous keys of the kind keep working, in seconds (0: they stop now). Default: HERALD_KEY_GRACE_MS (24 h)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_GRACE_SECONDS)
+  graceSeconds?: number;
 }
 
 export class KeyView {

@@ -41,10 +41,11 @@ export class KeysService {
     return this.material.reveal(key);
   }
 
-  async rotate(accountId: string, appId: string, kind: KeyKind, now = Date.now()): Promise<Rotation> {
+  /** The previous keys of the kind keep working for graceMs (default: HERALD_KEY_GRACE_MS). */
+  async rotate(accountId: string, appId: string, kind: KeyKind, graceMs = this.config.keyGraceMs, now = Date.now()): Promise<Rotation> {
     await this.ownedApp(accountId, appId);
     const issued = this.material.issue(kind, appId);
-    const retiresAt = new Date(now + this.config.keyGraceMs);
+    const retiresAt = new Date(now + graceMs);
     const { key, retired } = await this.keys.rotate(appId, issued.record, retiresAt);
     this.resolver.forget();
     return { key: { record: key, plain: issued.value, last4: kind === 'secret' ? issued.value.slice(-4) : undefined }, retired, retiresAt: retired > 0 ? retiresAt : null };
