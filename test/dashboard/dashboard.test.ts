@@ -20,8 +20,9 @@ const PASSWORD = 'password-123';
 let stack: Stack;
 let browser: Browser;
 before(async () => {
-  // Short roll-ups so the usage chart shows what was just published.
-  const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '300' } });
+  // Short roll-ups so the usage chart shows what was just published; the API's /v1/config names this
+  // stack's gateway, which the debug console connects to.
+  const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '300' }, publicGatewayUrl: true });
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
   } finally {
@@ -35,14 +36,10 @@ after(async () => {
 
 const email = (tag: string) => `${tag}-${randomBytes(5).toString('hex')}@test.herald`;
 
-/**
- * A 1366×768 page on the API's origin. The stack's ports are random, so /v1/config (the gateway URL
- * the console connects to) is answered with this stack's gateway; everything else is the real API.
- */
+/** A 1366×768 page on the API's origin, optionally already logged in. */
 async function openPage(token?: string): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({ viewport: VIEWPORT });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: stack.apiUrl });
-  await context.route('**/v1/config', (route) => route.fulfill({ json: { gatewayUrl: stack.gateways[0].url, apiUrl: stack.apiUrl } }));
   if (token) await context.addInitScript((t) => localStorage.setItem('herald.token', t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
@@ -96,6 +93,8 @@ test('the API serves the SPA at / with a history-API fallback, and never over it
   assert.equal(typeof (api404.body as { code?: number }).code, 'number', 'an unknown /v1 path is the API’s JSON 404');
   assert.equal((await fetch(`${stack.apiUrl}/health`)).status, 200);
   assert.match((await fetch(`${stack.apiUrl}/docs-json`)).headers.get('content-type')!, /json/);
+  // What the debug console connects to: this stack's gateway.
+  assert.equal((await callOk<{ gatewayUrl: string }>(stack.apiUrl, 'GET', '/v1/config')).gatewayUrl, stack.gateways[0].url);
 });
 
 test('keyboard alone: sign up → create app → copy the common key → debug console → publish → the message is in the log', async () => {

@@ -10,6 +10,11 @@ export interface StackOptions {
   /** Extra environment for every process (short timings, a test Redis…). */
   env?: Record<string, string>;
   workerEnv?: Record<string, string>;
+  /**
+   * Start the gateways first and give the API the first one's URL as HERALD_PUBLIC_GATEWAY_URL (what
+   * `GET /v1/config` tells browsers), for tests of the dashboard; otherwise everything starts at once.
+   */
+  publicGatewayUrl?: boolean;
 }
 
 export interface Stack {
@@ -65,14 +70,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     started.push(app);
     return app;
   };
+  // Every start settles before anything is judged, so a failed one never leaves the others running.
+  const all = async (starts: Array<Promise<RunningApp>>) => {
+    const settled = await Promise.allSettled(starts);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
+  };
   try {
-    const [api, ...rest] = await Promise.all([
-      track(startApp('api', env)),
-      ...Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env))),
-      ...Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv }))),
-    ]);
-    const gateways = rest.filter((a) => a.name === 'gateway');
-    const workers = rest.filter((a) => a.name === 'worker');
+    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env)));
+    const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv })));
+    let api: RunningApp;
+    let gateways: RunningApp[];
+    let workers: RunningApp[];
+    if (opts.publicGatewayUrl) {
+      gateways = await all(startGateways());
+      const apiEnv = gateways[0] ? { ...env, HERALD_PUBLIC_GATEWAY_URL: gateways[0].url } : env;
+      [api, ...workers] = await all([track(startApp('api', apiEnv)), ...startWorkers()]);
+    } else {
+      const started = await all([track(startApp('api', env)), ...startGateways(), ...startWorkers()]);
+      api = started[0];
+      gateways = started.filter((a) => a.name === 'gateway');
+      workers = started.filter((a) => a.name === 'worker');
+    }
     return {
       env,
       api,
