@@ -162,8 +162,14 @@ test('rotate a key: the new key is shown and active, the old one is marked retir
 
   await card.getByRole('button', { name: 'Rotate…' }).click();
   const dialog = page.getByTestId('rotate-dialog');
-  await dialog.getByRole('button', { name: 'Rotate with grace period' }).click();
+  // The owner picks the grace period: 7 days, and the API's retire date says so.
+  await dialog.getByLabel('Grace period').selectOption({ label: '7 days' });
+  const asked = Date.now();
+  await dialog.getByRole('button', { name: 'Rotate', exact: true }).click();
   await dialog.getByTestId('grace').filter({ hasText: 'keeps working until' }).waitFor();
+  const keys = await callOk<Array<{ value?: string; retiresAt: string | null }>>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/keys`, { token: t.token });
+  const retires = Date.parse(keys.find((k) => k.value === t.commonKey)!.retiresAt!);
+  assert.ok(Math.abs(retires - (asked + 7 * 86_400_000)) < 60_000, `retires ${new Date(retires).toISOString()}`);
   const fresh = (await dialog.getByTestId('key-new-key').textContent())!;
   assert.match(fresh, /^BC-/);
   assert.notEqual(fresh, t.commonKey);
@@ -173,6 +179,28 @@ test('rotate a key: the new key is shown and active, the old one is marked retir
   await card.locator('tr[data-status=active]', { hasText: fresh }).waitFor();
   await card.locator('tr[data-status=retiring]', { hasText: t.commonKey }).waitFor();
   await shot(page, 'dashboard-keys');
+  await context.close();
+});
+
+test('scheduled messages tab: schedule one, see it listed, cancel it (session only, no secret revealed)', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const { page, context } = await openPage(t.token);
+  const revealed: string[] = [];
+  page.on('request', (r) => r.url().includes('/secret/reveal') && revealed.push(r.url()));
+  await page.goto(`${stack.apiUrl}/apps/${t.appId}/scheduled`);
+  await page.getByText('No scheduled messages').waitFor();
+  const form = page.getByRole('form', { name: 'Schedule a message' });
+  await form.getByLabel('Channel').fill('later');
+  await form.getByLabel('Deliver in (minutes)').fill('5');
+  await form.getByRole('button', { name: 'Schedule' }).click();
+  const row = page.locator('tr', { hasText: 'later' });
+  await row.waitFor();
+  const listed = await callOk<Array<{ id: string; channel: string }>>(stack.apiUrl, 'GET', '/v1/scheduled', { token: t.secret });
+  assert.deepEqual(listed.map((r) => r.channel), ['later']);
+  await row.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('No scheduled messages').waitFor();
+  assert.deepEqual(await callOk(stack.apiUrl, 'GET', '/v1/scheduled', { token: t.secret }), []);
+  assert.deepEqual(revealed, [], 'the secret was never asked for');
   await context.close();
 });
 

@@ -29,16 +29,13 @@ export const UNAUTHORIZED_EVENT = 'herald:unauthorized';
 
 export interface RequestOptions {
   body?: unknown;
-  /** A bearer token other than the session's (e.g. the app secret for scheduled messages). */
-  bearer?: string;
   query?: Record<string, string | number | undefined>;
   signal?: AbortSignal;
 }
 
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  const bearer = opts.bearer ?? session.token;
-  if (bearer) headers.Authorization = `Bearer ${bearer}`;
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   const qs = opts.query
     ? Object.entries(opts.query)
@@ -63,7 +60,7 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   }
   if (!res.ok) {
     const b = (body ?? {}) as { code?: number; content?: string; reason?: string; message?: string };
-    if (res.status === 401 && !opts.bearer && session.token) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
+    if (res.status === 401 && session.token) window.dispatchEvent(new Event(UNAUTHORIZED_EVENT));
     throw new ApiError(res.status, b.code ?? res.status, b.reason ?? 'error', b.content ?? b.message ?? (text.slice(0, 200) || res.statusText || `HTTP ${res.status}`));
   }
   return body as T;

@@ -1,13 +1,22 @@
 import { useState } from 'react';
 import { api, appPath, ApiError, type Key, type KeyKind, type RotatedKey } from '../lib/api';
 import { fmt } from '../lib/hooks';
-import { Badge, Button, Card, Dialog, ErrorBanner, KeyValue, Loading, Table } from '../components/ui';
+import { Badge, Button, Card, Dialog, ErrorBanner, Field, KeyValue, Loading, Select, Table } from '../components/ui';
 import { useApp } from './AppPage';
 
 const KINDS: Array<{ kind: KeyKind; title: string; what: string }> = [
   { kind: 'common', title: 'Common key', what: 'For web pages and apps: subscribe and publish.' },
   { kind: 'subscribe', title: 'Subscribe key', what: 'For clients that only listen: publishing is refused.' },
   { kind: 'secret', title: 'Secret', what: 'Server side only: REST publish, scheduled messages, access tokens. Never put it in a page.' },
+];
+
+/** How long the replaced key keeps working after a rotation (seconds; the API allows 0 to 30 days). */
+const GRACE_CHOICES = [
+  { seconds: 3_600, label: '1 hour' },
+  { seconds: 86_400, label: '24 hours' },
+  { seconds: 7 * 86_400, label: '7 days' },
+  { seconds: 30 * 86_400, label: '30 days' },
+  { seconds: 0, label: 'None: it stops now' },
 ];
 
 const statusTone = { active: 'green', retiring: 'amber', revoked: 'red' } as const;
@@ -21,6 +30,7 @@ export function KeysTab() {
   const [rotated, setRotated] = useState<RotatedKey>();
   const [revoking, setRevoking] = useState<Key>();
   const [busy, setBusy] = useState(false);
+  const [graceSeconds, setGraceSeconds] = useState(86_400);
 
   async function reveal() {
     setRevealing(true);
@@ -38,7 +48,7 @@ export function KeysTab() {
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api.post<RotatedKey>(appPath(app.id, `/keys/${rotating}/rotate`));
+      const r = await api.post<RotatedKey>(appPath(app.id, `/keys/${rotating}/rotate`), { graceSeconds });
       setRotated(r);
       if (rotating === 'secret') setRevealed(undefined);
       keys.reload();
@@ -143,7 +153,7 @@ export function KeysTab() {
             <>
               <Button onClick={() => setRotating(undefined)}>Cancel</Button>
               <Button variant="primary" onClick={rotate} loading={busy} data-autofocus>
-                Rotate with grace period
+                Rotate
               </Button>
             </>
           )
@@ -163,9 +173,15 @@ export function KeysTab() {
         ) : (
           <>
             <p>A new {rotating} key is created and becomes the active one.</p>
-            <p className="muted">
-              The current key keeps working during the grace period set by your Herald operator (connected clients stay connected), so you can roll the new key out without downtime. Then it stops working. To cut a leaked key off at once, revoke it instead.
-            </p>
+            <Field label="Grace period" hint="The current key keeps working this long (connected clients stay connected), so you can roll the new key out without downtime. To cut a leaked key off at once, revoke it instead.">
+              <Select name="graceSeconds" value={graceSeconds} onChange={(e) => setGraceSeconds(Number(e.target.value))}>
+                {GRACE_CHOICES.map((g) => (
+                  <option key={g.seconds} value={g.seconds}>
+                    {g.label}
+                  </option>
+                ))}
+              </Select>
+            </Field>
           </>
         )}
       </Dialog>

@@ -7,14 +7,11 @@ import { useApp } from './AppPage';
 const STATUSES = ['scheduled', 'published', 'cancelled', 'failed', 'publishing'] as const;
 const tone = { scheduled: 'blue', publishing: 'amber', published: 'green', cancelled: 'neutral', failed: 'red' } as const;
 
-/**
- * Scheduled messages are a server operation in the API (GET/DELETE /v1/scheduled need the app secret),
- * so this tab reveals the secret with the session and keeps it in memory for its own requests only.
- */
-function ScheduledList({ secret }: { secret: string }) {
+/** The app's scheduled messages through the owner routes (/v1/apps/:appId/scheduled): no secret in the browser. */
+export function ScheduledTab() {
   const { app } = useApp();
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('scheduled');
-  const list = useLoad((signal) => api.get<Scheduled[]>('/v1/scheduled', { signal, bearer: secret, query: { status, limit: 100 } }), `${app.id}:${status}`, { pollMs: 10_000 });
+  const list = useLoad((signal) => api.get<Scheduled[]>(appPath(app.id, '/scheduled'), { signal, query: { status, limit: 100 } }), `${app.id}:${status}`, { pollMs: 10_000 });
   const [channel, setChannel] = useState('test-channel');
   const [message, setMessage] = useState('{"text":"See you in a minute"}');
   const [minutes, setMinutes] = useState('1');
@@ -41,7 +38,7 @@ function ScheduledList({ secret }: { secret: string }) {
     }
     setBusy(true);
     try {
-      await api.post('/v1/publish', { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) }, { bearer: secret });
+      await api.post(appPath(app.id, '/scheduled'), { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) });
       list.reload();
     } catch (err) {
       setError(err as ApiError);
@@ -52,7 +49,7 @@ function ScheduledList({ secret }: { secret: string }) {
   async function cancel(s: Scheduled) {
     setError(undefined);
     try {
-      await api.del(`/v1/scheduled/${encodeURIComponent(s.id)}`, { bearer: secret });
+      await api.del(appPath(app.id, `/scheduled/${encodeURIComponent(s.id)}`));
       list.reload();
     } catch (err) {
       setError(err as ApiError);
@@ -136,40 +133,3 @@ function ScheduledList({ secret }: { secret: string }) {
   );
 }
 
-export function ScheduledTab() {
-  const { app } = useApp();
-  const [secret, setSecret] = useState<string>();
-  const [error, setError] = useState<ApiError>();
-  const [busy, setBusy] = useState(false);
-  if (secret) return <ScheduledList secret={secret} />;
-  return (
-    <Card>
-      <ErrorBanner error={error} />
-      <EmptyState
-        title="Scheduled messages use your app secret"
-        icon="◷"
-        action={
-          <Button
-            variant="primary"
-            loading={busy}
-            onClick={async () => {
-              setBusy(true);
-              setError(undefined);
-              try {
-                setSecret((await api.post<{ secret: string }>(appPath(app.id, '/keys/secret/reveal'))).secret);
-              } catch (e) {
-                setError(e as ApiError);
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            Load scheduled messages
-          </Button>
-        }
-      >
-        Listing and cancelling scheduled messages are server operations in Herald’s API. The dashboard reveals the secret for this page only (it is not stored).
-      </EmptyState>
-    </Card>
-  );
-}
