@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, closeReason, type ServerFrame } from '@herald/protocol';
 import type { Transport } from '../session/transport.js';
+import { corkForTurn } from '../session/turn-cork.js';
 
 /**
  * The WebSocket frame (FIN, text, unmasked) of a payload, built once per payload: fan-out writes the same
@@ -28,16 +29,6 @@ function framed(payload: Buffer): Buffer {
   lastPayload = payload;
   lastFramed = out;
   return out;
-}
-
-/**
- * Sockets written in this turn of the event loop, corked until the turn's microtasks are done: frames
- * that reach one socket in the same turn (a burst read from Redis in one chunk) leave in one syscall.
- */
-const corked: Duplex[] = [];
-function uncorkAll(): void {
-  for (const s of corked) s.uncork();
-  corked.length = 0;
 }
 
 interface WsInternals {
@@ -82,11 +73,7 @@ export class WsTransport implements Transport {
     }
     // The fan-out path: the frame built once for every subscriber, written straight to the socket
     // (what ws.send does for an unmasked text frame, minus the per-socket header and second write).
-    if (!socket.writableCorked) {
-      if (corked.length === 0) process.nextTick(uncorkAll);
-      socket.cork();
-      corked.push(socket);
-    }
+    corkForTurn(socket);
     socket.write(framed(data));
   }
 
