@@ -29,9 +29,12 @@ before(async () => {
     stack = await starting; // stopped by after() even when Chromium failed to start
   }
 }, { timeout: 60_000 });
+/** Content-Security-Policy violations reported by any page of this file: the policy must fit the SPA. */
+const cspViolations: string[] = [];
 after(async () => {
   await browser?.close();
   await stack?.stop();
+  assert.deepEqual(cspViolations, [], 'no page broke the dashboard CSP');
 }, { timeout: 30_000 });
 
 const email = (tag: string) => `${tag}-${randomBytes(5).toString('hex')}@test.herald`;
@@ -43,6 +46,9 @@ async function openPage(token?: string): Promise<{ page: Page; context: BrowserC
   if (token) await context.addInitScript((t) => localStorage.setItem('herald.token', t), token);
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT_MS);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
   return { page, context };
 }
 
@@ -82,6 +88,10 @@ test('the API serves the SPA at / with a history-API fallback, and never over it
   assert.equal(index.status, 200);
   assert.match(index.headers.get('content-type')!, /html/);
   assert.equal(index.headers.get('cache-control'), 'no-cache');
+  const csp = index.headers.get('content-security-policy')!;
+  assert.match(csp, /script-src 'self'/);
+  assert.ok(csp.includes(`${stack.gateways[0].url} ${stack.gateways[0].url.replace('http', 'ws')}`), csp);
+  assert.equal(index.headers.get('x-frame-options'), 'DENY');
   const html = await index.text();
   const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1];
   const js = await fetch(stack.apiUrl + asset);

@@ -33,7 +33,7 @@ async function bootstrap(): Promise<void> {
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app);
   // The dashboard SPA at `/` (dist/dashboard), never over the API's own paths.
-  serveDashboard(app, logger);
+  serveDashboard(app, logger, config.publicGatewayUrl);
   closeSlowHandshakes(app.getHttpServer(), config.headersTimeoutMs);
 
   await app.listen(config.apiPort, config.host);

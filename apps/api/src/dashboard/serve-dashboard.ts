@@ -23,12 +23,48 @@ export function isSpaRoute(method: string, urlPath: string): boolean {
 }
 
 /**
+ * The dashboard's Content-Security-Policy: its own scripts only (the session token lives in the page, so
+ * no injected script may run), API calls to this origin, the SDK's connections to the public gateway
+ * (http(s) for SSE/long-poll and ws(s) for WebSocket), and no framing.
+ */
+export function dashboardCsp(gatewayUrl: string): string {
+  let gateway = '';
+  try {
+    const u = new URL(gatewayUrl);
+    gateway = ` ${u.origin} ${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}`;
+  } catch {
+    // An unparsable HERALD_PUBLIC_GATEWAY_URL leaves the console unable to connect, nothing else.
+  }
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    // React and Recharts set inline style attributes.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    `connect-src 'self'${gateway}`,
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** Headers on every dashboard file: the CSP, no MIME sniffing, no referrer leaking app ids, no framing. */
+function securityHeaders(res: { setHeader(name: string, value: string): unknown }, csp: string): void {
+  res.setHeader('Content-Security-Policy', csp);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+/**
  * Serves the dashboard at `/`: hashed files under /assets/ cached for a year (immutable), everything
  * else revalidated, and index.html (no-cache) for any other GET that is not an API path, so deep links
  * such as /apps/app_x/keys load the SPA. Registered before Nest's routes; API paths fall through.
  */
-export function serveDashboard(app: NestExpressApplication, logger: Logger, dir = DASHBOARD_DIR): void {
+export function serveDashboard(app: NestExpressApplication, logger: Logger, gatewayUrl: string, dir = DASHBOARD_DIR): void {
   const index = path.join(dir, 'index.html');
+  const csp = dashboardCsp(gatewayUrl);
   if (!existsSync(index)) {
     logger.warn({ dir }, 'dashboard is not built (npm run build): / serves nothing');
     return;
@@ -40,11 +76,13 @@ export function serveDashboard(app: NestExpressApplication, logger: Logger, dir 
     setHeaders: (res, file) => {
       const immutable = file.startsWith(path.join(dir, 'assets') + path.sep);
       res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+      securityHeaders(res, csp);
     },
   });
   app.use((req: HttpRequest, res: HttpResponse & { sendFile(file: string): void }, next: () => void) => {
     if (!isSpaRoute(req.method, req.path)) return next();
     res.setHeader('Cache-Control', 'no-cache');
+    securityHeaders(res, csp);
     res.sendFile(index);
   });
 }
