@@ -101,7 +101,8 @@ const openers = {
     });
   },
   'herald-sdk'(c) {
-    // Resumes on the next gateway of c.urls with its last {offset, epoch}; SDK-like full-jitter backoff.
+    // Connects to c.urls[0]; after any close it resumes on c.urls[1] (the other gateway) with its last
+    // {offset, epoch}, after an SDK-like full-jitter delay, retrying with the backoff until it is back.
     c.attempt = 0;
     c.reconnects = 0;
     const connect = () => {
@@ -123,7 +124,7 @@ const openers = {
       c.resumedAt = undefined;
       c.caughtAt = undefined;
       c.target = undefined;
-      c.urlIndex++;
+      c.urlIndex = 1; // the other gateway (the first one is gone), as behind a load balancer
       c.reconnects++;
       const delay = Math.random() * Math.min(20_000, 500 * 2 ** c.attempt++);
       setTimeout(connect, delay);
