@@ -80,6 +80,9 @@ export class WsTransport implements Transport {
   /** A protocol ping (answered by any client's WebSocket stack) and a frame the SDK can see. */
   ping(): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
+    // Corked, the protocol ping and the JSON ping leave in one write (with every other socket's of the sweep).
+    const socket = (this.ws as unknown as WsInternals)._socket;
+    if (socket) corkForTurn(socket);
     this.ws.ping();
     this.send(WsTransport.PING, 'ping');
   }
