@@ -109,6 +109,14 @@ test('charged in the accept script: rate refusals store nothing, and usage count
   assert.equal(await redis.hget(keys.usageMinute('app_meter', Math.floor(now / 60_000)), 'p'), '5');
   assert.equal(await redis.hget(keys.liveSecond('app_meter', Math.floor(now / 1000)), 'p'), '5');
   assert.equal(await redis.get(keys.publishRate('app_meter', Math.floor(now / 1000))), '8'); // refusals count toward the rate
+  // Once refused, the rest of that second is refused in process: same 429, no Redis round trip.
+  for (let i = 0; i < 10; i++) {
+    await assert.rejects(publisher.publish(ctx, { channel: 'm', message: 'again' }, now + 800), (e: { reason?: string; retryAfter?: number }) => e.reason === 'rate_limited');
+  }
+  assert.equal(await redis.get(keys.publishRate('app_meter', Math.floor(now / 1000))), '8', 'the flood did not reach Redis');
+  // The next second is Redis's to judge again.
+  const next = await publisher.publish(ctx, { channel: 'm', message: 'next second' }, now + 1000);
+  assert.equal(next.offset, 6);
   // Daily quota: refused before anything is stored or billed.
   const capped = tenant('app_quota', { maxMessagesPerDay: 2 });
   await publisher.publish(capped, { channel: 'q', message: 1 }, now);

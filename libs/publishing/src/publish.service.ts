@@ -4,6 +4,7 @@ import { HeraldError, assertChannel, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { AppLimits, ChannelLog } from '@herald/bus';
 import { PublishProducer, type PublishJob } from '@herald/queue';
+import { RefusedApps } from './refused-apps.js';
 import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
 export interface PublishInput {
@@ -43,6 +44,9 @@ export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false;
  */
 @Injectable()
 export class PublishService {
+  /** Refusals remembered in process, so a flooding tenant stops costing the shared Redis. */
+  private readonly refused = new RefusedApps();
+
   constructor(
     private readonly log: ChannelLog,
     private readonly producer: PublishProducer,
@@ -72,9 +76,13 @@ export class PublishService {
   /** Charges and accepts an already checked publish (also a scheduled one, at its time). */
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
+    this.refused.check(app.id, now);
     // Charged inside the accept script: one round trip for rate, quota, usage and the offset.
     const [item] = await this.acceptAll(app, [prepared], now, true);
-    if (!item.ok) throw item.error;
+    if (!item.ok) {
+      this.refused.remember(app.id, item.error, now);
+      throw item.error;
+    }
     return item.result;
   }
 
@@ -98,7 +106,15 @@ export class PublishService {
     const bytes = checked.reduce((n, c) => n + (c.ok ? Buffer.byteLength(c.prepared.content, 'utf8') : 0), 0);
     if (bytes > maxBytes) throw new HeraldError('batch_too_large', `At most ${maxBytes} bytes of messages per batch; got ${bytes}`);
     const valid = checked.flatMap((c) => (c.ok ? [c.prepared] : []));
-    if (valid.length > 0) await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now, valid.length);
+    if (valid.length > 0) {
+      this.refused.check(ctx.app.id, now);
+      try {
+        await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now, valid.length);
+      } catch (e) {
+        this.refused.remember(ctx.app.id, e, now);
+        throw e;
+      }
+    }
     const accepted = await this.acceptAll(ctx.app, valid, now);
     let next = 0;
     return checked.map((c) => (c.ok ? accepted[next++] : c));
