@@ -37,13 +37,16 @@ export async function runAll(ctx) {
 
   /** S1 + S2 over one transport: R times, open N subscribers (memory), broadcast to them, close. */
   async function idleAndBroadcast(target, transport, n) {
-    // Unmeasured warm-up: code paths, pools and heaps that the first connections would otherwise pay for.
-    const wchannel = `w-${ctx.tag}-${target.name}-${transport}`;
-    const warm = await openFor(target, transport, Math.min(n, 1000), wchannel);
-    await broadcast(ctx, target, warm, { channel: wchannel, count: 5, rate: config.s2.rate, bytes: config.bytes });
-    await warm.close();
-    await sleep(1000);
     for (let r = 1; r <= config.runs; r++) {
+      // S1 measures memory from fresh processes (a Node heap or nginx pool grown by the previous run would
+      // hide the next run's growth), each after an unmeasured warm-up: code paths, pools and heaps that
+      // the first connections would otherwise pay for.
+      if (want.has('s1')) await target.restart();
+      const wchannel = `w-${ctx.tag}-${target.name}-${transport}-${r}`;
+      const warm = await openFor(target, transport, Math.min(n, 1000), wchannel);
+      await broadcast(ctx, target, warm, { channel: wchannel, count: 5, rate: config.s2.rate, bytes: config.bytes });
+      await warm.close();
+      await sleep(1000);
       const channel = `b-${ctx.tag}-${target.name}-${transport}-${r}`;
       step(`${target.label} ${transport} run ${r}/${config.runs}: ${n} subscribers${want.has('s2') || want.has('s6') ? `, then ${Math.ceil(config.s2.deliveries / config.s1.subscribers)} messages at ${config.s2.rate} msg/s` : ''}`);
       const { result, subs } = await idleRun(ctx, target, transport, { n, channel });

@@ -249,6 +249,13 @@ async function main() {
     report.results[s] = r;
     report.scenarioMeta[s] = { ...(prev.scenarioMeta?.[s] ?? { date: prev.date, gitCommit: prev.software?.gitCommit }), carriedOver: true };
   }
+  // S1–S3 hold S6's SSE/long-poll entries too: entries (target/transport) not measured now are carried over.
+  for (const s of ['s1', 's2', 's3']) {
+    if (!opts.only.has(s) || !prev?.results?.[s]) continue;
+    const kept = Object.keys(prev.results[s]).filter((k) => !report.results[s][k]);
+    for (const k of kept) report.results[s][k] = prev.results[s][k];
+    if (kept.length) report.scenarioMeta[`${s} (${kept.join(', ')})`] = { ...(prev.scenarioMeta?.[s] ?? { date: prev.date, gitCommit: prev.software?.gitCommit }), carriedOver: true };
+  }
   const findings = join(ROOT, 'bench/findings.md');
   report.findings = existsSync(findings) ? readFileSync(findings, 'utf8') : null;
   report.summary = aggregate(report);

@@ -98,5 +98,11 @@ export async function startHerald({ testing, env, pg, gateways = 2 }) {
     pids: () => Object.fromEntries([['api', stack.api.proc.pid], ...stack.gateways.filter((g) => g.proc.exitCode === null && g.proc.signalCode === null).map((g, k) => [`gateway-${k + 1}`, g.proc.pid]), ...stack.workers.map((w, k) => [`worker${k ? `-${k + 1}` : ''}`, w.proc.pid])]),
     exited: () => [stack.api, ...stack.gateways, ...stack.workers].filter((a) => a.proc.exitCode !== null || a.proc.signalCode !== null),
     stop: async () => (pub.close(), stack.stop()),
+    /** Fresh gateways (they hold the connections; S1 measures memory from a clean start). */
+    async restart() {
+      const old = stack.gateways.splice(0);
+      await Promise.all(old.map((g) => g.stop('SIGKILL')));
+      for (let k = 0; k < old.length; k++) await stack.startGateway();
+    },
   };
 }

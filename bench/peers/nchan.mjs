@@ -131,5 +131,10 @@ export async function startNchan({ bufferLength = 1000, workers = 2 } = {}) {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+    /** Fresh processes (S1 measures memory from a clean start): this object takes the new one's place. */
+    async restart() {
+      await this.stop();
+      Object.assign(this, await startNchan({ bufferLength, workers }));
+    },
   };
 }

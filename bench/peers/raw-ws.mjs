@@ -15,5 +15,10 @@ export async function startRawWs() {
     publish: (channel, payload) => poster.post(`/pub?channel=${encodeURIComponent(channel)}`, payload),
     pids: () => ({ 'raw-ws': child.pid }),
     stop: async () => (poster.close(), killChild(child)),
+    /** Fresh processes (S1 measures memory from a clean start): this object takes the new one's place. */
+    async restart() {
+      await this.stop();
+      Object.assign(this, await startRawWs());
+    },
   };
 }

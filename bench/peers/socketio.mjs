@@ -23,5 +23,10 @@ export async function startSocketIo({ redisUrl, processes = 2 }) {
       posters.forEach((p) => p.close());
       await Promise.all(children.map((c) => killChild(c)));
     },
+    /** Fresh processes (S1 measures memory from a clean start): this object takes the new one's place. */
+    async restart() {
+      await this.stop();
+      Object.assign(this, await startSocketIo({ redisUrl, processes }));
+    },
   };
 }
