@@ -105,7 +105,8 @@ describe('on a Redis without AOF that then dies', () => {
   let stack: Stack;
   before(async () => {
     redis = await TestRedis.start();
-    stack = await startStack({ env: { REDIS_URL: redis.url, HERALD_READY_TIMEOUT_MS: '500' } });
+    // 1 s per probe: bounded well under the 2 s the test allows, with room for a loaded machine's Postgres.
+    stack = await startStack({ env: { REDIS_URL: redis.url, HERALD_READY_TIMEOUT_MS: '1000' } });
   });
   after(async () => {
     await stack.stop();
