@@ -122,3 +122,56 @@ test('the Redis subscription is held only while the gateway has a local subscrib
   await waitFor(async () => (await numsub()) === 0, { what: 'unsubscribed from Redis' });
   assert.equal(hub.channelCount, 0);
 });
+
+test('subscribers resuming together share one recovery read; each gets exactly its missed messages, in order, while publishing goes on', async () => {
+  const app = 'app_storm';
+  const first = session(app);
+  await hub.subscribe(first.s, 'st', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await publish(app, 'st', 6);
+  await waitFor(() => first.t.offsets().length === 6);
+  const epoch = first.t.frames[0].epoch as string;
+
+  let reads = 0;
+  const recover = log.recover.bind(log);
+  log.recover = (...args: Parameters<ChannelLog['recover']>) => {
+    reads++;
+    return recover(...args);
+  };
+  try {
+    // 120 clients resume in one turn from three positions (and one from a lost epoch), while 6 more
+    // messages are published and appended meanwhile.
+    const positions = [2, 4, 6];
+    const resumers = Array.from({ length: 120 }, (_, i) => ({ ...session(app), since: positions[i % 3] }));
+    const stale = session(app);
+    const publishing = publish(app, 'st', 6);
+    const subscribed = [
+      ...resumers.map((r) => hub.subscribe(r.s, 'st', { offset: r.since, epoch }, (res) => JSON.stringify({ type: 'subscribed', ...res }))),
+      hub.subscribe(stale.s, 'st', { offset: 3, epoch: 'lost-epoch' }, (res) => JSON.stringify({ type: 'subscribed', ...res })),
+    ];
+    await Promise.all([publishing, ...subscribed]);
+    await waitFor(() => resumers.every((r) => r.t.offsets().at(-1) === 12));
+    assert.ok(reads <= 4, `${reads} recovery reads for 121 subscribers (one per position)`);
+    for (const r of resumers) {
+      const sub = r.t.frames.find((f) => f.type === 'subscribed')!;
+      assert.equal(sub.recovered, true);
+      assert.deepEqual(
+        r.t.offsets(),
+        Array.from({ length: 12 - r.since }, (_, k) => r.since + 1 + k),
+      );
+    }
+    const staleSub = stale.t.frames.find((f) => f.type === 'subscribed')!;
+    assert.equal(staleSub.recovered, false);
+    assert.equal(staleSub.replayed, 0);
+
+    // A read issued before a frame reached the gateway is not shared after it: a later resumer reads again.
+    const before = reads;
+    await publish(app, 'st', 1);
+    await waitFor(() => first.t.offsets().at(-1) === 13);
+    const late = session(app);
+    await hub.subscribe(late.s, 'st', { offset: 6, epoch }, (res) => JSON.stringify({ type: 'subscribed', ...res }));
+    assert.equal(reads, before + 1);
+    assert.deepEqual(late.t.offsets(), [7, 8, 9, 10, 11, 12, 13]);
+  } finally {
+    log.recover = recover;
+  }
+});

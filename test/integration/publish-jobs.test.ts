@@ -155,7 +155,7 @@ test('connection leases are renewed in one ZADD per app and 500 connections, eac
   const caps = { maxConnections: 10_000, maxPublishesPerSecond: 1, maxMessagesPerDay: null };
   const now = Date.now();
   const entries = Array.from({ length: 1200 }, (_, i) => ({ appId: i % 3 === 0 ? 'app_lease_b' : 'app_lease_a', connId: `c${i}` }));
-  for (const e of entries.slice(0, 1199)) await limits.admitConnection(e.appId, e.connId, caps, 1000, now);
+  for (const e of entries.slice(0, 1199)) await limits.admitConnectionNow(e.appId, e.connId, caps, 1000, now);
   await limits.renewConnections(entries, 60_000, now);
   const a = await redis.zrange(keys.connections('app_lease_a'), '0', '-1', 'WITHSCORES');
   const b = await redis.zrange(keys.connections('app_lease_b'), '0', '-1', 'WITHSCORES');

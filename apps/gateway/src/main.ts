@@ -9,6 +9,9 @@ import { GatewayModule } from './gateway.module.js';
 import { HeraldWsAdapter } from './ws/herald-ws.adapter.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 
+/** Pending connections the kernel may queue before the gateway accepts them (Node's default: 511). */
+const LISTEN_BACKLOG = 65_535;
+
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { logger: ['error', 'warn'] });
   const config = app.get<HeraldConfig>(CONFIG);
@@ -18,7 +21,11 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws')));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
   app.enableShutdownHooks();
-  await app.listen(config.gatewayPort, config.host);
+  // A reconnect storm (a gateway died; its clients all come here within a second) arrives faster than
+  // the handshakes are served: with Node's default accept backlog (511) the kernel drops the SYNs beyond
+  // it and those clients wait for TCP's retransmits (1 s, 3 s, 7 s, 15 s …). The kernel caps the value at
+  // net.core.somaxconn.
+  await app.listen(config.gatewayPort, config.host, LISTEN_BACKLOG as unknown as () => void);
   createLogger(config, 'gateway').info({ port: config.gatewayPort }, 'gateway ready');
 }
 

@@ -25,6 +25,59 @@ return 1
   3,
 );
 
+// ADMIT for many connections of one app at once (those of one event-loop turn): one round trip and one
+// script for a reconnect storm's thousands. KEYS: ADMIT's. ARGV: now, leaseMs, max, indexMember, minute,
+// connId…. Returns 1 (admitted) or 0 (refused) per connId, in order: the cap is checked connection by
+// connection inside one atomic script, so it holds exactly whatever other gateways admit meanwhile.
+const ADMIT_MANY = new LuaScript(
+  'admit-many',
+  `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+local expiry = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local c = redis.call('ZCARD', KEYS[1])
+local out = {}
+local added = 0
+for i = 6, #ARGV do
+  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
+    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+    out[#out + 1] = 1
+  elseif c >= max then
+    out[#out + 1] = 0
+  else
+    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
+    c = c + 1
+    added = added + 1
+    out[#out + 1] = 1
+  end
+end
+if added > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
+  redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
+  redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[4])
+end
+return out
+`,
+  3,
+);
+
+/** Connections admitted by one ADMIT_MANY call at most (the script blocks Redis while it runs). */
+const ADMIT_BATCH = 1000;
+
+interface AdmitWaiter {
+  connId: string;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface AdmitBatch {
+  appId: string;
+  caps: PlanCaps;
+  leaseMs: number;
+  waiters: AdmitWaiter[];
+}
+
 /** One app's counters in one minute, as the roll-up reads them. */
 export interface MinuteUsage {
   appId: string;
@@ -133,7 +186,58 @@ export class AppLimits {
     private readonly keys: RedisKeys,
   ) {}
 
-  async admitConnection(appId: string, connId: string, caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<void> {
+  private admitting = new Map<string, AdmitBatch>();
+
+  /**
+   * Takes a connection slot. The admissions asked for in one turn of the event loop (a reconnect storm
+   * hands a gateway hundreds per turn) go to Redis together, per app, in one ADMIT_MANY call.
+   */
+  admitConnection(appId: string, connId: string, caps: PlanCaps, leaseMs: number): Promise<void> {
+    const key = `${appId}|${caps.maxConnections}|${leaseMs}`;
+    let batch = this.admitting.get(key);
+    if (!batch) {
+      if (this.admitting.size === 0) setImmediate(() => this.flushAdmissions());
+      batch = { appId, caps, leaseMs, waiters: [] };
+      this.admitting.set(key, batch);
+    }
+    const waiters = batch.waiters;
+    return new Promise((resolve, reject) => waiters.push({ connId, resolve, reject }));
+  }
+
+  private flushAdmissions(): void {
+    const batches = [...this.admitting.values()];
+    this.admitting.clear();
+    const now = Date.now();
+    for (const b of batches) {
+      for (let i = 0; i < b.waiters.length; i += ADMIT_BATCH) {
+        const part = b.waiters.slice(i, i + ADMIT_BATCH);
+        this.admitMany(b.appId, part.map((w) => w.connId), b.caps, b.leaseMs, now).then(
+          (ok) => {
+            for (let j = 0; j < part.length; j++) {
+              if (ok[j] === 1) part[j].resolve();
+              else part[j].reject(new HeraldError('too_many_connections', `At most ${b.caps.maxConnections} concurrent connections on this plan`, Math.ceil(b.leaseMs / 3000)));
+            }
+          },
+          (e: Error) => {
+            for (const w of part) w.reject(e);
+          },
+        );
+      }
+    }
+  }
+
+  /** Admits connections in order until the cap: 1 or 0 per connection. */
+  async admitMany(appId: string, connIds: string[], caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<number[]> {
+    const minute = minuteOf(now);
+    return ADMIT_MANY.run<number[]>(
+      this.redis,
+      [this.keys.connections(appId), this.keys.usageMinute(appId, minute), this.keys.usageIndex],
+      [now, leaseMs, caps.maxConnections, `${appId}|${minute}`, minute, ...connIds],
+    );
+  }
+
+  /** One connection, one round trip of its own (no batching): tests and tools with a fixed clock. */
+  async admitConnectionNow(appId: string, connId: string, caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<void> {
     const minute = minuteOf(now);
     const ok = await ADMIT.run<number>(
       this.redis,

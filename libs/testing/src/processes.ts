@@ -41,9 +41,9 @@ export interface RunningApp {
 const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_PORT', worker: 'WORKER_PORT' };
 
 /** Starts one built app (dist/apps/<name>/src/main.js) as a real process and waits for GET /health. */
-export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000): Promise<RunningApp> {
+export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<RunningApp> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
+  const proc = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
     env: { ...environment(), ...env, [PORT_VAR[name]]: String(port), HERALD_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,8 @@ export interface StackOptions {
    * `GET /v1/config` tells browsers), for tests of the dashboard; otherwise everything starts at once.
    */
   publicGatewayUrl?: boolean;
+  /** Node flags for the gateway processes (profiling: e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  gatewayExecArgv?: string[];
 }
 
 export interface Stack {
@@ -78,7 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return settled.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
   };
   try {
-    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env)));
+    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env, undefined, opts.gatewayExecArgv)));
     const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv })));
     let api: RunningApp;
     let gateways: RunningApp[];
@@ -110,7 +112,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return w;
       },
       startGateway: async () => {
-        const g = await track(startApp('gateway', env));
+        const g = await track(startApp('gateway', env, undefined, opts.gatewayExecArgv));
         gateways.push(g);
         return g;
       },

@@ -23,7 +23,30 @@ interface ChannelState {
   /** Set while history fills a gap; live frames wait in `held` meanwhile, in arrival order. */
   filling: boolean;
   held: LiveFrame[];
+  /**
+   * Recovery reads of this channel that resuming subscribers may share, by position ("epoch:offset", ""
+   * for none). Dropped whenever a frame of the channel is delivered here: a read issued before any
+   * frame after it reached this gateway misses nothing that a subscriber registered since would not get
+   * live (see recoverShared). Undefined until a subscriber resumes.
+   */
+  recoveries?: Map<string, SharedRecovery>;
 }
+
+/** One recovery read, its frames parsed once for every subscriber that shares it. */
+interface ReplayRead {
+  epoch: string;
+  top: number;
+  recovered: boolean;
+  frames: Array<{ frame: Buffer; offset: number }>;
+}
+
+interface SharedRecovery {
+  at: number;
+  read: Promise<ReplayRead>;
+}
+
+/** How long a recovery read may be shared at most (its history window check is as of its own time). */
+const RECOVERY_SHARE_MS = 1000;
 
 export interface SubscribeResult {
   epoch: string;
@@ -103,7 +126,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     session.subscriptions.set(channel, sub);
     try {
       await this.fanout.add(app.id, channel);
-      const rec = await this.log.recover(app.id, channel, since, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
+      const rec = await this.recoverShared(state, app, since);
       if (session.closed) throw new HeraldError('server_shutdown', 'connection closed while subscribing');
       if (state.top < 0) {
         state.epoch = rec.epoch;
@@ -114,10 +137,9 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       sub.offset = rec.recovered && since ? since.offset : rec.top;
       session.send(encodeSubscribed(result), 'subscribed');
       // Positions advance frame by frame: a cursor taken mid-replay (SSE ids) must be exact.
-      for (const text of rec.frames) {
-        const f = readLiveFrame(text);
-        if (f) sub.offset = f.offset;
-        session.send(text, 'message');
+      for (const f of rec.frames) {
+        if (f.offset >= 0) sub.offset = f.offset;
+        session.send(f.frame, 'message');
       }
       sub.offset = rec.top;
       const backlog = sub.backlog ?? [];
@@ -130,11 +152,44 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * The recovery read of a resuming subscriber, shared by every subscriber of this gateway resuming the
+   * channel from the same position while no frame of the channel has been delivered here since the read
+   * was sent (a reconnect storm resumes thousands of clients at the same few offsets: one Redis script
+   * and one parse for all of them). Exact for each: the caller is in `state.subs` before it asks, and a
+   * frame newer than the read's top reaches this gateway only after the read was sent — that frame
+   * drops the shared read (advance/reset/onLive), so whoever found it still shared is registered before
+   * every frame the read lacks is delivered, and receives them live (its backlog).
+   */
+  private recoverShared(state: ChannelState, app: Session['ctx']['app'], since: Position | undefined): Promise<ReplayRead> {
+    const key = since ? `${since.epoch}:${since.offset}` : '';
+    const now = Date.now();
+    const shared = state.recoveries?.get(key);
+    if (shared && now - shared.at < RECOVERY_SHARE_MS) return shared.read;
+    const read = this.log.recover(app.id, state.channel, since, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 }, now).then(
+      (rec): ReplayRead => ({
+        epoch: rec.epoch,
+        top: rec.top,
+        recovered: rec.recovered,
+        frames: rec.frames.map((text) => {
+          const f = readLiveFrame(text);
+          return f ? { frame: f.frame, offset: f.offset } : { frame: Buffer.from(text, 'utf8'), offset: -1 };
+        }),
+      }),
+    );
+    const entry = { at: now, read };
+    (state.recoveries ??= new Map()).set(key, entry);
+    read.catch(() => {
+      if (state.recoveries?.get(key) === entry) state.recoveries.delete(key);
+    });
+    return read;
+  }
+
   /** Presence events of a channel for this session (GoEasy's subscribePresence). */
   async watch(session: Session, channel: string): Promise<void> {
     const state = this.stateOf(session.appId, channel);
     state.watchers.add(session);
-    session.watching.add(channel);
+    session.addWatching(channel);
     try {
       await this.fanout.add(session.appId, channel);
     } catch (e) {
@@ -144,7 +199,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   unwatch(session: Session, channel: string): boolean {
-    if (!session.watching.delete(channel)) return false;
+    if (!session.deleteWatching(channel)) return false;
     const state = this.channels.get(this.keys.member(session.appId, channel));
     if (!state || !state.watchers.delete(session)) return false;
     this.release(state);
@@ -199,6 +254,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     }
     const live = state && readLiveFrame(text);
     if (!state || !live) return;
+    state.recoveries = undefined;
     if (state.filling) state.held.push(live);
     else this.process(state, live);
   }
@@ -216,6 +272,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   }
 
   private advance(state: ChannelState, live: LiveFrame): void {
+    state.recoveries = undefined;
     state.epoch = live.epoch;
     state.top = live.offset;
     const sent = { ws: 0, sse: 0, poll: 0 };
@@ -260,6 +317,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
 
   /** Continuity lost (history flushed or passed): every subscriber is told, then continues from here. */
   private reset(state: ChannelState, epoch: string, offset: number): void {
+    state.recoveries = undefined;
     state.epoch = epoch;
     state.top = offset;
     const frame = Buffer.from(JSON.stringify({ type: 'reset', channel: state.channel, epoch, offset }));

@@ -30,7 +30,7 @@ export class PresenceMembers {
       data: session.user.data,
       leaseMs: this.config.presenceLeaseMs,
     });
-    session.memberships.add(channel);
+    session.addMembership(channel);
   }
 
   /** The member cap per channel; a user already present (another connection) always gets in. */
@@ -43,7 +43,7 @@ export class PresenceMembers {
   }
 
   async leave(session: Session, channel: string): Promise<void> {
-    if (!session.user || !session.memberships.delete(channel)) return;
+    if (!session.user || !session.deleteMembership(channel)) return;
     await this.store.leave(session.appId, channel, { connId: session.id, userId: session.user.id });
   }
 

@@ -21,7 +21,7 @@ import {
   type SubscribeItem,
 } from '@herald/protocol';
 import { ChannelHub } from '../channels/channel-hub.js';
-import { Session } from './session.js';
+import { IDLE, Session } from './session.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -93,7 +93,14 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       return;
     }
     if (frame.type === 'pong') return;
-    session.queue = session.queue.then(() => this.handle(session, frame)).catch((e) => this.sendError(session, e, 'id' in frame ? frame.id : undefined));
+    const queued: Promise<void> = session.queue
+      .then(() => this.handle(session, frame))
+      .catch((e) => this.sendError(session, e, 'id' in frame ? frame.id : undefined))
+      .then(() => {
+        // Drained: back to the shared settled promise, so an idle session keeps no promise of its own.
+        if (session.queue === queued) session.queue = IDLE;
+      });
+    session.queue = queued;
   }
 
   alive(session: Session): void {

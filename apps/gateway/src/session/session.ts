@@ -14,16 +14,18 @@ export interface Subscription {
   backlog: LiveFrame[] | null;
 }
 
-/** The queue of a session that has handled no frame yet: one settled promise shared by all. */
-const IDLE: Promise<void> = Promise.resolve();
+/** The queue of a session with no frame under way: one settled promise shared by all. */
+export const IDLE: Promise<void> = Promise.resolve();
+
+/** What `watching` and `memberships` are until a session has one: most sessions never do. */
+const NONE: ReadonlySet<string> = new Set();
 
 /** One client connection, whatever its transport: identity, subscriptions, liveness. */
 export class Session {
   readonly subscriptions = new Map<string, Subscription>();
-  /** Channels whose presence events this session receives. */
-  readonly watching = new Set<string>();
-  /** Channels where this session is a presence member (leases renewed, left on close). */
-  readonly memberships = new Set<string>();
+  // Allocated with their first channel: two empty Sets per idle connection were ≈ 0.3 KB of heap.
+  private watchingSet?: Set<string>;
+  private membershipSet?: Set<string>;
   lastSeen: number;
   lastPing: number;
   closed = false;
@@ -44,6 +46,32 @@ export class Session {
 
   get appId(): string {
     return this.ctx.app.id;
+  }
+
+  /** Channels whose presence events this session receives. */
+  get watching(): ReadonlySet<string> {
+    return this.watchingSet ?? NONE;
+  }
+
+  addWatching(channel: string): void {
+    (this.watchingSet ??= new Set()).add(channel);
+  }
+
+  deleteWatching(channel: string): boolean {
+    return this.watchingSet?.delete(channel) ?? false;
+  }
+
+  /** Channels where this session is a presence member (leases renewed, left on close). */
+  get memberships(): ReadonlySet<string> {
+    return this.membershipSet ?? NONE;
+  }
+
+  addMembership(channel: string): void {
+    (this.membershipSet ??= new Set()).add(channel);
+  }
+
+  deleteMembership(channel: string): boolean {
+    return this.membershipSet?.delete(channel) ?? false;
   }
 
   send(data: string | Buffer, type: ServerFrame['type']): void {

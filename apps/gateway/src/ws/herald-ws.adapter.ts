@@ -4,6 +4,7 @@ import type { WebSocketAdapter } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
 import type { Admitted, ConnectAuth } from '../connect/connect-auth.js';
+import { corkForTurn } from '../session/turn-cork.js';
 
 function destroyOnError(this: Duplex): void {
   this.destroy();
@@ -45,6 +46,8 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
         .then(
         (connect) => {
           handshakes.set(req, connect);
+          // The 101 response and the `connected` frame (written on connection, in this turn) in one write.
+          corkForTurn(socket);
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
         },
         (e: unknown) => {

@@ -6,12 +6,21 @@ import { corkForTurn } from '../session/turn-cork.js';
 
 /**
  * The WebSocket frame (FIN, text, unmasked) of a payload, built once per payload: fan-out writes the same
- * Buffer to every subscriber one after another, so a one-entry cache hits for all but the first.
+ * Buffer to every subscriber one after another, so a one-entry cache hits for all but the first; a
+ * shared replay (one recovery read for many resuming subscribers) writes a few Buffers in turn to each,
+ * so the frames of payloads still alive are kept in a WeakMap too.
  */
 let lastPayload: Buffer | undefined;
 let lastFramed: Buffer | undefined;
+const framedOf = new WeakMap<Buffer, Buffer>();
 function framed(payload: Buffer): Buffer {
   if (payload === lastPayload) return lastFramed!;
+  const known = framedOf.get(payload);
+  if (known) {
+    lastPayload = payload;
+    lastFramed = known;
+    return known;
+  }
   const n = payload.length;
   const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
   const out = Buffer.allocUnsafe(head + n);
@@ -26,6 +35,7 @@ function framed(payload: Buffer): Buffer {
     out.writeUInt32BE(n >>> 0, 6);
   }
   payload.copy(out, head);
+  framedOf.set(payload, out);
   lastPayload = payload;
   lastFramed = out;
   return out;
@@ -65,6 +75,9 @@ export class WsTransport implements Transport {
       return;
     }
     const { _socket: socket, _sender: sender } = this.ws as unknown as WsInternals;
+    // Every frame of this turn to this socket leaves in one syscall: `subscribed` and its replay, a
+    // fan-out burst, the `connected` frame with the 101 response (the adapter corks during the upgrade).
+    if (socket) corkForTurn(socket);
     if (typeof data === 'string' || !socket || sender?._state !== 0 || sender._queue?.length !== 0) {
       // Not a shared Buffer, or ws is busy with a frame of its own (never with permessage-deflate off):
       // let ws frame and order it.
@@ -73,7 +86,6 @@ export class WsTransport implements Transport {
     }
     // The fan-out path: the frame built once for every subscriber, written straight to the socket
     // (what ws.send does for an unmasked text frame, minus the per-socket header and second write).
-    corkForTurn(socket);
     socket.write(framed(data));
   }
 
