@@ -5,6 +5,8 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, RedisKeys, createRedis } from '@herald/bus';
 import { HeraldError } from '@herald/protocol';
 import { uniquePrefix } from '@herald/testing';
+import { generateKey, keyDigest } from '@herald/auth';
+import { KeyResolver, type KeysRepository } from '@herald/db';
 
 // Connection admission batched per event-loop turn (AppLimits.admitConnection → one ADMIT_MANY per app):
 // the plan's cap still holds exactly across gateways admitting at the same time.
@@ -87,4 +89,35 @@ test('a Redis error rejects every admission of the batch', async () => {
   const limits = new AppLimits(broken, keys);
   const results = await Promise.allSettled([1, 2, 3].map((i) => limits.admitConnection('app_err', `e${i}`, caps(10), 30_000)));
   assert.ok(results.every((r) => r.status === 'rejected'));
+});
+
+test('a storm presenting one uncached key makes one database lookup; a revocation still shows after the cache period', async () => {
+  const key = generateKey('common');
+  let lookups = 0;
+  let status = 'active';
+  const repo = {
+    async findByDigest(digest: string) {
+      lookups++;
+      await new Promise((r) => setTimeout(r, 20));
+      if (digest !== keyDigest(key)) return undefined;
+      return {
+        key: { id: 'key_1', appId: 'app_k', kind: 'common', status, retiresAt: null },
+        app: { id: 'app_k', status: 'active', plan: {} },
+      };
+    },
+  } as unknown as KeysRepository;
+  const resolver = new KeyResolver(repo, { ...config, keyCacheMs: 200 });
+  const ctxs = await Promise.all(Array.from({ length: 500 }, () => resolver.resolve(key)));
+  assert.equal(lookups, 1);
+  assert.ok(ctxs.every((c) => c.app.id === 'app_k'));
+  // Unknown keys share their lookup too, and fail each request.
+  const bad = generateKey('common');
+  const failures = await Promise.allSettled(Array.from({ length: 50 }, () => resolver.resolve(bad)));
+  assert.equal(lookups, 2);
+  assert.ok(failures.every((r) => r.status === 'rejected' && (r.reason as HeraldError).reason === 'invalid_key'));
+  status = 'revoked';
+  await new Promise((r) => setTimeout(r, 250));
+  const after = await Promise.allSettled(Array.from({ length: 50 }, () => resolver.resolve(key)));
+  assert.equal(lookups, 3);
+  assert.ok(after.every((r) => r.status === 'rejected' && (r.reason as HeraldError).reason === 'key_revoked'));
 });

@@ -8,6 +8,7 @@ import { closeSlowHandshakes } from '@herald/observability';
 import { GatewayModule } from './gateway.module.js';
 import { HeraldWsAdapter } from './ws/herald-ws.adapter.js';
 import { ConnectAuth } from './connect/connect-auth.js';
+import { KeyResolver } from '@herald/db';
 
 /** Pending connections the kernel may queue before the gateway accepts them (Node's default: 511). */
 const LISTEN_BACKLOG = 65_535;
@@ -21,6 +22,8 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws')));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
   app.enableShutdownHooks();
+  // Not fatal: a database still starting only means the first connections pay for the warm-up.
+  await app.get(KeyResolver).warm().catch((e: Error) => createLogger(config, 'gateway').warn({ err: e.message }, 'key lookup warm-up failed'));
   // A reconnect storm (a gateway died; its clients all come here within a second) arrives faster than
   // the handshakes are served: with Node's default accept backlog (511) the kernel drops the SYNs beyond
   // it and those clients wait for TCP's retransmits (1 s, 3 s, 7 s, 15 s …). The kernel caps the value at

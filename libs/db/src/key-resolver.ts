@@ -34,11 +34,7 @@ export class KeyResolver {
     if (!kindOfKey(presented)) throw new HeraldError('invalid_key');
     const digest = keyDigest(presented);
     let entry = this.cache.get(digest);
-    if (!entry || now - entry.at >= this.config.keyCacheMs) {
-      entry = await this.lookup(digest, now);
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      this.cache.set(digest, entry);
-    }
+    if (!entry || now - entry.at >= this.config.keyCacheMs) entry = await this.lookupOnce(digest, now);
     if (entry.error) throw entry.error;
     const ctx = entry.ctx!;
     // A retiring key may pass its retirement while cached.
@@ -48,6 +44,33 @@ export class KeyResolver {
   }
 
   private readonly retirements = new Map<string, number>();
+  /** Lookups under way, by digest: a reconnect storm brings thousands of connections with one key at once. */
+  private readonly inflight = new Map<string, Promise<Cached>>();
+
+  /** One database lookup for all the requests presenting a key while it is not (or no longer) cached. */
+  private lookupOnce(digest: string, now: number): Promise<Cached> {
+    let pending = this.inflight.get(digest);
+    if (!pending) {
+      pending = this.lookup(digest, now)
+        .then((entry) => {
+          if (this.cache.size >= MAX_CACHED) this.cache.clear();
+          this.cache.set(digest, entry);
+          return entry;
+        })
+        .finally(() => this.inflight.delete(digest));
+      this.inflight.set(digest, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * Runs the key lookup once for a key that does not exist, before the process takes traffic: the ORM's
+   * first query loads and compiles its query engine (≈ 0.7 s of CPU on the development machine), which
+   * otherwise blocks the event loop in the middle of the first burst of connections.
+   */
+  async warm(): Promise<void> {
+    await this.keys.findByDigest('0'.repeat(64));
+  }
 
   private async lookup(digest: string, now: number): Promise<Cached> {
     const found = await this.keys.findByDigest(digest);
@@ -66,5 +89,6 @@ export class KeyResolver {
   forget(): void {
     this.cache.clear();
     this.retirements.clear();
+    this.inflight.clear();
   }
 }

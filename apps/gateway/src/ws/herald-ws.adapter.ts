@@ -64,8 +64,9 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     server.on('connection', callback);
   }
 
-  bindClientDisconnect(client: WebSocket, callback: () => void): void {
-    client.on('close', callback);
+  bindClientDisconnect(): void {
+    // WsGateway listens for 'close' itself (one shared listener) and has no handleDisconnect: Nest's
+    // per-connection closure here would only feed a subject nobody reads, and live as long as the socket.
   }
 
   closeClient(client: WebSocket): void {
