@@ -232,10 +232,10 @@ test('admin suspends an app from the admin page: a connected client is closed wi
   await page.keyboard.type(PASSWORD);
   await page.keyboard.press('Enter');
   await page.getByRole('link', { name: 'Admin' }).click();
-  const row = page.locator(`tr[data-app-id="${t.appId}"]`);
-  await row.waitFor();
   // This tenant's three apps (the test database holds every other test's apps too).
   await page.getByPlaceholder('Search by id, name or owner…').fill(owner);
+  const row = page.locator(`tr[data-app-id="${t.appId}"]`);
+  await row.waitFor();
   await page.locator('[data-testid=admin-apps] tbody tr').nth(2).waitFor();
   await shot(page, 'dashboard-admin');
   await row.getByRole('button', { name: /^Suspend/ }).click();

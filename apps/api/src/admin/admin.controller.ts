@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards }
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AppView } from '../apps/apps.dto.js';
 import { ErrorView } from '../http/error.view.js';
-import { AdminAccountView, AdminAppView, AdminAppsQueryDto, AdminListQueryDto, ChangePlanDto, SuspendAppDto } from './admin.dto.js';
+import { AdminAccountView, AdminAppView, AdminListQueryDto, ChangePlanDto, SuspendAppDto } from './admin.dto.js';
 import { AdminGuard } from './admin.guard.js';
 import { AdminService, type AppOverview } from './admin.service.js';
 
@@ -21,10 +21,10 @@ export class AdminController {
   constructor(private readonly admin: AdminService) {}
 
   @Get('accounts')
-  @ApiOkResponse({ type: [AdminAccountView], description: 'Oldest first' })
+  @ApiOkResponse({ type: [AdminAccountView], description: 'Newest first' })
   @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request' })
   async accounts(@Query() q: AdminListQueryDto): Promise<AdminAccountView[]> {
-    return (await this.admin.accounts(q.limit ?? 500)).map((a) => ({
+    return (await this.admin.accounts(q.q, q.limit ?? 500)).map((a) => ({
       id: a.id,
       email: a.email,
       role: a.role,
@@ -37,7 +37,7 @@ export class AdminController {
   @Get('apps')
   @ApiOkResponse({ type: [AdminAppView], description: 'Oldest first' })
   @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request' })
-  async apps(@Query() q: AdminAppsQueryDto): Promise<AdminAppView[]> {
+  async apps(@Query() q: AdminListQueryDto): Promise<AdminAppView[]> {
     return (await this.admin.apps(q.q, q.limit ?? 500)).map(appView);
   }
 

@@ -3,6 +3,7 @@ import { Transform, Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { AppView } from '../apps/apps.dto.js';
 
+/** Admin list queries: a bound and a case-insensitive search (accounts by email; apps by id, name or owner email). */
 export class AdminListQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 500 })
   @IsOptional()
@@ -11,10 +12,8 @@ export class AdminListQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
-}
 
-export class AdminAppsQueryDto extends AdminListQueryDto {
-  @ApiPropertyOptional({ description: 'Only apps whose id, name or owner email contains this (case-insensitive)', maxLength: 200 })
+  @ApiPropertyOptional({ description: 'Only rows containing this, case-insensitive: accounts by email; apps by id, name or owner email', maxLength: 200 })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
   @IsString()

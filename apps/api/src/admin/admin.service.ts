@@ -25,8 +25,8 @@ export class AdminService {
     private readonly resolver: KeyResolver,
   ) {}
 
-  async accounts(limit: number): Promise<AccountOverview[]> {
-    const rows = await this.repo.accounts(limit);
+  async accounts(q: string | undefined, limit: number): Promise<AccountOverview[]> {
+    const rows = await this.repo.accounts(q || undefined, limit);
     const usage = await this.usageOf(rows.flatMap((r) => r.appIds));
     return rows.map((r) => ({ ...r, messagesToday: r.appIds.reduce((sum, id) => sum + (usage.get(id)?.messagesToday ?? 0), 0) }));
   }

@@ -3,35 +3,29 @@ import { api, ApiError, type App, type Plan } from '../lib/api';
 import { fmt, useLoad, useTitle } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, Loading, Select, Table } from '../components/ui';
 
+/** GET /v1/admin/accounts (newest first). */
 interface AdminAccount {
   id: string;
   email: string;
   role: string;
   createdAt: string;
-  appIds?: string[];
-  apps?: number | unknown[];
-  appCount?: number;
-  messagesToday?: number;
+  apps: number;
+  messagesToday: number;
 }
+/** GET /v1/admin/apps (newest first): the app with its owner and today's usage. */
 interface AdminApp extends App {
-  ownerEmail?: string;
-  accountId?: string;
-  connections?: number;
-  messagesToday?: number;
-  usage?: { connections?: number; messagesToday?: number };
+  ownerEmail: string;
+  connections: number;
+  messagesToday: number;
 }
-const connections = (a: AdminApp) => a.connections ?? a.usage?.connections;
-const messagesToday = (a: AdminApp) => a.messagesToday ?? a.usage?.messagesToday;
 
-const unwrap = <T,>(body: unknown, key: string): T[] => (Array.isArray(body) ? (body as T[]) : ((body as Record<string, T[]>)?.[key] ?? []));
-const appCount = (a: AdminAccount) => a.appIds?.length ?? a.appCount ?? (Array.isArray(a.apps) ? a.apps.length : (a.apps as number | undefined)) ?? 0;
 
 export function AdminPage() {
   useTitle('Admin');
   const [tab, setTab] = useState<'apps' | 'accounts'>('apps');
   const [q, setQ] = useState('');
-  const accounts = useLoad((signal) => api.get<unknown>('/v1/admin/accounts', { signal }).then((b) => unwrap<AdminAccount>(b, 'accounts')), 'accounts');
-  const apps = useLoad((signal) => api.get<unknown>('/v1/admin/apps', { signal, query: { q: q || undefined } }).then((b) => unwrap<AdminApp>(b, 'apps')), `apps:${q}`, { pollMs: 10_000 });
+  const accounts = useLoad((signal) => api.get<AdminAccount[]>('/v1/admin/accounts', { signal }), 'accounts');
+  const apps = useLoad((signal) => api.get<AdminApp[]>('/v1/admin/apps', { signal, query: { q: q || undefined } }), `apps:${q}`, { pollMs: 10_000 });
   const plans = useLoad((signal) => api.get<Plan[]>('/v1/plans', { signal }), 'plans');
   const [suspending, setSuspending] = useState<AdminApp>();
   const [reason, setReason] = useState('');
@@ -104,12 +98,12 @@ export function AdminPage() {
                       <strong>{a.name}</strong>
                       <div className="mono small muted">{a.id}</div>
                     </td>
-                    <td className="small">{a.ownerEmail ?? a.accountId ?? '—'}</td>
+                    <td className="small">{a.ownerEmail}</td>
                     <td>
                       <Badge tone="blue">{a.plan?.id}</Badge>
                     </td>
-                    <td className="num">{connections(a) === undefined ? '—' : fmt.num(connections(a))}</td>
-                    <td className="num">{messagesToday(a) === undefined ? '—' : fmt.num(messagesToday(a))}</td>
+                    <td className="num">{fmt.num(a.connections)}</td>
+                    <td className="num">{fmt.num(a.messagesToday)}</td>
                     <td>
                       {a.status === 'suspended' ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
                       {a.suspendedReason && <div className="small muted">{a.suspendedReason}</div>}
@@ -151,8 +145,8 @@ export function AdminPage() {
                   <tr key={a.id}>
                     <td>{a.email}</td>
                     <td>{a.role === 'admin' ? <Badge tone="amber">admin</Badge> : <Badge>customer</Badge>}</td>
-                    <td className="num">{appCount(a)}</td>
-                    <td className="num">{a.messagesToday === undefined ? '—' : fmt.num(a.messagesToday)}</td>
+                    <td className="num">{a.apps}</td>
+                    <td className="num">{fmt.num(a.messagesToday)}</td>
                     <td className="small muted">{fmt.date(a.createdAt)}</td>
                     <td className="mono small muted">{a.id}</td>
                   </tr>

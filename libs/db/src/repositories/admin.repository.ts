@@ -21,21 +21,23 @@ export interface AdminAppRow extends AppRecord {
 export class AdminRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async accounts(limit: number): Promise<AdminAccountRow[]> {
+  /** Accounts whose email contains `q` (case-insensitive), newest first. */
+  async accounts(q: string | undefined, limit: number): Promise<AdminAccountRow[]> {
     const rows = await this.prisma.account.findMany({
-      orderBy: { createdAt: 'asc' },
+      where: q ? { email: { contains: q, mode: 'insensitive' } } : {},
+      orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
       take: limit,
       select: { id: true, email: true, role: true, createdAt: true, apps: { select: { id: true } } },
     });
     return rows.map(({ apps, ...a }) => ({ ...a, appIds: apps.map((x) => x.id) }));
   }
 
-  /** Apps whose id, name or owner email contains `q` (case-insensitive), oldest first. */
+  /** Apps whose id, name or owner email contains `q` (case-insensitive), newest first. */
   async apps(q: string | undefined, limit: number): Promise<AdminAppRow[]> {
     const where: Prisma.AppWhereInput = q
       ? { OR: [{ id: { contains: q, mode: 'insensitive' } }, { name: { contains: q, mode: 'insensitive' } }, { account: { email: { contains: q, mode: 'insensitive' } } }] }
       : {};
-    const rows = await this.prisma.app.findMany({ where, orderBy: { createdAt: 'asc' }, take: limit, include: { plan: true, account: { select: { email: true } } } });
+    const rows = await this.prisma.app.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], take: limit, include: { plan: true, account: { select: { email: true } } } });
     return rows.map((a) => ({ ...toAppRecord(a), ownerEmail: a.account.email }));
   }
 
