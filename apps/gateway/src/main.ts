@@ -27,7 +27,8 @@ async function bootstrap(): Promise<void> {
   // A reconnect storm (a gateway died; its clients all come here within a second) arrives faster than
   // the handshakes are served: with Node's default accept backlog (511) the kernel drops the SYNs beyond
   // it and those clients wait for TCP's retransmits (1 s, 3 s, 7 s, 15 s …). The kernel caps the value at
-  // net.core.somaxconn.
+  // net.core.somaxconn. Nest's Express adapter hands every argument after the port to
+  // http.Server#listen(port, host, backlog); its typing only names a callback there.
   await app.listen(config.gatewayPort, config.host, LISTEN_BACKLOG as unknown as () => void);
   createLogger(config, 'gateway').info({ port: config.gatewayPort }, 'gateway ready');
 }

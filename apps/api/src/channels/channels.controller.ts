@@ -5,10 +5,10 @@ import type { HttpResponse as Response } from '../http/http-types.js';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { AppsService } from '../apps/apps.service.js';
-import { HistoryView } from '../history/history.dto.js';
-import { historyEtag, matchesIfNoneMatch } from '../history/history-read.js';
-import { PresenceView } from '../presence/presence.dto.js';
-import { ChannelsQueryDto, ChannelsView, DashboardHistoryQueryDto, DashboardPresenceQueryDto } from './channels.dto.js';
+import { HistoryPageQueryDto, HistoryView } from '../history/history.dto.js';
+import { answerHistory } from '../history/history-read.js';
+import { PresenceLimitQueryDto, PresenceView } from '../presence/presence.dto.js';
+import { ChannelsQueryDto, ChannelsView } from './channels.dto.js';
 import { DashboardChannels } from './channels.service.js';
 
 /** An app's channels for its owner's dashboard session: occupancy, history and presence, no app key needed. */
@@ -40,36 +40,20 @@ export class ChannelsController {
     @CurrentAccount() account: AccountRecord,
     @Param('appId') appId: string,
     @Param('channel') channel: string,
-    @Query() q: DashboardHistoryQueryDto,
+    @Query() q: HistoryPageQueryDto,
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<HistoryView | undefined> {
     const app = await this.apps.get(account.id, appId);
     const limit = q.limit ?? 100;
     const result = await this.channels.readHistory(app, channel, { limit, since: q.since, before: q.before });
-    const etag = historyEtag({
-      appId: app.id,
-      channel: result.channel,
-      epoch: result.epoch,
-      top: result.offset,
-      query: `limit=${limit}&since=${q.since ?? ''}&before=${q.before ?? ''}`,
-      first: result.messages[0]?.offset,
-      last: result.messages.at(-1)?.offset,
-      count: result.messages.length,
-    });
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'no-cache');
-    if (matchesIfNoneMatch(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return result;
+    return answerHistory(app.id, { limit, since: q.since, before: q.before }, result, ifNoneMatch, res);
   }
 
   @Get(':channel/presence')
   @ApiOkResponse({ type: PresenceView })
   @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_channel, invalid_request' })
-  async presence(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string, @Param('channel') channel: string, @Query() q: DashboardPresenceQueryDto): Promise<PresenceView> {
+  async presence(@CurrentAccount() account: AccountRecord, @Param('appId') appId: string, @Param('channel') channel: string, @Query() q: PresenceLimitQueryDto): Promise<PresenceView> {
     const app = await this.apps.get(account.id, appId);
     return this.channels.hereNow(app, channel, q.limit ?? 100);
   }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { HistoryResult } from '@herald/channels';
+import type { HttpResponse } from '../http/http-types.js';
 
 export interface TagInput {
   appId: string;
@@ -30,4 +32,32 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   if (header.trim() === '*') return true;
   const bare = etag.replace(/^W\//, '');
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === bare);
+}
+
+/**
+ * Sets the ETag of a history answer (no-cache: revalidate every time) and answers 304 with no body
+ * (undefined) when If-None-Match already holds it; otherwise the result itself.
+ */
+export function answerHistory(
+  appId: string,
+  page: { limit: number; since?: number; before?: number },
+  result: HistoryResult,
+  ifNoneMatch: string | undefined,
+  res: HttpResponse,
+): HistoryResult | undefined {
+  const etag = historyEtag({
+    appId,
+    channel: result.channel,
+    epoch: result.epoch,
+    top: result.offset,
+    query: `limit=${page.limit}&since=${page.since ?? ''}&before=${page.before ?? ''}`,
+    first: result.messages[0]?.offset,
+    last: result.messages.at(-1)?.offset,
+    count: result.messages.length,
+  });
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'no-cache');
+  if (!matchesIfNoneMatch(ifNoneMatch, etag)) return result;
+  res.status(304);
+  return undefined;
 }

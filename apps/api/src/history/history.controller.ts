@@ -5,7 +5,7 @@ import type { AppContext } from '@herald/db';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { HistoryQueryDto, HistoryView } from './history.dto.js';
-import { historyEtag, matchesIfNoneMatch } from './history-read.js';
+import { answerHistory } from './history-read.js';
 import { HistoryService } from '@herald/channels';
 
 @ApiTags('history')
@@ -29,22 +29,6 @@ export class HistoryController {
   ): Promise<HistoryView | undefined> {
     const limit = q.limit ?? 100;
     const result = await this.history.read(ctx, { channel, limit, since: q.since, before: q.before, accessToken: q.accessToken });
-    const etag = historyEtag({
-      appId: ctx.app.id,
-      channel: result.channel,
-      epoch: result.epoch,
-      top: result.offset,
-      query: `limit=${limit}&since=${q.since ?? ''}&before=${q.before ?? ''}`,
-      first: result.messages[0]?.offset,
-      last: result.messages.at(-1)?.offset,
-      count: result.messages.length,
-    });
-    res.setHeader('ETag', etag);
-    res.setHeader('Cache-Control', 'no-cache');
-    if (matchesIfNoneMatch(ifNoneMatch, etag)) {
-      res.status(304);
-      return undefined;
-    }
-    return result;
+    return answerHistory(ctx.app.id, { limit, since: q.since, before: q.before }, result, ifNoneMatch, res);
   }
 }

@@ -1,9 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export class HistoryQueryDto extends AppKeyFields {
+/** Which page of a channel's history: the newest `limit`, after `since`, or before `before`. */
+export class HistoryPageQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @Type(() => Number)
@@ -26,6 +27,9 @@ export class HistoryQueryDto extends AppKeyFields {
   @Min(1)
   before?: number;
 }
+
+/** The data-plane read: a page, plus the app key fields (appkey, accessToken). */
+export class HistoryQueryDto extends IntersectionType(HistoryPageQueryDto, AppKeyFields) {}
 
 export class HistoryMessageView {
   @ApiProperty() id: string;

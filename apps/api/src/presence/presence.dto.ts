@@ -1,9 +1,10 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
-export class PresenceQueryDto extends AppKeyFields {
+/** How many members to list. */
+export class PresenceLimitQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'At most this many members (the amount counts all)' })
   @IsOptional()
   @Type(() => Number)
@@ -12,6 +13,9 @@ export class PresenceQueryDto extends AppKeyFields {
   @Max(1000)
   limit?: number;
 }
+
+/** The data-plane read: a limit, plus the app key fields (appkey, accessToken). */
+export class PresenceQueryDto extends IntersectionType(PresenceLimitQueryDto, AppKeyFields) {}
 
 export class PresenceMemberView {
   @ApiProperty({ description: 'The user id given at connect' }) id: string;
