@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 // The debug console uses the Herald SDK straight from its TypeScript source (libs/sdk/src).
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const sdkVersion = (JSON.parse(readFileSync(`${root}libs/sdk/package.json`, 'utf8')) as { version: string }).version;
-const api = process.env.HERALD_DASHBOARD_API ?? 'http://localhost:3000';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -22,6 +21,6 @@ export default defineConfig({
     sourcemap: true,
     chunkSizeWarningLimit: 1200,
   },
-  // `npx vite apps/dashboard` for development: API calls go to a running API (npm start).
-  server: { port: 5173, proxy: { '/v1': api } },
+  // `npx vite apps/dashboard` for development: API calls go to the API that `npm start` runs on :3000.
+  server: { port: 5173, proxy: { '/v1': 'http://localhost:3000' } },
 });

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api, ApiError, type CreatedApp, type Plan } from '../lib/api';
-import { fmt, useLoad, useTitle } from '../lib/hooks';
+import { useLoad, useTitle } from '../lib/hooks';
 import { REGIONS } from '../lib/region';
 import { Button, Card, ErrorBanner, Field, Input, Select, focusFirstInvalid } from '../components/ui';
+import { PlanLimitsList } from '../components/PlanLimitsList';
 
 const FALLBACK_PLANS = ['free', 'pro'];
 
@@ -82,22 +83,7 @@ export function NewAppPage() {
         </Card>
         <Card title={`Plan “${plan?.name ?? planId}”`}>
           {plan ? (
-            <dl className="kv" data-testid="plan-limits">
-              <dt>Concurrent connections</dt>
-              <dd>{fmt.num(plan.maxConnections)}</dd>
-              <dt>Messages per day</dt>
-              <dd>{fmt.num(plan.maxMessagesPerDay)}</dd>
-              <dt>Publishes per second</dt>
-              <dd>{fmt.num(plan.maxPublishesPerSecond)}</dd>
-              <dt>Largest message</dt>
-              <dd>{fmt.bytes(plan.maxPayloadBytes)}</dd>
-              <dt>History per channel</dt>
-              <dd>
-                {fmt.num(plan.historySize)} messages, {fmt.seconds(plan.historyTtlSeconds)}
-              </dd>
-              <dt>Channels per connection</dt>
-              <dd>{fmt.num(plan.maxChannelsPerConnection)}</dd>
-            </dl>
+            <PlanLimitsList plan={plan} />
           ) : (
             <p className="muted">{plans.loading ? 'Loading plan limits…' : 'Limits are shown on the app’s Settings tab once created.'}</p>
           )}

@@ -4,6 +4,7 @@ import { api, appPath, ApiError } from '../lib/api';
 import { fmt } from '../lib/hooks';
 import { Button, Card, Dialog, ErrorBanner, Field, Input, Select, Textarea, focusFirstInvalid } from '../components/ui';
 import { REGIONS } from '../lib/region';
+import { PlanLimitsList } from '../components/PlanLimitsList';
 import { useApp } from './AppPage';
 
 const lines = (s: string) => s.split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
@@ -132,28 +133,7 @@ export function SettingsTab() {
         </Card>
       </div>
       <Card title={`Plan limits · ${plan.id}`}>
-        <dl className="kv" data-testid="plan-limits" style={{ gridTemplateColumns: '1fr auto' }}>
-          <dt>Concurrent connections</dt>
-          <dd>{fmt.num(plan.maxConnections)}</dd>
-          <dt>Messages per day</dt>
-          <dd>{fmt.num(plan.maxMessagesPerDay)}</dd>
-          <dt>Publishes per second</dt>
-          <dd>{fmt.num(plan.maxPublishesPerSecond)}</dd>
-          <dt>Largest message</dt>
-          <dd>{fmt.bytes(plan.maxPayloadBytes)}</dd>
-          <dt>History per channel</dt>
-          <dd>{fmt.num(plan.historySize)} msgs</dd>
-          <dt>History kept</dt>
-          <dd>{fmt.seconds(plan.historyTtlSeconds)}</dd>
-          <dt>Channels per connection</dt>
-          <dd>{fmt.num(plan.maxChannelsPerConnection)}</dd>
-          <dt>Any origin</dt>
-          <dd>{plan.anyOrigin ? 'yes' : 'no'}</dd>
-          <dt>Schedule ahead</dt>
-          <dd>{fmt.seconds(plan.maxScheduleDelaySeconds)}</dd>
-          <dt>Archive retention</dt>
-          <dd>{plan.archiveRetentionDays} days</dd>
-        </dl>
+        <PlanLimitsList plan={plan} style={{ gridTemplateColumns: '1fr auto' }} />
         <p className="small muted" style={{ marginTop: 16, marginBottom: 0 }}>
           Plans are changed by a Herald operator.
         </p>

@@ -1,0 +1,31 @@
+import type { CSSProperties } from 'react';
+import type { Plan } from '../lib/api';
+import { fmt } from '../lib/hooks';
+
+/** A plan's limits as a definition list (create-app form and Settings). */
+export function PlanLimitsList({ plan, style }: { plan: Plan; style?: CSSProperties }) {
+  return (
+    <dl className="kv" data-testid="plan-limits" style={style}>
+      <dt>Concurrent connections</dt>
+      <dd>{fmt.num(plan.maxConnections)}</dd>
+      <dt>Messages per day</dt>
+      <dd>{fmt.num(plan.maxMessagesPerDay)}</dd>
+      <dt>Publishes per second</dt>
+      <dd>{fmt.num(plan.maxPublishesPerSecond)}</dd>
+      <dt>Largest message</dt>
+      <dd>{fmt.bytes(plan.maxPayloadBytes)}</dd>
+      <dt>History per channel</dt>
+      <dd>{fmt.num(plan.historySize)} msgs</dd>
+      <dt>History kept</dt>
+      <dd>{fmt.seconds(plan.historyTtlSeconds)}</dd>
+      <dt>Channels per connection</dt>
+      <dd>{fmt.num(plan.maxChannelsPerConnection)}</dd>
+      <dt>Any origin</dt>
+      <dd>{plan.anyOrigin ? 'yes' : 'no'}</dd>
+      <dt>Schedule ahead</dt>
+      <dd>{fmt.seconds(plan.maxScheduleDelaySeconds)}</dd>
+      <dt>Archive retention</dt>
+      <dd>{plan.archiveRetentionDays} days</dd>
+    </dl>
+  );
+}
