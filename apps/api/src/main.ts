@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, type HeraldConfig, type Logger } from '@herald/config';
+import { CONFIG, announceListening, type HeraldConfig, type Logger } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { closeSlowHandshakes } from '@herald/observability';
 import { ApiModule } from './api.module.js';
@@ -38,7 +38,7 @@ async function bootstrap(): Promise<void> {
 
   await app.listen(config.apiPort, config.host);
   if (config.masterKeyIsDefault) logger.warn('HERALD_MASTER_KEY is not set: app secrets are sealed with the development key');
-  logger.info({ port: config.apiPort }, 'api ready');
+  announceListening(app.getHttpServer(), 'api', logger, config.apiPort);
 }
 
 void bootstrap().catch((e) => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { CONFIG, announceListening, createLogger, type HeraldConfig } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { closeSlowHandshakes } from '@herald/observability';
 import { GatewayModule } from './gateway.module.js';
@@ -30,7 +30,7 @@ async function bootstrap(): Promise<void> {
   // net.core.somaxconn. Nest's Express adapter hands every argument after the port to
   // http.Server#listen(port, host, backlog); its typing only names a callback there.
   await app.listen(config.gatewayPort, config.host, LISTEN_BACKLOG as unknown as () => void);
-  createLogger(config, 'gateway').info({ port: config.gatewayPort }, 'gateway ready');
+  announceListening(server, 'gateway', createLogger(config, 'gateway'), config.gatewayPort);
 }
 
 void bootstrap().catch((e) => {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { CONFIG, announceListening, createLogger, type HeraldConfig } from '@herald/config';
 import { WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
@@ -8,7 +8,7 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const config = app.get<HeraldConfig>(CONFIG);
   await app.listen(config.workerPort, config.host);
-  createLogger(config, 'worker').info({ port: config.workerPort, concurrency: config.worker.concurrency }, 'worker ready');
+  announceListening(app.getHttpServer(), 'worker', createLogger(config, 'worker'), config.workerPort, { concurrency: config.worker.concurrency });
 }
 
 void bootstrap().catch((e) => {

@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { environment } from '@herald/config';
+import { LISTENING_LINE, environment } from '@herald/config';
 import { waitFor } from './wait.js';
 
 /** Repository root, found from this compiled file (dist/libs/testing/src → root). */
@@ -40,27 +40,32 @@ export interface RunningApp {
 
 const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_PORT', worker: 'WORKER_PORT' };
 
-/** Starts one built app (dist/apps/<name>/src/main.js) as a real process and waits for GET /health. */
+/**
+ * Starts one built app (dist/apps/<name>/src/main.js) as a real process on a port the kernel picks
+ * (it prints which: LISTENING_LINE) and waits for GET /health. A port chosen here and passed in would
+ * race with every other test file doing the same: the loser's readiness probe can reach the winner.
+ */
 export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<RunningApp> {
-  const port = await freePort();
   const proc = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...environment(), ...env, [PORT_VAR[name]]: String(port), HERALD_HOST: '127.0.0.1' },
+    env: { ...environment(), ...env, [PORT_VAR[name]]: '0', HERALD_HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let port = 0;
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-20_000);
+    if (!port) port = Number(LISTENING_LINE.exec(out)?.[2] ?? 0);
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
   try {
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
-        const r = await fetch(`${url}/health`).catch(() => undefined);
+        if (!port) return false;
+        const r = await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined);
         return r?.ok === true;
       },
       { timeoutMs, what: `${name} /health` },
@@ -69,6 +74,7 @@ export async function startApp(name: AppName, env: Record<string, string>, timeo
     proc.kill('SIGKILL');
     throw e;
   }
+  const url = `http://127.0.0.1:${port}`;
   return {
     name,
     url,

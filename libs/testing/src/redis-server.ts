@@ -10,14 +10,14 @@ import { Redis } from 'ioredis';
 export class TestRedis {
   private proc?: ChildProcess;
   private constructor(
-    readonly port: number,
+    public port: number,
     readonly dir: string,
     private readonly aof: boolean,
   ) {}
 
   static async start(opts: { aof?: boolean } = {}): Promise<TestRedis> {
     const r = new TestRedis(await freePort(), mkdtempSync(path.join(tmpdir(), 'herald-redis-')), opts.aof ?? false);
-    await r.boot();
+    await r.boot(true);
     return r;
   }
 
@@ -25,17 +25,36 @@ export class TestRedis {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  private async boot(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--maxmemory-policy', 'noeviction'];
+  /**
+   * Starts redis-server on `port`. Redis cannot pick its own port and report it, so the port is chosen
+   * free beforehand; another process may take it in between: a first boot then moves to another port
+   * (a restart keeps its port, which only it held).
+   */
+  private async boot(firstBoot = false): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.bootOn(this.port);
+      } catch (e) {
+        if (!firstBoot || attempt === 5) throw e;
+        this.port = await freePort();
+      }
+    }
+  }
+
+  private async bootOn(port: number): Promise<void> {
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--maxmemory-policy', 'noeviction'];
     if (this.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
     else args.push('--appendonly', 'no');
-    this.proc = spawn('redis-server', args, { stdio: 'ignore' });
+    const proc = spawn('redis-server', args, { stdio: 'ignore' });
+    this.proc = proc;
     await waitFor(async () => {
+      if (proc.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${proc.exitCode}`);
       const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       c.on('error', () => undefined); // refused until the server listens: that is what we wait for
       try {
         await c.connect();
-        return (await c.ping()) === 'PONG';
+        // Ours, not another test's Redis that won the port: a server that lost it exits at once.
+        return (await c.info('server')).includes(`process_id:${proc.pid}\r\n`);
       } finally {
         c.disconnect();
       }

@@ -2,13 +2,15 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy the test controls: `cut()` drops every open connection (a network failure as the client
- * sees it), `retarget()` sends new connections to another server (a client landing on another gateway).
+ * sees it), `retarget()` sends new connections to another server (a client landing on another gateway),
+ * or with `null` drops them at once (a server that is down: no free port to point at, which another
+ * process could take meanwhile).
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private constructor(
     private readonly server: Server,
-    private target: number,
+    private target: number | null,
   ) {}
 
   static async start(targetPort: number): Promise<TcpProxy> {
@@ -27,7 +29,7 @@ export class TcpProxy {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  retarget(port: number): void {
+  retarget(port: number | null): void {
     this.target = port;
   }
 
@@ -42,6 +44,11 @@ export class TcpProxy {
   }
 
   private pipe(client: Socket): void {
+    if (this.target === null) {
+      client.on('error', () => undefined);
+      client.destroy();
+      return;
+    }
     const upstream = connect(this.target, '127.0.0.1');
     for (const s of [client, upstream]) {
       this.sockets.add(s);
