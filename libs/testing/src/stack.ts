@@ -1,5 +1,5 @@
 import { environment, loadConfig } from '@herald/config';
-import { startApp, uniquePrefix, type RunningApp } from './processes.js';
+import { startApp, uniquePrefix, type AppName, type RunningApp } from './processes.js';
 import { dropRedisPrefix } from './redis-cleanup.js';
 
 export interface StackOptions {
@@ -15,8 +15,8 @@ export interface StackOptions {
    * `GET /v1/config` tells browsers), for tests of the dashboard; otherwise everything starts at once.
    */
   publicGatewayUrl?: boolean;
-  /** Node flags for the gateway processes (profiling: e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
-  gatewayExecArgv?: string[];
+  /** Node flags per kind of process (profiling: e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  execArgv?: Partial<Record<AppName, string[]>>;
 }
 
 export interface Stack {
@@ -80,17 +80,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return settled.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
   };
   try {
-    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env, undefined, opts.gatewayExecArgv)));
-    const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv })));
+    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env, undefined, opts.execArgv?.gateway)));
+    const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv }, undefined, opts.execArgv?.worker)));
     let api: RunningApp;
     let gateways: RunningApp[];
     let workers: RunningApp[];
     if (opts.publicGatewayUrl) {
       gateways = await all(startGateways());
       const apiEnv = gateways[0] ? { ...env, HERALD_PUBLIC_GATEWAY_URL: gateways[0].url } : env;
-      [api, ...workers] = await all([track(startApp('api', apiEnv)), ...startWorkers()]);
+      [api, ...workers] = await all([track(startApp('api', apiEnv, undefined, opts.execArgv?.api)), ...startWorkers()]);
     } else {
-      const started = await all([track(startApp('api', env)), ...startGateways(), ...startWorkers()]);
+      const started = await all([track(startApp('api', env, undefined, opts.execArgv?.api)), ...startGateways(), ...startWorkers()]);
       api = started[0];
       gateways = started.filter((a) => a.name === 'gateway');
       workers = started.filter((a) => a.name === 'worker');
@@ -107,12 +107,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return `${gateways[n].url.replace('http', 'ws')}/ws`;
       },
       startWorker: async (extra = {}) => {
-        const w = await track(startApp('worker', { ...env, ...opts.workerEnv, ...extra }));
+        const w = await track(startApp('worker', { ...env, ...opts.workerEnv, ...extra }, undefined, opts.execArgv?.worker));
         workers.push(w);
         return w;
       },
       startGateway: async () => {
-        const g = await track(startApp('gateway', env, undefined, opts.gatewayExecArgv));
+        const g = await track(startApp('gateway', env, undefined, opts.execArgv?.gateway));
         gateways.push(g);
         return g;
       },
