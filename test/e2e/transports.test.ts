@@ -144,6 +144,12 @@ test('bad input on SSE and long-polling: clear errors, never another tenant', as
   assert.deepEqual(await status(`${gw(0)}/sse?appkey=${a.commonKey}&${tooMany}`), [429, 'too_many_channels']);
   assert.deepEqual(await status(`${gw(0)}/poll?appkey=${a.commonKey}&${tooMany}`), [429, 'too_many_channels']);
   assert.deepEqual(await status(`${gw(0)}/publish?appkey=${a.subscribeKey}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"channel":"c","message":1}' }), [403, 'publish_forbidden']);
+  // /poll and /sse are served before the framework: other methods still get the one error shape.
+  assert.deepEqual(await status(`${gw(0)}/poll?appkey=${a.commonKey}&channel=c`, { method: 'POST', body: '{}' }), [404, 'not_found']);
+  assert.deepEqual(await status(`${gw(0)}/sse/?appkey=${a.commonKey}&channel=c`, { method: 'DELETE' }), [404, 'not_found']);
+  const preflight = await fetch(`${gw(0)}/poll/?appkey=${a.commonKey}`, { method: 'OPTIONS', headers: { origin: 'https://page.example', 'access-control-request-method': 'GET' } });
+  assert.deepEqual([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-methods')], [204, 'https://page.example', 'GET']);
+  assert.deepEqual(await status(`${gw(0)}/poll/?appkey=${a.commonKey}&channel=c&wait=x`), [400, 'invalid_request']);
 
   // Tenant A polls and streams "c"; B publishes a canary on its own "c": A never sees it.
   const es = new EventSource(`${gw(0)}/sse?appkey=${a.commonKey}&channel=c`);

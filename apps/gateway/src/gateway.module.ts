@@ -13,8 +13,8 @@ import { ConnectAuth } from './connect/connect-auth.js';
 import { WsGateway } from './ws/ws.gateway.js';
 import { HttpConnectService } from './http/http-connect.js';
 import { GatewayPublishController } from './http/publish.controller.js';
-import { SseController } from './sse/sse.controller.js';
-import { PollController } from './poll/poll.controller.js';
+import { SseRoute } from './sse/sse.route.js';
+import { PollRoute } from './poll/poll.route.js';
 import { ReadsController } from './http/reads.controller.js';
 import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
@@ -30,7 +30,7 @@ import { ChannelsModule } from '@herald/channels';
     HealthModule.forRoot({ app: 'gateway' }),
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
-  controllers: [SseController, PollController, GatewayPublishController, ReadsController, SdkController],
-  providers: [ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway],
+  controllers: [GatewayPublishController, ReadsController, SdkController],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway],
 })
 export class GatewayModule {}

@@ -9,6 +9,9 @@ import { GatewayModule } from './gateway.module.js';
 import { HeraldWsAdapter } from './ws/herald-ws.adapter.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 import { KeyResolver } from '@herald/db';
+import { serveBeforeFramework } from './http/http-routes.js';
+import { PollRoute } from './poll/poll.route.js';
+import { SseRoute } from './sse/sse.route.js';
 
 /** Pending connections the kernel may queue before the gateway accepts them (Node's default: 511). */
 const LISTEN_BACKLOG = 65_535;
@@ -22,6 +25,7 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws')));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
   app.enableShutdownHooks();
+  serveBeforeFramework(server, [app.get(PollRoute), app.get(SseRoute)]);
   // Not fatal: a database still starting only means the first connections pay for the warm-up.
   await app.get(KeyResolver).warm().catch((e: Error) => createLogger(config, 'gateway').warn({ err: e.message }, 'key lookup warm-up failed'));
   // A reconnect storm (a gateway died; its clients all come here within a second) arrives faster than

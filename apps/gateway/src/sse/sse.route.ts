@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, closeCodeFor } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { SseTransport } from './sse-transport.js';
+import type { HttpRoute } from '../http/http-routes.js';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -12,25 +13,32 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * `GET /sse?appkey=…&channel=a&channel=b` — one event stream for many channels, resumable on any
  * gateway through Last-Event-ID (header, or `lastEventId` query for clients that cannot set it).
  * With `id`/`data` (who the client is), `presence=1` joins every channel's presence; with
- * `presence_events=1` the stream carries the channels' presence events.
+ * `presence_events=1` the stream carries the channels' presence events. Served before the framework
+ * (http-routes.ts).
  */
-@Controller('sse')
-export class SseController {
+@Injectable()
+export class SseRoute implements HttpRoute {
+  readonly path = '/sse';
+
   constructor(
     private readonly core: SessionCore,
     private readonly http: HttpConnectService,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {}
 
-  @Options()
-  preflight(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' || req.method === 'HEAD') void this.stream(req, res);
+    else if (req.method === 'OPTIONS') this.preflight(req, res);
+    else this.http.fail(req, res, new HeraldError('not_found', `Cannot ${req.method} /sse: use GET (publish with POST /publish)`));
+  }
+
+  private preflight(req: IncomingMessage, res: ServerResponse): void {
     this.http.cors(res, req.headers.origin);
     res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Allow-Headers': 'Last-Event-ID, Cache-Control', 'Access-Control-Max-Age': '600' });
     res.end();
   }
 
-  @Get()
-  async stream(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+  private async stream(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       if (!this.config.transports.has('sse')) throw new HeraldError('not_found', 'SSE is switched off on this gateway');
       const connect = await this.http.authenticate(req);

@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Inject, Options, Req, Res } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { PollTransport } from './poll-transport.js';
+import type { HttpRoute } from '../http/http-routes.js';
 
 /**
  * `GET /poll?appkey=…&channel=…[&cursor=…][&wait=ms]` — answers with every frame after the cursor at once, or
  * holds until one arrives (HERALD_POLL_HOLD_MS, 25 s by default) and answers `{cursor, frames}`.
  * The cursor travels with the client, so any gateway serves the next poll; nothing stays behind a
- * request that is answered, so a client that never returns costs nothing.
+ * request that is answered, so a client that never returns costs nothing. Served before the framework
+ * (http-routes.ts): one request per delivery.
  */
-@Controller('poll')
-export class PollController {
+@Injectable()
+export class PollRoute implements HttpRoute {
+  readonly path = '/poll';
+
   constructor(
     private readonly core: SessionCore,
     private readonly http: HttpConnectService,
@@ -28,15 +32,19 @@ export class PollController {
     return Math.min(Number(wait), this.config.pollHoldMs);
   }
 
-  @Options()
-  preflight(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method === 'GET' || req.method === 'HEAD') void this.poll(req, res);
+    else if (req.method === 'OPTIONS') this.preflight(req, res);
+    else this.http.fail(req, res, new HeraldError('not_found', `Cannot ${req.method} /poll: use GET`));
+  }
+
+  private preflight(req: IncomingMessage, res: ServerResponse): void {
     this.http.cors(res, req.headers.origin);
     res.writeHead(204, { 'Access-Control-Allow-Methods': 'GET', 'Access-Control-Max-Age': '600' });
     res.end();
   }
 
-  @Get()
-  async poll(@Req() req: IncomingMessage, @Res() res: ServerResponse): Promise<void> {
+  private async poll(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let release = () => {};
     try {
       if (!this.config.transports.has('poll')) throw new HeraldError('not_found', 'Long-polling is switched off on this gateway');
