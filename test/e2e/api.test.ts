@@ -191,6 +191,38 @@ describe('publish', () => {
     assert.deepEqual([notFound.status, notFound.body.reason], [404, 'not_found']);
   });
 
+  test('the plain publish (served before the framework) and the framework’s answers carry the same headers and shapes', async () => {
+    const t = await tenant();
+    const origin = { origin: 'https://page.example', 'x-request-id': 'req-fast-1' };
+    // Plain: served by PublishIngress. Unknown field, scheduled or not JSON: handed on to the framework.
+    const plain = await api('POST', '/v1/publish', { token: t.keys.secret, json: { channel: 'c', message: 1, id: null, accessToken: null }, headers: origin });
+    const unknown = await api('POST', '/v1/publish', { token: t.keys.secret, json: { channel: 'c', message: 1, extra: true }, headers: { ...origin, 'x-request-id': 'req-slow-1' } });
+    const scheduled = await api('POST', '/v1/publish', { token: t.keys.secret, json: { channel: 'c', message: 2, delay: 60_000 }, headers: origin });
+    const badJson = await api('POST', '/v1/publish', { token: t.keys.secret, raw: '"just a string"', headers: origin });
+    const array = await api('POST', '/v1/publish', { token: t.keys.secret, raw: '[1]', headers: origin });
+    const wrongType = await api('POST', '/v1/publish', { token: t.keys.secret, json: { channel: 'c', message: 1, id: 7 }, headers: origin });
+    assert.deepEqual([plain.status, plain.body.offset, plain.body.duplicate], [200, 1, false]);
+    assert.deepEqual([unknown.status, unknown.body.reason, unknown.body.content], [400, 'invalid_request', 'property extra should not exist']);
+    assert.equal(scheduled.status, 202);
+    assert.deepEqual([badJson.status, badJson.body.reason], [400, 'invalid_json']);
+    assert.deepEqual([array.status, array.body.reason], [400, 'invalid_request']);
+    assert.deepEqual([wrongType.status, wrongType.body.reason], [400, 'invalid_request']);
+    for (const [name, r] of Object.entries({ plain, unknown, scheduled, badJson, array, wrongType })) {
+      assert.equal(r.headers.get('access-control-allow-origin'), 'https://page.example', name);
+      assert.equal(r.headers.get('vary'), 'Origin', name);
+      assert.equal(r.headers.get('access-control-expose-headers'), 'ETag,X-Request-Id', name);
+      assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8', name);
+      assert.ok(r.headers.get('x-request-id'), name);
+      assert.equal(r.headers.get('x-powered-by'), null, name);
+    }
+    assert.equal(plain.headers.get('x-request-id'), 'req-fast-1');
+    assert.equal(unknown.headers.get('x-request-id'), 'req-slow-1');
+    // The key from the query and from the body, as on the framework's routes.
+    const byQuery = await api('POST', `/v1/publish?appkey=${t.keys.common}`, { json: { channel: 'c', message: 3 } });
+    const byBody = await api('POST', '/v1/publish', { json: { channel: 'c', message: 4, appkey: t.keys.common } });
+    assert.deepEqual([byQuery.status, byQuery.body.offset, byBody.status, byBody.body.offset], [200, 2, 200, 3]);
+  });
+
   test('allowed origins are enforced on the data plane', async () => {
     const t = await tenant({ allowedOrigins: ['https://shop.example'] });
     const ok = await publish(t.keys.common, { channel: 'c', message: 'x' });

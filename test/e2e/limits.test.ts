@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -161,6 +162,33 @@ test('slowloris: hundreds of trickling handshakes are dropped by the timeout; a 
   } finally {
     clearInterval(trickle);
     sockets.forEach((s) => s.destroy());
+  }
+});
+
+test('a keep-alive connection that finished its handshake outlives the timeout: the fast routes and the framework’s both serve on it', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const get = (url: string, method = 'GET', body?: string) =>
+    new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+      const req = http.request(url, { method, agent, headers: body ? { 'content-type': 'application/json', authorization: `Bearer ${t.secret}`, 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode!, reused: req.reusedSocket }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    const pub = (n: number) => get(`${stack.apiUrl}/v1/publish`, 'POST', JSON.stringify({ channel: 'ka', message: n }));
+    const poll = () => get(`${stack.gateways[0].url}/poll?appkey=${t.commonKey}&channel=ka&wait=0`);
+    const health = (base: string) => get(`${base}/health`);
+    // One at a time: a request queued for the agent's only socket reports reusedSocket false even when it reuses it.
+    const first = [await pub(1), await poll(), await health(stack.apiUrl), await health(stack.gateways[0].url)];
+    await new Promise((r) => setTimeout(r, 2_500)); // past HERALD_HEADERS_TIMEOUT_MS (1.5 s)
+    const later = [await pub(2), await poll(), await health(stack.apiUrl), await health(stack.gateways[0].url)];
+    assert.deepEqual(first.map((r) => r.status), [200, 200, 200, 200]);
+    assert.deepEqual(later.map((r) => [r.status, r.reused]), [[200, true], [200, true], [200, true], [200, true]]);
+  } finally {
+    agent.destroy();
   }
 });
 

@@ -15,6 +15,7 @@ import { AppsService } from './apps/apps.service.js';
 import { KeyMaterial } from './keys/key-material.js';
 import { KeysService } from './keys/keys.service.js';
 import { AppKeyGuard } from './data-plane/app-key.guard.js';
+import { PublishIngress } from './publish/publish-ingress.js';
 import { ChannelsModule } from '@herald/channels';
 import { WebhooksModule } from '@herald/webhooks';
 import { DashboardChannels } from './channels/channels.service.js';
@@ -43,6 +44,7 @@ import { AdminService } from './admin/admin.service.js';
     KeyMaterial,
     KeysService,
     AppKeyGuard,
+    PublishIngress,
     DashboardChannels,
     AdminGuard,
     AdminService,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, announceListening, type HeraldConfig, type Logger } from '@herald/config';
+import { CONFIG, announceListening, serveBeforeFramework, type HeraldConfig, type Logger } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { closeSlowHandshakes } from '@herald/observability';
 import { ApiModule } from './api.module.js';
@@ -9,6 +9,8 @@ import { API_LOGGER } from './api-logger.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import { requestLog } from './http/request-log.js';
 import { setupOpenApi } from './http/openapi.js';
+import { CORS } from './http/cors.js';
+import { PublishIngress } from './publish/publish-ingress.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 async function bootstrap(): Promise<void> {
@@ -24,17 +26,13 @@ async function bootstrap(): Promise<void> {
   app.use(requestLog(logger));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
   app.useBodyParser('urlencoded', { limit: HARD_FRAME_LIMIT, extended: false });
-  app.enableCors({
-    origin: true,
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-None-Match', 'X-Request-Id'],
-    exposedHeaders: ['ETag', 'X-Request-Id'],
-    maxAge: 600,
-  });
+  app.enableCors(CORS);
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app);
   // The dashboard SPA at `/` (dist/dashboard), never over the API's own paths.
   serveDashboard(app, logger, config.publicGatewayUrl);
   closeSlowHandshakes(app.getHttpServer(), config.headersTimeoutMs);
+  serveBeforeFramework(app.getHttpServer(), app.getHttpAdapter().getInstance(), [app.get(PublishIngress)]);
 
   await app.listen(config.apiPort, config.host);
   if (config.masterKeyIsDefault) logger.warn('HERALD_MASTER_KEY is not set: app secrets are sealed with the development key');

@@ -9,7 +9,7 @@ import { GatewayModule } from './gateway.module.js';
 import { HeraldWsAdapter } from './ws/herald-ws.adapter.js';
 import { ConnectAuth } from './connect/connect-auth.js';
 import { KeyResolver } from '@herald/db';
-import { serveBeforeFramework } from './http/http-routes.js';
+import { serveBeforeFramework } from '@herald/config';
 import { PollRoute } from './poll/poll.route.js';
 import { SseRoute } from './sse/sse.route.js';
 
@@ -25,7 +25,7 @@ async function bootstrap(): Promise<void> {
   app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws')));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
   app.enableShutdownHooks();
-  serveBeforeFramework(server, [app.get(PollRoute), app.get(SseRoute)]);
+  serveBeforeFramework(server, app.getHttpAdapter().getInstance(), [app.get(PollRoute), app.get(SseRoute)]);
   // Not fatal: a database still starting only means the first connections pay for the warm-up.
   await app.get(KeyResolver).warm().catch((e: Error) => createLogger(config, 'gateway').warn({ err: e.message }, 'key lookup warm-up failed'));
   // A reconnect storm (a gateway died; its clients all come here within a second) arrives faster than

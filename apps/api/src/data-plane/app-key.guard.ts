@@ -33,14 +33,17 @@ export class AppKeyGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<AppKeyRequest>();
-    const presented = bearerToken(req) ?? field(req.body, 'appkey') ?? field(req.query, 'appkey');
+    req.appContext = await this.resolve(bearerToken(req) ?? field(req.body, 'appkey') ?? field(req.query, 'appkey'), req.get('origin'));
+    return true;
+  }
+
+  /** The tenant of a presented key, refused when the request's Origin is not one of the app's. */
+  async resolve(presented: string | undefined, origin: string | undefined): Promise<AppContext> {
     const ctx = await this.resolver.resolve(presented);
-    const origin = req.get('origin');
     if (origin !== undefined && !originAllowed(ctx.app, origin, this.dashboardOrigin)) {
       throw new HeraldError('origin_not_allowed', `Origin ${origin.slice(0, 100)} is not allowed for this app`);
     }
-    req.appContext = ctx;
-    return true;
+    return ctx;
   }
 }
 

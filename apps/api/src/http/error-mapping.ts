@@ -25,6 +25,8 @@ const BY_STATUS: Record<number, Reason> = {
   503: 'unavailable',
 };
 
+export const INVALID_JSON = 'Request body is not valid JSON';
+
 function httpMessage(e: HttpException): string {
   const res = e.getResponse();
   if (typeof res === 'string') return res;
@@ -40,7 +42,7 @@ function fromHttpException(e: HttpException): MappedError {
   let detail: string | undefined;
   if (status === 400 && (cause instanceof SyntaxError || cause.type === 'entity.parse.failed')) {
     reason = 'invalid_json';
-    detail = 'Request body is not valid JSON';
+    detail = INVALID_JSON;
   } else if (status === 413) {
     reason = 'payload_too_large';
     detail = 'Request body over the 1 MiB hard limit';

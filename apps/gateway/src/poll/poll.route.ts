@@ -5,14 +5,14 @@ import { HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { PollTransport } from './poll-transport.js';
-import type { HttpRoute } from '../http/http-routes.js';
+import type { HttpRoute } from '@herald/config';
 
 /**
  * `GET /poll?appkey=…&channel=…[&cursor=…][&wait=ms]` — answers with every frame after the cursor at once, or
  * holds until one arrives (HERALD_POLL_HOLD_MS, 25 s by default) and answers `{cursor, frames}`.
  * The cursor travels with the client, so any gateway serves the next poll; nothing stays behind a
  * request that is answered, so a client that never returns costs nothing. Served before the framework
- * (http-routes.ts): one request per delivery.
+ * (serveBeforeFramework): one request per delivery.
  */
 @Injectable()
 export class PollRoute implements HttpRoute {

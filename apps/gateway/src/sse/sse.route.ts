@@ -5,7 +5,7 @@ import { HeraldError, closeCodeFor } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { SseTransport } from './sse-transport.js';
-import type { HttpRoute } from '../http/http-routes.js';
+import type { HttpRoute } from '@herald/config';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
@@ -14,7 +14,7 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * gateway through Last-Event-ID (header, or `lastEventId` query for clients that cannot set it).
  * With `id`/`data` (who the client is), `presence=1` joins every channel's presence; with
  * `presence_events=1` the stream carries the channels' presence events. Served before the framework
- * (http-routes.ts).
+ * (serveBeforeFramework).
  */
 @Injectable()
 export class SseRoute implements HttpRoute {
