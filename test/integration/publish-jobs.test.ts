@@ -77,6 +77,37 @@ test('a channel with a job under way asks for no second one; that job moves ever
   assert.equal((await log.accept('app_skip', 'c', 'm4', head('m4'), 60_000, now + 3)).needsJob, true);
 });
 
+test('acceptMany: 250 messages over 3 channels in 3 script calls keep the order given; a repeated id answers the first acceptance', async () => {
+  const now = Date.now();
+  const channels = ['a', 'b', 'c'];
+  const items = Array.from({ length: 250 }, (_, i) => ({ channel: channels[i % 3], messageId: `many-${i}`, frameHead: head(`many-${i}`) }));
+  items.push({ channel: 'b', messageId: 'many-7', frameHead: head('many-7') }); // many-7 was accepted on 'b'
+  items.push({ channel: 'c', messageId: 'many-0', frameHead: head('many-0') }); // many-0 was on 'a': a conflict the caller reports
+  // Script calls counted on this test's own connection (other test files share the Redis server).
+  const evalsha = redis.evalsha;
+  let calls = 0;
+  redis.evalsha = ((...a: Parameters<Redis['evalsha']>) => (calls++, evalsha.apply(redis, a))) as Redis['evalsha'];
+  const out = await log.acceptMany('app_many', items, 60_000, now).finally(() => (redis.evalsha = evalsha));
+  assert.equal(calls, 3);
+  assert.equal(out.length, 252);
+  const values = out.map((r) => (r.status === 'fulfilled' ? r.value : assert.fail(String(r.reason))));
+  // Per channel, offsets 1, 2, 3, … in the order the items were given, across the chunk boundaries.
+  for (const [k, ch] of channels.entries()) {
+    const mine = values.slice(0, 250).filter((_, i) => i % 3 === k);
+    assert.deepEqual(mine.map((v) => v.offset), mine.map((_, n) => n + 1), `channel ${ch}`);
+    assert.ok(mine.every((v) => v.fresh && v.channel === ch));
+    // The first message of a channel asks for its job; the rest are moved by it.
+    assert.deepEqual(mine.map((v) => v.needsJob), mine.map((_, n) => n === 0));
+  }
+  assert.deepEqual([values[250].fresh, values[250].channel, values[250].offset, values[250].needsJob], [false, 'b', values[7].offset, true]);
+  assert.deepEqual([values[251].fresh, values[251].channel, values[251].offset], [false, 'a', 1]);
+  // One epoch per channel, stable; the job moves them all in order.
+  assert.equal(new Set(values.filter((v) => v.channel === 'a').map((v) => v.epoch)).size, 1);
+  assert.deepEqual(await log.appendPending('app_many', 'b', window), { appended: 83, moved: 83 });
+  const page = await log.history('app_many', 'b', { limit: 100, minTime: 0 });
+  assert.deepEqual(page.frames.map((f) => JSON.parse(f).id), items.slice(0, 250).filter((_, i) => i % 3 === 1).map((m) => m.messageId));
+});
+
 test('a channel still pending JOB_STALE_MS after its last job was asked for gets another (a lost or stuck job)', async () => {
   const now = Date.now();
   assert.equal((await log.accept('app_stale', 'c', 's1', head('s1'), 60_000, now)).needsJob, true);

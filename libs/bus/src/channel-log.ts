@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
-import { ACCEPT, APPEND, CHARGE_ACCEPT, RECOVER } from './channel-scripts.js';
+import { ACCEPT_MANY, APPEND, CHARGE_ACCEPT, RECOVER } from './channel-scripts.js';
 import { chargeRefusal, publishCharge, type PlanCaps } from './app-limits.js';
 
 export interface Accepted {
@@ -16,6 +16,13 @@ export interface Accepted {
    * pending will move this message too (ACCEPT in channel-scripts.ts); the pending sweep stays the safety net.
    */
   needsJob: boolean;
+}
+
+/** One message to accept: its channel, id and frame (JSON object text without its closing brace). */
+export interface ToAccept {
+  channel: string;
+  messageId: string;
+  frameHead: string;
 }
 
 export interface Window {
@@ -39,6 +46,8 @@ export interface HistoryPage {
 }
 
 const APPEND_BATCH = 500;
+/** Messages per ACCEPT_MANY call: a long batch is several calls, so no one script holds Redis for long. */
+const ACCEPT_CHUNK = 100;
 /**
  * A channel still pending this long after its last job was asked for gets another job with its next
  * accept (a lost job, or one held by a killed worker until its lock lapses). Drains take milliseconds;
@@ -59,22 +68,53 @@ export class ChannelLog {
    * AppLimits, nothing stored); without, the caller charged already (a batch).
    */
   async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
-    const k = this.keys.channel(appId, channel);
-    const keys = [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex];
-    const args: Array<string | number> = [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS];
-    let reply: [number, string, number?];
-    if (charge) {
-      const c = publishCharge(this.keys, appId, charge, now, 1);
-      reply = await CHARGE_ACCEPT.run(this.redis, [...keys, ...c.keys], [...args, ...c.args]);
-    } else {
-      reply = await ACCEPT.run(this.redis, keys, args);
+    if (!charge) {
+      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], idemTtlMs, now);
+      if (one.status === 'rejected') throw one.reason;
+      return one.value;
     }
-    const [fresh, pos, job] = reply;
-    if (fresh < 0) throw chargeRefusal(fresh, charge!, now);
-    // "epoch:offset:channel" — epochs and offsets have no ':', channel names may.
-    const [epoch, offset] = pos.split(':', 2);
-    // A duplicate always asks for a job: its first attempt may have died between accept and enqueue.
-    return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2), needsJob: fresh !== 1 || job === 1 };
+    const k = this.keys.channel(appId, channel);
+    const c = publishCharge(this.keys, appId, charge, now, 1);
+    const reply = await CHARGE_ACCEPT.run<[number, string, number]>(
+      this.redis,
+      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex, ...c.keys],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS, ...c.args],
+    );
+    if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
+    return accepted(reply[0], reply[1], reply[2]);
+  }
+
+  /**
+   * Accepts already charged messages in the order given (per channel, offsets follow it), as that many
+   * `accept`s one after another would, in one script call per ACCEPT_CHUNK messages. The calls go out
+   * together on one connection, so Redis runs them in order. A failed call (Redis unreachable) fails
+   * its own messages only: the others' outcomes are exact.
+   */
+  async acceptMany(appId: string, items: readonly ToAccept[], idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
+    const epoch = newEpoch(); // used by a channel only if it has no epoch yet
+    const calls: Array<Promise<Array<number | string>>> = [];
+    for (let from = 0; from < items.length; from += ACCEPT_CHUNK) {
+      const keys = [this.keys.pendingIndex];
+      const args: Array<string | number> = [epoch, idemTtlMs, now, JOB_STALE_MS];
+      for (const m of items.slice(from, from + ACCEPT_CHUNK)) {
+        const k = this.keys.channel(appId, m.channel);
+        keys.push(k.meta, k.pending, this.keys.idempotency(appId, m.messageId));
+        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel);
+      }
+      calls.push(ACCEPT_MANY.run(this.redis, keys, args));
+    }
+    const out: Array<PromiseSettledResult<Accepted>> = [];
+    const settled = await Promise.allSettled(calls);
+    settled.forEach((call, c) => {
+      if (call.status === 'rejected') {
+        const n = Math.min(ACCEPT_CHUNK, items.length - c * ACCEPT_CHUNK);
+        for (let i = 0; i < n; i++) out.push(call);
+        return;
+      }
+      const reply = call.value;
+      for (let i = 0; i < reply.length; i += 3) out.push({ status: 'fulfilled', value: accepted(Number(reply[i]), String(reply[i + 1]), Number(reply[i + 2])) });
+    });
+    return out;
   }
 
   /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */
@@ -196,4 +236,12 @@ function escapeGlob(s: string): string {
 function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
+}
+
+/** An accept script's reply: fresh (1|0), "epoch:offset:channel", job (1|0). */
+function accepted(fresh: number, pos: string, job: number): Accepted {
+  // Epochs and offsets have no ':', channel names may.
+  const [epoch, offset] = pos.split(':', 2);
+  // A duplicate always asks for a job: its first attempt may have died between accept and enqueue.
+  return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2), needsJob: fresh !== 1 || job === 1 };
 }

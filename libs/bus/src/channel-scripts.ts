@@ -15,38 +15,60 @@ import { CHARGE_KEYS, chargeLua } from './app-limits.js';
  * When the meta is lost (Redis flushed, or restarted without persistence) a new epoch begins.
  */
 
-// KEYS: meta, pending, idempotency, pendingIndex
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel, jobStaleMs
-// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's}.
+// accept(meta, pending, idempotency, pendingIndex, frameHead, newEpoch, idemTtlMs, now, member, channel, jobStaleMs)
+// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's, 0}.
 // job = 1 when the channel needs a publish job: it had nothing pending (no job can be under way), or its
 // last job was asked for jobStaleMs ago or more and it is still pending (a lost or stuck job). Otherwise a
 // job asked for since the channel became pending has not run its final APPEND yet, and that APPEND moves
 // this message too (it drains up to the offset it reads, atomically): no second job is needed.
-const ACCEPT_BODY = `
-local epoch = redis.call('HGET', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[2]
-  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0, 'a', 0)
+const ACCEPT_FN = `
+local function accept(meta, pending, idem, pendingIndex, head, newEpoch, idemTtlMs, now, member, channel, jobStaleMs)
+  local epoch = redis.call('HGET', meta, 'e')
+  if not epoch then
+    epoch = newEpoch
+    redis.call('HSET', meta, 'e', epoch, 's', 0, 'a', 0)
+  end
+  local prev = redis.call('GET', idem)
+  if prev then return {0, prev, 0} end
+  local seq = redis.call('HINCRBY', meta, 's', 1)
+  redis.call('HSET', pending, seq, head .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
+  local pos = epoch .. ':' .. seq .. ':' .. channel
+  redis.call('SET', idem, pos, 'PX', idemTtlMs)
+  local job = redis.call('ZADD', pendingIndex, 'NX', now, member)
+  if job == 0 and tonumber(now) - tonumber(redis.call('HGET', meta, 'j') or '0') >= tonumber(jobStaleMs) then job = 1 end
+  if job == 1 then redis.call('HSET', meta, 'j', now) end
+  return {1, pos, job}
 end
-local prev = redis.call('GET', KEYS[3])
-if prev then return {0, prev} end
-local seq = redis.call('HINCRBY', KEYS[1], 's', 1)
-redis.call('HSET', KEYS[2], seq, ARGV[1] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
-local pos = epoch .. ':' .. seq .. ':' .. ARGV[6]
-redis.call('SET', KEYS[3], pos, 'PX', ARGV[3])
-local job = redis.call('ZADD', KEYS[4], 'NX', ARGV[4], ARGV[5])
-if job == 0 and tonumber(ARGV[4]) - tonumber(redis.call('HGET', KEYS[1], 'j') or '0') >= tonumber(ARGV[7]) then job = 1 end
-if job == 1 then redis.call('HSET', KEYS[1], 'j', ARGV[4]) end
-return {1, pos, job}
 `;
 
-/** Accepts an already charged message (batch items, after one CHARGE for the batch). */
-export const ACCEPT = new LuaScript('accept', ACCEPT_BODY, 4);
+// KEYS: meta, pending, idempotency, pendingIndex
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel, jobStaleMs
+const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n`;
 
 // KEYS and ARGV: ACCEPT's, then the publish charge's (app-limits.ts). A single publish: charged and
 // accepted in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before
 // anything is stored.
-export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(4, 7, (c) => `{${c}}`)}${ACCEPT_BODY}`, 4 + CHARGE_KEYS);
+export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(4, 7, (c) => `{${c}}`)}${ACCEPT_ONE}`, 4 + CHARGE_KEYS);
+
+// Many already charged messages (a batch, after one CHARGE), accepted in the order given, in one script:
+// the same as that many ACCEPTs one after another, without a script call and a reply per message.
+// KEYS: pendingIndex, then meta, pending, idempotency per message
+// ARGV: newEpoch, idemTtlMs, now, jobStaleMs, then frameHead, member, channel per message
+// Returns ACCEPT's three values per message, one after another.
+export const ACCEPT_MANY = new LuaScript(
+  'accept-many',
+  `${ACCEPT_FN}
+local out = {}
+for i = 0, (#KEYS - 1) / 3 - 1 do
+  local r = accept(KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[1], ARGV[5 + 3 * i], ARGV[1], ARGV[2], ARGV[3], ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[4])
+  out[#out + 1] = r[1]
+  out[#out + 1] = r[2]
+  out[#out + 1] = r[3]
+end
+return out
+`,
+  'variable',
+);
 
 // KEYS: meta, pending, history, archive, pendingIndex
 // ARGV: fanoutChannel, maxLen, batch, member, historyTtlMs, now

@@ -10,18 +10,19 @@ export class LuaScript {
   constructor(
     readonly name: string,
     private readonly source: string,
-    private readonly numKeys: number,
+    /** 'variable': as many keys as the call passes. */
+    private readonly numKeys: number | 'variable',
   ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
   async run<T>(redis: Redis, keys: string[], args: Arg[]): Promise<T> {
-    if (keys.length !== this.numKeys) throw new Error(`${this.name}: expected ${this.numKeys} keys`);
+    if (this.numKeys !== 'variable' && keys.length !== this.numKeys) throw new Error(`${this.name}: expected ${this.numKeys} keys`);
     try {
-      return (await redis.evalsha(this.sha, this.numKeys, ...keys, ...args)) as T;
+      return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as T;
     } catch (e) {
       if (!String((e as Error).message).includes('NOSCRIPT')) throw e;
-      return (await redis.eval(this.source, this.numKeys, ...keys, ...args)) as T;
+      return (await redis.eval(this.source, keys.length, ...keys, ...args)) as T;
     }
   }
 }

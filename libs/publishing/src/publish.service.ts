@@ -121,19 +121,18 @@ export class PublishService {
   }
 
   /**
-   * Accepts in the order given: the scripts are sent together on one connection, which Redis runs in
-   * that order (`charge`: a single publish, charged by its accept script). Then one enqueue for the
+   * Accepts in the order given: one script for many messages (ChannelLog.acceptMany), or with `charge`
+   * a single publish charged by its own accept script. Then one enqueue for the
    * messages whose channel has no job under way (and for duplicates: if the first attempt died before
    * its job existed, this heals it). A message whose channel already has a job asked for is moved by
    * that job's APPEND, which drains everything pending on the channel.
    */
   private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number, charge = false): Promise<BatchItemResult[]> {
-    const replies = await Promise.allSettled(
-      items.map((p) => {
-        const head = `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
-        return this.log.accept(app.id, p.channel, p.messageId, head, this.config.idempotencyTtlMs, now, charge ? app.plan : undefined);
-      }),
-    );
+    const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
+    const ttl = this.config.idempotencyTtlMs;
+    const replies = charge
+      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), ttl, now, app.plan)))
+      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), ttl, now);
     const drains: PublishJob[] = [];
     const repairs: PublishJob[] = [];
     const results = replies.map((r, i): BatchItemResult => {
