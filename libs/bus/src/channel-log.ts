@@ -13,7 +13,7 @@ export interface Accepted {
   channel: string;
   /**
    * Whether the caller must enqueue a publish job. false when a job asked for since the channel became
-   * pending will move this message too (ACCEPT in channel-scripts.ts); the pending sweep stays the safety net.
+   * pending will move this message too (the accept function in channel-scripts.ts); the pending sweep stays the safety net.
    */
   needsJob: boolean;
 }
@@ -92,29 +92,24 @@ export class ChannelLog {
    */
   async acceptMany(appId: string, items: readonly ToAccept[], idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
     const epoch = newEpoch(); // used by a channel only if it has no epoch yet
-    const calls: Array<Promise<Array<number | string>>> = [];
-    for (let from = 0; from < items.length; from += ACCEPT_CHUNK) {
+    const chunks: Array<readonly ToAccept[]> = [];
+    for (let from = 0; from < items.length; from += ACCEPT_CHUNK) chunks.push(items.slice(from, from + ACCEPT_CHUNK));
+    const calls = chunks.map((chunk) => {
       const keys = [this.keys.pendingIndex];
       const args: Array<string | number> = [epoch, idemTtlMs, now, JOB_STALE_MS];
-      for (const m of items.slice(from, from + ACCEPT_CHUNK)) {
+      for (const m of chunk) {
         const k = this.keys.channel(appId, m.channel);
         keys.push(k.meta, k.pending, this.keys.idempotency(appId, m.messageId));
         args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel);
       }
-      calls.push(ACCEPT_MANY.run(this.redis, keys, args));
-    }
-    const out: Array<PromiseSettledResult<Accepted>> = [];
-    const settled = await Promise.allSettled(calls);
-    settled.forEach((call, c) => {
-      if (call.status === 'rejected') {
-        const n = Math.min(ACCEPT_CHUNK, items.length - c * ACCEPT_CHUNK);
-        for (let i = 0; i < n; i++) out.push(call);
-        return;
-      }
-      const reply = call.value;
-      for (let i = 0; i < reply.length; i += 3) out.push({ status: 'fulfilled', value: accepted(Number(reply[i]), String(reply[i + 1]), Number(reply[i + 2])) });
+      return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);
     });
-    return out;
+    const settled = await Promise.allSettled(calls);
+    return settled.flatMap((call, c): Array<PromiseSettledResult<Accepted>> => {
+      if (call.status === 'rejected') return chunks[c].map(() => call);
+      const reply = call.value;
+      return chunks[c].map((_, i) => ({ status: 'fulfilled', value: accepted(Number(reply[3 * i]), String(reply[3 * i + 1]), Number(reply[3 * i + 2])) }));
+    });
   }
 
   /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */

@@ -41,20 +41,19 @@ local function accept(meta, pending, idem, pendingIndex, head, newEpoch, idemTtl
 end
 `;
 
-// KEYS: meta, pending, idempotency, pendingIndex
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel, jobStaleMs
 const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n`;
 
-// KEYS and ARGV: ACCEPT's, then the publish charge's (app-limits.ts). A single publish: charged and
-// accepted in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before
+// KEYS: meta, pending, idempotency, pendingIndex, then the publish charge's (app-limits.ts)
+// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
+// jobStaleMs, then the charge's. A single publish: charged and accepted in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before
 // anything is stored.
 export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(4, 7, (c) => `{${c}}`)}${ACCEPT_ONE}`, 4 + CHARGE_KEYS);
 
 // Many already charged messages (a batch, after one CHARGE), accepted in the order given, in one script:
-// the same as that many ACCEPTs one after another, without a script call and a reply per message.
+// the same as that many accepts one after another, without a script call and a reply per message.
 // KEYS: pendingIndex, then meta, pending, idempotency per message
 // ARGV: newEpoch, idemTtlMs, now, jobStaleMs, then frameHead, member, channel per message
-// Returns ACCEPT's three values per message, one after another.
+// Returns accept's three values per message, one after another.
 export const ACCEPT_MANY = new LuaScript(
   'accept-many',
   `${ACCEPT_FN}
