@@ -330,7 +330,7 @@ describe('OpenAPI', () => {
         const success = Object.entries(op.responses).filter(([code]) => code.startsWith('2'));
         assert.ok(success.length > 0, `${verb} ${path}: no success response`);
         for (const [code, res] of success) if (code !== '204') assert.ok(res.content?.['application/json']?.schema, `${verb} ${path} ${code}: no schema`);
-        if (verb === 'post' && !/(reveal|rotate|revoke|resume|\/deliveries\/\{deliveryId\}\/replay)$/.test(path)) assert.ok(op.requestBody?.content['application/json']?.schema, `${verb} ${path}: no request schema`);
+        if (verb === 'post' && !/(reveal|rotate|revoke|resume|\/deliveries\/\{deliveryId\}\/replay|\/dead-letters\/\{id\}\/replay)$/.test(path)) assert.ok(op.requestBody?.content['application/json']?.schema, `${verb} ${path}: no request schema`);
         if (!['/v1/accounts', '/v1/sessions', '/v1/plans', '/v1/config'].includes(path)) assert.ok(op.security?.length, `${verb} ${path}: no security scheme`);
         checked++;
       }

@@ -14,6 +14,7 @@ import { PlansController } from './plans/plans.controller.js';
 import { PublicConfigController } from './public-config/public-config.controller.js';
 import { ChannelsController } from './channels/channels.controller.js';
 import { AdminController } from './admin/admin.controller.js';
+import { DeadLettersController } from './admin/dead-letters.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -35,4 +36,5 @@ export const API_CONTROLLERS: Type[] = [
   PublicConfigController,
   ChannelsController,
   AdminController,
+  DeadLettersController,
 ];

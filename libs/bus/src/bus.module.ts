@@ -9,6 +9,7 @@ import { PresenceStore } from './presence-store.js';
 
 import { REDIS } from './redis-token.js';
 import { ChannelOccupancy } from './channel-occupancy.js';
+import { DeadLetters } from './dead-letters.js';
 
 export { REDIS };
 
@@ -29,9 +30,10 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
+    { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, ChannelOccupancy],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, ChannelOccupancy, DeadLetters],
 })
 export class BusModule {}

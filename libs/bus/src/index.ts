@@ -9,3 +9,4 @@ export * from './app-limits.js';
 export * from './channel-occupancy.js';
 export * from './events-stream.js';
 export * from './stream-group-consumer.js';
+export * from './dead-letters.js';

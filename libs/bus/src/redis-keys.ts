@@ -90,6 +90,16 @@ export class RedisKeys {
     return `${this.prefix}archive`;
   }
 
+  /** Stream of entries a consumer gave up on after HERALD_STREAM_MAX_ATTEMPTS (libs/bus dead-letters). */
+  get deadLetters(): string {
+    return `${this.prefix}dead-letters`;
+  }
+
+  /** Hash: entry id → failed attempts, for one consumed stream. */
+  deadAttempts(stream: string): string {
+    return `${stream}:attempts`;
+  }
+
   get bullPrefix(): string {
     return `${this.prefix}bull`;
   }

@@ -63,6 +63,9 @@ const schema = z.object({
   HERALD_ARCHIVE_BLOCK_MS: ms(1_000),
   /** After a partial batch, wait this long so the next insert carries more rows (fewer, larger writes). */
   HERALD_ARCHIVE_LINGER_MS: ms(200),
+  /** Stream consumers (archive, webhook events): failed attempts of one entry before it is parked, and the pause between attempts. */
+  HERALD_STREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  HERALD_STREAM_RETRY_MS: ms(500),
 
   /** Webhooks: one delivery's HTTP timeout; retries back off exponentially (with jitter) from BACKOFF up to MAX_BACKOFF for RETRY_PERIOD. */
   HERALD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
@@ -141,6 +144,8 @@ export interface HeraldConfig {
     archiveBatch: number;
     archiveBlockMs: number;
     archiveLingerMs: number;
+    streamMaxAttempts: number;
+    streamRetryMs: number;
     scheduleSweepMs: number;
     usageRollupMs: number;
     retentionIntervalMs: number;
@@ -238,6 +243,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       archiveBatch: e.HERALD_ARCHIVE_BATCH,
       archiveBlockMs: e.HERALD_ARCHIVE_BLOCK_MS,
       archiveLingerMs: e.HERALD_ARCHIVE_LINGER_MS,
+      streamMaxAttempts: e.HERALD_STREAM_MAX_ATTEMPTS,
+      streamRetryMs: e.HERALD_STREAM_RETRY_MS,
       scheduleSweepMs: e.HERALD_SCHEDULE_SWEEP_MS,
       usageRollupMs: e.HERALD_USAGE_ROLLUP_MS,
       retentionIntervalMs: e.HERALD_RETENTION_INTERVAL_MS,

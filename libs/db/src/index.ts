@@ -11,3 +11,4 @@ export * from './repositories/usage.repository.js';
 export * from './repositories/admin.repository.js';
 export * from './access-tokens.js';
 export * from './origin-policy.js';
+export * from './transient-error.js';

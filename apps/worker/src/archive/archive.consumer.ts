@@ -1,8 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry } from '@herald/bus';
-import { ArchiveRepository, type ArchiveRow } from '@herald/db';
+import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry } from '@herald/bus';
+import { ArchiveRepository, isTransientStoreError, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
 import { WebhookDispatcher } from '@herald/webhooks';
 import { eventId, type ChannelEvent } from '@herald/bus';
@@ -25,6 +25,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly keys: RedisKeys,
     private readonly archive: ArchiveRepository,
     private readonly webhooks: WebhookDispatcher,
+    private readonly deadLetters: DeadLetters,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'archive' });
   }
@@ -39,6 +40,10 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       blockMs: w.archiveBlockMs,
       claimIdleMs: CLAIM_IDLE_MS,
       handle: (entries) => this.store(entries),
+      isTransient: isTransientStoreError,
+      maxAttempts: w.streamMaxAttempts,
+      retryMs: w.streamRetryMs,
+      deadLetters: this.deadLetters,
       // after a partial batch, wait so the next insert carries more rows (fewer, larger writes)
       afterPartialBatch: () => new Promise((r) => setTimeout(r, w.archiveLingerMs)),
       logger: this.logger,
@@ -47,32 +52,21 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
-   * Stores a batch, then acknowledges what is stored. If the batch fails, rows are tried one by one:
-   * a row refused for good (its app was deleted meanwhile) is dropped; any other failure (Postgres
-   * down) leaves the rest unacknowledged, to be read again.
+   * Stores a batch, then acknowledges it. A batch that fails for its content is handled again entry by
+   * entry by the consumer: a row refused for good because its app was deleted meanwhile is dropped;
+   * any other row that keeps failing is parked in the dead-letter stream (StreamGroupConsumer).
    */
   private async store(entries: StreamEntry[]): Promise<string[]> {
-    const parsed = entries.map(([id, fields]) => ({ id, row: toRow(fields) }));
-    let done: string[];
+    let rows = entries.flatMap(([, fields]) => toRow(fields) ?? []);
     try {
-      await this.archive.insertBatch(parsed.flatMap((p) => (p.row ? [p.row] : [])));
-      done = parsed.map((p) => p.id);
+      await this.archive.insertBatch(rows);
     } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'batch insert failed, storing rows one by one');
-      done = [];
-      for (const p of parsed) {
-        try {
-          if (p.row) await this.archive.insertBatch([p.row]);
-        } catch (rowError) {
-          if (!isOrphanRow(rowError)) break;
-        }
-        done.push(p.id);
-      }
+      if (rows.length !== 1 || !isOrphanRow(e)) throw e;
+      rows = [];
     }
     // message.published webhooks for what is stored, before acknowledging: a crash re-reads and re-dispatches (ids are stable).
-    const stored = new Set(done);
-    await this.webhooks.dispatch(parsed.flatMap((p) => (p.row && stored.has(p.id) ? [publishedEvent(p.row)] : [])));
-    return done;
+    await this.webhooks.dispatch(rows.map(publishedEvent));
+    return entries.map(([id]) => id);
   }
 
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */

@@ -1,7 +1,8 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, StreamGroupConsumer, createRedis, parseEventEntry } from '@herald/bus';
+import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, parseEventEntry } from '@herald/bus';
+import { isTransientStoreError } from '@herald/db';
 import { WebhookDispatcher } from '@herald/webhooks';
 
 const GROUP = 'webhooks';
@@ -25,6 +26,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly keys: RedisKeys,
     private readonly dispatcher: WebhookDispatcher,
+    private readonly deadLetters: DeadLetters,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'events' });
   }
@@ -47,6 +49,10 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
         await this.dispatcher.dispatch(entries.map(([id, fields]) => parseEventEntry(id, fields)).filter((e) => e !== undefined));
         return entries.map(([id]) => id);
       },
+      isTransient: isTransientStoreError,
+      maxAttempts: this.config.worker.streamMaxAttempts,
+      retryMs: this.config.worker.streamRetryMs,
+      deadLetters: this.deadLetters,
       logger: this.logger,
     });
     await this.consumer.start();

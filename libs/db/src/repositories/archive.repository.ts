@@ -26,7 +26,7 @@ export class ArchiveRepository {
       INSERT INTO "ArchivedMessage" ("appId", "channel", "epoch", "offset", "messageId", "content", "publishedAt")
       SELECT * FROM unnest(${rows.map((r) => r.appId)}::text[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.epoch)}::text[],
         ${rows.map((r) => String(r.offset))}::text[]::bigint[], ${rows.map((r) => r.messageId)}::text[],
-        ${rows.map((r) => JSON.stringify(r.content ?? null))}::text[]::jsonb[], ${rows.map((r) => r.publishedAt.toISOString())}::text[]::timestamp(3)[])
+        ${rows.map((r) => JSON.stringify(r.content ?? null))}::text[]::json[], ${rows.map((r) => r.publishedAt.toISOString())}::text[]::timestamp(3)[])
       ON CONFLICT DO NOTHING`;
   }
 

@@ -4,10 +4,11 @@ import { HeraldMetrics } from './herald-metrics.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import { MetricsController } from './metrics.controller.js';
 import { QueueDepthCollector } from './queue-depth.js';
+import { DeadLettersGauge } from './dead-letters-gauge.js';
 
 export interface MetricsOptions {
   app: AppName;
-  /** Export herald_queue_depth from the publish queue; needs PUBLISH_QUEUE (QueueModule) in the process. */
+  /** Export herald_queue_depth from the publish queue (needs PUBLISH_QUEUE, QueueModule) and herald_dead_letters. */
   queueDepth?: boolean;
 }
 
@@ -23,7 +24,7 @@ export class MetricsModule {
       { provide: HeraldMetrics, inject: [OBSERVED_APP], useFactory: (app: AppName) => new HeraldMetrics(app) },
       GatewayMetrics,
     ];
-    if (opts.queueDepth) providers.push(QueueDepthCollector);
+    if (opts.queueDepth) providers.push(QueueDepthCollector, DeadLettersGauge);
     return {
       module: MetricsModule,
       global: true,
