@@ -210,7 +210,7 @@ describe('publish', () => {
     for (const [name, r] of Object.entries({ plain, unknown, scheduled, badJson, array, wrongType })) {
       assert.equal(r.headers.get('access-control-allow-origin'), 'https://page.example', name);
       assert.equal(r.headers.get('vary'), 'Origin', name);
-      assert.equal(r.headers.get('access-control-expose-headers'), 'ETag,X-Request-Id', name);
+      assert.equal(r.headers.get('access-control-expose-headers'), 'ETag,X-Request-Id,Retry-After', name);
       assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8', name);
       assert.ok(r.headers.get('x-request-id'), name);
       assert.equal(r.headers.get('x-powered-by'), null, name);

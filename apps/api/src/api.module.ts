@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { ConfigModule } from '@herald/config';
 import { DbModule } from '@herald/db';
 import { BusModule } from '@herald/bus';
@@ -8,7 +7,6 @@ import { PublishingModule } from '@herald/publishing';
 import { HealthModule, MetricsModule } from '@herald/observability';
 import { apiLoggerProvider } from './api-logger.js';
 import { API_CONTROLLERS } from './api.controllers.js';
-import { HeraldExceptionFilter } from './http/herald-exception.filter.js';
 import { AccountsService } from './accounts/accounts.service.js';
 import { AccountGuard } from './accounts/account.guard.js';
 import { AppsService } from './apps/apps.service.js';
@@ -37,7 +35,6 @@ import { AdminService } from './admin/admin.service.js';
   controllers: API_CONTROLLERS,
   providers: [
     apiLoggerProvider,
-    { provide: APP_FILTER, useClass: HeraldExceptionFilter },
     AccountsService,
     AccountGuard,
     AppsService,

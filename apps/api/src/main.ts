@@ -1,15 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, announceListening, serveBeforeFramework, type HeraldConfig, type Logger } from '@herald/config';
+import { CONFIG, announceListening, type HeraldConfig, type Logger } from '@herald/config';
+import { API_CORS, HttpExceptionFilter, requestLog, serveBeforeFramework, verifyJsonBody } from '@herald/http';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
-import { closeSlowHandshakes } from '@herald/observability';
+import { GatewayMetrics, closeSlowHandshakes } from '@herald/observability';
 import { ApiModule } from './api.module.js';
 import { API_LOGGER } from './api-logger.js';
 import { createValidationPipe } from './http/validation.pipe.js';
-import { requestLog } from './http/request-log.js';
 import { setupOpenApi } from './http/openapi.js';
-import { CORS } from './http/cors.js';
 import { PublishIngress } from './publish/publish-ingress.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
@@ -24,9 +23,10 @@ async function bootstrap(): Promise<void> {
   // ETags are set deliberately where they mean something (history), not hashed over every body.
   app.set('etag', false);
   app.use(requestLog(logger));
-  app.useBodyParser('json', { limit: HARD_FRAME_LIMIT });
+  app.useBodyParser('json', { limit: HARD_FRAME_LIMIT, verify: verifyJsonBody });
   app.useBodyParser('urlencoded', { limit: HARD_FRAME_LIMIT, extended: false });
-  app.enableCors(CORS);
+  app.enableCors(API_CORS);
+  app.useGlobalFilters(new HttpExceptionFilter({ logger, metrics: app.get(GatewayMetrics) }));
   app.useGlobalPipes(createValidationPipe());
   setupOpenApi(app);
   // The dashboard SPA at `/` (dist/dashboard), never over the API's own paths.

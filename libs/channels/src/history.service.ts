@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { assertChannel } from '@herald/protocol';
+import { HeraldError, assertChannel } from '@herald/protocol';
 import { ChannelLog } from '@herald/bus';
 import { AccessTokens, ArchiveRepository, type AppContext } from '@herald/db';
 import { parseFrames, type HistoryMessage } from './history-frames.js';
@@ -48,6 +48,8 @@ export class HistoryService {
 
   async read(ctx: AppContext, q: HistoryQuery, now = Date.now()): Promise<HistoryResult> {
     const channel = assertChannel(q.channel);
+    assertOffset('since', q.since, 0);
+    assertOffset('before', q.before, 1);
     await this.access.authorize(ctx, { channel, need: 'r', token: q.accessToken, userId: q.userId });
     const page = await this.log.history(ctx.app.id, channel, {
       limit: q.limit,
@@ -87,4 +89,9 @@ export class HistoryService {
     const end = q.end ?? Number.MAX_SAFE_INTEGER;
     return messages.filter((m) => m.time >= start && m.time <= end).reverse().slice(0, q.limit);
   }
+}
+
+/** An offset from a query (`since`, `before`): a safe integer from `min`, else 400 invalid_position. */
+function assertOffset(name: string, v: number | undefined, min: number): void {
+  if (v !== undefined && !(Number.isSafeInteger(v) && v >= min)) throw new HeraldError('invalid_position', `${name} must be an offset (an integer from ${min})`);
 }

@@ -2,4 +2,3 @@ export * from './config.js';
 export * from './config.module.js';
 export * from './logger.js';
 export * from './listening.js';
-export * from './http-routes.js';

@@ -3,3 +3,4 @@ export * from './close-codes.js';
 export * from './channel.js';
 export * from './frames.js';
 export * from './cursor.js';
+export * from './content.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { HeraldError, assertChannel, assertMessageId } from '@herald/protocol';
+import { HeraldError, assertChannel, assertJsonDepth, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { AppLimits, ChannelLog } from '@herald/bus';
 import { PublishProducer, type PublishJob } from '@herald/queue';
@@ -68,6 +68,7 @@ export class PublishService {
     await this.access.authorize(ctx, { channel, need: 'w', token: input.accessToken, userId: input.userId });
     if (input.message === undefined || input.message === null) throw new HeraldError('invalid_message');
     const messageId = input.id === undefined || input.id === null ? newMessageId() : assertMessageId(input.id);
+    assertJsonDepth(input.message);
     const content = JSON.stringify(input.message);
     assertPayloadSize(app, content);
     return { channel, messageId, content };

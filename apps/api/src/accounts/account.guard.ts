@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Injectable, createParamDecorator } from '@nestjs/common';
-import type { HttpRequest as Request } from '../http/http-types.js';
+import type { HttpRequest as Request } from '@herald/http';
 import type { AccountRecord } from '@herald/db';
 import { bearerToken } from '../http/bearer.js';
 import { AccountsService } from './accounts.service.js';

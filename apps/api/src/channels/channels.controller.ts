@@ -1,7 +1,7 @@
 import { Controller, Get, Headers, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiNotModifiedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AccountRecord } from '@herald/db';
-import type { HttpResponse as Response } from '../http/http-types.js';
+import type { HttpResponse as Response } from '@herald/http';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { AppsService } from '../apps/apps.service.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '@herald/config';
-import type { HttpRequest, HttpResponse } from '../http/http-types.js';
+import type { HttpRequest, HttpResponse } from '@herald/http';
 
 /** Where `npm run build` puts the SPA (apps/dashboard → dist/dashboard); this file is dist/apps/api/src/dashboard/. */
 export const DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../dashboard');

@@ -1,5 +1,5 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, createParamDecorator } from '@nestjs/common';
-import type { HttpRequest as Request } from '../http/http-types.js';
+import type { HttpRequest as Request } from '@herald/http';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { KeyResolver, originAllowed, type AppContext } from '@herald/db';

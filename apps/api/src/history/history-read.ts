@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { HistoryResult } from '@herald/channels';
-import type { HttpResponse } from '../http/http-types.js';
+import type { HttpResponse } from '@herald/http';
 
 export interface TagInput {
   appId: string;

@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiNotModifiedResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import type { HttpResponse as Response } from '../http/http-types.js';
+import type { HttpResponse as Response } from '@herald/http';
 import type { AppContext } from '@herald/db';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';

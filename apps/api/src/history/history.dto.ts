@@ -13,18 +13,15 @@ export class HistoryPageQueryDto {
   @Max(1000)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'Return messages after this offset, oldest first; without it, the newest `limit`' })
+  // Offsets are checked by the history service (400 invalid_position), as on the gateway.
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'Return messages after this offset, oldest first; without it, the newest `limit`. Not an offset: 400 invalid_position' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(0)
   since?: number;
 
-  @ApiPropertyOptional({ minimum: 1, description: 'The newest `limit` messages before this offset, oldest first (paging back, past the Redis window into the archive); ignored with since' })
+  @ApiPropertyOptional({ minimum: 1, description: 'The newest `limit` messages before this offset, oldest first (paging back, past the Redis window into the archive); ignored with since. Not an offset: 400 invalid_position' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
   before?: number;
 }
 

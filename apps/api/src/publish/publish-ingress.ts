@@ -1,16 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
-import type { HttpRoute, Logger } from '@herald/config';
+import type { Logger } from '@herald/config';
+import { INVALID_JSON, assertBodyDepth, grantCors, logRequest, writeError, writeJson, type HttpRoute } from '@herald/http';
 import { HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
 import { PublishService } from '@herald/publishing';
 import { GatewayMetrics } from '@herald/observability';
 import { API_LOGGER } from '../api-logger.js';
 import { AppKeyGuard } from '../data-plane/app-key.guard.js';
 import { bearerToken } from '../http/bearer.js';
-import { corsHeaders } from '../http/cors.js';
-import { INVALID_JSON } from '../http/error-mapping.js';
-import { writeError, writeJson } from '../http/herald-exception.filter.js';
-import { logRequest } from '../http/request-log.js';
 
 /** The fields of a plain publish (PublishDto without the scheduling ones), with the DTO's type rules. */
 const PLAIN_FIELDS: Record<string, (v: unknown) => boolean> = {
@@ -56,8 +53,8 @@ export class PublishIngress implements HttpRoute {
   constructor(
     private readonly keys: AppKeyGuard,
     private readonly publisher: PublishService,
-    private readonly metrics: GatewayMetrics,
-    @Inject(API_LOGGER) private readonly logger: Logger,
+    readonly metrics: GatewayMetrics,
+    @Inject(API_LOGGER) readonly logger: Logger,
   ) {}
 
   handle(req: IncomingMessage, res: ServerResponse, next: () => void): void {
@@ -71,9 +68,12 @@ export class PublishIngress implements HttpRoute {
 
   private async serve(req: IncomingMessage, res: ServerResponse, raw: Buffer, next: () => void): Promise<void> {
     let body: unknown;
+    let refusal: HeraldError = new HeraldError('invalid_json', INVALID_JSON);
     try {
+      assertBodyDepth(raw);
       body = JSON.parse(raw.toString('utf8'));
-    } catch {
+    } catch (e) {
+      if (e instanceof HeraldError) refusal = e;
       body = undefined;
     }
     if (isPlain(body)) return this.publish(req, res, body);
@@ -84,13 +84,13 @@ export class PublishIngress implements HttpRoute {
     }
     // body-parser's strict JSON: only an object or an array is a body.
     logRequest(this.logger, req, res);
-    corsHeaders(res, req.headers.origin);
-    writeError(req, res, new HeraldError('invalid_json', INVALID_JSON), this.logger, this.metrics);
+    grantCors(res, req.headers.origin);
+    writeError(req, res, refusal, this);
   }
 
   private async publish(req: IncomingMessage, res: ServerResponse, body: PlainPublish): Promise<void> {
     logRequest(this.logger, req, res);
-    corsHeaders(res, req.headers.origin);
+    grantCors(res, req.headers.origin);
     const url = req.url ?? '';
     const queryKey = url.includes('appkey=') ? (new URL(url, 'http://api').searchParams.get('appkey') ?? undefined) : undefined;
     try {
@@ -100,7 +100,7 @@ export class PublishIngress implements HttpRoute {
       this.metrics.publishAccepted();
       writeJson(res, 200, result);
     } catch (e) {
-      writeError(req, res, e, this.logger, this.metrics);
+      writeError(req, res, e, this);
     }
   }
 }

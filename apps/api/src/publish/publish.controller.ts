@@ -17,7 +17,7 @@ import { HeraldError } from '@herald/protocol';
 import type { AppContext } from '@herald/db';
 import { PublishService, ScheduledPublishService } from '@herald/publishing';
 import { GatewayMetrics } from '@herald/observability';
-import type { HttpResponse as Response } from '../http/http-types.js';
+import type { HttpResponse as Response } from '@herald/http';
 import { AppKeyGuard, CurrentApp } from '../data-plane/app-key.guard.js';
 import { ErrorView } from '../http/error.view.js';
 import { BatchItemResultView, PublishBatchDto, PublishBatchResultView, PublishDto, PublishResultView, ScheduledListQueryDto, ScheduledView } from './publish.dto.js';

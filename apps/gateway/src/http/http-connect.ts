@@ -1,5 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, createLogger, type HeraldConfig, type Logger } from '@herald/config';
+import { GATEWAY_EXPOSED, grantCors, writeError, type ErrorSink } from '@herald/http';
+import { GatewayMetrics } from '@herald/observability';
 import { HeraldError, assertChannel, decodeCursor, type Position, type SubscribeItem } from '@herald/protocol';
 import { ConnectAuth, type Admitted, type Connect } from '../connect/connect-auth.js';
 
@@ -34,12 +37,20 @@ export interface HttpConnect extends Connect {
 
 /**
  * The HTTP transports' shared edge: key and Origin checked exactly as for WebSocket (ConnectAuth),
- * CORS answered (refusals included: no data flows in them), refusals written as `{code, content, reason}` with their
- * HTTP status before anything streams.
+ * CORS answered, refusals written by the edge's error writer (libs/http) with their HTTP status before
+ * anything streams.
  */
 @Injectable()
-export class HttpConnectService {
-  constructor(private readonly auth: ConnectAuth) {}
+export class HttpConnectService implements ErrorSink {
+  readonly logger: Logger;
+
+  constructor(
+    private readonly auth: ConnectAuth,
+    readonly metrics: GatewayMetrics,
+    @Inject(CONFIG) config: HeraldConfig,
+  ) {
+    this.logger = createLogger(config, 'gateway');
+  }
 
   async authenticate(req: IncomingMessage): Promise<HttpConnect> {
     const url = new URL(req.url ?? '/', 'http://gateway');
@@ -75,23 +86,15 @@ export class HttpConnectService {
   }
 
   cors(res: ServerResponse, origin: string | undefined): void {
-    if (!origin) return;
-    res.setHeader('Access-Control-Allow-Origin', origin);
-    res.setHeader('Vary', 'Origin');
-    res.setHeader('Access-Control-Expose-Headers', 'Content-Type, Retry-After');
+    grantCors(res, origin, GATEWAY_EXPOSED);
   }
 
-  /** Refusals carry CORS headers too (no data flows), so a page can read why it was refused. */
+  /**
+   * A refusal carries CORS headers (no data flows in it) so a page can read why it was refused and
+   * when to retry — except an origin refusal, which grants that origin nothing.
+   */
   fail(req: IncomingMessage, res: ServerResponse, e: unknown): void {
-    const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    this.cors(res, typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
-    if (err.retryAfter !== undefined) headers['Retry-After'] = String(err.retryAfter);
-    res.writeHead(err.code, headers);
-    res.end(JSON.stringify(err.toBody()));
+    if (!res.headersSent) this.cors(res, typeof req.headers.origin === 'string' ? req.headers.origin : undefined);
+    writeError(req, res, e, this);
   }
 }

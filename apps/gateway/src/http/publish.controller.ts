@@ -37,7 +37,6 @@ export class GatewayPublishController {
       res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(result));
     } catch (e) {
-      if (e instanceof HeraldError) this.metrics.error(e.reason);
       this.http.fail(req, res, e);
     }
   }

@@ -5,7 +5,7 @@ import { HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { PollTransport } from './poll-transport.js';
-import type { HttpRoute } from '@herald/config';
+import type { HttpRoute } from '@herald/http';
 
 /**
  * `GET /poll?appkey=…&channel=…[&cursor=…][&wait=ms]` — answers with every frame after the cursor at once, or

@@ -5,7 +5,7 @@ import { HeraldError, closeCodeFor } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { HttpConnectService, flag } from '../http/http-connect.js';
 import { SseTransport } from './sse-transport.js';
-import type { HttpRoute } from '@herald/config';
+import type { HttpRoute } from '@herald/http';
 
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 

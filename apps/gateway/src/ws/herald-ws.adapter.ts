@@ -2,7 +2,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketAdapter } from '@nestjs/common';
 import { WebSocket, WebSocketServer } from 'ws';
-import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError, closeCodeFor, closeReason } from '@herald/protocol';
+import { CLOSE_CODES, HARD_FRAME_LIMIT, closeCodeFor, closeReason } from '@herald/protocol';
+import { mapError, type ErrorSink } from '@herald/http';
 import type { Admitted, ConnectAuth } from '../connect/connect-auth.js';
 import { corkForTurn } from '../session/turn-cork.js';
 
@@ -25,6 +26,7 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     private readonly httpServer: Server,
     private readonly auth: ConnectAuth,
     private readonly enabled: boolean,
+    private readonly sink: ErrorSink,
   ) {}
 
   create(_port: number, options?: { path?: string }): WebSocketServer {
@@ -51,9 +53,12 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
         },
         (e: unknown) => {
-          // Anything but a refusal (e.g. the database is down) is temporary: a 45xx code, so clients retry.
-          const err = e instanceof HeraldError ? e : new HeraldError('unavailable');
-          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(err.reason), closeReason(`${err.reason}: ${err.message}`)));
+          // Mapped as HTTP errors are: a refusal keeps its reason; Postgres or Redis out of reach is 4503
+          // unavailable (clients retry); anything else is a fault, logged and closed 1011 internal_error.
+          const { body, unexpected } = mapError(e);
+          this.sink.metrics.error(body.reason);
+          if (unexpected) this.sink.logger.error({ err: e, path: url.pathname }, 'unhandled error in a WebSocket upgrade');
+          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(body.reason), closeReason(`${body.reason}: ${body.content}`)));
         },
       );
     });

@@ -4,12 +4,10 @@ import type { NextFunction } from './http-types.js';
 import type { Logger } from '@herald/config';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
-// Probes and scrapes arrive every few seconds forever: at info they would drown the lines that matter.
-const QUIET_PATHS = new Set(['/health', '/ready', '/metrics']);
-
 /**
- * One log line per request; the request id is taken from `x-request-id` when sane, echoed back. For the
- * framework's routes and the ones served before it (serveBeforeFramework) alike.
+ * One log line per request, at debug (HERALD_LOG_LEVEL=debug shows every request); a 5xx at error, so
+ * the default level shows only what needs a look (a line per request at info buried the lines that
+ * matter). The request id is taken from `x-request-id` when sane, echoed back. For the framework's routes and the ones served before it alike.
  */
 export function logRequest(logger: Logger, req: IncomingMessage, res: ServerResponse): void {
   const started = process.hrtime.bigint();
@@ -23,8 +21,7 @@ export function logRequest(logger: Logger, req: IncomingMessage, res: ServerResp
     const path = q < 0 ? url : url.slice(0, q);
     const line = { requestId, method: req.method, path, status: res.statusCode, ms: Math.round(ms * 10) / 10 };
     if (res.statusCode >= 500) logger.error(line, 'request');
-    else if (QUIET_PATHS.has(path) && res.statusCode < 400) logger.debug(line, 'request');
-    else logger.info(line, 'request');
+    else logger.debug(line, 'request');
   });
 }
 
