@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, announceListening, serveBeforeFramework, type HeraldConfig, type Logger } from '@herald/config';
+import { CONFIG, announceListening, exitWithSupervisor, serveBeforeFramework, type HeraldConfig, type Logger } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { closeSlowHandshakes } from '@herald/observability';
 import { ApiModule } from './api.module.js';
@@ -14,6 +14,7 @@ import { PublishIngress } from './publish/publish-ingress.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 async function bootstrap(): Promise<void> {
+  exitWithSupervisor();
   // Body parsers are registered below with the hard 1 MiB limit instead of Nest's 100 kB default.
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { logger: ['error', 'warn'], bodyParser: false });
   app.enableShutdownHooks();

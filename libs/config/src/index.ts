@@ -3,3 +3,4 @@ export * from './config.module.js';
 export * from './logger.js';
 export * from './listening.js';
 export * from './http-routes.js';
+export * from './supervisor.js';
