@@ -249,7 +249,8 @@ function banner({ demo, apiUrl, gatewayUrls }) {
     ['Common key', demo.commonKey],
     ['Subscribe key', demo.subscribeKey],
     ['Secret', demo.secret],
-    ['Admin login', `${demo.email} / ${demo.password}`],
+    // null: production kept the account's password, printed only by the seed run that generated it.
+    ['Admin login', `${demo.email} / ${demo.password ?? color.dim('(unchanged, not shown again)')}`],
   ];
   const label = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => (k || v ? `${color.bold(k.padEnd(label))}  ${v ?? color.dim('(none)')}` : ''));
