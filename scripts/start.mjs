@@ -273,13 +273,6 @@ async function main() {
   const listenHost = process.env.HERALD_HOST ?? '0.0.0.0';
   const probeHost = ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost;
 
-  ensureDeps({ skip: !opts.install });
-  ensureBuild({ skip: !opts.build });
-  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
-  await ensureDatabase(process.env.DATABASE_URL);
-  migrate(process.env.DATABASE_URL);
-  await checkRedisDurability(process.env.REDIS_URL);
-
   const plan = [
     { name: 'api', file: ENTRIES.api, port: apiPort, env: { API_PORT: String(apiPort) } },
     ...Array.from({ length: opts.gateways }, (_, i) => ({
@@ -296,10 +289,19 @@ async function main() {
     seen.add(p.port);
   }
 
-  requireEntries();
+  // Before anything slow: a busy port (an earlier run's apps, another service) fails now, not after migrating.
   for (const p of plan) {
     if (!(await portFree(probeHost, p.port))) throw new Fatal(`port ${p.port} (${p.name}) is already in use on ${probeHost}; stop that process or set ${Object.keys(p.env)[0]}`);
   }
+
+  ensureDeps({ skip: !opts.install });
+  ensureBuild({ skip: !opts.build });
+  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+  await ensureDatabase(process.env.DATABASE_URL);
+  migrate(process.env.DATABASE_URL);
+  await checkRedisDurability(process.env.REDIS_URL);
+
+  requireEntries();
   const demo = await seed(process.env);
 
   step(`Starting ${plan.map((p) => `${p.name}:${p.port}`).join(', ')}`);

@@ -117,6 +117,28 @@ describe('npm start leaves no orphan', () => {
     for (const name of ['api', 'gateway', 'worker']) assert.match(s.output(), new RegExp(`^\\s*${name} stopped$`, 'm'), s.output());
   });
 
+  test('a port still held (say, by an earlier run) fails npm start at once, before migrating', async () => {
+    const held = net.createServer();
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const heldPort = (held.address() as net.AddressInfo).port;
+    try {
+      const npm = spawn('npm', ['start', '--', '--no-install', '--no-build'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...environment(), API_PORT: String(heldPort), GATEWAY_PORT: String(await freePort()), WORKER_PORT: String(await freePort()), HERALD_HOST: '127.0.0.1', FORCE_COLOR: '0' },
+      });
+      let out = '';
+      npm.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      npm.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      const code = await new Promise<number | null>((resolve) => npm.once('close', resolve));
+      assert.notEqual(code, 0, out);
+      assert.match(out, new RegExp(`port ${heldPort} \\(api\\) is already in use`));
+      assert.doesNotMatch(out, /Applying migrations|Seeding/);
+    } finally {
+      held.close();
+    }
+  });
+
   test('SIGKILL to the whole process group: the apps see their supervisor die and exit', async () => {
     const s = await npmStart();
     process.kill(-s.npm.pid!, 'SIGKILL');

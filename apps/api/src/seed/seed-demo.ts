@@ -30,30 +30,32 @@ const DEMO_APP_NAME = 'Demo';
 const generatePassword = () => randomBytes(18).toString('base64url');
 
 /**
- * The admin's password after seeding, and its hash when it changes. A configured password is made the
- * account's. With none (production only) a new account gets a generated one, and an existing account
- * keeps its own, unless that is the published DEV_DEMO_PASSWORD (seeded in development mode earlier).
+ * An existing admin's password after seeding, and its new hash when it changes: a configured password
+ * is made the account's; with none (production only) the account keeps its own, unless that is the
+ * published DEV_DEMO_PASSWORD (seeded in development mode earlier), which is replaced by a generated one.
  */
-async function choosePassword(configured: string | undefined, currentHash: string | undefined): Promise<{ password: string | null; hash?: string }> {
+async function nextPassword(configured: string | undefined, currentHash: string): Promise<{ password: string | null; hash?: string }> {
   if (configured !== undefined) {
-    const same = currentHash !== undefined && (await verifyPassword(currentHash, configured));
-    return same ? { password: configured } : { password: configured, hash: await hashPassword(configured) };
+    return (await verifyPassword(currentHash, configured)) ? { password: configured } : { password: configured, hash: await hashPassword(configured) };
   }
-  if (currentHash !== undefined && !(await verifyPassword(currentHash, DEV_DEMO_PASSWORD))) return { password: null };
+  if (!(await verifyPassword(currentHash, DEV_DEMO_PASSWORD))) return { password: null };
   const password = generatePassword();
   return { password, hash: await hashPassword(password) };
 }
 
 async function ensureAccount(d: SeedDeps): Promise<{ account: AccountRecord; password: string | null }> {
+  const configured = d.config.demo.password;
   const email = d.config.demo.email.trim().toLowerCase();
   const found = await d.accounts.findCredentials(email);
-  const { password, hash } = await choosePassword(d.config.demo.password, found?.passwordHash);
   if (!found) {
-    const created = await d.accounts.create(email, hash!, 'admin');
+    // Configured, or (production only) generated: printed in this run's output, never again.
+    const password = configured ?? generatePassword();
+    const created = await d.accounts.create(email, await hashPassword(password), 'admin');
     if (created) return { account: created, password };
     // Lost a race with a concurrent seed: the account exists now.
     return ensureAccount(d);
   }
+  const { password, hash } = await nextPassword(configured, found.passwordHash);
   if (!hash && found.role === 'admin') return { account: found, password };
   return { account: (await d.accounts.update(found.id, { passwordHash: hash, role: 'admin' })) ?? found, password };
 }
