@@ -4,6 +4,8 @@
 #   node dist/apps/gateway/src/main.js    realtime gateway — port 3001
 #   node dist/apps/worker/src/main.js     BullMQ worker — health on port 3002
 #   node scripts/prisma.mjs migrate deploy && node dist/apps/api/src/seed/main.js   (one-shot)
+# NODE_ENV=production below: every process needs HERALD_MASTER_KEY (32 random bytes, no placeholder),
+# and the seed prints a generated admin password once unless HERALD_DEMO_PASSWORD is set.
 # See docker-compose.yml for a complete setup.
 
 FROM node:20-bookworm-slim AS build

@@ -11,7 +11,9 @@
 // Env: DATABASE_URL, REDIS_URL, API_PORT, GATEWAY_PORT, WORKER_PORT, HERALD_HOST,
 //      HERALD_PUBLIC_API_URL, HERALD_PUBLIC_GATEWAY_URL, HERALD_DEMO_* (passed to the seed and apps),
 //      HERALD_START_TIMEOUT_MS (how long each /health may take, default 60000).
-// Ctrl-C stops every process gracefully (SIGTERM, SIGKILL after 10 s).
+// Ctrl-C stops every process gracefully (SIGTERM, SIGKILL after 10 s); so does SIGTERM to this
+// script, or to the npm process alone (this script then sees its parent go). The apps watch this script
+// through an IPC channel and stop on their own if it dies, even by SIGKILL: no orphan keeps a port.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,6 +39,10 @@ const ENTRIES = {
   worker: 'dist/apps/worker/src/main.js',
 };
 const STOP_GRACE_MS = 10_000;
+/** How often this script checks that whoever started it (npm's shell, a supervisor) is still there. */
+const PARENT_CHECK_MS = 500;
+// Read first thing: a parent that dies while this script migrates or seeds must still be noticed.
+const PARENT_PID = process.ppid;
 
 function parseArgs(argv) {
   const opts = { install: true, build: true, gateways: 1 };
@@ -126,16 +132,33 @@ class Supervisor {
     this.width = width;
     process.on('SIGINT', () => this.onSignal('SIGINT'));
     process.on('SIGTERM', () => this.onSignal('SIGTERM'));
+    this.watchParent();
     // Last resort when this process exits without having stopped them (e.g. an uncaught error).
     process.on('exit', () => {
       for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     });
   }
 
+  /**
+   * SIGTERM to npm alone reaches its `sh -c`, which dies without passing it on: this script is then
+   * re-parented. Treated as that SIGTERM, so a supervisor stopping npm stops everything.
+   */
+  watchParent() {
+    const timer = setInterval(() => {
+      if (process.ppid === PARENT_PID) return;
+      clearInterval(timer);
+      // Already stopping (e.g. Ctrl-C, after which npm's shell may go first): let the drain finish.
+      if (!this.stopping) this.onSignal(`parent process ${PARENT_PID} exited`);
+    }, PARENT_CHECK_MS);
+    timer.unref();
+  }
+
   start(name, file, env) {
     // A process group of its own: Ctrl-C then reaches only this supervisor, which sends one SIGTERM,
     // instead of the terminal signalling every app at once (a second signal cuts a graceful drain).
-    const child = spawn(process.execPath, ['--enable-source-maps', file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // The IPC channel is the apps' parent-death check (exitWithSupervisor in libs/config): the kernel
+    // closes it when this process dies, however it dies, and each app then stops as on SIGTERM.
+    const child = spawn(process.execPath, ['--enable-source-maps', file], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
     child.serviceName = name;
     pipeLogs(child, name, this.width);
     child.once('exit', (code, signal) => {
@@ -226,7 +249,8 @@ function banner({ demo, apiUrl, gatewayUrls }) {
     ['Common key', demo.commonKey],
     ['Subscribe key', demo.subscribeKey],
     ['Secret', demo.secret],
-    ['Admin login', `${demo.email} / ${demo.password}`],
+    // null: production kept the account's password, printed only by the seed run that generated it.
+    ['Admin login', `${demo.email} / ${demo.password ?? color.dim('(unchanged, not shown again)')}`],
   ];
   const label = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => (k || v ? `${color.bold(k.padEnd(label))}  ${v ?? color.dim('(none)')}` : ''));
@@ -249,13 +273,6 @@ async function main() {
   const listenHost = process.env.HERALD_HOST ?? '0.0.0.0';
   const probeHost = ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost;
 
-  ensureDeps({ skip: !opts.install });
-  ensureBuild({ skip: !opts.build });
-  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
-  await ensureDatabase(process.env.DATABASE_URL);
-  migrate(process.env.DATABASE_URL);
-  await checkRedisDurability(process.env.REDIS_URL);
-
   const plan = [
     { name: 'api', file: ENTRIES.api, port: apiPort, env: { API_PORT: String(apiPort) } },
     ...Array.from({ length: opts.gateways }, (_, i) => ({
@@ -272,16 +289,26 @@ async function main() {
     seen.add(p.port);
   }
 
-  requireEntries();
+  // Before anything slow: a busy port (an earlier run's apps, another service) fails now, not after migrating.
   for (const p of plan) {
     if (!(await portFree(probeHost, p.port))) throw new Fatal(`port ${p.port} (${p.name}) is already in use on ${probeHost}; stop that process or set ${Object.keys(p.env)[0]}`);
   }
+
+  ensureDeps({ skip: !opts.install });
+  ensureBuild({ skip: !opts.build });
+  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+  await ensureDatabase(process.env.DATABASE_URL);
+  migrate(process.env.DATABASE_URL);
+  await checkRedisDurability(process.env.REDIS_URL);
+
+  requireEntries();
   const demo = await seed(process.env);
 
   step(`Starting ${plan.map((p) => `${p.name}:${p.port}`).join(', ')}`);
   const supervisor = new Supervisor(Math.max(...plan.map((p) => p.name.length)));
   const timeoutMs = Number(process.env.HERALD_START_TIMEOUT_MS || 60_000);
   const started = plan.map((p) => ({ ...p, child: supervisor.start(p.name, p.file, { ...process.env, ...p.env }) }));
+  note(`pids: ${started.map((p) => `${p.name} ${p.child.pid}`).join(', ')}`);
   await Promise.all(started.map((p) => supervisor.waitHealthy(p.child, `http://${probeHost}:${p.port}/health`, timeoutMs)));
 
   const apiUrl = (process.env.HERALD_PUBLIC_API_URL || `http://localhost:${apiPort}`).replace(/\/$/, '');

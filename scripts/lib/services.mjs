@@ -225,7 +225,9 @@ export async function ensureServices({ databaseUrl, redisUrl, autoStart = false 
     const plugin = spawnSync('docker', ['compose', 'version'], { stdio: 'ignore' }).status === 0;
     const [cmd, ...pre] = plugin ? ['docker', 'compose'] : ['docker-compose'];
     step(`Starting with Docker: ${[cmd, ...pre, 'up', '-d', ...down].join(' ')}`);
-    run(cmd, [...pre, 'up', '-d', ...down]);
+    // Compose checks every required variable of the file, even for services it does not start: the
+    // apps' HERALD_MASTER_KEY has no fallback there, and Postgres and Redis never read it.
+    run(cmd, [...pre, 'up', '-d', ...down], { env: { ...process.env, HERALD_MASTER_KEY: process.env.HERALD_MASTER_KEY || 'unused-by-postgres-and-redis' } });
   } else {
     throw new Fatal(instructions(down, urls));
   }

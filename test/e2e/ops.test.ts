@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestRedis, call, createTenant, restPublish, startStack, waitFor, type RunningApp, type Stack } from '@herald/testing';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { DEV_DEMO_PASSWORD } from '@herald/config';
+import { ROOT, TestRedis, call, createTenant, restPublish, startStack, waitFor, type RunningApp, type Stack } from '@herald/testing';
 
 // Operations basics on every app: liveness, readiness (with its own timeout), Prometheus metrics, and the
 // boot-time warning about Redis settings that put accepted publishes at risk (DESIGN §9).
@@ -140,3 +144,51 @@ describe('on a Redis without AOF that then dies', () => {
     }
   });
 });
+
+describe('the demo seed in production', () => {
+  let stack: Stack;
+  before(async () => {
+    // The seed's production key must be the API's too: the API opens the secrets the seed sealed.
+    stack = await startStack({ gateways: 0, workers: 0, env: { HERALD_MASTER_KEY: randomBytes(32).toString('hex') } });
+  });
+  after(() => stack.stop());
+
+  const seed = async (email: string, env: Record<string, string> = {}) => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['dist/apps/api/src/seed/main.js'], {
+      cwd: ROOT,
+      env: { ...process.env, ...stack.env, NODE_ENV: 'production', HERALD_DEMO_EMAIL: email, ...env },
+      encoding: 'utf8',
+    });
+    return JSON.parse(stdout.trim()) as { email: string; password: string | null };
+  };
+  const login = async (email: string, password: string) => (await call(stack.apiUrl, 'POST', '/v1/sessions', { json: { email, password } })).status;
+  const email = () => `seed-${randomBytes(6).toString('hex')}@example.test`;
+
+  test('with no HERALD_DEMO_PASSWORD the admin gets a generated password, printed by that run only', async () => {
+    const admin = email();
+    const first = await seed(admin);
+    assert.ok(first.password && first.password !== DEV_DEMO_PASSWORD && first.password.length >= 20, `generated: ${first.password}`);
+    assert.equal(await login(admin, first.password), 201);
+    assert.equal(await login(admin, DEV_DEMO_PASSWORD), 401);
+    // A second run (every `docker compose up`) neither rotates nor reprints it.
+    assert.equal((await seed(admin)).password, null);
+    assert.equal(await login(admin, first.password), 201);
+  });
+
+  test('an admin seeded with the published password in development gets a generated one', async () => {
+    const admin = email();
+    assert.equal((await seed(admin, { NODE_ENV: 'development' })).password, DEV_DEMO_PASSWORD);
+    const rotated = await seed(admin);
+    assert.ok(rotated.password && rotated.password !== DEV_DEMO_PASSWORD);
+    assert.equal(await login(admin, DEV_DEMO_PASSWORD), 401);
+    assert.equal(await login(admin, rotated.password), 201);
+  });
+
+  test('a chosen HERALD_DEMO_PASSWORD is used; the published one is refused, naming the variable', async () => {
+    const admin = email();
+    assert.equal((await seed(admin, { HERALD_DEMO_PASSWORD: 'an operator-chosen one' })).password, 'an operator-chosen one');
+    assert.equal(await login(admin, 'an operator-chosen one'), 201);
+    await assert.rejects(seed(email(), { HERALD_DEMO_PASSWORD: DEV_DEMO_PASSWORD }), /HERALD_DEMO_PASSWORD is the published default/);
+  });
+});
+

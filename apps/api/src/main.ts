@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, announceListening, type HeraldConfig, type Logger } from '@herald/config';
+import { CONFIG, announceListening, exitWithSupervisor, type HeraldConfig, type Logger } from '@herald/config';
 import { API_CORS, HttpExceptionFilter, requestLog, serveBeforeFramework, verifyJsonBody } from '@herald/http';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { GatewayMetrics, closeSlowHandshakes } from '@herald/observability';
@@ -13,6 +13,7 @@ import { PublishIngress } from './publish/publish-ingress.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 async function bootstrap(): Promise<void> {
+  exitWithSupervisor();
   // Body parsers are registered below with the hard 1 MiB limit instead of Nest's 100 kB default.
   const app = await NestFactory.create<NestExpressApplication>(ApiModule, { logger: ['error', 'warn'], bodyParser: false });
   app.enableShutdownHooks();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { CONFIG, announceListening, createLogger, type HeraldConfig } from '@herald/config';
+import { CONFIG, announceListening, exitWithSupervisor, createLogger, type HeraldConfig } from '@herald/config';
 import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { GatewayMetrics, closeSlowHandshakes } from '@herald/observability';
 import { HttpExceptionFilter, requestLog, serveBeforeFramework, verifyJsonBody } from '@herald/http';
@@ -17,6 +17,7 @@ import { SseRoute } from './sse/sse.route.js';
 const LISTEN_BACKLOG = 65_535;
 
 async function bootstrap(): Promise<void> {
+  exitWithSupervisor();
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule, { logger: ['error', 'warn'] });
   const config = app.get<HeraldConfig>(CONFIG);
   const server = app.getHttpServer() as Server;

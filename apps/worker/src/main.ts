@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { CONFIG, announceListening, createLogger, type HeraldConfig } from '@herald/config';
+import { CONFIG, announceListening, exitWithSupervisor, createLogger, type HeraldConfig } from '@herald/config';
 import { WorkerModule } from './worker.module.js';
 
 async function bootstrap(): Promise<void> {
+  exitWithSupervisor();
   const app = await NestFactory.create(WorkerModule, { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   const config = app.get<HeraldConfig>(CONFIG);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from './config.js';
+import { randomBytes } from 'node:crypto';
+import { DEV_DEMO_PASSWORD, loadConfig } from './config.js';
 
 test('defaults follow DESIGN section 10', () => {
   const c = loadConfig({});
@@ -21,10 +22,44 @@ test('timings are configurable and validated', () => {
 
 test('production refuses to start without a 32-byte master key', () => {
   assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /HERALD_MASTER_KEY is required/);
+  assert.throws(() => loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY: '' }), /HERALD_MASTER_KEY is required/);
   assert.throws(() => loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY: 'abcd' }), /32 bytes/);
-  const c = loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY: 'ab'.repeat(32) });
-  assert.equal(c.masterKey.length, 32);
-  assert.equal(c.masterKeyIsDefault, false);
+  const key = randomBytes(32);
+  for (const given of [key.toString('hex'), key.toString('base64')]) {
+    const c = loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY: given });
+    assert.ok(c.masterKey.equals(key));
+    assert.equal(c.masterKeyIsDefault, false);
+  }
+});
+
+test('production refuses a master key published in the repository or typed by hand', () => {
+  const published = [
+    // docker-compose.yml's former fallback, "change-me-change-me-change-me-!!"
+    '6368616e67652d6d652d6368616e67652d6d652d6368616e67652d6d652d2121',
+    Buffer.from('change-me-change-me-change-me-!!').toString('base64'),
+    // the development key, as base64 and as hex
+    Buffer.from('herald-development-master-key-32').toString('base64'),
+    Buffer.from('herald-development-master-key-32').toString('hex'),
+  ];
+  for (const HERALD_MASTER_KEY of published) {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY }), /HERALD_MASTER_KEY is a public placeholder.*openssl rand -hex 32/);
+    // Outside production the same key is accepted (trying Herald out stays one command).
+    assert.equal(loadConfig({ HERALD_MASTER_KEY }).masterKey.length, 32);
+  }
+  for (const HERALD_MASTER_KEY of ['0'.repeat(64), 'ab'.repeat(32), '0123'.repeat(16)]) {
+    assert.throws(() => loadConfig({ NODE_ENV: 'production', HERALD_MASTER_KEY }), /HERALD_MASTER_KEY is not random/);
+  }
+});
+
+test('the published demo password is the default outside production only', () => {
+  assert.equal(loadConfig({}).demo.password, DEV_DEMO_PASSWORD);
+  assert.equal(loadConfig({ HERALD_DEMO_PASSWORD: 'chosen-one' }).demo.password, 'chosen-one');
+  const production = { NODE_ENV: 'production', HERALD_MASTER_KEY: randomBytes(32).toString('hex') };
+  // Unset (or empty, as docker compose passes an unset variable): the seed generates one.
+  assert.equal(loadConfig(production).demo.password, undefined);
+  assert.equal(loadConfig({ ...production, HERALD_DEMO_PASSWORD: '' }).demo.password, undefined);
+  assert.equal(loadConfig({ ...production, HERALD_DEMO_PASSWORD: 'chosen-one' }).demo.password, 'chosen-one');
+  assert.throws(() => loadConfig({ ...production, HERALD_DEMO_PASSWORD: DEV_DEMO_PASSWORD }), /HERALD_DEMO_PASSWORD is the published default/);
 });
 
 test('transports can be switched off, never all of them', () => {

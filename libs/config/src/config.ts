@@ -19,7 +19,7 @@ const schema = z.object({
   WORKER_PORT: port(3002),
   HERALD_PUBLIC_API_URL: z.string().optional(),
   HERALD_PUBLIC_GATEWAY_URL: z.string().optional(),
-  /** 32 bytes, hex or base64: encrypts app secrets at rest. Required in production. */
+  /** 32 random bytes, hex or base64: encrypts app secrets at rest. Required in production, and no public placeholder. */
   HERALD_MASTER_KEY: z.string().optional(),
   HERALD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** /ready gives each dependency this long: a hung Postgres or Redis must fail the probe, not hang it. */
@@ -96,7 +96,11 @@ const schema = z.object({
   HERALD_DEMO_SUBSCRIBE_KEY: z.string().optional(),
   HERALD_DEMO_SECRET: z.string().optional(),
   HERALD_DEMO_EMAIL: z.string().default('demo@herald.local'),
-  HERALD_DEMO_PASSWORD: z.string().default('herald-demo'),
+  /** The demo admin's password. Outside production it defaults to DEV_DEMO_PASSWORD; in production the seed generates one. */
+  HERALD_DEMO_PASSWORD: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -170,21 +174,49 @@ export interface HeraldConfig {
     subscribeKey?: string;
     secret?: string;
     email: string;
-    password: string;
+    /** Undefined only in production when not configured: the seed then generates one (DEV_DEMO_PASSWORD never). */
+    password?: string;
   };
 }
 
+/** The demo admin's password outside production, printed in README and every `npm start` banner. */
+export const DEV_DEMO_PASSWORD = 'herald-demo';
+
 // Development-only fallback so `npm start` works out of the box; production refuses to start without a key.
 const DEV_MASTER_KEY = Buffer.from('herald-development-master-key-32', 'utf8');
+/**
+ * Keys anyone can read in this repository: the development key and the placeholder docker-compose.yml
+ * used to fall back to ("change-me-change-me-change-me-!!"). Secrets sealed with them are not secret.
+ */
+const PUBLIC_MASTER_KEYS = [DEV_MASTER_KEY, Buffer.from('6368616e67652d6d652d6368616e67652d6d652d6368616e67652d6d652d2121', 'hex')];
+/** A random 32-byte key has about 29 distinct bytes; fewer than this is a typed placeholder ("00…", "abab…"). */
+const MIN_DISTINCT_KEY_BYTES = 8;
+const KEY_HOWTO = 'generate one with `openssl rand -hex 32` and keep it: changing it makes stored secrets undecryptable';
 
 function parseMasterKey(raw: string | undefined, env: Env['NODE_ENV']): { key: Buffer; isDefault: boolean } {
+  const production = env === 'production';
   if (!raw) {
-    if (env === 'production') throw new Error('HERALD_MASTER_KEY is required in production (32 bytes, hex or base64)');
+    if (production) throw new Error(`HERALD_MASTER_KEY is required in production (32 random bytes, hex or base64): ${KEY_HOWTO}`);
     return { key: DEV_MASTER_KEY, isDefault: true };
   }
   const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
   if (key.length !== 32) throw new Error('HERALD_MASTER_KEY must be 32 bytes, given as 64 hex characters or base64');
+  if (production && PUBLIC_MASTER_KEYS.some((k) => k.equals(key))) {
+    throw new Error(`HERALD_MASTER_KEY is a public placeholder from Herald's repository, refused in production: ${KEY_HOWTO}`);
+  }
+  if (production && new Set(key).size < MIN_DISTINCT_KEY_BYTES) {
+    throw new Error(`HERALD_MASTER_KEY is not random (${new Set(key).size} distinct bytes), refused in production: ${KEY_HOWTO}`);
+  }
   return { key, isDefault: false };
+}
+
+/** Production never gets the published demo password: unset, the seed generates one and prints it once. */
+function demoPassword(raw: string | undefined, env: Env['NODE_ENV']): string | undefined {
+  if (env !== 'production') return raw ?? DEV_DEMO_PASSWORD;
+  if (raw === DEV_DEMO_PASSWORD) {
+    throw new Error(`HERALD_DEMO_PASSWORD is the published default "${DEV_DEMO_PASSWORD}", refused in production: choose another, or leave it unset and the seed generates one`);
+  }
+  return raw;
 }
 
 /** The process environment, for code that passes it on (test harnesses spawning the apps). */
@@ -269,7 +301,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       subscribeKey: e.HERALD_DEMO_SUBSCRIBE_KEY,
       secret: e.HERALD_DEMO_SECRET,
       email: e.HERALD_DEMO_EMAIL,
-      password: e.HERALD_DEMO_PASSWORD,
+      password: demoPassword(e.HERALD_DEMO_PASSWORD, e.NODE_ENV),
     },
   };
 }

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
-import { CONFIG, type HeraldConfig } from '@herald/config';
+import { CONFIG, DEV_DEMO_PASSWORD, type HeraldConfig } from '@herald/config';
 import { hashPassword, isKeyShape, kindOfKey, newId, verifyPassword, type KeyKind } from '@herald/auth';
 import { AccountsRepository, AppsRepository, KeysRepository, type AccountRecord, type AppRecord } from '@herald/db';
 import { KeyMaterial } from '../keys/key-material.js';
@@ -10,7 +11,8 @@ export interface DemoCredentials {
   subscribeKey: string;
   secret: string;
   email: string;
-  password: string;
+  /** Null when the account keeps the password it had (production, none configured): it was printed when generated. */
+  password: string | null;
 }
 
 export interface SeedDeps {
@@ -24,19 +26,38 @@ export interface SeedDeps {
 const DEMO_PLAN = 'demo';
 const DEMO_APP_NAME = 'Demo';
 
-async function ensureAccount(d: SeedDeps): Promise<AccountRecord> {
-  const { email: rawEmail, password } = d.config.demo;
-  const email = rawEmail.trim().toLowerCase();
+/** 144 random bits, typeable: for a production admin nobody chose a password for. */
+const generatePassword = () => randomBytes(18).toString('base64url');
+
+/**
+ * An existing admin's password after seeding, and its new hash when it changes: a configured password
+ * is made the account's; with none (production only) the account keeps its own, unless that is the
+ * published DEV_DEMO_PASSWORD (seeded in development mode earlier), which is replaced by a generated one.
+ */
+async function nextPassword(configured: string | undefined, currentHash: string): Promise<{ password: string | null; hash?: string }> {
+  if (configured !== undefined) {
+    return (await verifyPassword(currentHash, configured)) ? { password: configured } : { password: configured, hash: await hashPassword(configured) };
+  }
+  if (!(await verifyPassword(currentHash, DEV_DEMO_PASSWORD))) return { password: null };
+  const password = generatePassword();
+  return { password, hash: await hashPassword(password) };
+}
+
+async function ensureAccount(d: SeedDeps): Promise<{ account: AccountRecord; password: string | null }> {
+  const configured = d.config.demo.password;
+  const email = d.config.demo.email.trim().toLowerCase();
   const found = await d.accounts.findCredentials(email);
   if (!found) {
+    // Configured, or (production only) generated: printed in this run's output, never again.
+    const password = configured ?? generatePassword();
     const created = await d.accounts.create(email, await hashPassword(password), 'admin');
-    if (created) return created;
+    if (created) return { account: created, password };
     // Lost a race with a concurrent seed: the account exists now.
     return ensureAccount(d);
   }
-  const passwordHash = (await verifyPassword(found.passwordHash, password)) ? undefined : await hashPassword(password);
-  if (!passwordHash && found.role === 'admin') return found;
-  return (await d.accounts.update(found.id, { passwordHash, role: 'admin' })) ?? found;
+  const { password, hash } = await nextPassword(configured, found.passwordHash);
+  if (!hash && found.role === 'admin') return { account: found, password };
+  return { account: (await d.accounts.update(found.id, { passwordHash: hash, role: 'admin' })) ?? found, password };
 }
 
 async function ensureApp(d: SeedDeps, account: AccountRecord): Promise<AppRecord> {
@@ -79,7 +100,7 @@ async function ensureKey(d: SeedDeps, appId: string, kind: KeyKind, wanted: stri
  * configured ids and keys are used verbatim; otherwise they are generated once and kept across runs.
  */
 export async function seedDemoWith(d: SeedDeps): Promise<DemoCredentials> {
-  const account = await ensureAccount(d);
+  const { account, password } = await ensureAccount(d);
   const app = await ensureApp(d, account);
   const { demo } = d.config;
   return {
@@ -88,7 +109,7 @@ export async function seedDemoWith(d: SeedDeps): Promise<DemoCredentials> {
     subscribeKey: await ensureKey(d, app.id, 'subscribe', demo.subscribeKey),
     secret: await ensureKey(d, app.id, 'secret', demo.secret),
     email: account.email,
-    password: demo.password,
+    password,
   };
 }
 
