@@ -74,6 +74,8 @@ const schema = z.object({
   HERALD_WEBHOOK_LINGER_MS: ms(100),
   HERALD_WEBHOOK_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(100),
   HERALD_WEBHOOK_CACHE_MS: ms(2_000),
+  /** SSRF guard: webhooks may reach only public addresses unless this is `true` (local receivers in development and tests). */
+  HERALD_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Gateways hold channels by lease (channel.occupied / vacated survive a crashed gateway). */
   HERALD_OCCUPANCY_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   /** A channel stays occupied this long after its last local subscriber leaves (long-poll clients re-poll). */
@@ -155,6 +157,7 @@ export interface HeraldConfig {
     lingerMs: number;
     maxEvents: number;
     cacheMs: number;
+    allowPrivate: boolean;
   };
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
@@ -252,6 +255,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       lingerMs: e.HERALD_WEBHOOK_LINGER_MS,
       maxEvents: e.HERALD_WEBHOOK_MAX_EVENTS,
       cacheMs: e.HERALD_WEBHOOK_CACHE_MS,
+      allowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
     },
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,

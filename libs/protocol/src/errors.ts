@@ -14,6 +14,7 @@ export const REASONS = {
   invalid_position: { code: 400, content: 'Invalid offset or epoch' },
   invalid_delay: { code: 400, content: 'Invalid schedule: delay/at must be in the future and within the plan maximum' },
   invalid_webhook_url: { code: 400, content: 'Webhook URL must be http(s) and reach a public address' },
+  webhook_url_private: { code: 400, content: 'Webhook host resolves to a private, loopback, link-local or reserved address' },
   unauthorized: { code: 401, content: 'Unauthorized' },
   invalid_key: { code: 401, content: 'Unknown app key' },
   key_revoked: { code: 401, content: 'App key revoked' },

@@ -1,4 +1,5 @@
 export * from './signature.js';
+export * from './public-address.js';
 export * from './webhook-url.js';
 export * from './webhook-sender.js';
 export * from './webhook-directory.js';

@@ -17,7 +17,7 @@ export class WebhooksController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedWebhookView, description: 'The webhook and its signing secret (shown once)' })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url (not http(s), or a private address in production), invalid_request (events)' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url (not http(s), or does not resolve), webhook_url_private (resolves to a non-public address), invalid_request (events)' })
   async create(@CurrentAccount() a: AccountRecord, @Param('appId') appId: string, @Body() dto: CreateWebhookDto): Promise<CreatedWebhookView> {
     const { webhook, secret } = await this.webhooks.create(a.id, appId, dto);
     return Object.assign(WebhookView.of(webhook), { secret });
@@ -37,7 +37,7 @@ export class WebhooksController {
 
   @Patch(':webhookId')
   @ApiOkResponse({ type: WebhookView })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url, invalid_request' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url, webhook_url_private, invalid_request' })
   async update(@CurrentAccount() a: AccountRecord, @Param('appId') appId: string, @Param('webhookId') id: string, @Body() dto: UpdateWebhookDto): Promise<WebhookView> {
     return WebhookView.of(await this.webhooks.update(a.id, appId, id, dto));
   }

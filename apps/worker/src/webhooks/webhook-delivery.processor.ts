@@ -39,7 +39,7 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
   onApplicationBootstrap(): void {
     const w = this.config.worker;
     const policy = this.config.webhooks;
-    this.sender = new WebhookSender({ timeoutMs: policy.timeoutMs, production: this.config.env === 'production' });
+    this.sender = new WebhookSender({ timeoutMs: policy.timeoutMs, allowPrivate: policy.allowPrivate });
     this.connection = createRedis(this.config, 'bullmq', 'webhook-worker');
     this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.process(job), {
       connection: this.connection,
