@@ -52,6 +52,8 @@ export const TEST_TIMINGS: Record<string, string> = {
   HERALD_WEBHOOK_MAX_BACKOFF_MS: '1000',
   HERALD_WEBHOOK_RETRY_PERIOD_MS: '3000',
   HERALD_WEBHOOK_TIMEOUT_MS: '1000',
+  HERALD_WEBHOOK_DEFER_MS: '100',
+  HERALD_WEBHOOK_CIRCUIT_COOLDOWN_MS: '1000',
   /** Tests post to local receivers; e2e/webhooks turns the SSRF guard back on to test it. */
   HERALD_WEBHOOKS_ALLOW_PRIVATE: 'true',
   HERALD_OCCUPANCY_LEASE_MS: '1500',

@@ -2,6 +2,7 @@ export * from './signature.js';
 export * from './public-address.js';
 export * from './webhook-url.js';
 export * from './webhook-sender.js';
+export * from './delivery-gate.js';
 export * from './webhook-directory.js';
 export * from './webhook-dispatcher.js';
 export * from './webhooks.service.js';
