@@ -47,8 +47,8 @@ test('endpoints per app are capped by the plan: 409 too_many_webhooks, also for 
 
   // Freeing one place lets exactly one of several concurrent creations in.
   assert.equal((await call(s.apiUrl, 'DELETE', `/v1/apps/${t.appId}/webhooks/${ids[0]}`, { token: t.token })).status, 204);
-  const race = await Promise.all(Array.from({ length: 4 }, (_, i) => addHook(s, t, `http://example.com/r${i}`)));
-  assert.deepEqual(race.map((r) => r.status).sort(), [201, 409, 409, 409]);
+  const race = await Promise.all(Array.from({ length: 6 }, (_, i) => addHook(s, t, `http://example.com/r${i}`)));
+  assert.deepEqual(race.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409], JSON.stringify(race.map((r) => r.body)));
   assert.equal((await callOk<unknown[]>(s.apiUrl, 'GET', `/v1/apps/${t.appId}/webhooks`, { token: t.token })).length, 5);
 });
 
@@ -127,4 +127,22 @@ test('an endpoint that keeps timing out trips its circuit: no sends during the c
   await waitFor(async () => (log = await deliveries(s, t, hook.body.id)).every((d) => d.status === 'delivered') && log.length === 6, { what: 'log shows 6 delivered' });
   // Deferral did not use attempts: 6 deliveries took at most the 8 failed sends above plus one success each.
   assert.ok(log.reduce((n, d) => n + d.attempts, 0) <= 8 + 6, JSON.stringify(log.map((d) => d.attempts)));
+});
+
+test('a delivery kept waiting by an open circuit is parked as failed at the end of the retry period, replayable', async () => {
+  const s = await stackWith({ HERALD_WEBHOOK_CIRCUIT_FAILURES: '2', HERALD_WEBHOOK_CIRCUIT_COOLDOWN_MS: '60000', HERALD_WEBHOOK_RETRY_PERIOD_MS: '3000' });
+  const t = await createTenant(s.apiUrl);
+  const rx = await receiver();
+  rx.respond = () => 500;
+  const hook = await addHook(s, t, rx.url);
+  await restPublish(s.apiUrl, t.secret, { channel: 'c', message: 'parked' });
+  let log: Array<Delivery & { attemptLog: Array<{ ok: boolean; statusCode: number | null; error: string | null }> }> = [];
+  await waitFor(async () => (log = (await deliveries(s, t, hook.body.id)) as typeof log)[0]?.status === 'failed', { timeoutMs: 20_000, what: 'the delivery parked' });
+  // Two real attempts opened the circuit (cool-down 60 s); the delivery then waited, and was parked
+  // when its 3 s retry period ran out, with the reason in its log.
+  assert.equal(rx.requests.length, 2);
+  assert.deepEqual(log[0].attemptLog.map((a) => [a.ok, a.statusCode]), [[false, 500], [false, 500], [false, null]]);
+  assert.match(log[0].attemptLog[2].error ?? '', /circuit is open/);
+  const replay = await call<{ replayed: number }>(s.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks/${hook.body.id}/deliveries/${log[0].id}/replay`, { token: t.token });
+  assert.deepEqual([replay.status, replay.body.replayed], [202, 1]);
 });

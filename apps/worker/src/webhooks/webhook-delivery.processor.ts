@@ -74,12 +74,14 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     const slot = `${job.id}`;
     const gate = await this.gate!.enter(appId, webhookId, slot);
     if (!gate.go) {
-      if (gate.why === 'circuit' && Date.now() - job.timestamp >= policy.retryPeriodMs) {
-        // Bounded like any failing delivery: parked as failed (replayable) once the retry period is over.
+      // Bounded like any failing delivery: once the retry period is over, parked as failed (replayable).
+      const deadline = job.timestamp + policy.retryPeriodMs;
+      if (gate.why === 'circuit' && Date.now() >= deadline) {
         await this.record(job, { ok: false, statusCode: null, latencyMs: 0, error: "not sent: the endpoint's circuit is open (it kept failing)" }, true, new Date(), false);
         return { status: 'failed' };
       }
-      await job.moveToDelayed(gate.retryAt + Math.round(Math.random() * policy.deferMs), token);
+      const until = gate.why === 'circuit' ? Math.min(gate.retryAt, deadline) : gate.retryAt;
+      await job.moveToDelayed(until + Math.round(Math.random() * policy.deferMs), token);
       throw new DelayedError();
     }
     const attempt = job.attemptsMade + 1;
