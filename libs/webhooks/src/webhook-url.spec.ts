@@ -13,6 +13,11 @@ test('webhook URLs: http(s) only, no credentials; hosts resolving to private add
   await assert.rejects(assertPublicTarget(new URL('http://metadata.internal/'), async () => ['169.254.169.254']), /169\.254\.169\.254/);
   await assert.rejects(assertPublicTarget(new URL('http://mixed.example/'), async () => ['8.8.8.8', '10.0.0.1']), /10\.0\.0\.1/);
   await assertPublicTarget(new URL('https://hooks.example/'), async () => ['93.184.216.34']);
+  for (const url of ['http://[::ffff:127.0.0.1]/', 'http://[::ffff:7f00:1]/', 'http://[::7f00:1]/', 'http://0x7f000001/', 'http://2130706433/']) {
+    await assert.rejects(assertPublicTarget(new URL(url)), { reason: 'webhook_url_private' }, url);
+  }
+  await assert.rejects(assertPublicTarget(new URL('http://rebind.example/'), async () => ['::ffff:169.254.169.254']), { reason: 'webhook_url_private' });
+  await assert.rejects(assertPublicTarget(new URL('http://nowhere.invalid/'), async () => Promise.reject(new Error('ENOTFOUND'))), { reason: 'invalid_webhook_url' });
 });
 
 test('signatures: HMAC over timestamp and raw body, checked in constant time, stale ones refused', () => {
