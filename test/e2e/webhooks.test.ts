@@ -228,3 +228,32 @@ test('webhook CRUD and bad input: not http(s) → 400, unknown events → 400, o
   assert.equal((await call(stack.apiUrl, 'DELETE', `/v1/apps/${t.appId}/webhooks/${created.id}`, { token: t.token })).status, 204);
   assert.equal((await call(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/webhooks/${created.id}`, { token: t.token })).body.reason, 'webhook_not_found');
 });
+
+test('SSRF guard on by default: private targets refused at creation (400 webhook_url_private) and at delivery', async () => {
+  // A stack with the guard as deployed (no HERALD_WEBHOOKS_ALLOW_PRIVATE), sharing the database with the
+  // lenient test stack, which stands for a host whose DNS answer turned private after the webhook was saved.
+  const strict = await startStack({ gateways: 0, env: { HERALD_WEBHOOKS_ALLOW_PRIVATE: 'false' } });
+  try {
+    const t = await createTenant(strict.apiUrl);
+    const rx = await receiver();
+    const port = new URL(rx.url).port;
+    const post = (url: string) => call(strict.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url, events: ['message.published'] } });
+    for (const url of [rx.url, `http://localhost:${port}/hook`, `http://[::1]:${port}/`, `http://[::ffff:127.0.0.1]:${port}/`, `http://[::ffff:7f00:1]:${port}/`, `http://[::7f00:1]:${port}/`, 'http://169.254.169.254/latest/meta-data', 'http://10.0.0.1/', 'http://100.64.0.1/', 'http://[fd00::1]/', 'http://0.0.0.0/']) {
+      const r = await post(url);
+      assert.deepEqual([r.status, r.body.reason], [400, 'webhook_url_private'], url);
+    }
+    const saved = await callOk<Hook>(stack.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url: `http://localhost:${port}/hook`, events: ['message.published'] } });
+    const patched = await call(strict.apiUrl, 'PATCH', `/v1/apps/${t.appId}/webhooks/${saved.id}`, { token: t.token, json: { url: `http://[::ffff:7f00:1]:${port}/` } });
+    assert.deepEqual([patched.status, patched.body.reason], [400, 'webhook_url_private']);
+
+    // Delivery time: the strict worker resolves `localhost`, finds a loopback address and never connects.
+    await restPublish(strict.apiUrl, t.secret, { channel: 'c', message: 'probe' });
+    let log: Delivery[] = [];
+    await waitFor(async () => ((log = await deliveries(stack, t, saved))[0]?.attempts ?? 0) >= 2, { timeoutMs: 15_000, what: 'refused attempts logged' });
+    assert.match(log[0].attemptLog[0].error ?? '', /refused: localhost resolves to a non-public address/);
+    assert.equal(log[0].attemptLog[0].statusCode, null);
+    assert.equal(rx.requests.length, 0, 'the receiver on loopback was never reached');
+  } finally {
+    await strict.stop();
+  }
+});

@@ -75,6 +75,16 @@ export class RedisKeys {
     return `${this.prefix}events`;
   }
 
+  /** ZSET delivery job id → lease expiry: one app's webhook deliveries in flight, on every worker. */
+  webhookSlots(appId: string): string {
+    return `${this.prefix}wh-slots:${appId}`;
+  }
+
+  /** Hash of one webhook endpoint's circuit: f = consecutive failures, o = open until (ms), p = half-open probe lease. */
+  webhookCircuit(appId: string, webhookId: string): string {
+    return `${this.prefix}wh-circuit:${appId}:${webhookId}`;
+  }
+
   /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
   get pendingIndex(): string {
     return `${this.prefix}pending-channels`;

@@ -73,10 +73,20 @@ const schema = z.object({
   HERALD_WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(1).default(HOUR),
   HERALD_WEBHOOK_RETRY_PERIOD_MS: z.coerce.number().int().min(1).default(24 * HOUR),
   HERALD_WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  /** Deliveries of one app in flight at once, across every worker (its fair share of the pool above). */
+  HERALD_WEBHOOK_APP_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(16),
+  /** A delivery whose app is at its share waits this long (plus up to as much jitter) before trying again. */
+  HERALD_WEBHOOK_DEFER_MS: z.coerce.number().int().min(1).default(1_000),
+  /** An endpoint's circuit opens after this many consecutive failed attempts (timeouts, errors, non-2xx)… */
+  HERALD_WEBHOOK_CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** …and stays open this long; then one probe delivery goes (half-open): success closes it, failure reopens it. */
+  HERALD_WEBHOOK_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),
   /** Events read within this window are coalesced per app and endpoint into one delivery. */
   HERALD_WEBHOOK_LINGER_MS: ms(100),
   HERALD_WEBHOOK_MAX_EVENTS: z.coerce.number().int().min(1).max(1000).default(100),
   HERALD_WEBHOOK_CACHE_MS: ms(2_000),
+  /** SSRF guard: webhooks may reach only public addresses unless this is `true` (local receivers in development and tests). */
+  HERALD_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Gateways hold channels by lease (channel.occupied / vacated survive a crashed gateway). */
   HERALD_OCCUPANCY_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   /** A channel stays occupied this long after its last local subscriber leaves (long-poll clients re-poll). */
@@ -161,9 +171,14 @@ export interface HeraldConfig {
     maxBackoffMs: number;
     retryPeriodMs: number;
     concurrency: number;
+    appConcurrency: number;
+    deferMs: number;
+    circuitFailures: number;
+    circuitCooldownMs: number;
     lingerMs: number;
     maxEvents: number;
     cacheMs: number;
+    allowPrivate: boolean;
   };
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
@@ -288,9 +303,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       maxBackoffMs: e.HERALD_WEBHOOK_MAX_BACKOFF_MS,
       retryPeriodMs: e.HERALD_WEBHOOK_RETRY_PERIOD_MS,
       concurrency: e.HERALD_WEBHOOK_CONCURRENCY,
+      appConcurrency: e.HERALD_WEBHOOK_APP_CONCURRENCY,
+      deferMs: e.HERALD_WEBHOOK_DEFER_MS,
+      circuitFailures: e.HERALD_WEBHOOK_CIRCUIT_FAILURES,
+      circuitCooldownMs: e.HERALD_WEBHOOK_CIRCUIT_COOLDOWN_MS,
       lingerMs: e.HERALD_WEBHOOK_LINGER_MS,
       maxEvents: e.HERALD_WEBHOOK_MAX_EVENTS,
       cacheMs: e.HERALD_WEBHOOK_CACHE_MS,
+      allowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
     },
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import type { LookupFunction } from 'node:net';
-import { isBlockedAddress } from './webhook-url.js';
+import { isIP } from 'node:net';
+import { isBlockedAddress, publicOnlyLookup } from './public-address.js';
 import { SIGNATURE_HEADER, signWebhook } from './signature.js';
 
 export interface SendResult {
@@ -12,34 +11,27 @@ export interface SendResult {
   error: string | null;
 }
 
-/** Refuses, at connect time, hosts resolving to a blocked address: the address checked is the one used. */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, '', 0);
-    const list = addresses as unknown as LookupAddress[];
-    const bad = list.find((a) => isBlockedAddress(a.address));
-    if (bad || list.length === 0) return callback(new Error(`refused: ${hostname} resolves to a non-public address`), '', 0);
-    if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
-    callback(null, list[0].address, list[0].family);
-  });
-};
-
 const RESPONSE_SNIPPET = 200;
 
-/** Posts signed deliveries with keep-alive connections, a hard timeout, and the SSRF guard in production. */
+/**
+ * Posts signed deliveries with keep-alive connections, a hard timeout and, unless `allowPrivate`, the SSRF
+ * guard: hosts are resolved and checked by the agents' own lookup, so the connection goes to a checked address.
+ */
 export class WebhookSender {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
-  constructor(private readonly opts: { timeoutMs: number; production: boolean; maxSockets?: number }) {
-    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, lookup: opts.production ? guardedLookup : undefined };
+  constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; maxSockets?: number }) {
+    const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, lookup: opts.allowPrivate ? undefined : publicOnlyLookup };
     this.agents = { http: new http.Agent(common), https: new https.Agent(common) };
   }
 
   send(url: string, secret: string, body: string, headers: Record<string, string>, now = Date.now()): Promise<SendResult> {
     const started = performance.now();
     const u = new URL(url);
-    if (this.opts.production && /^\[?[0-9a-f:.]+\]?$/i.test(u.hostname) && isBlockedAddress(u.hostname.replace(/^\[|\]$/g, ''))) {
-      return Promise.resolve({ ok: false, statusCode: null, latencyMs: 0, error: 'refused: non-public address' });
+    // An IP literal never goes through the agent's lookup: it is checked here.
+    const literal = u.hostname.replace(/^\[|\]$/g, '');
+    if (!this.opts.allowPrivate && isIP(literal) && isBlockedAddress(literal)) {
+      return Promise.resolve({ ok: false, statusCode: null, latencyMs: 0, error: `refused: ${literal} is not a public address` });
     }
     const lib = u.protocol === 'https:' ? https : http;
     return new Promise<SendResult>((resolve) => {

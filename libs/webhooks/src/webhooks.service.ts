@@ -35,7 +35,8 @@ export class WebhooksService {
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events);
     const secret = `whsec_${randomBase62(32)}`;
-    const webhook = await this.repo.create(appId, { id: `wh_${randomBase62(16)}`, url, events, secretCipher: this.box.seal(secret, appId) });
+    const webhook = await this.repo.createCapped(appId, { id: `wh_${randomBase62(16)}`, url, events, secretCipher: this.box.seal(secret, appId) });
+    if ('cap' in webhook) throw new HeraldError('too_many_webhooks', `At most ${webhook.cap} webhooks per app on this plan`);
     return { webhook, secret };
   }
 
@@ -103,7 +104,7 @@ export class WebhooksService {
 
   private async checkUrl(raw: unknown): Promise<string> {
     const url = parseWebhookUrl(raw);
-    if (this.config.env === 'production') await assertPublicTarget(url);
+    if (!this.config.webhooks.allowPrivate) await assertPublicTarget(url);
     return url.toString();
   }
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiConflictResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { AccountRecord } from '@herald/db';
 import { WebhooksService } from '@herald/webhooks';
 import { AccountGuard, CurrentAccount } from '../accounts/account.guard.js';
@@ -17,7 +17,8 @@ export class WebhooksController {
 
   @Post()
   @ApiCreatedResponse({ type: CreatedWebhookView, description: 'The webhook and its signing secret (shown once)' })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url (not http(s), or a private address in production), invalid_request (events)' })
+  @ApiConflictResponse({ type: ErrorView, description: "too_many_webhooks (the plan's maxWebhooks per app)" })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url (not http(s), or does not resolve), webhook_url_private (resolves to a non-public address), invalid_request (events)' })
   async create(@CurrentAccount() a: AccountRecord, @Param('appId') appId: string, @Body() dto: CreateWebhookDto): Promise<CreatedWebhookView> {
     const { webhook, secret } = await this.webhooks.create(a.id, appId, dto);
     return Object.assign(WebhookView.of(webhook), { secret });
@@ -37,7 +38,7 @@ export class WebhooksController {
 
   @Patch(':webhookId')
   @ApiOkResponse({ type: WebhookView })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url, invalid_request' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_webhook_url, webhook_url_private, invalid_request' })
   async update(@CurrentAccount() a: AccountRecord, @Param('appId') appId: string, @Param('webhookId') id: string, @Body() dto: UpdateWebhookDto): Promise<WebhookView> {
     return WebhookView.of(await this.webhooks.update(a.id, appId, id, dto));
   }

@@ -5,7 +5,7 @@ import { EVENT_TYPES } from '@herald/bus';
 import type { AttemptRecord, DeliveryRecord, WebhookRecord } from '@herald/db';
 
 export class CreateWebhookDto {
-  // Checked by the use case: http(s), and in production a public address (SSRF rule) → 400 invalid_webhook_url.
+  // Checked by the use case: http(s) (400 invalid_webhook_url) resolving to public addresses only (SSRF rule, 400 webhook_url_private).
   @ApiProperty({ example: 'https://example.com/herald/webhooks' })
   @Allow()
   url: unknown;

@@ -1,11 +1,11 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, REDIS, RedisKeys, createRedis } from '@herald/bus';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
 import { WebhooksRepository } from '@herald/db';
-import { WebhookDirectory, WebhookSender } from '@herald/webhooks';
+import { DeliveryGate, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
 
 /** A failed attempt: BullMQ retries it after the webhook backoff. */
 class DeliveryFailed extends Error {}
@@ -16,12 +16,19 @@ class DeliveryFailed extends Error {}
  * jitter until HERALD_WEBHOOK_RETRY_PERIOD_MS is covered, then the delivery is marked failed (replayable).
  * The job carries the body, so an attempt costs one database statement (its log entry); the dispatcher
  * never enqueues a delivery already delivered, so a re-dispatched batch does not send it twice.
+ *
+ * Fair share (DeliveryGate, shared by every worker through Redis): an app has at most
+ * HERALD_WEBHOOK_APP_CONCURRENCY deliveries in flight, so endpoints that hang hold that many of the pool's
+ * slots, never all of them; an endpoint failing HERALD_WEBHOOK_CIRCUIT_FAILURES times in a row is not sent to
+ * for HERALD_WEBHOOK_CIRCUIT_COOLDOWN_MS. A delivery that must wait goes back to the delayed set without
+ * using an attempt; one kept waiting by an open circuit past the retry period is marked failed (replayable).
  */
 @Injectable()
 export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<WebhookJob>;
   private connection?: Redis;
   private sender?: WebhookSender;
+  private gate?: DeliveryGate;
   private flushTimer?: NodeJS.Timeout;
   private readonly attempts = new Map<string, number>();
   private readonly logger;
@@ -32,6 +39,7 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     private readonly repo: WebhooksRepository,
     private readonly directory: WebhookDirectory,
     private readonly limits: AppLimits,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'webhooks' });
   }
@@ -39,9 +47,11 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
   onApplicationBootstrap(): void {
     const w = this.config.worker;
     const policy = this.config.webhooks;
-    this.sender = new WebhookSender({ timeoutMs: policy.timeoutMs, production: this.config.env === 'production' });
+    this.sender = new WebhookSender({ timeoutMs: policy.timeoutMs, allowPrivate: policy.allowPrivate });
+    // A slot outlives the send's hard timeout and the attempt's log entry; a killed worker's lapse after it.
+    this.gate = new DeliveryGate(this.redis, this.keys, { ...policy, slotLeaseMs: policy.timeoutMs * 2 + 5_000 });
     this.connection = createRedis(this.config, 'bullmq', 'webhook-worker');
-    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job) => this.process(job), {
+    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job, token) => this.process(job, token), {
       connection: this.connection,
       prefix: this.keys.bullPrefix,
       concurrency: policy.concurrency,
@@ -56,19 +66,45 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     this.flushTimer.unref();
   }
 
-  async process(job: Job<WebhookJob>): Promise<{ status: string }> {
+  async process(job: Job<WebhookJob>, token?: string): Promise<{ status: string }> {
     const { appId, webhookId, deliveryId, body } = job.data;
     const hook = await this.directory.get(appId, webhookId);
     if (!hook) return { status: 'skipped' }; // deleted or disabled meanwhile
+    const policy = this.config.webhooks;
+    const slot = `${job.id}`;
+    const gate = await this.gate!.enter(appId, webhookId, slot);
+    if (!gate.go) {
+      // Bounded like any failing delivery: once the retry period is over, parked as failed (replayable).
+      const deadline = job.timestamp + policy.retryPeriodMs;
+      if (gate.why === 'circuit' && Date.now() >= deadline) {
+        await this.record(job, { ok: false, statusCode: null, latencyMs: 0, error: "not sent: the endpoint's circuit is open (it kept failing)" }, true, new Date(), false);
+        return { status: 'failed' };
+      }
+      const until = gate.why === 'circuit' ? Math.min(gate.retryAt, deadline) : gate.retryAt;
+      await job.moveToDelayed(until + Math.round(Math.random() * policy.deferMs), token);
+      throw new DelayedError();
+    }
     const attempt = job.attemptsMade + 1;
-    const at = new Date();
-    const r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at.getTime());
+    const at = Date.now();
+    let r: SendResult;
+    try {
+      r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at);
+    } catch (e) {
+      r = { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message }; // the slot must be freed whatever happens
+    }
+    const change = await this.gate!.leave(appId, webhookId, slot, r.ok);
+    if (change) this.logger.info({ appId, webhookId, circuit: change, probe: gate.probe }, `webhook endpoint circuit ${change}`);
     const last = attempt >= (job.opts.attempts ?? 1);
+    await this.record(job, r, last, new Date(at));
+    if (!r.ok) throw new DeliveryFailed(r.error ?? 'failed');
+    return { status: 'delivered' };
+  }
+
+  private async record(job: Job<WebhookJob>, r: SendResult, last: boolean, at: Date, sent = true): Promise<void> {
+    const { appId, deliveryId } = job.data;
     const status = r.ok ? 'delivered' : last ? 'failed' : 'pending';
     await this.repo.recordAttempt({ deliveryId, appId, at, ok: r.ok, statusCode: r.statusCode, latencyMs: r.latencyMs, error: r.error, status });
-    this.attempts.set(appId, (this.attempts.get(appId) ?? 0) + 1);
-    if (!r.ok) throw new DeliveryFailed(r.error ?? 'failed');
-    return { status };
+    if (sent) this.attempts.set(appId, (this.attempts.get(appId) ?? 0) + 1);
   }
 
   private async flushAttempts(): Promise<void> {

@@ -57,8 +57,21 @@ export interface DeliveryFilter {
 export class WebhooksRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(appId: string, w: { id: string; url: string; events: string[]; secretCipher: string }): Promise<WebhookRecord> {
-    return this.prisma.webhook.create({ data: { ...w, appId } });
+  /**
+   * Creates a webhook unless the app already has its plan's `maxWebhooks`; then answers that cap. The app row
+   * is locked for the count, so concurrent creations cannot pass the cap together.
+   */
+  async createCapped(appId: string, w: { id: string; url: string; events: string[]; secretCipher: string }): Promise<WebhookRecord | { cap: number }> {
+    return this.prisma.$transaction(async (tx) => {
+      // Lock first, count in the next statement: under READ COMMITTED a statement's snapshot is taken
+      // before it waits for the lock, so a count in the locking statement would miss a creation just committed.
+      await tx.$queryRaw`SELECT 1 FROM "App" WHERE "id" = ${appId} FOR UPDATE`;
+      const [row] = await tx.$queryRaw<Array<{ cap: number; n: bigint }>>`
+        SELECT p."maxWebhooks" AS cap, (SELECT count(*) FROM "Webhook" w WHERE w."appId" = a."id") AS n
+        FROM "App" a JOIN "Plan" p ON p."id" = a."planId" WHERE a."id" = ${appId}`;
+      if (row && Number(row.n) >= row.cap) return { cap: row.cap };
+      return tx.webhook.create({ data: { ...w, appId } });
+    });
   }
 
   list(appId: string): Promise<WebhookRecord[]> {
