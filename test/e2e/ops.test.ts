@@ -50,7 +50,8 @@ describe('on a healthy stack', () => {
   let stack: Stack;
   before(async () => {
     // info, so the api's request lines can be read back from its output.
-    stack = await startStack({ env: { HERALD_LOG_LEVEL: 'info' } });
+    // debug: request lines are written at debug (a 5xx at error), so operators see them when they ask.
+    stack = await startStack({ env: { HERALD_LOG_LEVEL: 'debug' } });
   });
   after(() => stack.stop());
   const apps = () => [stack.api, ...stack.gateways, ...stack.workers];
@@ -87,12 +88,15 @@ describe('on a healthy stack', () => {
     assert.equal(delta('herald_errors_total', { reason: 'invalid_channel' }), 1);
 
     const worker = (await scrape(stack.workers[0])).text;
-    for (const state of ['waiting', 'active', 'delayed', 'failed']) {
-      assert.match(worker, new RegExp(`^herald_queue_depth\\{queue="publish",state="${state}",app="worker"\\} \\d+$`, 'm'));
+    for (const queue of ['scheduled', 'webhooks']) {
+      for (const state of ['waiting', 'active', 'delayed', 'failed']) {
+        assert.match(worker, new RegExp(`^herald_queue_depth\\{queue="${queue}",state="${state}",app="worker"\\} \\d+$`, 'm'));
+      }
     }
+    assert.match(worker, /^herald_dead_letters\{app="worker"\} 0$/m);
   });
 
-  test('the api logs one line per request with its request id, echoed or generated', async () => {
+  test('the api logs one line per request (at debug) with its request id, echoed or generated', async () => {
     const given = await fetch(`${stack.apiUrl}/v1/nothing-here`, { headers: { 'x-request-id': 'ops-test-1' } });
     assert.equal(given.headers.get('x-request-id'), 'ops-test-1');
     const generated = await fetch(`${stack.apiUrl}/v1/nothing-here`);

@@ -1,99 +1,190 @@
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { WsClient, createTenant, restPublish, startStack, type Stack } from '@herald/testing';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { environment, loadConfig } from '@herald/config';
+import { RedisKeys } from '@herald/bus';
+import { WebhookReceiver, WsClient, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 
+// The publish path no longer goes through a worker: a message is stored and fanned out when accepted.
+// Workers only archive it and send its message.published webhooks, exactly once, whatever happens to them.
 const stacks: Stack[] = [];
+const receivers: WebhookReceiver[] = [];
+let db: pg.Client;
+before(async () => {
+  db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+});
 after(async () => {
+  await Promise.all(receivers.map((r) => r.stop()));
   await Promise.all(stacks.map((s) => s.stop()));
+  await db?.end();
 });
 
-test('order holds with 2 workers at concurrency 8 and an injected failure on every job', async () => {
-  // '*': every job's first attempt fails (a job drains its channel, so which messages ask for one depends on timing).
-  const stack = await startStack({ workers: 2, workerEnv: { HERALD_WORKER_CONCURRENCY: '8', HERALD_FAULT_FAIL_FIRST_ATTEMPT: '*' } });
-  stacks.push(stack);
-  const t = await createTenant(stack.apiUrl);
-  const ws = await WsClient.connect(stack.wsUrl(), t.commonKey);
+/** How long the outage test keeps the only worker away (seconds in CI, longer by hand). */
+const OUTAGE_MS = Number(process.env.HERALD_TEST_WORKER_OUTAGE_MS ?? 3_000);
+
+async function stack(opts: Parameters<typeof startStack>[0]): Promise<Stack> {
+  const s = await startStack(opts);
+  stacks.push(s);
+  return s;
+}
+
+async function hooked(s: Stack, t: Tenant): Promise<WebhookReceiver> {
+  const rx = await WebhookReceiver.start();
+  receivers.push(rx);
+  await callOk(s.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url: rx.url, events: ['message.published'] } });
+  return rx;
+}
+
+async function archivedIds(appId: string, channel: string): Promise<string[]> {
+  const r = await db.query(`SELECT "messageId" FROM "ArchivedMessage" WHERE "appId" = $1 AND channel = $2 ORDER BY "offset"`, [appId, channel]);
+  return r.rows.map((row: { messageId: string }) => row.messageId);
+}
+
+/** message.published webhook events received, by message id: each must be there exactly once. */
+function publishedCounts(rx: WebhookReceiver): Map<string, number> {
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const e of rx.acceptedEvents('message.published')) {
+    if (seen.has(e.id)) continue; // a delivery re-sent after a lost answer carries the same event id
+    seen.add(e.id);
+    const id = (e.data as { id: string }).id;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('publishers on the API and on the gateway at once: subscribers see offset order, each publisher its own order', async () => {
+  const s = await stack({ workers: 1 });
+  const t = await createTenant(s.apiUrl);
+  const ws = await WsClient.connect(s.wsUrl(), t.commonKey);
   await ws.subscribe('orders');
-  // Four publishers at once, each waiting for its own answers: 4 × 100 messages on one channel.
   const perPublisher = 100;
-  const replies = await Promise.all(
-    Array.from({ length: 4 }, async (_, p) => {
+  const viaWs = await WsClient.connect(s.wsUrl(), t.commonKey);
+  const replies = await Promise.all([
+    ...Array.from({ length: 3 }, async (_, p) => {
       const mine: Array<{ id: string; offset: number }> = [];
-      for (let i = 0; i < perPublisher; i++) {
-        const r = await restPublish(stack.apiUrl, t.secret, { channel: 'orders', message: { p, i }, id: `p${p}-${i}` });
-        mine.push(r);
-      }
+      for (let i = 0; i < perPublisher; i++) mine.push(await restPublish(s.apiUrl, t.secret, { channel: 'orders', message: { p, i }, id: `p${p}-${i}` }));
       return mine;
     }),
-  );
-  const got = await ws.waitForMessages(400, 'orders', 20_000);
-  // Subscribers see the order in which publishes were accepted: offsets 1..400, no gap, no duplicate.
-  assert.deepEqual(got.map((m) => m.offset), Array.from({ length: 400 }, (_, i) => i + 1));
+    (async () => {
+      const mine: Array<{ id: string; offset: number }> = [];
+      for (let i = 0; i < perPublisher; i++) {
+        const r = await viaWs.request({ type: 'publish', channel: 'orders', message: { p: 3, i }, messageId: `p3-${i}` });
+        mine.push(r.result as { id: string; offset: number });
+      }
+      return mine;
+    })(),
+  ]);
+  const got = await ws.waitForMessages(4 * perPublisher, 'orders', 20_000);
+  assert.deepEqual(got.map((m) => m.offset), Array.from({ length: 4 * perPublisher }, (_, i) => i + 1));
   const byOffset = new Map(replies.flat().map((r) => [r.offset, r.id]));
   assert.deepEqual(got.map((m) => m.id), got.map((m) => byOffset.get(m.offset as number)));
-  // Each publisher's own order is kept.
   for (let p = 0; p < 4; p++) {
     const mine = got.filter((m) => (m.content as { p: number }).p === p).map((m) => (m.content as { i: number }).i);
     assert.deepEqual(mine, Array.from({ length: perPublisher }, (_, i) => i));
   }
-  // The injected failures really happened: both workers logged a failed first attempt.
-  const logs = stack.workers.map((w) => w.output()).join('\n');
-  assert.match(logs, /injected failure for p\d-\d+/);
   ws.close();
+  viaWs.close();
 });
 
-test('a worker SIGKILLed mid-stream loses and duplicates nothing once restarted', async () => {
-  const stack = await startStack({ workers: 1 });
-  stacks.push(stack);
-  const t = await createTenant(stack.apiUrl);
-  const ws = await WsClient.connect(stack.wsUrl(), t.commonKey);
-  await ws.subscribe('jobs');
+test('2 workers and an injected failure on every first archive attempt: each message archived and sent to webhooks once', async () => {
+  const s = await stack({ workers: 2, workerEnv: { HERALD_FAULT_FAIL_FIRST_ATTEMPT: '*' } });
+  const t = await createTenant(s.apiUrl);
+  const rx = await hooked(s, t);
+  const ids = Array.from({ length: 120 }, (_, i) => `a-${i}`);
+  await Promise.all([0, 1, 2].map(async (p) => {
+    for (let i = p; i < ids.length; i += 3) await restPublish(s.apiUrl, t.secret, { channel: 'arch', message: i, id: ids[i] });
+  }));
+  await waitFor(async () => (await archivedIds(t.appId, 'arch')).length === ids.length, { what: 'all archived', timeoutMs: 30_000 });
+  await waitFor(() => publishedCounts(rx).size === ids.length, { what: 'all webhooks', timeoutMs: 30_000 });
+  assert.deepEqual((await archivedIds(t.appId, 'arch')).sort(), [...ids].sort());
+  assert.ok([...publishedCounts(rx).values()].every((n) => n === 1), 'each message.published event once');
+  const logs = s.workers.map((w) => w.output()).join('\n');
+  assert.match(logs, /injected failure for a-\d+/);
+});
+
+test('with the only worker stopped, live delivery and replay go on; the archive and webhooks catch up exactly once when it returns', async () => {
+  const s = await stack({ workers: 1 });
+  const t = await createTenant(s.apiUrl);
+  const rx = await hooked(s, t);
+  const live = await WsClient.connect(s.wsUrl(), t.subscribeKey);
+  await live.subscribe('news');
+  await restPublish(s.apiUrl, t.secret, { channel: 'news', message: 'before', id: 'n-0' });
+  await waitFor(async () => (await archivedIds(t.appId, 'news')).length === 1, { what: 'first archived' });
+  await s.workers[0].stop('SIGKILL');
+
+  const outageEnds = Date.now() + OUTAGE_MS;
+  let n = 1;
+  const latencies: number[] = [];
+  while (Date.now() < outageEnds || n < 20) {
+    const sent = Date.now();
+    await restPublish(s.apiUrl, t.secret, { channel: 'news', message: n, id: `n-${n}` });
+    await live.waitForMessages(n + 1, 'news', 5_000);
+    latencies.push(Date.now() - sent);
+    n++;
+  }
+  // Delivery did not wait for a worker; a late joiner replays everything from history.
+  latencies.sort((a, b) => a - b);
+  assert.ok(latencies[Math.floor(latencies.length / 2)] < 200, `median publish→deliver ${latencies[Math.floor(latencies.length / 2)]} ms with no worker`);
+  const late = await WsClient.connect(s.wsUrl(), t.subscribeKey);
+  const first = live.messages('news')[0] as unknown as { offset: number; epoch: string };
+  await late.subscribe('news', { offset: first.offset, epoch: first.epoch });
+  const replayed = await late.waitForMessages(n - 1, 'news');
+  assert.deepEqual(replayed.map((m) => m.id), Array.from({ length: n - 1 }, (_, i) => `n-${i + 1}`));
+  assert.equal((await archivedIds(t.appId, 'news')).length, 1, 'nothing archived without a worker');
+
+  await s.startWorker();
+  const all = Array.from({ length: n }, (_, i) => `n-${i}`);
+  await waitFor(async () => (await archivedIds(t.appId, 'news')).length === n, { what: 'archive caught up', timeoutMs: 30_000 });
+  await waitFor(() => publishedCounts(rx).size === n, { what: 'webhooks caught up', timeoutMs: 30_000 });
+  assert.deepEqual(await archivedIds(t.appId, 'news'), all);
+  assert.ok([...publishedCounts(rx).values()].every((c) => c === 1), 'each message.published event once');
+  live.close();
+  late.close();
+});
+
+test('a worker SIGKILLed while archiving: the next one archives and dispatches everything exactly once', async () => {
+  const s = await stack({ workers: 1, env: { HERALD_ARCHIVE_BATCH: '20' } });
+  const t = await createTenant(s.apiUrl);
+  const rx = await hooked(s, t);
   const total = 300;
-  const ids: string[] = [];
   for (let i = 0; i < total; i++) {
-    if (i === 100) await stack.workers[0].stop('SIGKILL');
-    if (i === 200) await stack.startWorker();
-    ids.push((await restPublish(stack.apiUrl, t.secret, { channel: 'jobs', message: i, id: `j-${i}` })).id);
+    if (i === 100) await s.workers[0].stop('SIGKILL');
+    if (i === 200) await s.startWorker();
+    await restPublish(s.apiUrl, t.secret, { channel: 'jobs', message: i, id: `j-${i}` });
   }
-  const got = await ws.waitForMessages(total, 'jobs', 20_000);
-  assert.deepEqual(got.map((m) => m.offset), Array.from({ length: total }, (_, i) => i + 1));
-  assert.deepEqual(got.map((m) => m.id), ids);
-  // Nothing arrives twice later either: publish one more and check the tail.
-  await restPublish(stack.apiUrl, t.secret, { channel: 'jobs', message: 'last' });
-  await ws.waitForMessages(total + 1, 'jobs');
-  assert.equal(ws.messages('jobs').length, total + 1);
-  ws.close();
+  await waitFor(async () => (await archivedIds(t.appId, 'jobs')).length === total, { what: 'all archived', timeoutMs: 60_000 });
+  await waitFor(() => publishedCounts(rx).size === total, { what: 'all webhooks', timeoutMs: 60_000 });
+  assert.deepEqual(await archivedIds(t.appId, 'jobs'), Array.from({ length: total }, (_, i) => `j-${i}`));
+  assert.ok([...publishedCounts(rx).values()].every((c) => c === 1));
 });
 
-test('concurrent publishers on a few channels while the only worker is SIGKILLed and replaced: nothing lost or duplicated', async () => {
-  // Most of these accepts find their channel already pending and enqueue no job of their own: the jobs
-  // that exist (or the stale-job rule, or the sweep) must still move every one of them.
-  const stack = await startStack({ workers: 1 });
-  stacks.push(stack);
-  const t = await createTenant(stack.apiUrl);
-  const ws = await WsClient.connect(stack.wsUrl(), t.commonKey);
-  const channels = ['k0', 'k1', 'k2'];
-  for (const c of channels) await ws.subscribe(c);
-  let sent = 0;
-  const replies = await Promise.all(
-    Array.from({ length: 8 }, async (_, p) => {
-      const mine: Array<{ id: string; offset: number; channel: string }> = [];
-      for (let i = 0; i < 60; i++) {
-        const n = sent++;
-        if (n === 150) await stack.workers[0].stop('SIGKILL');
-        if (n === 300) await stack.startWorker();
-        mine.push(await restPublish(stack.apiUrl, t.secret, { channel: channels[(p + i) % 3], message: { p, i }, id: `w${p}-${i}` }));
-      }
-      return mine;
-    }),
-  );
-  for (const c of channels) {
-    const accepted = replies.flat().filter((r) => r.channel === c).sort((a, b) => a.offset - b.offset);
-    const got = await ws.waitForMessages(accepted.length, c, 20_000);
-    assert.deepEqual(got.map((m) => m.offset), Array.from({ length: accepted.length }, (_, i) => i + 1));
-    assert.deepEqual(got.map((m) => m.id), accepted.map((r) => r.id));
+test('upgrade: messages the previous version accepted and left pending are appended by the worker at start', async () => {
+  const s = await stack({ workers: 0 });
+  const t = await createTenant(s.apiUrl);
+  const redis = new Redis(loadConfig({ ...environment(), ...s.env }).redisUrl);
+  try {
+    const keys = new RedisKeys(s.prefix);
+    const k = keys.channel(t.appId, 'old');
+    const frame = (n: number) => JSON.stringify({ type: 'message', channel: 'old', id: `o-${n}`, time: Date.now(), content: n, offset: n, epoch: 'Eold0upgrade' });
+    await redis.xadd(k.history, '1-0', 'f', frame(1), 't', String(Date.now()));
+    await redis.hset(k.meta, 'e', 'Eold0upgrade', 's', 3, 'a', 1);
+    await redis.hset(k.pending, '2', frame(2), '3', frame(3));
+    await redis.zadd(keys.legacyPendingIndex, Date.now(), keys.member(t.appId, 'old'));
+    const sub = await WsClient.connect(s.wsUrl(), t.subscribeKey);
+    assert.equal((await sub.subscribe('old', { offset: 1, epoch: 'Eold0upgrade' })).type, 'subscribed');
+
+    await s.startWorker();
+    const got = await sub.waitForMessages(2, 'old', 10_000);
+    assert.deepEqual(got.map((m) => m.offset), [2, 3]);
+    await waitFor(async () => (await archivedIds(t.appId, 'old')).length === 2, { what: 'archived', timeoutMs: 10_000 });
+    assert.equal(await redis.zcard(keys.legacyPendingIndex), 0);
+    const next = await restPublish(s.apiUrl, t.secret, { channel: 'old', message: 4 });
+    assert.deepEqual([next.offset, next.epoch], [4, 'Eold0upgrade']);
+    sub.close();
+  } finally {
+    redis.disconnect();
   }
-  await new Promise((r) => setTimeout(r, 500));
-  assert.equal(channels.reduce((n, c) => n + ws.messages(c).length, 0), 480);
-  ws.close();
 });

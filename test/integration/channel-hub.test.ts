@@ -49,9 +49,8 @@ function session(appId: string): { s: Session; t: RecordingTransport } {
 async function publish(appId: string, channel: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
     const head = `{"type":"message","channel":"${channel}","id":"${appId}-${Math.random().toString(36).slice(2)}","time":${Date.now()},"content":${i}`;
-    await log.accept(appId, channel, `id${Math.random().toString(36).slice(2)}`, head, 60_000, Date.now());
+    await log.accept(appId, channel, `id${Math.random().toString(36).slice(2)}`, head, window, 60_000, Date.now());
   }
-  await log.appendPending(appId, channel, window);
 }
 
 before(() => {

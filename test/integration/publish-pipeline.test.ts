@@ -1,25 +1,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { Queue } from 'bullmq';
 import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, ChannelLog, RedisKeys, createRedis } from '@herald/bus';
-import { PublishProducer, closeQueue, createPublishQueue, publishJobId, type PublishJob } from '@herald/queue';
 import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
-import { uniquePrefix, waitFor } from '@herald/testing';
-import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
-import { PublishProcessor } from '../../apps/worker/src/publish/publish.processor.js';
+import { dropRedisPrefix, uniquePrefix, waitFor } from '@herald/testing';
 
-// The publish pipeline on the real Redis and BullMQ: accept → job → worker append → fan-out.
+// The publish path on the real Redis: one accept script stores, numbers, fans out and feeds the archive.
 let config: HeraldConfig;
 let redis: Redis;
 let sub: Redis;
 let keys: RedisKeys;
 let log: ChannelLog;
-let queue: Queue<PublishJob>;
 let publisher: PublishService;
-let processor: PublishProcessor;
 let prisma: PrismaService;
 const delivered = new Map<string, string[]>();
 
@@ -28,7 +22,7 @@ const plan = {
   name: 'Demo',
   maxConnections: 10,
   maxMessagesPerDay: null,
-  maxPublishesPerSecond: 100,
+  maxPublishesPerSecond: 100_000,
   maxPayloadBytes: 65536,
   historySize: 1000,
   historyTtlSeconds: 3600,
@@ -49,11 +43,8 @@ before(async () => {
   sub = createRedis(config, 'subscriber', 'test-sub');
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
-  queue = createPublishQueue(config, keys, 'test');
   prisma = new PrismaService(config);
-  publisher = new PublishService(log, new PublishProducer(queue), config, new AccessTokens(new KeysRepository(prisma), config), new AppLimits(redis, keys));
-  processor = new PublishProcessor(config, log, keys, new GatewayMetrics(new HeraldMetrics('worker')));
-  processor.onApplicationBootstrap();
+  publisher = new PublishService(log, config, new AccessTokens(new KeysRepository(prisma), config), new AppLimits(redis, keys));
   await sub.psubscribe(`${keys.fanoutPrefix}*`);
   sub.on('pmessage', (_p: string, ch: string, frame: string) => {
     const list = delivered.get(ch) ?? [];
@@ -63,25 +54,58 @@ before(async () => {
 });
 
 after(async () => {
-  await processor.onApplicationShutdown();
-  await queue.obliterate({ force: true });
-  await closeQueue(queue);
   sub.disconnect();
   redis.disconnect();
   await prisma.$disconnect();
+  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
 });
 
-test('offsets follow acceptance order and history holds every message once', async () => {
+const window = { historySize: 1000, historyTtlMs: 3_600_000 };
+const offsetsOf = (frames: string[]) => frames.map((f) => (JSON.parse(f) as { offset: number }).offset);
+/** The archive stream's entries for one app's channel, oldest first. */
+async function archived(appId: string, channel: string): Promise<Array<{ offset: number; id: string }>> {
+  const entries = (await redis.xrange(keys.archive, '-', '+')) as Array<[string, string[]]>;
+  return entries
+    .filter(([, f]) => f[1] === `${appId}|${channel}`)
+    .map(([, f]) => JSON.parse(f[3]) as { offset: number; id: string })
+    .map(({ offset, id }) => ({ offset, id }));
+}
+
+test('a publish is in the history, on the fan-out and in the archive feed when it is answered', async () => {
   const ctx = tenant('app_order');
+  const fan = keys.channel('app_order', 'c').fanout;
   const offsets: number[] = [];
   for (let i = 0; i < 50; i++) offsets.push((await publisher.publish(ctx, { channel: 'c', message: { i } })).offset);
   assert.deepEqual(offsets, Array.from({ length: 50 }, (_, i) => i + 1));
-  await waitFor(async () => (await log.history('app_order', 'c', { limit: 100, minTime: 0 })).top === 50, { what: 'appended' });
+  // No worker in this test: nothing runs between accept and these reads.
   const page = await log.history('app_order', 'c', { limit: 100, minTime: 0 });
+  assert.equal(page.top, 50);
   assert.deepEqual(page.frames.map((f) => JSON.parse(f).content.i), Array.from({ length: 50 }, (_, i) => i));
+  assert.deepEqual((await archived('app_order', 'c')).map((a) => a.offset), offsets);
+  await waitFor(() => (delivered.get(fan)?.length ?? 0) === 50, { what: 'fan-out' });
+  assert.deepEqual(offsetsOf(delivered.get(fan)!), offsets);
 });
 
-test('the same id three times: one history entry, one delivery — and again after the job is gone', async () => {
+test('concurrent publishes on one channel are published in offset order, each once', async () => {
+  const ctx = tenant('app_race');
+  const fan = keys.channel('app_race', 'c').fanout;
+  const results = await Promise.all(Array.from({ length: 200 }, (_, i) => publisher.publish(ctx, { channel: 'c', message: i })));
+  assert.deepEqual(results.map((r) => r.offset).sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i + 1));
+  await waitFor(() => (delivered.get(fan)?.length ?? 0) === 200, { what: 'fan-out' });
+  assert.deepEqual(offsetsOf(delivered.get(fan)!), Array.from({ length: 200 }, (_, i) => i + 1));
+});
+
+test('a batch across script chunks keeps its order per channel and interleaves channels as given', async () => {
+  const ctx = tenant('app_batch');
+  const items = Array.from({ length: 250 }, (_, i) => ({ channel: i % 3 === 0 ? 'a' : 'b', message: i }));
+  const results = await publisher.publishBatch(ctx, items);
+  const offsets = (ch: string) => results.flatMap((r, i) => (r.ok && items[i].channel === ch ? [r.result.offset] : []));
+  assert.deepEqual(offsets('a'), Array.from({ length: 84 }, (_, i) => i + 1));
+  assert.deepEqual(offsets('b'), Array.from({ length: 166 }, (_, i) => i + 1));
+  assert.deepEqual(offsetsOf((await log.history('app_batch', 'b', { limit: 1000, minTime: 0 })).frames), offsets('b'));
+});
+
+test('the same id three times: one history entry, one delivery, one archive entry', async () => {
   const ctx = tenant('app_idem');
   const fan = keys.channel('app_idem', 'c').fanout;
   const first = await publisher.publish(ctx, { channel: 'c', message: 'hello', id: 'order-1' });
@@ -89,45 +113,46 @@ test('the same id three times: one history entry, one delivery — and again aft
   const third = await publisher.publish(ctx, { channel: 'c', message: 'hello', id: 'order-1' });
   assert.equal(first.duplicate, false);
   assert.ok(second.duplicate && third.duplicate);
-  assert.equal(second.offset, first.offset);
-  assert.equal(third.epoch, first.epoch);
-  await waitFor(() => (delivered.get(fan)?.length ?? 0) >= 1, { what: 'delivery' });
-
-  // BullMQ forgets the job (removed after completion); the idempotency window still holds.
-  const jobId = publishJobId('app_idem', 'order-1');
-  await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', { what: 'job completed' });
-  await queue.remove(jobId);
-  assert.equal(await queue.getJob(jobId), undefined);
-  const fourth = await publisher.publish(ctx, { channel: 'c', message: 'hello', id: 'order-1' });
-  assert.ok(fourth.duplicate);
-  assert.equal(fourth.offset, first.offset);
-
-  // A later message proves the pipeline ran after the duplicates: still exactly one copy of order-1.
+  assert.deepEqual([second.offset, third.epoch], [first.offset, first.epoch]);
   await publisher.publish(ctx, { channel: 'c', message: 'after', id: 'order-2' });
   await waitFor(() => (delivered.get(fan)?.length ?? 0) >= 2, { what: 'second delivery' });
-  const ids = delivered.get(fan)!.map((f) => JSON.parse(f).id);
-  assert.deepEqual(ids, ['order-1', 'order-2']);
-  const page = await log.history('app_idem', 'c', { limit: 10, minTime: 0 });
-  assert.deepEqual(page.frames.map((f) => JSON.parse(f).id), ['order-1', 'order-2']);
+  assert.deepEqual(delivered.get(fan)!.map((f) => JSON.parse(f).id), ['order-1', 'order-2']);
+  assert.deepEqual((await log.history('app_idem', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f).id), ['order-1', 'order-2']);
+  assert.deepEqual((await archived('app_idem', 'c')).map((a) => a.id), ['order-1', 'order-2']);
 });
 
-test('appending twice (a retried or duplicated job) moves nothing the second time', async () => {
-  const ctx = tenant('app_twice');
-  await publisher.publish(ctx, { channel: 'c', message: 1 });
-  const window = { historySize: 1000, historyTtlMs: 3_600_000 };
-  await log.appendPending('app_twice', 'c', window);
-  const again = await log.appendPending('app_twice', 'c', window);
-  assert.equal(again.moved, 0);
-  assert.equal(again.appended, 1);
+test('the history stream keeps the window: trimmed to the size, expiring with the TTL', async () => {
+  const ctx = tenant('app_window');
+  ctx.app.historySize = 5;
+  ctx.app.historyTtlSeconds = 60;
+  for (let i = 0; i < 12; i++) await publisher.publish(ctx, { channel: 'c', message: i });
+  const k = keys.channel('app_window', 'c');
+  assert.equal(await redis.xlen(k.history), 5);
+  const ttl = await redis.pttl(k.history);
+  assert.ok(ttl > 55_000 && ttl <= 60_000, `history TTL ${ttl}`);
+  assert.deepEqual(offsetsOf((await log.history('app_window', 'c', { limit: 100, minTime: 0 })).frames), [8, 9, 10, 11, 12]);
+});
+
+test('a lost channel meta starts a new epoch: offsets restart, the old history is dropped, not mixed in', async () => {
+  const ctx = tenant('app_epoch');
+  const before = await publisher.publish(ctx, { channel: 'c', message: 'old' });
+  await publisher.publish(ctx, { channel: 'c', message: 'old 2' });
+  await redis.del(keys.channel('app_epoch', 'c').meta);
+  const after = await publisher.publish(ctx, { channel: 'c', message: 'new' });
+  assert.notEqual(after.epoch, before.epoch);
+  assert.equal(after.offset, 1);
+  const page = await log.history('app_epoch', 'c', { limit: 10, minTime: 0 });
+  assert.deepEqual([page.epoch, page.top, page.frames.map((f) => JSON.parse(f).content)], [after.epoch, 1, ['new']]);
+  const resumed = await log.recover('app_epoch', 'c', { offset: 2, epoch: before.epoch }, window);
+  assert.equal(resumed.recovered, false);
 });
 
 test('tenants are isolated: the same channel name in two apps has two histories', async () => {
   await publisher.publish(tenant('app_a'), { channel: 'shared', message: 'for A' });
   await publisher.publish(tenant('app_b'), { channel: 'shared', message: 'for B' });
-  await waitFor(async () => (await log.history('app_b', 'shared', { limit: 5, minTime: 0 })).frames.length === 1, { what: 'B appended' });
-  await waitFor(async () => (await log.history('app_a', 'shared', { limit: 5, minTime: 0 })).frames.length === 1, { what: 'A appended' });
   const a = await log.history('app_a', 'shared', { limit: 5, minTime: 0 });
-  assert.deepEqual(a.frames.map((f) => JSON.parse(f).content), ['for A']);
+  const b = await log.history('app_b', 'shared', { limit: 5, minTime: 0 });
+  assert.deepEqual([a.frames.map((f) => JSON.parse(f).content), b.frames.map((f) => JSON.parse(f).content)], [['for A'], ['for B']]);
 });
 
 test('bad input is refused with stable reasons and stores nothing', async () => {
@@ -138,18 +163,11 @@ test('bad input is refused with stable reasons and stores nothing', async () => 
   assert.equal(await reason(publisher.publish(ctx, { channel: 'c', message: 'x'.repeat(70_000) })), 'payload_too_large');
   assert.equal(await reason(publisher.publish(ctx, { channel: 'c', message: 1, id: 'has:colon' })), 'invalid_message_id');
   assert.equal(await reason(publisher.publish(ctx, { channel: 'c', message: undefined })), 'invalid_message');
+  let deep: unknown = 1;
+  for (let i = 0; i < 150; i++) deep = [deep];
+  assert.equal(await reason(publisher.publish(ctx, { channel: 'c', message: deep })), 'invalid_json');
   assert.equal(await reason(publisher.publish(tenant('app_bad', 'common'), { channel: 'private-x', message: 1 })), 'token_required');
   assert.equal(await redis.exists(keys.channel('app_bad', 'c').meta), 0);
-});
-
-test('a message accepted without a job is appended by the pending sweep', async () => {
-  // The accept step alone, as if the process died before enqueueing.
-  const head = '{"type":"message","channel":"c","id":"orphan","time":1,"content":"x"';
-  await log.accept('app_orphan', 'c', 'orphan', head, 60_000, Date.now() - 10_000);
-  const stalled = await log.stalledChannels(5_000);
-  assert.ok(stalled.some((s) => s.appId === 'app_orphan' && s.channel === 'c'));
-  await log.appendPending('app_orphan', 'c', { historySize: 10, historyTtlMs: 60_000 });
-  assert.equal((await log.stalledChannels(0)).some((s) => s.appId === 'app_orphan'), false);
 });
 
 test('a message id reused on another channel of the app is refused, not silently dropped', async () => {
@@ -160,10 +178,39 @@ test('a message id reused on another channel of the app is refused, not silently
   await assert.rejects(publisher.publish(ctx, { channel: 'two', message: 1, id: 'same' }), (e: { reason?: string }) => e.reason === 'message_id_conflict');
 });
 
-test('pending messages of a deleted app are forgotten by the sweep, not re-read forever', async () => {
-  const head = '{"type":"message","channel":"c","id":"gone","time":1,"content":"x"';
-  await log.accept('app_deleted', 'c', 'gone', head, 60_000, Date.now() - 10_000);
-  await log.forgetPending('app_deleted', 'c');
-  assert.equal((await log.stalledChannels(0)).some((s) => s.appId === 'app_deleted'), false);
-  assert.equal(await redis.exists(keys.channel('app_deleted', 'c').pending), 0);
+/** What the previous version left: offsets 1..3 accepted, 1 appended, 2 and 3 pending for a worker job. */
+async function legacyChannel(appId: string, channel: string): Promise<string> {
+  const k = keys.channel(appId, channel);
+  const frame = (n: number) => `{"type":"message","channel":"${channel}","id":"m${n}","time":1,"content":${n},"offset":${n},"epoch":"E1"}`;
+  await redis.xadd(k.history, '1-0', 'f', frame(1), 't', String(Date.now()));
+  await redis.hset(k.meta, 'e', 'E1', 's', 3, 'a', 1, 'j', 1);
+  await redis.hset(k.pending, '2', frame(2), '3', frame(3));
+  await redis.zadd(keys.legacyPendingIndex, 1, keys.member(appId, channel));
+  return k.fanout;
+}
+
+test('upgrade: what the previous path left pending is appended before the next message, in order', async () => {
+  const fan = await legacyChannel('app_legacy', 'c');
+  // Until upgraded, readers see what was appended (top 1), as before.
+  assert.equal((await log.recover('app_legacy', 'c', undefined, window)).top, 1);
+  const next = await publisher.publish(tenant('app_legacy'), { channel: 'c', message: 4 });
+  assert.deepEqual([next.offset, next.epoch], [4, 'E1']);
+  assert.deepEqual(offsetsOf((await log.history('app_legacy', 'c', { limit: 10, minTime: 0 })).frames), [1, 2, 3, 4]);
+  await waitFor(() => (delivered.get(fan)?.length ?? 0) === 3, { what: 'fan-out of 2, 3, 4' });
+  assert.deepEqual(offsetsOf(delivered.get(fan)!), [2, 3, 4]);
+  assert.deepEqual((await archived('app_legacy', 'c')).map((a) => a.offset), [2, 3, 4]);
+  const k = keys.channel('app_legacy', 'c');
+  assert.deepEqual([await redis.hget(k.meta, 'a'), await redis.exists(k.pending)], [null, 0]);
+  const resumed = await log.recover('app_legacy', 'c', { offset: 1, epoch: 'E1' }, window);
+  assert.deepEqual([resumed.recovered, resumed.top, offsetsOf(resumed.frames)], [true, 4, [2, 3, 4]]);
+});
+
+test('upgrade: a quiet channel left pending is appended by the drain the worker runs at start', async () => {
+  await legacyChannel('app_quiet', 'c');
+  assert.ok((await log.legacyPendingChannels()).some((c) => c.appId === 'app_quiet'));
+  assert.equal(await log.drainLegacy('app_quiet', 'c', window), 2);
+  assert.equal(await log.drainLegacy('app_quiet', 'c', window), 0, 'a second drain finds nothing');
+  assert.deepEqual(offsetsOf((await log.history('app_quiet', 'c', { limit: 10, minTime: 0 })).frames), [1, 2, 3]);
+  assert.equal((await log.legacyPendingChannels()).some((c) => c.appId === 'app_quiet'), false);
+  assert.equal((await publisher.publish(tenant('app_quiet'), { channel: 'c', message: 4 })).offset, 4);
 });

@@ -6,8 +6,7 @@ import { QueueModule } from '@herald/queue';
 import { PublishingModule } from '@herald/publishing';
 import { WebhooksModule } from '@herald/webhooks';
 import { HealthModule, MetricsModule } from '@herald/observability';
-import { PublishProcessor } from './publish/publish.processor.js';
-import { PendingSweeper } from './publish/pending-sweeper.js';
+import { LegacyDrain } from './upgrade/legacy-drain.js';
 import { ArchiveConsumer } from './archive/archive.consumer.js';
 import { PresenceSweeper } from './presence/presence-sweeper.js';
 import { OccupancySweeper } from './presence/occupancy-sweeper.js';
@@ -18,8 +17,8 @@ import { UsageRollup } from './usage/usage-rollup.js';
 import { RetentionJob } from './retention/retention.job.js';
 
 @Module({
-  // QueueModule: the queues' producer handles (queue depth metrics, scheduled publishes firing into the
-  // publish queue, webhook jobs); the worker consumes each queue through its own Worker.
+  // QueueModule: the queues' producer handles (queue depth metrics, webhook jobs); the worker consumes
+  // each queue through its own Worker. Publishing: scheduled messages are published at their time.
   imports: [
     ConfigModule,
     DbModule,
@@ -31,8 +30,7 @@ import { RetentionJob } from './retention/retention.job.js';
     MetricsModule.forRoot({ app: 'worker', queueDepth: true }),
   ],
   providers: [
-    PublishProcessor,
-    PendingSweeper,
+    LegacyDrain,
     ArchiveConsumer,
     PresenceSweeper,
     OccupancySweeper,

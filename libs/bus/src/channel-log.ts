@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
-import { ACCEPT_MANY, APPEND, CHARGE_ACCEPT, RECOVER } from './channel-scripts.js';
+import { ACCEPT_MANY, CHARGE_ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
 import { chargeRefusal, publishCharge, type PlanCaps } from './app-limits.js';
 
 export interface Accepted {
@@ -11,11 +11,6 @@ export interface Accepted {
   offset: number;
   /** The channel the id was first accepted on (differs from the request's on a reused id). */
   channel: string;
-  /**
-   * Whether the caller must enqueue a publish job. false when a job asked for since the channel became
-   * pending will move this message too (the accept function in channel-scripts.ts); the pending sweep stays the safety net.
-   */
-  needsJob: boolean;
 }
 
 /** One message to accept: its channel, id and frame (JSON object text without its closing brace). */
@@ -45,17 +40,10 @@ export interface HistoryPage {
   frames: string[];
 }
 
-const APPEND_BATCH = 500;
 /** Messages per ACCEPT_MANY call: a long batch is several calls, so no one script holds Redis for long. */
 const ACCEPT_CHUNK = 100;
-/**
- * A channel still pending this long after its last job was asked for gets another job with its next
- * accept (a lost job, or one held by a killed worker until its lock lapses). Drains take milliseconds;
- * under a backlog longer than this, at most one extra job per channel per period.
- */
-export const JOB_STALE_MS = 2000;
 
-/** A channel's durable log in Redis: accept, append in order, recover, read. */
+/** A channel's durable log in Redis: accept (store, number and fan out), recover, read. */
 export class ChannelLog {
   constructor(
     private readonly redis: Redis,
@@ -63,44 +51,44 @@ export class ChannelLog {
   ) {}
 
   /**
-   * Accepts a message: offset, pending frame and idempotency key in one script. With `charge`, the
-   * app's rate and quota are charged first in the same script (one round trip; refused with the 429 of
-   * AppLimits, nothing stored); without, the caller charged already (a batch).
+   * Accepts a message: its offset, its history entry, its fan-out, its archive feed and its idempotency
+   * key in one script. With `charge`, the app's rate and quota are charged first in the same script (one
+   * round trip; refused with the 429 of AppLimits, nothing stored); without, the caller charged already.
    */
-  async accept(appId: string, channel: string, messageId: string, frameHead: string, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
     if (!charge) {
-      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], idemTtlMs, now);
+      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], window, idemTtlMs, now);
       if (one.status === 'rejected') throw one.reason;
       return one.value;
     }
     const k = this.keys.channel(appId, channel);
     const c = publishCharge(this.keys, appId, charge, now, 1);
-    const reply = await CHARGE_ACCEPT.run<[number, string, number]>(
+    const reply = await CHARGE_ACCEPT.run<[number, string]>(
       this.redis,
-      [k.meta, k.pending, this.keys.idempotency(appId, messageId), this.keys.pendingIndex, ...c.keys],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, JOB_STALE_MS, ...c.args],
+      [k.meta, k.pending, k.history, this.keys.idempotency(appId, messageId), this.keys.archive, ...c.keys],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, ...c.args],
     );
     if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
-    return accepted(reply[0], reply[1], reply[2]);
+    return accepted(reply[0], reply[1]);
   }
 
   /**
-   * Accepts already charged messages in the order given (per channel, offsets follow it), as that many
-   * `accept`s one after another would, in one script call per ACCEPT_CHUNK messages. The calls go out
-   * together on one connection, so Redis runs them in order. A failed call (Redis unreachable) fails
-   * its own messages only: the others' outcomes are exact.
+   * Accepts already charged messages of one app in the order given (per channel, offsets follow it), as
+   * that many `accept`s one after another would, in one script call per ACCEPT_CHUNK messages. The calls
+   * go out together on one connection, so Redis runs them in order. A failed call (Redis unreachable)
+   * fails its own messages only: the others' outcomes are exact.
    */
-  async acceptMany(appId: string, items: readonly ToAccept[], idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
+  async acceptMany(appId: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
     const epoch = newEpoch(); // used by a channel only if it has no epoch yet
     const chunks: Array<readonly ToAccept[]> = [];
     for (let from = 0; from < items.length; from += ACCEPT_CHUNK) chunks.push(items.slice(from, from + ACCEPT_CHUNK));
     const calls = chunks.map((chunk) => {
-      const keys = [this.keys.pendingIndex];
-      const args: Array<string | number> = [epoch, idemTtlMs, now, JOB_STALE_MS];
+      const keys = [this.keys.archive];
+      const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs];
       for (const m of chunk) {
         const k = this.keys.channel(appId, m.channel);
-        keys.push(k.meta, k.pending, this.keys.idempotency(appId, m.messageId));
-        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel);
+        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.messageId));
+        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout);
       }
       return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);
     });
@@ -108,23 +96,32 @@ export class ChannelLog {
     return settled.flatMap((call, c): Array<PromiseSettledResult<Accepted>> => {
       if (call.status === 'rejected') return chunks[c].map(() => call);
       const reply = call.value;
-      return chunks[c].map((_, i) => ({ status: 'fulfilled', value: accepted(Number(reply[3 * i]), String(reply[3 * i + 1]), Number(reply[3 * i + 2])) }));
+      return chunks[c].map((_, i) => ({ status: 'fulfilled', value: accepted(Number(reply[2 * i]), String(reply[2 * i + 1])) }));
     });
   }
 
-  /** Appends everything accepted so far on the channel, in order. Returns the appended offset. */
-  async appendPending(appId: string, channel: string, window: Window, now = Date.now()): Promise<{ appended: number; moved: number }> {
+  /**
+   * Appends and publishes, in offset order, what the previous publish path accepted on a channel and left
+   * pending for a worker (see channel-scripts.ts, upgrade). Returns how many frames it moved.
+   */
+  async drainLegacy(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
     const k = this.keys.channel(appId, channel);
-    let moved = 0;
-    for (;;) {
-      const [appended, accepted, n] = await APPEND.run<[number, number, number]>(
-        this.redis,
-        [k.meta, k.pending, k.history, this.keys.archive, this.keys.pendingIndex],
-        [k.fanout, window.historySize, APPEND_BATCH, this.keys.member(appId, channel), window.historyTtlMs, now],
-      );
-      moved += n;
-      if (appended >= accepted) return { appended, moved };
-    }
+    return DRAIN_LEGACY.run<number>(
+      this.redis,
+      [k.meta, k.pending, k.history, this.keys.archive, this.keys.legacyPendingIndex],
+      [k.fanout, this.keys.member(appId, channel), window.historySize, window.historyTtlMs, now],
+    );
+  }
+
+  /** Channels the previous path left with pending messages (its index of them), a page at a time. */
+  async legacyPendingChannels(limit = 1000): Promise<Array<{ appId: string; channel: string }>> {
+    return (await this.redis.zrange(this.keys.legacyPendingIndex, '0', String(limit - 1))).map((m) => splitMember(m));
+  }
+
+  /** Forgets a legacy pending channel whose app no longer exists. */
+  async forgetLegacy(appId: string, channel: string): Promise<void> {
+    const k = this.keys.channel(appId, channel);
+    await this.redis.multi().del(k.pending).hdel(k.meta, 'a', 'j').zrem(this.keys.legacyPendingIndex, this.keys.member(appId, channel)).exec();
   }
 
   async recover(appId: string, channel: string, since: { offset: number; epoch: string } | undefined, window: Window, now = Date.now()): Promise<Recovery> {
@@ -148,14 +145,15 @@ export class ChannelLog {
   /** History reads: newest `limit` frames (before offset `before`, if given), or the first `limit` after `since`; oldest first. */
   async history(appId: string, channel: string, q: { limit: number; since?: number; before?: number; minTime: number }): Promise<HistoryPage> {
     const k = this.keys.channel(appId, channel);
-    const multi = this.redis.multi().hmget(k.meta, 'e', 'a');
+    const multi = this.redis.multi().hmget(k.meta, 'e', 's', 'a');
     if (q.since !== undefined) multi.xrange(k.history, `${q.since + 1}-0`, '+', 'COUNT', q.limit);
     else if (q.before !== undefined && q.before <= 1) multi.xrevrange(k.history, '0-0', '0-0', 'COUNT', 1);
     else multi.xrevrange(k.history, q.before !== undefined ? `${q.before - 1}-0` : '+', '-', 'COUNT', q.limit);
     const res = await multi.exec();
     if (!res) throw new Error('history transaction aborted');
     for (const [err] of res) if (err) throw err;
-    const [epoch, top] = res[0][1] as [string | null, string | null];
+    const [epoch, last, legacyTop] = res[0][1] as [string | null, string | null, string | null];
+    const top = legacyTop ?? last; // a channel the previous path left pending: its last appended offset
     let entries = res[1][1] as [string, string[]][];
     if (q.since === undefined) entries = entries.reverse();
     if (q.before !== undefined && q.before <= 1) entries = [];
@@ -208,20 +206,6 @@ export class ChannelLog {
     await this.redis.del(k.history, k.meta);
   }
 
-  /** Drops what a channel still has pending (its app was deleted): nothing can deliver it any more. */
-  async forgetPending(appId: string, channel: string): Promise<void> {
-    const k = this.keys.channel(appId, channel);
-    await this.redis.multi().del(k.pending).zrem(this.keys.pendingIndex, this.keys.member(appId, channel)).exec();
-  }
-
-  /** Channels whose accepted messages have waited longer than `olderThanMs` (lost job, crashed API). */
-  async stalledChannels(olderThanMs: number, now = Date.now(), limit = 1000): Promise<Array<{ appId: string; channel: string }>> {
-    const members = await this.redis.zrangebyscore(this.keys.pendingIndex, 0, now - olderThanMs, 'LIMIT', 0, limit);
-    return members.map((m) => {
-      const i = m.indexOf('|');
-      return { appId: m.slice(0, i), channel: m.slice(i + 1) };
-    });
-  }
 }
 
 function escapeGlob(s: string): string {
@@ -233,10 +217,15 @@ function fieldOf(fields: string[], name: string): string | undefined {
   return undefined;
 }
 
-/** An accept script's reply: fresh (1|0), "epoch:offset:channel", job (1|0). */
-function accepted(fresh: number, pos: string, job: number): Accepted {
+/** An accept script's reply: fresh (1|0), "epoch:offset:channel". */
+function accepted(fresh: number, pos: string): Accepted {
   // Epochs and offsets have no ':', channel names may.
   const [epoch, offset] = pos.split(':', 2);
-  // A duplicate always asks for a job: its first attempt may have died between accept and enqueue.
-  return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2), needsJob: fresh !== 1 || job === 1 };
+  return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2) };
+}
+
+/** `appId|channel` (RedisKeys.member) back into its parts: app ids never contain '|'. */
+export function splitMember(member: string): { appId: string; channel: string } {
+  const i = member.indexOf('|');
+  return { appId: member.slice(0, i), channel: member.slice(i + 1) };
 }

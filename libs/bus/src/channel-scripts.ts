@@ -2,115 +2,129 @@ import { LuaScript } from './lua-script.js';
 import { CHARGE_KEYS, chargeLua } from './app-limits.js';
 
 /*
- * The ordering and exactly-once contract lives in these three scripts (each atomic in Redis):
- *  - ACCEPT gives a message its offset the moment it is accepted (per channel, in acceptance order),
- *    stores its frame as pending, and records the idempotency key — all or nothing.
- *  - APPEND moves every pending frame, in offset order, to the history stream, publishes it on the
- *    fan-out channel and feeds the archive. Whichever job runs it, messages leave in offset order; a
- *    retried or duplicated job finds nothing left to do. So several workers, concurrency above 1,
- *    retries and a worker killed mid-job can neither reorder, lose nor duplicate a message.
+ * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys:
+ *  - ACCEPT gives it the channel's next offset, appends its frame to the history stream (trimmed to the
+ *    window), publishes it on the fan-out channel, feeds the archive stream and records the idempotency
+ *    key — all or nothing. Redis runs one script at a time, so a channel's messages are stored and
+ *    published in offset order whichever API or gateway process accepted them; the publisher is answered
+ *    after this one round trip.
  *  - RECOVER answers a resuming subscriber: the missed frames after its position, or not recovered.
- * A channel's meta hash holds its epoch (e), last accepted offset (s), last appended offset (a) and
- * when a publish job was last asked for (j).
- * When the meta is lost (Redis flushed, or restarted without persistence) a new epoch begins.
+ * What must then happen once per message off the hot path (the Postgres archive and the
+ * message.published webhooks) reads the archive stream through a consumer group (the worker).
+ * A channel's meta hash holds its epoch (e) and last offset (s). When it is lost (Redis flushed, or
+ * restarted without persistence) a new epoch begins.
+ *
+ * Upgrade: the previous path stored accepted frames in a pending hash until a worker appended them, and
+ * kept the last appended offset in meta field `a`. A channel that still has that field is upgraded by
+ * its first script (ACCEPT, or DRAIN_LEGACY at worker start): its pending frames are appended and
+ * published in offset order first, then the field goes. Nothing the old path accepted is lost.
  */
 
-// accept(meta, pending, idempotency, pendingIndex, frameHead, newEpoch, idemTtlMs, now, member, channel, jobStaleMs)
-// Returns {fresh (1|0), "epoch:offset:channel", job (1|0)} — for a repeated id, {0, the first acceptance's, 0}.
-// job = 1 when the channel needs a publish job: it had nothing pending (no job can be under way), or its
-// last job was asked for jobStaleMs ago or more and it is still pending (a lost or stuck job). Otherwise a
-// job asked for since the channel became pending has not run its final APPEND yet, and that APPEND moves
-// this message too (it drains up to the offset it reads, atomically): no second job is needed.
-const ACCEPT_FN = `
-local function accept(meta, pending, idem, pendingIndex, head, newEpoch, idemTtlMs, now, member, channel, jobStaleMs)
-  local epoch = redis.call('HGET', meta, 'e')
-  if not epoch then
-    epoch = newEpoch
-    redis.call('HSET', meta, 'e', epoch, 's', 0, 'a', 0)
+const UPGRADE_FN = `
+local function upgrade(meta, pending, history, archive, fanout, member, maxLen, now)
+  local a = redis.call('HGET', meta, 'a')
+  if not a then return 0 end
+  local s = tonumber(redis.call('HGET', meta, 's') or '0')
+  local n = 0
+  for i = tonumber(a) + 1, s do
+    local f = redis.call('HGET', pending, i)
+    if f then
+      redis.call('XADD', history, 'MAXLEN', maxLen, i .. '-0', 'f', f, 't', now)
+      redis.call('PUBLISH', fanout, f)
+      redis.call('XADD', archive, '*', 'k', member, 'f', f)
+      n = n + 1
+    end
   end
-  local prev = redis.call('GET', idem)
-  if prev then return {0, prev, 0} end
-  local seq = redis.call('HINCRBY', meta, 's', 1)
-  redis.call('HSET', pending, seq, head .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}')
-  local pos = epoch .. ':' .. seq .. ':' .. channel
-  redis.call('SET', idem, pos, 'PX', idemTtlMs)
-  local job = redis.call('ZADD', pendingIndex, 'NX', now, member)
-  if job == 0 and tonumber(now) - tonumber(redis.call('HGET', meta, 'j') or '0') >= tonumber(jobStaleMs) then job = 1 end
-  if job == 1 then redis.call('HSET', meta, 'j', now) end
-  return {1, pos, job}
+  redis.call('DEL', pending)
+  redis.call('HDEL', meta, 'a', 'j')
+  return n
 end
 `;
 
-const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])\n`;
+// accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
+// Returns {fresh (1|0), "epoch:offset:channel"} — for a repeated id, {0, the first acceptance's}.
+const ACCEPT_FN = `${UPGRADE_FN}
+local function accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
+  local prev = redis.call('GET', idem)
+  if prev then return {0, prev} end
+  local epoch = redis.call('HGET', meta, 'e')
+  if not epoch then
+    -- A new epoch: whatever history survived the meta belongs to the old one.
+    epoch = newEpoch
+    redis.call('HSET', meta, 'e', epoch, 's', 0)
+    redis.call('DEL', history)
+  else
+    upgrade(meta, pending, history, archive, fanout, member, maxLen, now)
+  end
+  local seq = redis.call('HINCRBY', meta, 's', 1)
+  local frame = head .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}'
+  redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
+  redis.call('PEXPIRE', history, historyTtlMs)
+  redis.call('PUBLISH', fanout, frame)
+  redis.call('XADD', archive, '*', 'k', member, 'f', frame)
+  local pos = epoch .. ':' .. seq .. ':' .. channel
+  redis.call('SET', idem, pos, 'PX', idemTtlMs)
+  return {1, pos}
+end
+`;
 
-// KEYS: meta, pending, idempotency, pendingIndex, then the publish charge's (app-limits.ts)
+const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n`;
+
+// KEYS: meta, pending, history, idempotency, archive, then the publish charge's (app-limits.ts)
 // ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
-// jobStaleMs, then the charge's. A single publish: charged and accepted in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before
-// anything is stored.
-export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(4, 7, (c) => `{${c}}`)}${ACCEPT_ONE}`, 4 + CHARGE_KEYS);
+// fanout, maxLen, historyTtlMs, then the charge's. A single publish: charged, stored and published in
+// one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
+export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(5, 9, (c) => `{${c}}`)}${ACCEPT_ONE}`, 5 + CHARGE_KEYS);
 
-// Many already charged messages (a batch, after one CHARGE), accepted in the order given, in one script:
-// the same as that many accepts one after another, without a script call and a reply per message.
-// KEYS: pendingIndex, then meta, pending, idempotency per message
-// ARGV: newEpoch, idemTtlMs, now, jobStaleMs, then frameHead, member, channel per message
-// Returns accept's three values per message, one after another.
+// Many already charged messages of one app (a batch, after one CHARGE), accepted in the order given, in
+// one script: the same as that many accepts one after another, without a script call and a reply each.
+// KEYS: archive, then meta, pending, history, idempotency per message
+// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, then frameHead, member, channel, fanout per message
+// Returns accept's two values per message, one after another.
 export const ACCEPT_MANY = new LuaScript(
   'accept-many',
   `${ACCEPT_FN}
 local out = {}
-for i = 0, (#KEYS - 1) / 3 - 1 do
-  local r = accept(KEYS[2 + 3 * i], KEYS[3 + 3 * i], KEYS[4 + 3 * i], KEYS[1], ARGV[5 + 3 * i], ARGV[1], ARGV[2], ARGV[3], ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[4])
+for i = 0, (#KEYS - 1) / 4 - 1 do
+  local k = 2 + 4 * i
+  local a = 6 + 4 * i
+  local r = accept(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[1], ARGV[a], ARGV[1], ARGV[2], ARGV[3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[4], ARGV[5])
   out[#out + 1] = r[1]
   out[#out + 1] = r[2]
-  out[#out + 1] = r[3]
 end
 return out
 `,
   'variable',
 );
 
-// KEYS: meta, pending, history, archive, pendingIndex
-// ARGV: fanoutChannel, maxLen, batch, member, historyTtlMs, now
-// Returns {appended offset, accepted offset, frames moved}
-export const APPEND = new LuaScript(
-  'append',
-  `
-local a = tonumber(redis.call('HGET', KEYS[1], 'a') or '0')
-local s = tonumber(redis.call('HGET', KEYS[1], 's') or '0')
-local limit = math.min(s, a + tonumber(ARGV[3]))
-local n = 0
-for i = a + 1, limit do
-  local f = redis.call('HGET', KEYS[2], i)
-  if f then
-    redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], i .. '-0', 'f', f, 't', ARGV[6])
-    redis.call('PUBLISH', ARGV[1], f)
-    redis.call('XADD', KEYS[4], '*', 'k', ARGV[4], 'f', f)
-    redis.call('HDEL', KEYS[2], i)
-    n = n + 1
-  end
-end
-if limit > a then
-  redis.call('HSET', KEYS[1], 'a', limit)
-  redis.call('PEXPIRE', KEYS[3], ARGV[5])
-end
-if limit >= s then redis.call('ZREM', KEYS[5], ARGV[4]) end
-return {limit, s, n}
+// KEYS: meta, pending, history, archive, legacyPendingIndex
+// ARGV: fanout, member, maxLen, historyTtlMs, now
+// Appends what the previous path accepted and left pending on one channel; returns how many frames.
+export const DRAIN_LEGACY = new LuaScript(
+  'drain-legacy',
+  `${UPGRADE_FN}
+local n = upgrade(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[5])
+if n > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
+redis.call('ZREM', KEYS[5], ARGV[2])
+return n
 `,
   5,
 );
 
 // KEYS: meta, history
 // ARGV: newEpoch, sinceOffset (-1 = no position), sinceEpoch, minTime, maxCount
-// Returns {epoch, top, recovered (1|0), frame...}
+// Returns {epoch, top, recovered (1|0), frame...}. top is the last stored offset (on a channel the
+// previous path left pending, its last appended one, until the channel is upgraded).
 export const RECOVER = new LuaScript(
   'recover',
   `
 local epoch = redis.call('HGET', KEYS[1], 'e')
 if not epoch then
   epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0, 'a', 0)
+  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
+  redis.call('DEL', KEYS[2])
 end
-local top = tonumber(redis.call('HGET', KEYS[1], 'a'))
+local top = tonumber(redis.call('HGET', KEYS[1], 'a') or redis.call('HGET', KEYS[1], 's'))
 local since = tonumber(ARGV[2])
 if since < 0 then return {epoch, top, 1} end
 if ARGV[3] ~= epoch or since > top then return {epoch, top, 0} end

@@ -85,8 +85,11 @@ export class RedisKeys {
     return `${this.prefix}wh-circuit:${appId}:${webhookId}`;
   }
 
-  /** Channels with accepted messages not yet appended: the worker's safety sweep reads it. */
-  get pendingIndex(): string {
+  /**
+   * The previous publish path's index of channels with accepted messages not yet appended; read once
+   * by the worker at start to append them (ChannelLog.drainLegacy). Nothing writes it any more.
+   */
+  get legacyPendingIndex(): string {
     return `${this.prefix}pending-channels`;
   }
 
@@ -95,7 +98,7 @@ export class RedisKeys {
     return `${this.prefix}presence-channels`;
   }
 
-  /** Feed of appended messages for the Postgres archiver (a stream with a consumer group). */
+  /** Feed of stored messages for the Postgres archiver and message.published webhooks (a stream with a consumer group). */
   get archive(): string {
     return `${this.prefix}archive`;
   }
@@ -121,13 +124,13 @@ export class RedisKeys {
 }
 
 export interface ChannelKeys {
-  /** Hash: e = epoch, s = last accepted offset, a = last appended offset. */
+  /** Hash: e = epoch, s = last offset (a = last appended offset, on a channel the previous path left pending). */
   meta: string;
-  /** Hash: offset → frame, accepted but not yet appended. */
+  /** The previous path's hash of offset → frame accepted but not yet appended; read only to upgrade a channel. */
   pending: string;
   /** Stream: entry id `<offset>-0`, fields f = frame, t = append time (ms). */
   history: string;
-  /** Pub/sub channel carrying each appended frame (and presence events). */
+  /** Pub/sub channel carrying each stored frame (and presence events). */
   fanout: string;
   /** Sorted set: `connId|userId` → lease expiry (ms). */
   presenceConns: string;

@@ -58,7 +58,6 @@ const schema = z.object({
   HERALD_STALLED_INTERVAL_MS: ms(30_000),
   HERALD_JOB_ATTEMPTS: z.coerce.number().int().min(1).default(25),
   HERALD_JOB_BACKOFF_MS: ms(200),
-  HERALD_PENDING_SWEEP_MS: ms(5_000),
   HERALD_ARCHIVE_BATCH: z.coerce.number().int().min(1).max(10_000).default(500),
   HERALD_ARCHIVE_BLOCK_MS: ms(1_000),
   /** After a partial batch, wait this long so the next insert carries more rows (fewer, larger writes). */
@@ -66,6 +65,8 @@ const schema = z.object({
   /** Stream consumers (archive, webhook events): failed attempts of one entry before it is parked, and the pause between attempts. */
   HERALD_STREAM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   HERALD_STREAM_RETRY_MS: ms(500),
+  /** Entries a dead consumer read and never acknowledged are claimed by another after this long. */
+  HERALD_STREAM_CLAIM_IDLE_MS: ms(30_000),
 
   /** Webhooks: one delivery's HTTP timeout; retries back off exponentially (with jitter) from BACKOFF up to MAX_BACKOFF for RETRY_PERIOD. */
   HERALD_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1).default(5_000),
@@ -98,7 +99,7 @@ const schema = z.object({
   HERALD_USAGE_ROLLUP_MS: ms(60_000),
   HERALD_RETENTION_INTERVAL_MS: ms(HOUR),
 
-  /** Test-only fault injection: message ids whose first processing attempt fails in the worker. */
+  /** Test-only fault injection: message ids (or `*`) whose first archive attempt fails in the worker. */
   HERALD_FAULT_FAIL_FIRST_ATTEMPT: z.string().default(''),
 
   HERALD_DEMO_APP_ID: z.string().optional(),
@@ -154,12 +155,12 @@ export interface HeraldConfig {
     stalledIntervalMs: number;
     attempts: number;
     backoffMs: number;
-    pendingSweepMs: number;
     archiveBatch: number;
     archiveBlockMs: number;
     archiveLingerMs: number;
     streamMaxAttempts: number;
     streamRetryMs: number;
+    streamClaimIdleMs: number;
     scheduleSweepMs: number;
     usageRollupMs: number;
     retentionIntervalMs: number;
@@ -286,12 +287,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       stalledIntervalMs: e.HERALD_STALLED_INTERVAL_MS,
       attempts: e.HERALD_JOB_ATTEMPTS,
       backoffMs: e.HERALD_JOB_BACKOFF_MS,
-      pendingSweepMs: e.HERALD_PENDING_SWEEP_MS,
       archiveBatch: e.HERALD_ARCHIVE_BATCH,
       archiveBlockMs: e.HERALD_ARCHIVE_BLOCK_MS,
       archiveLingerMs: e.HERALD_ARCHIVE_LINGER_MS,
       streamMaxAttempts: e.HERALD_STREAM_MAX_ATTEMPTS,
       streamRetryMs: e.HERALD_STREAM_RETRY_MS,
+      streamClaimIdleMs: e.HERALD_STREAM_CLAIM_IDLE_MS,
       scheduleSweepMs: e.HERALD_SCHEDULE_SWEEP_MS,
       usageRollupMs: e.HERALD_USAGE_ROLLUP_MS,
       retentionIntervalMs: e.HERALD_RETENTION_INTERVAL_MS,

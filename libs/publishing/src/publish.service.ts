@@ -3,7 +3,6 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertJsonDepth, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { AppLimits, ChannelLog } from '@herald/bus';
-import { PublishProducer, type PublishJob } from '@herald/queue';
 import { RefusedApps } from './refused-apps.js';
 import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
@@ -38,9 +37,9 @@ export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false;
 
 /**
  * The one publish use case, for REST, batches, scheduled messages and clients on the gateway: check,
- * accept (offset assigned, idempotent by id), enqueue; answered once the job is durably in Redis. Nothing
- * half-done: a failure before the job exists is healed by the publisher's retry with the same id, or by
- * the worker's sweep.
+ * then accept — one Redis script stores the message in its channel's history with the next offset,
+ * publishes it to the subscribers and feeds the archive (idempotent by id). The publisher is answered
+ * after that one round trip; nothing is half-done, and a retry with the same id is answered the same.
  */
 @Injectable()
 export class PublishService {
@@ -49,7 +48,6 @@ export class PublishService {
 
   constructor(
     private readonly log: ChannelLog,
-    private readonly producer: PublishProducer,
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly access: AccessTokens,
     private readonly limits: AppLimits,
@@ -89,8 +87,8 @@ export class PublishService {
 
   /**
    * Many publishes in one call: each item is checked on its own (a bad one fails alone), the valid ones
-   * are charged together (a refusal refuses the whole call: nothing is accepted), accepted in the
-   * order given (so per channel they keep it) and enqueued with one addBulk.
+   * are charged together (a refusal refuses the whole call: nothing is accepted) and accepted in the
+   * order given (so per channel they keep it), a hundred per script.
    */
   async publishBatch(ctx: AppContext, items: readonly PublishInput[], now = Date.now()): Promise<BatchItemResult[]> {
     const { maxItems, maxBytes } = this.config.batch;
@@ -123,20 +121,16 @@ export class PublishService {
 
   /**
    * Accepts in the order given: one script for many messages (ChannelLog.acceptMany), or with `charge`
-   * a single publish charged by its own accept script. Then one enqueue for the
-   * messages whose channel has no job under way (and for duplicates: if the first attempt died before
-   * its job existed, this heals it). A message whose channel already has a job asked for is moved by
-   * that job's APPEND, which drains everything pending on the channel.
+   * a single publish charged by its own accept script.
    */
   private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number, charge = false): Promise<BatchItemResult[]> {
     const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
     const ttl = this.config.idempotencyTtlMs;
+    const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
     const replies = charge
-      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), ttl, now, app.plan)))
-      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), ttl, now);
-    const drains: PublishJob[] = [];
-    const repairs: PublishJob[] = [];
-    const results = replies.map((r, i): BatchItemResult => {
+      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), window, ttl, now, app.plan)))
+      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), window, ttl, now);
+    return replies.map((r, i): BatchItemResult => {
       const p = items[i];
       if (r.status === 'rejected') {
         if (items.length === 1 && !(r.reason instanceof HeraldError)) throw r.reason; // a single publish keeps its own error
@@ -146,21 +140,8 @@ export class PublishService {
       if (accepted.channel !== p.channel) {
         return { ok: false, error: new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${accepted.channel}`) };
       }
-      if (accepted.needsJob) {
-        (accepted.fresh ? drains : repairs).push({
-          appId: app.id,
-          channel: p.channel,
-          messageId: p.messageId,
-          epoch: accepted.epoch,
-          offset: accepted.offset,
-          historySize: app.historySize,
-          historyTtlMs: app.historyTtlSeconds * 1000,
-        });
-      }
       return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
     });
-    await Promise.all([...drains.map((j) => this.producer.drain(j)), this.producer.enqueueMany(repairs)]);
-    return results;
   }
 }
 

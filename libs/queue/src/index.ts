@@ -1,4 +1,3 @@
-export * from './publish-job.js';
 export * from './scheduled-job.js';
 export * from './webhook-job.js';
 export * from './queue.module.js';

@@ -3,7 +3,6 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
-import { PUBLISH_JOB, PUBLISH_QUEUE, PublishJob, publishJobId } from './publish-job.js';
 import { SCHEDULED_JOB, SCHEDULED_QUEUE, ScheduledJob, scheduledJobId } from './scheduled-job.js';
 import { WEBHOOK_BACKOFF, WEBHOOK_JOB, WEBHOOK_QUEUE, WebhookJob, webhookAttempts, webhookJobId } from './webhook-job.js';
 
@@ -14,15 +13,6 @@ function createQueue<T>(config: HeraldConfig, keys: RedisKeys, queueName: string
   const queue = new Queue<T>(queueName, { connection, prefix: keys.bullPrefix, defaultJobOptions });
   connections.set(queue as Queue, connection);
   return queue;
-}
-
-export function createPublishQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PublishJob> {
-  return createQueue<PublishJob>(config, keys, PUBLISH_QUEUE, name, {
-    attempts: config.worker.attempts,
-    backoff: { type: 'exponential', delay: config.worker.backoffMs },
-    removeOnComplete: { count: 1000 },
-    removeOnFail: { count: 10_000 },
-  });
 }
 
 export function createScheduledQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<ScheduledJob> {
@@ -50,67 +40,6 @@ export async function closeQueue(queue: Queue<never> | Queue): Promise<void> {
   const connection = connections.get(queue as Queue);
   await queue.close();
   await connection?.quit().catch(() => connection.disconnect());
-}
-
-/** Enqueues publish jobs. Adding a job whose id exists is a no-op (BullMQ), which retries rely on. */
-@Injectable()
-export class PublishProducer implements OnApplicationShutdown {
-  /** Drains asked for in this event-loop turn, per app; flushed as one job per app with one addBulk. */
-  private turn = new Map<string, { job: PublishJob; channels: Set<string>; waiters: Array<{ resolve(): void; reject(e: unknown): void }> }>();
-  private flushing = false;
-
-  constructor(@Inject(PUBLISH_QUEUE) private readonly queue: Queue<PublishJob>) {}
-
-  async enqueue(job: PublishJob): Promise<void> {
-    await this.queue.add(PUBLISH_JOB, job, { jobId: publishJobId(job.appId, job.messageId) });
-  }
-
-  /** One round trip for many jobs. */
-  async enqueueMany(jobs: readonly PublishJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.queue.addBulk(jobs.map((data) => ({ name: PUBLISH_JOB, data, opts: { jobId: publishJobId(data.appId, data.messageId) } })));
-  }
-
-  /**
-   * Asks for a drain of a freshly accepted message's channel. Asks made in the same event-loop turn
-   * (concurrent publishes whose accept replies arrived together, a batch) become one job per app that
-   * drains all their channels, added with one addBulk; each caller resolves once that job is in Redis.
-   * Only for fresh messages: the job's id is the first one's message id, which no job can have yet
-   * (a duplicate, whose id may already name a finished job, goes through `enqueue`).
-   */
-  drain(job: PublishJob): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let entry = this.turn.get(job.appId);
-      if (!entry) {
-        entry = { job, channels: new Set([job.channel]), waiters: [] };
-        this.turn.set(job.appId, entry);
-      } else entry.channels.add(job.channel);
-      entry.waiters.push({ resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  private flush(): void {
-    const turn = this.turn;
-    this.turn = new Map();
-    this.flushing = false;
-    const entries = [...turn.values()];
-    const jobs = entries.map(({ job, channels }) => {
-      channels.delete(job.channel);
-      return channels.size > 0 ? { ...job, channels: [...channels] } : job;
-    });
-    this.enqueueMany(jobs).then(
-      () => entries.forEach((e) => e.waiters.forEach((w) => w.resolve())),
-      (err: unknown) => entries.forEach((e) => e.waiters.forEach((w) => w.reject(err))),
-    );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await closeQueue(this.queue);
-  }
 }
 
 /** Delayed jobs of scheduled publishes. */
@@ -156,16 +85,15 @@ export class WebhookProducer implements OnApplicationShutdown {
   }
 }
 
-const producers = [PublishProducer, ScheduleProducer, WebhookProducer];
+const producers = [ScheduleProducer, WebhookProducer];
 
 @Global()
 @Module({
   providers: [
-    { provide: PUBLISH_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createPublishQueue(c, k, 'producer') },
     { provide: SCHEDULED_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createScheduledQueue(c, k, 'schedule-producer') },
     { provide: WEBHOOK_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createWebhookQueue(c, k, 'webhook-producer') },
     ...producers,
   ],
-  exports: [PUBLISH_QUEUE, SCHEDULED_QUEUE, WEBHOOK_QUEUE, ...producers],
+  exports: [SCHEDULED_QUEUE, WEBHOOK_QUEUE, ...producers],
 })
 export class QueueModule {}

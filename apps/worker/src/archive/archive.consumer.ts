@@ -8,7 +8,6 @@ import { WebhookDispatcher } from '@herald/webhooks';
 import { eventId, type ChannelEvent } from '@herald/bus';
 
 const GROUP = 'archivers';
-const CLAIM_IDLE_MS = 30_000;
 
 /**
  * Copies appended messages into Postgres in batches, through a Redis stream consumer group: an entry is
@@ -38,7 +37,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       group: GROUP,
       batch: w.archiveBatch,
       blockMs: w.archiveBlockMs,
-      claimIdleMs: CLAIM_IDLE_MS,
+      claimIdleMs: this.config.worker.streamClaimIdleMs,
       handle: (entries) => this.store(entries),
       isTransient: isTransientStoreError,
       maxAttempts: w.streamMaxAttempts,
@@ -58,6 +57,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
    */
   private async store(entries: StreamEntry[]): Promise<string[]> {
     let rows = entries.flatMap(([, fields]) => toRow(fields) ?? []);
+    this.injectFault(rows);
     try {
       await this.archive.insertBatch(rows);
     } catch (e) {
@@ -67,6 +67,17 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     // message.published webhooks for what is stored, before acknowledging: a crash re-reads and re-dispatches (ids are stable).
     await this.webhooks.dispatch(rows.map(publishedEvent));
     return entries.map(([id]) => id);
+  }
+
+  /** HERALD_FAULT_FAIL_FIRST_ATTEMPT (tests): the first attempt of a listed message fails in this process. */
+  private readonly faulted = new Set<string>();
+  private injectFault(rows: ArchiveRow[]): void {
+    const ids = this.config.worker.failFirstAttempt;
+    if (ids.size === 0) return;
+    const first = rows.find((r) => (ids.has('*') || ids.has(r.messageId)) && !this.faulted.has(r.messageId));
+    if (!first) return;
+    this.faulted.add(first.messageId);
+    throw new Error(`injected failure for ${first.messageId}`);
   }
 
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */

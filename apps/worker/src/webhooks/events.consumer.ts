@@ -7,7 +7,6 @@ import { WebhookDispatcher } from '@herald/webhooks';
 
 const GROUP = 'webhooks';
 const BATCH = 1000;
-const CLAIM_IDLE_MS = 30_000;
 
 /**
  * Turns the events stream (channel occupied/vacated, member joined/left — appended by the presence and
@@ -39,7 +38,7 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
       group: GROUP,
       batch: BATCH,
       blockMs: this.config.worker.archiveBlockMs,
-      claimIdleMs: CLAIM_IDLE_MS,
+      claimIdleMs: this.config.worker.streamClaimIdleMs,
       gather: async (first, readMore) => {
         if (linger <= 0) return first;
         await new Promise((r) => setTimeout(r, linger));

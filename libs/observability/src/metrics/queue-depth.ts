@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import type { Queue } from 'bullmq';
 import { CONFIG, type HeraldConfig, type Logger } from '@herald/config';
-import { PUBLISH_QUEUE, type PublishJob } from '@herald/queue';
+import { SCHEDULED_QUEUE, WEBHOOK_QUEUE } from '@herald/queue';
 import { probeWithin } from '../readiness.js';
 import { OBSERVABILITY_LOGGER } from '../observability-logger.js';
 import { HeraldMetrics } from './herald-metrics.js';
@@ -17,13 +17,14 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export class QueueDepthCollector implements OnModuleInit {
   constructor(
     private readonly metrics: HeraldMetrics,
-    @Inject(PUBLISH_QUEUE) private readonly queue: Queue<PublishJob>,
+    @Inject(SCHEDULED_QUEUE) private readonly scheduled: Queue,
+    @Inject(WEBHOOK_QUEUE) private readonly webhooks: Queue,
     @Inject(CONFIG) private readonly config: HeraldConfig,
     @Inject(OBSERVABILITY_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    const queue = this.queue;
+    const queues = [this.scheduled, this.webhooks];
     const timeoutMs = this.config.readyTimeoutMs;
     const logger = this.logger;
     new Gauge({
@@ -32,16 +33,18 @@ export class QueueDepthCollector implements OnModuleInit {
       labelNames: ['queue', 'state'],
       registers: [this.metrics.registry],
       async collect() {
-        let counts: Record<string, number> = {};
+        let counts: Array<Record<string, number>> = [];
         const read = await probeWithin(async () => {
-          counts = await queue.getJobCounts(...QUEUE_STATES);
+          counts = await Promise.all(queues.map((q) => q.getJobCounts(...QUEUE_STATES)));
         }, timeoutMs);
         this.reset();
         if (read.result !== 'ok') {
           logger.debug({ result: read.result, err: read.error }, 'queue depth unavailable');
           return;
         }
-        for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        queues.forEach((queue, i) => {
+          for (const state of QUEUE_STATES) this.set({ queue: queue.name, state }, counts[i][state] ?? 0);
+        });
       },
     });
   }
