@@ -9,6 +9,7 @@ import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
 import { ChannelHub } from '../../apps/gateway/src/channels/channel-hub.js';
 import { Session } from '../../apps/gateway/src/session/session.js';
 import type { Transport } from '../../apps/gateway/src/session/transport.js';
+import { OutboundFrame } from '../../apps/gateway/src/session/outbound-frame.js';
 
 // The gateway's channel hub on the real Redis: gap filling, duplicate dropping, subscriptions held
 // only while local subscribers exist.
@@ -24,8 +25,8 @@ class RecordingTransport implements Transport {
   readonly unidirectional = false;
   readonly pingIntervalMs = 60_000;
   readonly frames: Array<Record<string, unknown>> = [];
-  send(data: string | Buffer): void {
-    this.frames.push(JSON.parse(data.toString()));
+  send(frame: OutboundFrame): void {
+    this.frames.push(JSON.parse(frame.text()));
   }
   ping(): void {}
   close(): void {}
@@ -69,7 +70,7 @@ after(async () => {
 
 test('a gap on the live feed is filled from history; a repeated frame is dropped', async () => {
   const { s, t } = session('app_gap');
-  await hub.subscribe(s, 'c', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await hub.subscribe(s, 'c', undefined, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
   await publish('app_gap', 'c', 3);
   await waitFor(() => t.offsets().length === 3);
 
@@ -91,14 +92,14 @@ test('a gap on the live feed is filled from history; a repeated frame is dropped
 
 test('subscribing while messages flow: replay and live join with no gap and no duplicate', async () => {
   const first = session('app_join');
-  await hub.subscribe(first.s, 'c', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await hub.subscribe(first.s, 'c', undefined, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
   await publish('app_join', 'c', 5);
   await waitFor(() => first.t.offsets().length === 5);
   const epoch = first.t.frames[0].epoch as string;
   // A second subscriber resumes from offset 2 while more messages are appended concurrently.
   const second = session('app_join');
   const flowing = publish('app_join', 'c', 20);
-  await hub.subscribe(second.s, 'c', { offset: 2, epoch }, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await hub.subscribe(second.s, 'c', { offset: 2, epoch }, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
   await flowing;
   await waitFor(() => second.t.offsets().length === 23, { what: 'second caught up' });
   assert.deepEqual(second.t.offsets(), Array.from({ length: 23 }, (_, i) => i + 3));
@@ -112,8 +113,8 @@ test('the Redis subscription is held only while the gateway has a local subscrib
   const numsub = async () => Number(((await redis.pubsub('NUMSUB', fan)) as [string, number])[1]);
   const a = session('app_refs');
   const b = session('app_refs');
-  await hub.subscribe(a.s, 'c', undefined, () => '{}');
-  await hub.subscribe(b.s, 'c', undefined, () => '{}');
+  await hub.subscribe(a.s, 'c', undefined, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
+  await hub.subscribe(b.s, 'c', undefined, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
   assert.equal(await numsub(), 1);
   hub.unsubscribe(a.s, 'c');
   assert.equal(await numsub(), 1);
@@ -125,7 +126,7 @@ test('the Redis subscription is held only while the gateway has a local subscrib
 test('subscribers resuming together share one recovery read; each gets exactly its missed messages, in order, while publishing goes on', async () => {
   const app = 'app_storm';
   const first = session(app);
-  await hub.subscribe(first.s, 'st', undefined, (r) => JSON.stringify({ type: 'subscribed', ...r }));
+  await hub.subscribe(first.s, 'st', undefined, (r) => OutboundFrame.of({ type: 'subscribed', channel: 'c', ...r }));
   await publish(app, 'st', 6);
   await waitFor(() => first.t.offsets().length === 6);
   const epoch = first.t.frames[0].epoch as string;
@@ -144,8 +145,8 @@ test('subscribers resuming together share one recovery read; each gets exactly i
     const stale = session(app);
     const publishing = publish(app, 'st', 6);
     const subscribed = [
-      ...resumers.map((r) => hub.subscribe(r.s, 'st', { offset: r.since, epoch }, (res) => JSON.stringify({ type: 'subscribed', ...res }))),
-      hub.subscribe(stale.s, 'st', { offset: 3, epoch: 'lost-epoch' }, (res) => JSON.stringify({ type: 'subscribed', ...res })),
+      ...resumers.map((r) => hub.subscribe(r.s, 'st', { offset: r.since, epoch }, (res) => OutboundFrame.of({ type: 'subscribed', channel: 'st', ...res }))),
+      hub.subscribe(stale.s, 'st', { offset: 3, epoch: 'lost-epoch' }, (res) => OutboundFrame.of({ type: 'subscribed', channel: 'st', ...res })),
     ];
     await Promise.all([publishing, ...subscribed]);
     await waitFor(() => resumers.every((r) => r.t.offsets().at(-1) === 12));
@@ -167,7 +168,7 @@ test('subscribers resuming together share one recovery read; each gets exactly i
     await publish(app, 'st', 1);
     await waitFor(() => first.t.offsets().at(-1) === 13);
     const late = session(app);
-    await hub.subscribe(late.s, 'st', { offset: 6, epoch }, (res) => JSON.stringify({ type: 'subscribed', ...res }));
+    await hub.subscribe(late.s, 'st', { offset: 6, epoch }, (res) => OutboundFrame.of({ type: 'subscribed', channel: 'st', ...res }));
     assert.equal(reads, before + 1);
     assert.deepEqual(late.t.offsets(), [7, 8, 9, 10, 11, 12, 13]);
   } finally {

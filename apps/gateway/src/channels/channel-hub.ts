@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { GatewayMetrics } from '@herald/observability';
 import type { Session, Subscription } from '../session/session.js';
 import { LiveFrame, readLiveFrame } from './live-frame.js';
+import { OutboundFrame } from '../session/outbound-frame.js';
 
 /** Presence frames share the channel's fan-out; the store writes them with `type` first. */
 const PRESENCE_PREFIX = '{"type":"presence"';
@@ -37,7 +38,7 @@ interface ReplayRead {
   epoch: string;
   top: number;
   recovered: boolean;
-  frames: Array<{ frame: Buffer; offset: number }>;
+  frames: Array<{ frame: OutboundFrame; offset: number }>;
 }
 
 interface SharedRecovery {
@@ -117,7 +118,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
    * Subscribes a session: live first (Redis subscription confirmed), then the recovery read, then the
    * `subscribed` frame, the missed frames, and whatever arrived live meanwhile — in offset order.
    */
-  async subscribe(session: Session, channel: string, since: Position | undefined, encodeSubscribed: (r: SubscribeResult) => string): Promise<SubscribeResult> {
+  async subscribe(session: Session, channel: string, since: Position | undefined, subscribedFrame: (r: SubscribeResult) => OutboundFrame): Promise<SubscribeResult> {
     const app = session.ctx.app;
     const state = this.stateOf(app.id, channel);
     const sub: Subscription = { session, appId: app.id, channel, epoch: '', offset: 0, backlog: [] };
@@ -135,11 +136,11 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       const result: SubscribeResult = { epoch: rec.epoch, offset: rec.top, recovered: rec.recovered, replayed: rec.frames.length };
       sub.epoch = rec.epoch;
       sub.offset = rec.recovered && since ? since.offset : rec.top;
-      session.send(encodeSubscribed(result), 'subscribed');
+      session.send(subscribedFrame(result));
       // Positions advance frame by frame: a cursor taken mid-replay (SSE ids) must be exact.
       for (const f of rec.frames) {
         if (f.offset >= 0) sub.offset = f.offset;
-        session.send(f.frame, 'message');
+        session.send(f.frame);
       }
       sub.offset = rec.top;
       const backlog = sub.backlog ?? [];
@@ -173,7 +174,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
         recovered: rec.recovered,
         frames: rec.frames.map((text) => {
           const f = readLiveFrame(text);
-          return f ? { frame: f.frame, offset: f.offset } : { frame: Buffer.from(text, 'utf8'), offset: -1 };
+          return f ? { frame: f.frame, offset: f.offset } : { frame: OutboundFrame.fromText('message', text), offset: -1 };
         }),
       }),
     );
@@ -248,8 +249,8 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   private onLive(appId: string, channel: string, text: string): void {
     const state = this.channels.get(this.keys.member(appId, channel));
     if (state && text.startsWith(PRESENCE_PREFIX)) {
-      const frame = Buffer.from(text, 'utf8');
-      for (const w of state.watchers) w.send(frame, 'presence');
+      const frame = OutboundFrame.fromText('presence', text);
+      for (const w of state.watchers) w.send(frame);
       return;
     }
     const live = state && readLiveFrame(text);
@@ -320,13 +321,13 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     state.recoveries = undefined;
     state.epoch = epoch;
     state.top = offset;
-    const frame = Buffer.from(JSON.stringify({ type: 'reset', channel: state.channel, epoch, offset }));
+    const frame = OutboundFrame.of({ type: 'reset', channel: state.channel, epoch, offset });
     for (const sub of state.subs) {
       if (sub.backlog) continue; // still subscribing: its recovery read reports the new epoch itself
       if (sub.epoch === epoch && sub.offset >= offset) continue; // already has everything up to here
       sub.epoch = epoch;
       sub.offset = offset;
-      sub.session.send(frame, 'reset');
+      sub.session.send(frame);
     }
   }
 
@@ -339,11 +340,11 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     if (live.epoch !== sub.epoch) {
       sub.epoch = live.epoch;
       sub.offset = live.offset - 1;
-      sub.session.send(JSON.stringify({ type: 'reset', channel: sub.channel, epoch: live.epoch, offset: sub.offset }), 'reset');
+      sub.session.send(OutboundFrame.of({ type: 'reset', channel: sub.channel, epoch: live.epoch, offset: sub.offset }));
     }
     if (live.offset <= sub.offset) return false;
     sub.offset = live.offset;
-    sub.session.send(live.frame, 'message');
+    sub.session.send(live.frame);
     return true;
   }
 

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@herald/protocol';
+import type { OutboundFrame } from '../session/outbound-frame.js';
 import type { Transport } from '../session/transport.js';
 
 /**
@@ -12,12 +12,11 @@ export class PollTransport implements Transport {
   readonly frames: string[] = [];
   private wake?: () => void;
 
-  send(data: string | Buffer, type: ServerFrame['type']): void {
-    if (type === 'connected' || type === 'ping') return;
-    const text = data.toString();
+  send(frame: OutboundFrame): void {
+    if (frame.type === 'connected' || frame.type === 'ping') return;
     // A subscription that resumed is routine; one that could not must reach the client.
-    if (type === 'subscribed' && !text.includes('"recovered":false')) return;
-    this.frames.push(text);
+    if (frame.type === 'subscribed' && frame.recovered) return;
+    this.frames.push(frame.text());
     this.wake?.();
   }
 

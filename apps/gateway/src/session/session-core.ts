@@ -23,6 +23,7 @@ import {
 import { ChannelHub } from '../channels/channel-hub.js';
 import { IDLE, Session } from './session.js';
 import type { Transport } from './transport.js';
+import { OutboundFrame } from './outbound-frame.js';
 
 /**
  * The transport-agnostic core (Centrifugo's Client): every transport hands it decoded frames and a
@@ -75,10 +76,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     this.sessions.add(session);
     this.metrics.connectionOpened(transport.name);
     this.logger.debug({ connectionId: session.id, app: session.appId, transport: transport.name, user: session.user?.id }, 'connection opened');
-    session.send(
-      encodeFrame({ type: 'connected', connectionId: session.id, pingInterval: transport.pingIntervalMs, pongTimeout: this.config.pongTimeoutMs }),
-      'connected',
-    );
+    session.send(OutboundFrame.of({ type: 'connected', connectionId: session.id, pingInterval: transport.pingIntervalMs, pongTimeout: this.config.pongTimeoutMs }));
     return session;
   }
 
@@ -193,7 +191,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
         if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
         if (item.presence) await this.presence.assertRoom(session, item.channel);
         await this.hub.subscribe(session, item.channel, item.since, (r) =>
-          encodeFrame({ type: 'subscribed', id, channel: item.channel, epoch: r.epoch, offset: r.offset, recovered: r.recovered, replayed: r.replayed }),
+          OutboundFrame.of({ type: 'subscribed', id, channel: item.channel, epoch: r.epoch, offset: r.offset, recovered: r.recovered, replayed: r.replayed }),
         );
         if (item.presence) await this.presence.join(session, item.channel);
       } catch (e) {
@@ -218,14 +216,14 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   private reply(session: Session, frame: ServerFrame): void {
-    session.send(encodeFrame(frame), frame.type);
+    session.send(OutboundFrame.of(frame));
   }
 
   private sendError(session: Session, e: unknown, id: RequestId | undefined, channel?: string): void {
     const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
     this.metrics.error(err.reason);
     if (!(e instanceof HeraldError)) this.logger.error({ err: (e as Error)?.message, session: session.id }, 'frame failed');
-    session.send(encodeFrame({ type: 'error', id, channel, ...err.toBody() }), 'error');
+    session.send(OutboundFrame.of({ type: 'error', id, channel, ...err.toBody() }));
   }
 
   /** One sweep for all sessions: ping the quiet ones, close those silent past ping + pong timeout. */

@@ -1,5 +1,6 @@
 import type { AppContext } from '@herald/db';
-import { HeraldError, encodeCursor, type PresenceMember, type ServerFrame } from '@herald/protocol';
+import { HeraldError, encodeCursor, type PresenceMember } from '@herald/protocol';
+import type { OutboundFrame } from './outbound-frame.js';
 import type { Transport } from './transport.js';
 import type { LiveFrame } from '../channels/live-frame.js';
 
@@ -74,8 +75,8 @@ export class Session {
     return this.membershipSet?.delete(channel) ?? false;
   }
 
-  send(data: string | Buffer, type: ServerFrame['type']): void {
-    if (!this.closed) this.transport.send(data, type);
+  send(frame: OutboundFrame): void {
+    if (!this.closed) this.transport.send(frame);
   }
 
   private finalCursor?: string;

@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@herald/protocol';
+import type { OutboundFrame } from './outbound-frame.js';
 
 /**
  * What the session core needs from a transport, and nothing more (Centrifugo's Transport shape).
@@ -10,8 +10,8 @@ export interface Transport {
   readonly unidirectional: boolean;
   /** How often the core's sweep calls ping(). */
   readonly pingIntervalMs: number;
-  /** Writes one encoded server frame of the given type. The same Buffer may go to many transports. */
-  send(data: string | Buffer, type: ServerFrame['type']): void;
+  /** Writes one server frame, taking its own encoding from it. The same frame goes to many transports. */
+  send(frame: OutboundFrame): void;
   /** A liveness probe: a WS ping frame plus `{"type":"ping"}`, an SSE comment line. */
   ping(): void;
   /** Ends the connection with a close code from libs/protocol and its reason. */

@@ -1,40 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { CLOSE_CODES, encodeCursor, isTerminalClose, type ServerFrame } from '@herald/protocol';
+import type { OutboundFrame } from '../session/outbound-frame.js';
 import { corkForTurn } from '../session/turn-cork.js';
 import type { Session } from '../session/session.js';
 import type { Transport } from '../session/transport.js';
-
-/**
- * The `data:` part of a message event, built once per message: fan-out hands every subscriber the same
- * Buffer one after another, so a one-entry cache serves all but the first.
- */
-let lastPayload: Buffer | undefined;
-let lastTail: Buffer | undefined;
-function messageTail(payload: Buffer): Buffer {
-  if (payload !== lastPayload) {
-    lastTail = Buffer.concat([DATA, payload, END]);
-    lastPayload = payload;
-    lastChunk = undefined;
-  }
-  return lastTail!;
-}
-const DATA = Buffer.from('data: ');
-const END = Buffer.from('\n\n');
-const CRLF = Buffer.from('\r\n');
-
-/**
- * The whole HTTP chunk (size line, `id:` line, data, CRLF) of a message event: for subscribers with one
- * subscription the id line is shared too (below), so the same chunk goes to all of them.
- */
-let lastChunk: { id: string; chunk: Buffer } | undefined;
-function messageChunk(id: string, payload: Buffer): Buffer {
-  const tail = messageTail(payload);
-  if (lastChunk?.id === id) return lastChunk.chunk;
-  const idBytes = Buffer.from(id);
-  const chunk = Buffer.concat([Buffer.from(`${(idBytes.length + tail.length).toString(16)}\r\n`), idBytes, tail, CRLF]);
-  lastChunk = { id, chunk };
-  return chunk;
-}
 
 /**
  * The `id:` line of a session with one subscription depends only on (channel, epoch, offset), the same
@@ -76,7 +45,8 @@ export class SseTransport implements Transport {
     this.session = session;
   }
 
-  send(data: string | Buffer, type: ServerFrame['type']): void {
+  send(frame: OutboundFrame): void {
+    const type = frame.type;
     if (this.res.writableEnded || type === 'ping') return;
     if (this.res.writableLength > this.maxBufferedBytes) {
       this.close(CLOSE_CODES.slow_consumer, 'slow consumer');
@@ -85,15 +55,15 @@ export class SseTransport implements Transport {
     const id = this.idLine();
     const socket = this.res.socket;
     const res = this.res as ServerResponse & { chunkedEncoding?: boolean };
-    if (type === 'message' && typeof data !== 'string' && socket && res.headersSent && res.chunkedEncoding === true) {
-      // The fan-out path: one pre-built chunk (shared by the channel's single-subscription streams),
+    if (type === 'message' && socket && res.headersSent && res.chunkedEncoding === true) {
+      // The fan-out path: the frame's chunk (shared by the channel's single-subscription streams),
       // written straight to the socket, corked for the rest of the turn.
       corkForTurn(socket);
-      socket.write(messageChunk(id, data));
+      socket.write(frame.sseMessageChunk(id));
       return;
     }
     const event = type === 'message' ? '' : `event: ${EVENT_NAMES[type] ?? type}\n`;
-    this.res.write(`${id}${event}data: ${data.toString()}\n\n`);
+    this.res.write(`${id}${event}data: ${frame.text()}\n\n`);
   }
 
   private idLine(): string {
