@@ -332,3 +332,23 @@ test('empty state for a new account, and the API’s error shown when it fails',
   await signup.page.getByTestId('error-banner').filter({ hasText: /already|taken|exists|in use/i }).waitFor();
   await signup.context.close();
 });
+
+test('the create-app form offers only selectable plans; Settings says which origins the app really allows', async () => {
+  const t = await createTenant(stack.apiUrl, { planId: 'free' });
+  const selectable = (await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/plans')).map((p) => p.id);
+  const { page, context } = await openPage(t.token);
+  await page.goto(`${stack.apiUrl}/apps/new`);
+  const plan = page.locator('select[name=plan]');
+  await plan.locator('option[value=pro]').waitFor({ state: 'attached' });
+  const offered = await plan.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(offered.sort(), [...selectable].sort());
+  assert.ok(!offered.includes('demo'), 'the unlimited demo plan is the operator’s to assign');
+
+  // An empty allow-list allows every origin: the page must not say "no".
+  await page.goto(`${stack.apiUrl}/apps/${t.appId}/settings`);
+  await page.getByTestId('origins-allowed').filter({ hasText: 'any origin (the allow-list is empty)' }).waitFor();
+  await callOk(stack.apiUrl, 'PATCH', `/v1/apps/${t.appId}`, { token: t.token, json: { allowedOrigins: ['https://shop.example'] } });
+  await page.reload();
+  await page.getByTestId('origins-allowed').filter({ hasText: 'only https://shop.example' }).waitFor();
+  await context.close();
+});

@@ -27,6 +27,7 @@ export const REASONS = {
   origin_not_allowed: { code: 403, content: 'Origin not allowed for this app' },
   token_required: { code: 403, content: 'Private channel: an access token is required' },
   app_suspended: { code: 403, content: 'App suspended' },
+  plan_not_selectable: { code: 403, content: 'This plan is assigned by the operator' },
   not_found: { code: 404, content: 'Not found' },
   app_not_found: { code: 404, content: 'App not found' },
   webhook_not_found: { code: 404, content: 'Webhook not found' },
