@@ -35,6 +35,7 @@ const basePlan = {
   anyOrigin: true,
   maxScheduleDelaySeconds: 86400,
   archiveRetentionDays: 30,
+  maxScheduledPending: 1000,
 };
 
 function tenant(appId: string, plan: Partial<typeof basePlan> = {}): AppContext {

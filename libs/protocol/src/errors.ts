@@ -38,6 +38,7 @@ export const REASONS = {
   already_subscribed: { code: 409, content: 'Already subscribed' },
   not_cancellable: { code: 409, content: 'The scheduled message is already published or cancelled' },
   too_many_webhooks: { code: 409, content: 'Webhook endpoint limit of the plan reached' },
+  too_many_scheduled: { code: 409, content: 'Pending scheduled message limit of the plan reached' },
   message_id_conflict: { code: 409, content: 'This message id was already used on another channel of the app' },
   payload_too_large: { code: 413, content: 'Message over the plan payload limit' },
   frame_too_large: { code: 413, content: 'Frame over the hard limit' },

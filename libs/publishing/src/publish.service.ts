@@ -87,6 +87,13 @@ export class PublishService {
     return item.result;
   }
 
+  /** Accepts a publish charged earlier (a scheduled one, counted when it was scheduled): never billed twice. */
+  async publishPrepaid(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
+    const [item] = await this.acceptAll(app, [prepared], now);
+    if (!item.ok) throw item.error;
+    return item.result;
+  }
+
   /**
    * Many publishes in one call: each item is checked on its own (a bad one fails alone), the valid ones
    * are charged together (a refusal refuses the whole call: nothing is accepted), accepted in the

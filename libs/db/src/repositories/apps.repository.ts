@@ -17,6 +17,8 @@ export interface PlanLimits {
   anyOrigin: boolean;
   maxScheduleDelaySeconds: number;
   archiveRetentionDays: number;
+  /** Scheduled messages of an app waiting for their time. */
+  maxScheduledPending: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -59,6 +61,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     anyOrigin: p.anyOrigin,
     maxScheduleDelaySeconds: p.maxScheduleDelaySeconds,
     archiveRetentionDays: p.archiveRetentionDays,
+    maxScheduledPending: p.maxScheduledPending,
   };
 }
 
