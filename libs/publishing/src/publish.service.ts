@@ -74,7 +74,7 @@ export class PublishService {
     return { channel, messageId, content };
   }
 
-  /** Charges and accepts an already checked publish (also a scheduled one, at its time). */
+  /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
     this.refused.check(app.id, now);
