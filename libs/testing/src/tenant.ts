@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { environment } from '@herald/config';
+import { environment, loadConfig } from '@herald/config';
 import { callOk } from './http.js';
 
 export interface Tenant {
@@ -16,8 +16,8 @@ const SELECTABLE_PLANS = new Set(['free', 'pro']);
 const operators = new Map<string, Promise<string>>();
 
 /**
- * A session of an operator (an account made admin in Postgres, as an operator would), one per API URL.
- * Needs DATABASE_URL: the test runner sets it.
+ * A session of an operator (an account made admin in Postgres, as an operator would), one per API URL,
+ * in the database the apps use (DATABASE_URL, as the test runner sets it, or the configured default).
  */
 export function operatorToken(apiUrl: string): Promise<string> {
   let token = operators.get(apiUrl);
@@ -25,7 +25,7 @@ export function operatorToken(apiUrl: string): Promise<string> {
     token = (async () => {
       const email = `op-${randomBytes(6).toString('hex')}@test.herald`;
       const { token: t, account } = await callOk<{ token: string; account: { id: string } }>(apiUrl, 'POST', '/v1/accounts', { json: { email, password: 'password-123' } });
-      const db = new pg.Client({ connectionString: environment().DATABASE_URL });
+      const db = new pg.Client({ connectionString: loadConfig(environment()).databaseUrl });
       await db.connect();
       try {
         await db.query(`UPDATE "Account" SET role = 'admin' WHERE id = $1`, [account.id]);
