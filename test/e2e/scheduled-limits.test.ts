@@ -23,15 +23,18 @@ const reasonOf = (r: Reply) => `${r.status} ${(r.body as { reason?: string }).re
 const messagesToday = async (t: Tenant) => (await callOk<{ messagesToday: number }>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/usage`, { token: t.token })).messagesToday;
 const BIG = 'x'.repeat(30_000);
 
-test('a flood of scheduled publishes on the free plan: the rate holds (429 + Retry-After), each accepted one is counted', async () => {
+test('a flood of scheduled publishes on the free plan: the rate holds (429 + Retry-After), only the accepted ones are counted', async () => {
   const t = await createTenant(stack.apiUrl, { planId: 'free' });
   const answers = await Promise.all(Array.from({ length: 150 }, (_, i) => schedule(t, { channel: 'later', message: `${i}${BIG}`, delay: 3_600_000 })));
   const accepted = answers.filter((r) => r.status === 202);
   const limited = answers.filter((r) => reasonOf(r) === '429 rate_limited');
-  assert.equal(accepted.length + limited.length, 150, [...new Set(answers.map(reasonOf))].join(', '));
+  // On a slow machine the burst may spread over enough seconds to reach the free plan's 100 waiting.
+  const full = answers.filter((r) => reasonOf(r) === '409 too_many_scheduled');
+  assert.equal(accepted.length + limited.length + full.length, 150, [...new Set(answers.map(reasonOf))].join(', '));
   assert.ok(limited.length > 0, 'not every one of 150 in a burst fits 20 per second');
   assert.ok(limited.every((r) => r.headers.get('retry-after') === '1'));
-  assert.equal(await messagesToday(t), accepted.length, 'each accepted scheduled message counts toward the day');
+  assert.ok(accepted.length <= 100, `${accepted.length} waiting on a plan that allows 100`);
+  assert.equal(await messagesToday(t), accepted.length, 'each accepted scheduled message counts toward the day, refused ones do not');
 });
 
 test('pending scheduled messages are capped per plan (409 too_many_scheduled); a cancel or a publish frees a place; firing bills nothing more', async () => {
