@@ -28,6 +28,8 @@ export function PlanLimitsList({ plan, allowedOrigins, style }: { plan: Plan; al
       <dd data-testid="origins-allowed">{originsAllowedText(plan, allowedOrigins)}</dd>
       <dt>Schedule ahead</dt>
       <dd>{fmt.seconds(plan.maxScheduleDelaySeconds)}</dd>
+      <dt>Scheduled waiting</dt>
+      <dd>{fmt.num(plan.maxScheduledPending)} msgs</dd>
       <dt>Archive retention</dt>
       <dd>{plan.archiveRetentionDays} days</dd>
     </dl>
