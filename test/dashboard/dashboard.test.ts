@@ -269,11 +269,13 @@ test('N messages published → the usage chart’s data shows N for today after 
   await waitFor(
     async () => {
       const data = JSON.parse((await chart.getAttribute('data-chart')) ?? '[]') as Array<{ day: string; publishes: number; deliveries: number }>;
-      if (data.find((d) => d.day === today)?.publishes === N) return true;
+      // Deliveries are flushed by the gateway once a second, publishes at accept: wait for both.
+      const day = data.find((d) => d.day === today);
+      if (day?.publishes === N && day.deliveries === N) return true;
       await page.getByRole('button', { name: 'Refresh' }).first().click();
       return false;
     },
-    { timeoutMs: WAIT_MS, intervalMs: 500, what: `${N} publishes today in the chart` },
+    { timeoutMs: WAIT_MS, intervalMs: 500, what: `${N} publishes and deliveries today in the chart` },
   );
   const data = JSON.parse((await chart.getAttribute('data-chart'))!) as Array<{ day: string; publishes: number; deliveries: number }>;
   assert.equal(data.length, 30);
