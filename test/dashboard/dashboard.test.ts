@@ -269,11 +269,13 @@ test('N messages published → the usage chart’s data shows N for today after 
   await waitFor(
     async () => {
       const data = JSON.parse((await chart.getAttribute('data-chart')) ?? '[]') as Array<{ day: string; publishes: number; deliveries: number }>;
-      if (data.find((d) => d.day === today)?.publishes === N) return true;
+      // Deliveries are flushed by the gateway once a second, publishes at accept: wait for both.
+      const day = data.find((d) => d.day === today);
+      if (day?.publishes === N && day.deliveries === N) return true;
       await page.getByRole('button', { name: 'Refresh' }).first().click();
       return false;
     },
-    { timeoutMs: WAIT_MS, intervalMs: 500, what: `${N} publishes today in the chart` },
+    { timeoutMs: WAIT_MS, intervalMs: 500, what: `${N} publishes and deliveries today in the chart` },
   );
   const data = JSON.parse((await chart.getAttribute('data-chart'))!) as Array<{ day: string; publishes: number; deliveries: number }>;
   assert.equal(data.length, 30);
@@ -331,4 +333,24 @@ test('empty state for a new account, and the API’s error shown when it fails',
   await signup.page.keyboard.press('Enter');
   await signup.page.getByTestId('error-banner').filter({ hasText: /already|taken|exists|in use/i }).waitFor();
   await signup.context.close();
+});
+
+test('the create-app form offers only selectable plans; Settings says which origins the app really allows', async () => {
+  const t = await createTenant(stack.apiUrl, { planId: 'free' });
+  const selectable = (await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/plans')).map((p) => p.id);
+  const { page, context } = await openPage(t.token);
+  await page.goto(`${stack.apiUrl}/apps/new`);
+  const plan = page.locator('select[name=plan]');
+  await plan.locator('option[value=pro]').waitFor({ state: 'attached' });
+  const offered = await plan.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  assert.deepEqual(offered.sort(), [...selectable].sort());
+  assert.ok(!offered.includes('demo'), 'the unlimited demo plan is the operator’s to assign');
+
+  // An empty allow-list allows every origin: the page must not say "no".
+  await page.goto(`${stack.apiUrl}/apps/${t.appId}/settings`);
+  await page.getByTestId('origins-allowed').filter({ hasText: 'any origin (the allow-list is empty)' }).waitFor();
+  await callOk(stack.apiUrl, 'PATCH', `/v1/apps/${t.appId}`, { token: t.token, json: { allowedOrigins: ['https://shop.example'] } });
+  await page.reload();
+  await page.getByTestId('origins-allowed').filter({ hasText: 'only https://shop.example' }).waitFor();
+  await context.close();
 });

@@ -50,15 +50,44 @@ describe('customer endpoints', () => {
     assert.equal(me.role, 'customer');
 
     const plans = await callOk<Array<Record<string, unknown>>>(stack.apiUrl, 'GET', '/v1/plans');
-    // Other test files may add plans to the shared test database: the three default ones must be there.
-    for (const id of ['free', 'pro', 'demo']) assert.ok(plans.some((p) => p.id === id), id);
+    // Other test files may add plans to the shared test database: the selectable default ones must be there.
+    for (const id of ['free', 'pro']) assert.ok(plans.some((p) => p.id === id), id);
+    assert.ok(plans.every((p) => p.selectable === true), 'only plans a customer may pick are listed');
     const free = plans.find((p) => p.id === 'free')!;
     for (const k of ['name', 'maxConnections', 'maxMessagesPerDay', 'maxPublishesPerSecond', 'maxPayloadBytes', 'historySize', 'historyTtlSeconds', 'maxChannelsPerConnection']) assert.ok(k in free, k);
-    assert.equal(plans.find((p) => p.id === 'demo')!.maxMessagesPerDay, null);
 
     const config = await callOk<{ gatewayUrl: string; apiUrl: string }>(stack.apiUrl, 'GET', '/v1/config');
     assert.match(config.gatewayUrl, /^https?:\/\//);
     assert.match(config.apiUrl, /^https?:\/\//);
+  });
+
+  test('customers pick only selectable plans: demo and custom plans get 403 plan_not_selectable and are not listed', async () => {
+    const t = await createTenant(stack.apiUrl, { planId: 'free' });
+    const custom = `custom-${Date.now().toString(36)}`;
+    await db.query(
+      `INSERT INTO "Plan" (id, name, "maxConnections", "maxMessagesPerDay", "maxPublishesPerSecond", "maxPayloadBytes", "historySize", "historyTtlSeconds", "maxChannelsPerConnection", "anyOrigin")
+       VALUES ($1, 'Custom', 50000, NULL, 9000, 65536, 1000, 86400, 500, true)`,
+      [custom],
+    );
+    for (const planId of ['demo', custom]) {
+      const r = await call(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name: 'unlimited please', planId } });
+      assert.deepEqual(reasonOf(r), [403, 'plan_not_selectable'], planId);
+    }
+    assert.deepEqual(reasonOf(await call(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name: 'x', planId: 'gold' } })), [400, 'invalid_request']);
+    const listed = (await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/plans')).map((p) => p.id);
+    assert.ok(!listed.includes('demo') && !listed.includes(custom), listed.join(','));
+    assert.deepEqual((await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/apps', { token: t.token })).length, 1, 'nothing was created');
+    for (const planId of ['free', 'pro']) {
+      assert.equal((await callOk<AppView>(stack.apiUrl, 'POST', '/v1/apps', { token: t.token, json: { name: planId, planId } })).plan.id, planId);
+    }
+
+    // The operator sees every plan and assigns the others.
+    const admin = await adminTenant();
+    const all = await callOk<Array<{ id: string; selectable: boolean; maxMessagesPerDay: number | null }>>(stack.apiUrl, 'GET', '/v1/admin/plans', { token: admin.token });
+    assert.deepEqual(all.filter((p) => ['free', 'pro', 'demo', custom].includes(p.id)).map((p) => [p.id, p.selectable]).sort(), [[custom, false], ['demo', false], ['free', true], ['pro', true]].sort());
+    assert.equal(all.find((p) => p.id === 'demo')!.maxMessagesPerDay, null);
+    const moved = await callOk<AppView>(stack.apiUrl, 'PATCH', `/v1/admin/apps/${t.appId}`, { token: admin.token, json: { planId: custom } });
+    assert.equal(moved.plan.id, custom);
   });
 
   test('PATCH settings: validated against the plan, shown in the app, and applied by the gateway', async () => {
@@ -233,6 +262,7 @@ describe('admin endpoints', () => {
     const routes: Array<[string, string, unknown?]> = [
       ['GET', '/v1/admin/accounts'],
       ['GET', '/v1/admin/apps'],
+      ['GET', '/v1/admin/plans'],
       ['POST', `/v1/admin/apps/${customer.appId}/suspend`, {}],
       ['POST', `/v1/admin/apps/${customer.appId}/resume`],
       ['PATCH', `/v1/admin/apps/${customer.appId}`, { planId: 'pro' }],

@@ -30,6 +30,7 @@ const plan = {
   anyOrigin: true,
   maxScheduleDelaySeconds: 86400,
   archiveRetentionDays: 30,
+  maxScheduledPending: 1000,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {

@@ -5,6 +5,7 @@ import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ChannelLog } from './channel-log.js';
 import { AppLimits } from './app-limits.js';
+import { AttemptLimits } from './attempt-limits.js';
 import { PresenceStore } from './presence-store.js';
 
 import { REDIS } from './redis-token.js';
@@ -30,10 +31,11 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
+    { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AttemptLimits(r, k) },
     { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, ChannelOccupancy, DeadLetters],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters],
 })
 export class BusModule {}

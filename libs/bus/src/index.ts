@@ -6,6 +6,7 @@ export * from './presence-store.js';
 export * from './fanout-subscriber.js';
 export * from './bus.module.js';
 export * from './app-limits.js';
+export * from './attempt-limits.js';
 export * from './channel-occupancy.js';
 export * from './events-stream.js';
 export * from './stream-group-consumer.js';

@@ -65,6 +65,16 @@ export class RedisKeys {
     return `${this.prefix}usage-minutes`;
   }
 
+  /** Log-in or sign-up attempts from one client address in the current window (management plane, no app). */
+  attemptsByAddress(kind: 'login' | 'signup', address: string): string {
+    return `${this.prefix}attempts:${kind}:${address}`;
+  }
+
+  /** Failed log-ins of one account (by a digest of its email) in the current window. */
+  loginFailures(accountDigest: string): string {
+    return `${this.prefix}login-fail:${accountDigest}`;
+  }
+
   /** Channels held by some gateway, scored by (a lower bound of) their earliest holder lease expiry. */
   get occupancyIndex(): string {
     return `${this.prefix}occupied-channels`;

@@ -52,6 +52,14 @@ const schema = z.object({
   HERALD_KEY_RECHECK_MS: ms(2_000),
   HERALD_IDEMPOTENCY_TTL_MS: ms(24 * HOUR),
   HERALD_SESSION_TTL_MS: ms(30 * 24 * HOUR),
+  /** Log-in and sign-up limits (Redis, shared by every API process), each over a fixed window of LOGIN_WINDOW. */
+  HERALD_LOGIN_WINDOW_MS: z.coerce.number().int().min(1).default(15 * 60_000),
+  HERALD_LOGIN_ACCOUNT_FAILURES: z.coerce.number().int().min(1).default(10),
+  HERALD_LOGIN_ADDRESS_ATTEMPTS: z.coerce.number().int().min(1).default(200),
+  HERALD_SIGNUP_ADDRESS_ATTEMPTS: z.coerce.number().int().min(1).default(20),
+  /** Password hashes (argon2id, 64 MiB each) one API process runs at once; the rest wait up to HASH_WAIT, then 503. */
+  HERALD_PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  HERALD_PASSWORD_HASH_WAIT_MS: ms(2_000),
 
   HERALD_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   HERALD_JOB_LOCK_MS: ms(30_000),
@@ -149,6 +157,14 @@ export interface HeraldConfig {
   keyRecheckMs: number;
   idempotencyTtlMs: number;
   sessionTtlMs: number;
+  login: {
+    windowMs: number;
+    accountFailures: number;
+    addressAttempts: number;
+    signupAddressAttempts: number;
+    hashConcurrency: number;
+    hashWaitMs: number;
+  };
   worker: {
     concurrency: number;
     lockMs: number;
@@ -281,6 +297,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     keyRecheckMs: e.HERALD_KEY_RECHECK_MS,
     idempotencyTtlMs: e.HERALD_IDEMPOTENCY_TTL_MS,
     sessionTtlMs: e.HERALD_SESSION_TTL_MS,
+    login: {
+      windowMs: e.HERALD_LOGIN_WINDOW_MS,
+      accountFailures: e.HERALD_LOGIN_ACCOUNT_FAILURES,
+      addressAttempts: e.HERALD_LOGIN_ADDRESS_ATTEMPTS,
+      signupAddressAttempts: e.HERALD_SIGNUP_ADDRESS_ATTEMPTS,
+      hashConcurrency: e.HERALD_PASSWORD_HASH_CONCURRENCY,
+      hashWaitMs: e.HERALD_PASSWORD_HASH_WAIT_MS,
+    },
     worker: {
       concurrency: e.HERALD_WORKER_CONCURRENCY,
       lockMs: e.HERALD_JOB_LOCK_MS,

@@ -72,7 +72,7 @@ export class PublishService {
     return { channel, messageId, content };
   }
 
-  /** Charges and accepts an already checked publish (also a scheduled one, at its time). */
+  /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
     this.refused.check(app.id, now);
@@ -82,6 +82,13 @@ export class PublishService {
       this.refused.remember(app.id, item.error, now);
       throw item.error;
     }
+    return item.result;
+  }
+
+  /** Accepts a publish charged earlier (a scheduled one, counted when it was scheduled): never billed twice. */
+  async publishPrepaid(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
+    const [item] = await this.acceptAll(app, [prepared], now);
+    if (!item.ok) throw item.error;
     return item.result;
   }
 

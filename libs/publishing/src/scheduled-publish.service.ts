@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { ScheduleProducer } from '@herald/queue';
+import { AppLimits } from '@herald/bus';
 import { AppsRepository, ScheduledRepository, type AppContext, type AppRecord, type ScheduledRecord } from '@herald/db';
 import { PublishService, type PublishInput } from './publish.service.js';
 
@@ -49,6 +50,7 @@ export class ScheduledPublishService {
     private readonly rows: ScheduledRepository,
     private readonly producer: ScheduleProducer,
     private readonly apps: AppsRepository,
+    private readonly limits: AppLimits,
   ) {}
 
   async schedule(ctx: AppContext, input: ScheduleInput, now = Date.now()): Promise<{ record: ScheduledRecord; duplicate: boolean }> {
@@ -61,8 +63,13 @@ export class ScheduledPublishService {
       if (existing.status === 'scheduled') await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, existing.at.getTime(), now);
       return { record: existing, duplicate: true };
     }
-    const record = await this.rows.create(ctx.app.id, { id: p.messageId, channel: p.channel, content: p.content, at: new Date(at) });
+    const cap = ctx.app.plan.maxScheduledPending;
+    const record = await this.rows.createWithinCap(ctx.app.id, { id: p.messageId, channel: p.channel, content: p.content, at: new Date(at) }, cap);
+    if (!record) throw new HeraldError('too_many_scheduled', `At most ${cap} scheduled messages waiting on this plan; cancel some or wait for them to be published`);
     try {
+      // Counted once stored, like any publish (the plan's rate and daily quota), and not again when it
+      // fires; a refused charge takes the row back before it has a job, so nothing fires it.
+      await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now);
       await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, at, now);
     } catch (e) {
       await this.rows.remove(ctx.app.id, p.messageId).catch(() => undefined);
@@ -103,7 +110,7 @@ export class ScheduledPublishService {
       return 'failed';
     }
     try {
-      const r = await this.publisher.publishPrepared(app, { channel: row.channel, messageId, content: row.content }, now);
+      const r = await this.publisher.publishPrepaid(app, { channel: row.channel, messageId, content: row.content }, now);
       await this.rows.published(appId, messageId, { offset: r.offset, epoch: r.epoch, at: new Date(now) });
       return 'published';
     } catch (e) {

@@ -59,6 +59,9 @@ export const TEST_TIMINGS: Record<string, string> = {
   HERALD_OCCUPANCY_LEASE_MS: '1500',
   HERALD_OCCUPANCY_LINGER_MS: '100',
   HERALD_USAGE_ROLLUP_MS: '500',
+  /** Every test signs up its tenants from 127.0.0.1; e2e/login-limits tests the default-sized limits. */
+  HERALD_SIGNUP_ADDRESS_ATTEMPTS: '100000',
+  HERALD_LOGIN_ADDRESS_ATTEMPTS: '100000',
 };
 
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */

@@ -1,11 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiServiceUnavailableResponse, ApiTags, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import type { HttpRequest as Request } from '@herald/http';
 import type { AccountRecord } from '@herald/db';
 import { bearerToken } from '../http/bearer.js';
 import { ErrorView } from '../http/error.view.js';
 import { AccountGuard, CurrentAccount, type AccountRequest } from './account.guard.js';
 import { AccountsService, type Session } from './accounts.service.js';
 import { AccountView, LoginDto, SessionView, SignupDto } from './accounts.dto.js';
+
+/** The peer's address: the per-address limits count by it (a proxy in front must not pool every client). */
+const clientAddress = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
 
 function sessionView(s: Session): SessionView {
   return { account: AccountView.of(s.account), token: s.token };
@@ -19,15 +23,19 @@ export class AccountsController {
   @Post('accounts')
   @ApiCreatedResponse({ type: SessionView, description: 'Account created and logged in' })
   @ApiConflictResponse({ type: ErrorView, description: 'email_taken' })
-  async signup(@Body() dto: SignupDto): Promise<SessionView> {
-    return sessionView(await this.accounts.signup(dto.email, dto.password));
+  @ApiTooManyRequestsResponse({ type: ErrorView, description: 'rate_limited: too many sign-ups from this address (Retry-After)' })
+  @ApiServiceUnavailableResponse({ type: ErrorView, description: 'unavailable: too many password hashes in progress (Retry-After)' })
+  async signup(@Body() dto: SignupDto, @Req() req: Request): Promise<SessionView> {
+    return sessionView(await this.accounts.signup(dto.email, dto.password, clientAddress(req)));
   }
 
   @Post('sessions')
   @ApiCreatedResponse({ type: SessionView })
   @ApiUnauthorizedResponse({ type: ErrorView, description: 'invalid_credentials' })
-  async login(@Body() dto: LoginDto): Promise<SessionView> {
-    return sessionView(await this.accounts.login(dto.email, dto.password));
+  @ApiTooManyRequestsResponse({ type: ErrorView, description: 'rate_limited: too many failed log-ins for the account, or attempts from the address (Retry-After)' })
+  @ApiServiceUnavailableResponse({ type: ErrorView, description: 'unavailable: too many password hashes in progress (Retry-After)' })
+  async login(@Body() dto: LoginDto, @Req() req: Request): Promise<SessionView> {
+    return sessionView(await this.accounts.login(dto.email, dto.password, clientAddress(req)));
   }
 
   @Delete('sessions/current')

@@ -3,6 +3,8 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { hashPassword, keyDigest, newSessionToken, verifyPassword } from '@herald/auth';
 import { AccountsRepository, type AccountRecord } from '@herald/db';
+import { AttemptLimits, type AttemptLimit } from '@herald/bus';
+import { HashGate } from './hash-gate.js';
 
 export interface Session {
   account: AccountRecord;
@@ -14,30 +16,52 @@ export interface Session {
 export class AccountsService implements OnModuleInit {
   /** Verified against for unknown emails, so both wrong answers cost one argon2 verification. */
   private dummyHash?: Promise<string>;
+  private readonly gate: HashGate;
+  private readonly accountFailures: AttemptLimit;
+  private readonly loginsByAddress: AttemptLimit;
+  private readonly signupsByAddress: AttemptLimit;
 
   constructor(
     private readonly accounts: AccountsRepository,
+    private readonly attempts: AttemptLimits,
     @Inject(CONFIG) private readonly config: HeraldConfig,
-  ) {}
+  ) {
+    const l = config.login;
+    this.gate = new HashGate(l.hashConcurrency, l.hashWaitMs);
+    this.accountFailures = { max: l.accountFailures, windowMs: l.windowMs };
+    this.loginsByAddress = { max: l.addressAttempts, windowMs: l.windowMs };
+    this.signupsByAddress = { max: l.signupAddressAttempts, windowMs: l.windowMs };
+  }
 
   onModuleInit(): void {
     this.dummyHash = hashPassword('herald-timing-equaliser');
     this.dummyHash.catch(() => undefined);
   }
 
-  async signup(email: string, password: string): Promise<Session> {
-    const account = await this.accounts.create(email, await hashPassword(password));
+  /** `address`: the client's, for the per-address limit (checked before any hash). */
+  async signup(email: string, password: string, address: string): Promise<Session> {
+    await this.attempts.hitAddress('signup', address, this.signupsByAddress);
+    const account = await this.accounts.create(email, await this.gate.run(() => hashPassword(password)));
     if (!account) throw new HeraldError('email_taken');
     return this.openSession(account);
   }
 
-  async login(email: string, password: string): Promise<Session> {
+  /**
+   * Refused with 429 before any hash once the address made too many attempts or the account had too many
+   * failures in the window; unknown emails count as failures too, so both wrong answers look alike.
+   */
+  async login(email: string, password: string, address: string): Promise<Session> {
+    await this.attempts.hitAddress('login', address, this.loginsByAddress);
+    const who = keyDigest(email);
+    await this.attempts.assertAccountOpen(who, this.accountFailures);
     const found = await this.accounts.findCredentials(email);
-    if (!found) {
-      await verifyPassword(await (this.dummyHash ?? hashPassword('herald-timing-equaliser')), password);
+    const hash = found?.passwordHash ?? (await (this.dummyHash ?? hashPassword('herald-timing-equaliser')));
+    const ok = await this.gate.run(() => verifyPassword(hash, password));
+    if (!found || !ok) {
+      await this.attempts.countFailure(who, this.accountFailures);
       throw new HeraldError('invalid_credentials');
     }
-    if (!(await verifyPassword(found.passwordHash, password))) throw new HeraldError('invalid_credentials');
+    await this.attempts.clearFailures(who);
     const { passwordHash: _omit, ...account } = found;
     return this.openSession(account);
   }

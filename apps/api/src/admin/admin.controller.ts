@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiBearerAuth, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AppView } from '../apps/apps.dto.js';
+import { AppView, PlanView } from '../apps/apps.dto.js';
 import { ErrorView } from '../http/error.view.js';
 import { AdminAccountView, AdminAppView, AdminListQueryDto, ChangePlanDto, SuspendAppDto } from './admin.dto.js';
 import { AdminGuard } from './admin.guard.js';
@@ -32,6 +32,12 @@ export class AdminController {
       apps: a.appIds.length,
       messagesToday: a.messagesToday,
     }));
+  }
+
+  @Get('plans')
+  @ApiOkResponse({ type: [PlanView], description: 'Every plan, smallest first: the selectable ones and those only an operator assigns (demo, custom)' })
+  async plans(): Promise<PlanView[]> {
+    return (await this.admin.plans()).map((p) => PlanView.of(p));
   }
 
   @Get('apps')

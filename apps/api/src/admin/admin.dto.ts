@@ -31,7 +31,7 @@ export class SuspendAppDto {
 }
 
 export class ChangePlanDto {
-  @ApiProperty({ example: 'pro', description: 'A plan id from GET /v1/plans' })
+  @ApiProperty({ example: 'pro', description: 'A plan id from GET /v1/admin/plans (any plan, selectable or not)' })
   @IsString()
   @Length(1, 100)
   planId: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { AppLimits, type Usage } from '@herald/bus';
-import { AdminRepository, KeyResolver, type AdminAccountRow, type AdminAppRow } from '@herald/db';
+import { AdminRepository, AppsRepository, KeyResolver, type AdminAccountRow, type AdminAppRow, type PlanOffer } from '@herald/db';
 
 export interface AccountOverview extends AdminAccountRow {
   messagesToday: number;
@@ -23,7 +23,13 @@ export class AdminService {
     private readonly repo: AdminRepository,
     private readonly limits: AppLimits,
     private readonly resolver: KeyResolver,
+    private readonly appsRepo: AppsRepository,
   ) {}
+
+  /** Every plan, those only an operator assigns (demo, custom) included. */
+  plans(): Promise<PlanOffer[]> {
+    return this.appsRepo.listPlans(false);
+  }
 
   async accounts(q: string | undefined, limit: number): Promise<AccountOverview[]> {
     const rows = await this.repo.accounts(q || undefined, limit);

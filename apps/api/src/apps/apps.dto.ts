@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, registerDecorator, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
 import { isValidChannel } from '@herald/protocol';
-import type { AppRecord, PlanLimits } from '@herald/db';
+import type { AppRecord, PlanLimits, PlanOffer } from '@herald/db';
 import { canonicalOrigin, IsOrigin } from './origin.js';
 
 /** A region label: lower-case words joined by dashes (eu-west, us-east…). */
@@ -19,9 +19,6 @@ function IsChannelPrefix(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
-export const PLAN_IDS = ['free', 'pro', 'demo'] as const;
-export type PlanId = (typeof PLAN_IDS)[number];
-
 export class CreateAppDto {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'My chat' })
   @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
@@ -35,10 +32,11 @@ export class CreateAppDto {
   @Matches(REGION_PATTERN, { message: 'region must be 2-32 characters from a-z 0-9 -' })
   region?: string;
 
-  @ApiPropertyOptional({ enum: PLAN_IDS, default: 'free' })
+  @ApiPropertyOptional({ example: 'free', default: 'free', maxLength: 64, description: 'One of GET /v1/plans (403 plan_not_selectable for a plan only an operator assigns)' })
   @IsOptional()
-  @IsIn(PLAN_IDS)
-  planId?: PlanId;
+  @IsString()
+  @MaxLength(64)
+  planId?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['https://example.com'], description: 'Empty or absent: any origin' })
   @IsOptional()
@@ -126,8 +124,10 @@ export class PlanView {
   @ApiProperty() anyOrigin: boolean;
   @ApiProperty({ description: 'How far ahead a publish may be scheduled' }) maxScheduleDelaySeconds: number;
   @ApiProperty({ description: 'How long the Postgres archive (long history) keeps messages' }) archiveRetentionDays: number;
+  @ApiProperty({ description: 'Scheduled messages of an app waiting for their time (409 too_many_scheduled over it)' }) maxScheduledPending: number;
+  @ApiPropertyOptional({ description: 'In plan lists: a customer may pick it when creating an app; other plans are assigned by an operator' }) selectable?: boolean;
 
-  static of(p: PlanLimits): PlanView {
+  static of(p: PlanLimits | PlanOffer): PlanView {
     return Object.assign(new PlanView(), p);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { newId, type KeyKind } from '@herald/auth';
-import { AppsRepository, KeyResolver, type AppPatch, type AppRecord, type PlanLimits } from '@herald/db';
+import { AppsRepository, KeyResolver, type AppPatch, type AppRecord, type PlanLimits, type PlanOffer } from '@herald/db';
 import { KeyMaterial } from '../keys/key-material.js';
 
 export interface CreateAppCommand {
@@ -41,6 +41,7 @@ export class AppsService {
   async create(cmd: CreateAppCommand): Promise<CreatedApp> {
     const plan = await this.apps.findPlan(cmd.planId);
     if (!plan) throw new HeraldError('invalid_request', `Unknown plan ${JSON.stringify(cmd.planId)}`);
+    if (!plan.selectable) throw new HeraldError('plan_not_selectable', `Plan ${JSON.stringify(plan.id)} is assigned by the operator; pick one of GET /v1/plans`);
     assertHistoryWithinPlan(plan, cmd);
     const id = newId('app');
     const issued = (['common', 'subscribe', 'secret'] as const).map((kind) => this.material.issue(kind, id));
@@ -89,8 +90,9 @@ export class AppsService {
     return updated;
   }
 
-  listPlans(): Promise<PlanLimits[]> {
-    return this.apps.listPlans();
+  /** The plans a customer may pick (the create-app form). */
+  selectablePlans(): Promise<PlanOffer[]> {
+    return this.apps.listPlans(true);
   }
 
   async delete(accountId: string, appId: string): Promise<void> {

@@ -1,9 +1,13 @@
 import type { CSSProperties } from 'react';
 import type { Plan } from '../lib/api';
 import { fmt } from '../lib/hooks';
+import { originsAllowedText } from '../lib/origins';
 
-/** A plan's limits as a definition list (create-app form and Settings). */
-export function PlanLimitsList({ plan, style }: { plan: Plan; style?: CSSProperties }) {
+/**
+ * A plan's limits as a definition list (create-app form and Settings). `allowedOrigins`: the app's
+ * allow-list, so "Origins allowed" says what this app accepts, not only what the plan forces.
+ */
+export function PlanLimitsList({ plan, allowedOrigins, style }: { plan: Plan; allowedOrigins?: readonly string[]; style?: CSSProperties }) {
   return (
     <dl className="kv" data-testid="plan-limits" style={style}>
       <dt>Concurrent connections</dt>
@@ -20,10 +24,12 @@ export function PlanLimitsList({ plan, style }: { plan: Plan; style?: CSSPropert
       <dd>{fmt.seconds(plan.historyTtlSeconds)}</dd>
       <dt>Channels per connection</dt>
       <dd>{fmt.num(plan.maxChannelsPerConnection)}</dd>
-      <dt>Any origin</dt>
-      <dd>{plan.anyOrigin ? 'yes' : 'no'}</dd>
+      <dt>Origins allowed</dt>
+      <dd data-testid="origins-allowed">{originsAllowedText(plan, allowedOrigins)}</dd>
       <dt>Schedule ahead</dt>
       <dd>{fmt.seconds(plan.maxScheduleDelaySeconds)}</dd>
+      <dt>Scheduled waiting</dt>
+      <dd>{fmt.num(plan.maxScheduledPending)} msgs</dd>
       <dt>Archive retention</dt>
       <dd>{plan.archiveRetentionDays} days</dd>
     </dl>

@@ -99,6 +99,10 @@ export interface Plan {
   anyOrigin: boolean;
   maxScheduleDelaySeconds: number;
   archiveRetentionDays: number;
+  /** Scheduled messages of an app waiting for their time. */
+  maxScheduledPending: number;
+  /** A customer may pick it (GET /v1/plans lists only these; GET /v1/admin/plans lists all). */
+  selectable?: boolean;
   name?: string;
   [k: string]: unknown;
 }

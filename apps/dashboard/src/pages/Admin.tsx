@@ -26,7 +26,7 @@ export function AdminPage() {
   const [q, setQ] = useState('');
   const accounts = useLoad((signal) => api.get<AdminAccount[]>('/v1/admin/accounts', { signal }), 'accounts');
   const apps = useLoad((signal) => api.get<AdminApp[]>('/v1/admin/apps', { signal, query: { q: q || undefined } }), `apps:${q}`, { pollMs: 10_000 });
-  const plans = useLoad((signal) => api.get<Plan[]>('/v1/plans', { signal }), 'plans');
+  const plans = useLoad((signal) => api.get<Plan[]>('/v1/admin/plans', { signal }), 'plans');
   const [suspending, setSuspending] = useState<AdminApp>();
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string>();

@@ -133,7 +133,7 @@ export function SettingsTab() {
         </Card>
       </div>
       <Card title={`Plan limits · ${plan.id}`}>
-        <PlanLimitsList plan={plan} style={{ gridTemplateColumns: '1fr auto' }} />
+        <PlanLimitsList plan={plan} allowedOrigins={app.allowedOrigins} style={{ gridTemplateColumns: '1fr auto' }} />
         <p className="small muted" style={{ marginTop: 16, marginBottom: 0 }}>
           Plans are changed by a Herald operator.
         </p>

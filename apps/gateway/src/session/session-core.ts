@@ -186,7 +186,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     for (const item of items) {
       try {
         if (session.subscriptions.has(item.channel)) throw new HeraldError('already_subscribed', `Already subscribed to ${item.channel}`);
-        if (session.subscriptions.size >= limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
+        session.assertRoomFor(item.channel, limit);
         await this.access.authorize(session.ctx, { channel: item.channel, need: 'r', token: item.accessToken, userId: session.user?.id });
         if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
         if (item.presence) await this.presence.assertRoom(session, item.channel);
@@ -204,6 +204,7 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Presence events of a channel from now on; answers who is there now. */
   async watchPresence(session: Session, channel: string, accessToken?: string) {
+    session.assertRoomFor(channel, session.ctx.app.plan.maxChannelsPerConnection);
     await this.access.authorize(session.ctx, { channel, need: 'r', token: accessToken, userId: session.user?.id });
     await this.hub.watch(session, channel); // events first, then the snapshot: no change falls between
     return this.presenceReads.hereNow(session.ctx, { channel, limit: 100, accessToken, userId: session.user?.id });

@@ -49,6 +49,25 @@ export class Session {
     return this.ctx.app.id;
   }
 
+  /**
+   * Distinct channels this session holds, subscribed or watched for presence: each one is a Redis
+   * subscription, so the plan's channels-per-connection cap counts them all.
+   */
+  channelCount(): number {
+    let n = this.subscriptions.size;
+    for (const c of this.watching) if (!this.subscriptions.has(c)) n++;
+    return n;
+  }
+
+  holds(channel: string): boolean {
+    return this.subscriptions.has(channel) || this.watching.has(channel);
+  }
+
+  /** Refuses a channel the session does not hold yet once it holds the plan's maximum. */
+  assertRoomFor(channel: string, limit: number): void {
+    if (!this.holds(channel) && this.channelCount() >= limit) throw new HeraldError('too_many_channels', `At most ${limit} channels per connection on this plan`);
+  }
+
   /** Channels whose presence events this session receives. */
   get watching(): ReadonlySet<string> {
     return this.watchingSet ?? NONE;

@@ -17,6 +17,14 @@ export interface PlanLimits {
   anyOrigin: boolean;
   maxScheduleDelaySeconds: number;
   archiveRetentionDays: number;
+  /** Scheduled messages of an app waiting for their time. */
+  maxScheduledPending: number;
+}
+
+/** A plan as the plan lists show it: its limits and whether a customer may pick it. */
+export interface PlanOffer extends PlanLimits {
+  /** A customer may pick it; other plans (demo, custom) are the operator's to assign. */
+  selectable: boolean;
 }
 
 export interface AppRecord {
@@ -53,6 +61,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     anyOrigin: p.anyOrigin,
     maxScheduleDelaySeconds: p.maxScheduleDelaySeconds,
     archiveRetentionDays: p.archiveRetentionDays,
+    maxScheduledPending: p.maxScheduledPending,
   };
 }
 
@@ -126,9 +135,10 @@ export class AppsRepository {
     return r.count > 0 ? this.get(accountId, appId) : undefined;
   }
 
-  async listPlans(): Promise<PlanLimits[]> {
-    const rows = await this.prisma.plan.findMany({ orderBy: [{ maxConnections: 'asc' }, { id: 'asc' }] });
-    return rows.map(toPlanLimits);
+  /** Every plan, or (`selectableOnly`) those a customer may pick. */
+  async listPlans(selectableOnly: boolean): Promise<PlanOffer[]> {
+    const rows = await this.prisma.plan.findMany({ where: selectableOnly ? { selectable: true } : {}, orderBy: [{ maxConnections: 'asc' }, { id: 'asc' }] });
+    return rows.map((p) => ({ ...toPlanLimits(p), selectable: p.selectable }));
   }
 
   async list(accountId: string): Promise<AppRecord[]> {

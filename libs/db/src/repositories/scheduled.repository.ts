@@ -28,8 +28,17 @@ const toRecord = (r: Row): ScheduledRecord => ({ ...r, offset: r.offset === null
 export class ScheduledRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async create(appId: string, m: { id: string; channel: string; content: string; at: Date }): Promise<ScheduledRecord> {
-    return toRecord(await this.prisma.scheduledMessage.create({ data: { ...m, appId } }));
+  /**
+   * Stores it unless the app already has `maxPending` messages waiting (undefined then). Count and insert
+   * run under a per-app advisory lock, so concurrent calls on any API process cannot overshoot the cap.
+   */
+  async createWithinCap(appId: string, m: { id: string; channel: string; content: string; at: Date }, maxPending: number): Promise<ScheduledRecord | undefined> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`scheduled:${appId}`}))`;
+      const pending = await tx.scheduledMessage.count({ where: { appId, status: { in: ['scheduled', 'publishing'] } } });
+      if (pending >= maxPending) return undefined;
+      return toRecord(await tx.scheduledMessage.create({ data: { ...m, appId } }));
+    });
   }
 
   async get(appId: string, id: string): Promise<ScheduledRecord | undefined> {
