@@ -31,6 +31,7 @@ const plan = {
   maxScheduleDelaySeconds: 86400,
   archiveRetentionDays: 30,
   maxScheduledPending: 1000,
+  maxWebhooks: 10,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {

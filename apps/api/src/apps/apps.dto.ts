@@ -125,6 +125,7 @@ export class PlanView {
   @ApiProperty({ description: 'How far ahead a publish may be scheduled' }) maxScheduleDelaySeconds: number;
   @ApiProperty({ description: 'How long the Postgres archive (long history) keeps messages' }) archiveRetentionDays: number;
   @ApiProperty({ description: 'Scheduled messages of an app waiting for their time (409 too_many_scheduled over it)' }) maxScheduledPending: number;
+  @ApiProperty({ description: "Webhook endpoints per app (409 too_many_webhooks over it)" }) maxWebhooks: number;
   @ApiPropertyOptional({ description: 'In plan lists: a customer may pick it when creating an app; other plans are assigned by an operator' }) selectable?: boolean;
 
   static of(p: PlanLimits | PlanOffer): PlanView {

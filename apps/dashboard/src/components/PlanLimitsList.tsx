@@ -30,6 +30,8 @@ export function PlanLimitsList({ plan, allowedOrigins, style }: { plan: Plan; al
       <dd>{fmt.seconds(plan.maxScheduleDelaySeconds)}</dd>
       <dt>Scheduled waiting</dt>
       <dd>{fmt.num(plan.maxScheduledPending)} msgs</dd>
+      <dt>Webhook endpoints</dt>
+      <dd>{fmt.num(plan.maxWebhooks)}</dd>
       <dt>Archive retention</dt>
       <dd>{plan.archiveRetentionDays} days</dd>
     </dl>

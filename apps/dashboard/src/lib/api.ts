@@ -101,6 +101,7 @@ export interface Plan {
   archiveRetentionDays: number;
   /** Scheduled messages of an app waiting for their time. */
   maxScheduledPending: number;
+  maxWebhooks: number;
   /** A customer may pick it (GET /v1/plans lists only these; GET /v1/admin/plans lists all). */
   selectable?: boolean;
   name?: string;

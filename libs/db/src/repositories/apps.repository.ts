@@ -19,6 +19,8 @@ export interface PlanLimits {
   archiveRetentionDays: number;
   /** Scheduled messages of an app waiting for their time. */
   maxScheduledPending: number;
+  /** Webhook endpoints per app. */
+  maxWebhooks: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -62,6 +64,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     maxScheduleDelaySeconds: p.maxScheduleDelaySeconds,
     archiveRetentionDays: p.archiveRetentionDays,
     maxScheduledPending: p.maxScheduledPending,
+    maxWebhooks: p.maxWebhooks,
   };
 }
 
