@@ -25,7 +25,6 @@ import { formatLine, pipeLogs } from './lib/logs.mjs';
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
-  checkRedisDurability,
   ensureDatabase,
   ensureServices,
   migrate,
@@ -299,7 +298,6 @@ async function main() {
   await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
   await ensureDatabase(process.env.DATABASE_URL);
   migrate(process.env.DATABASE_URL);
-  await checkRedisDurability(process.env.REDIS_URL);
 
   requireEntries();
   const demo = await seed(process.env);
