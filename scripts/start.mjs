@@ -21,11 +21,11 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, ensureBuild, ensureDeps } from './lib/prepare.mjs';
+import { consoleSnippet } from './lib/console-snippet.mjs';
 import { formatLine, pipeLogs } from './lib/logs.mjs';
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
-  checkRedisDurability,
   ensureDatabase,
   ensureServices,
   migrate,
@@ -229,15 +229,12 @@ const shq = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
 
 function banner({ demo, apiUrl, gatewayUrls }) {
   const wsUrls = gatewayUrls.map((u) => `${u.replace(/^http/, 'ws').replace(/\/$/, '')}/ws?appkey=${encodeURIComponent(demo.subscribeKey ?? demo.commonKey)}`);
-  const body = JSON.stringify({ appkey: demo.commonKey, channel: 'demo', content: 'Hello from curl' });
-  const curl = `curl -sS -X POST ${apiUrl}/v2/pubsub/publish -H 'Content-Type: application/json' -d ${shq(body)}`;
+  // One story: the chat demo joins #lobby, the snippet subscribes to it, curl publishes to it as "curl".
+  const channel = 'lobby';
+  const body = JSON.stringify({ channel, message: { nick: 'curl', text: 'Hello from curl' } });
+  const curl = `curl -sS -X POST ${apiUrl}/v1/publish -H ${shq(`Authorization: Bearer ${demo.secret ?? demo.commonKey}`)} -H 'Content-Type: application/json' -d ${shq(body)}`;
   const gw = gatewayUrls[0].replace(/\/$/, '');
-  // The script-tag SDK, served by the gateway; paste into the console of any page (e.g. the chat demo).
-  const snippet = [
-    `await new Promise((onload) => document.head.append(Object.assign(document.createElement('script'), { src: ${JSON.stringify(`${gw}/sdk/herald.js`)}, onload })));`,
-    `const herald = Herald.init({ host: ${JSON.stringify(gw)}, appkey: ${JSON.stringify(demo.commonKey)} });`,
-    `herald.connect(); herald.pubsub.subscribe({ channel: 'demo', onMessage: (m) => console.log(m) });`,
-  ];
+  const snippet = consoleSnippet({ gateway: gw, appkey: demo.commonKey, channel });
   const rows = [
     ['Dashboard', `${apiUrl}/`],
     ['API', apiUrl],
@@ -259,7 +256,7 @@ function banner({ demo, apiUrl, gatewayUrls }) {
   // Rules above and below, no side borders: the snippets stay copy-pasteable.
   const rule = (title = '') => color.green(title ? `── ${title} ${'─'.repeat(Math.max(width - title.length - 4, 2))}` : '─'.repeat(width));
   console.log(
-    ['', rule('Herald is running'), ...lines, rule('Publish with curl'), curl, rule('Subscribe from a browser console'), ...snippet, rule(), color.dim('Ctrl-C stops everything.'), ''].join('\n'),
+    ['', rule('Herald is running'), ...lines, rule('Publish with curl'), curl, rule("Subscribe from a browser console (on the chat demo's page)"), ...snippet, rule(), color.dim('Ctrl-C stops everything.'), ''].join('\n'),
   );
 }
 
@@ -299,7 +296,6 @@ async function main() {
   await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
   await ensureDatabase(process.env.DATABASE_URL);
   migrate(process.env.DATABASE_URL);
-  await checkRedisDurability(process.env.REDIS_URL);
 
   requireEntries();
   const demo = await seed(process.env);

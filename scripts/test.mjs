@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm test`: install if needed, build, make sure Postgres and Redis are up, prepare the herald_test
+// `npm test`: install if needed, build if stale, make sure Postgres and Redis are up, prepare the herald_test
 // database, then run every compiled spec/test file with the Node test runner.
 //
 //   npm test                     all unit, integration and e2e files
 //   npm test -- e2e/api bus      only files whose path contains "e2e/api" or "bus"
+//   npm test -- --build          build even when nothing changed since the last build
 //   npm test -- --no-build       skip the build (also --no-install)
 //
 // Env: HERALD_TEST_TIMEOUT_MS (per test, default 120000), HERALD_TEST_CONCURRENCY (files at once,
@@ -31,6 +32,8 @@ const SUITES = [
   { dir: 'dist/test/e2e', suffix: '.test.js' },
   { dir: 'dist/test/sdk', suffix: '.test.js' },
   { dir: 'dist/test/dashboard', suffix: '.test.js' },
+  // The scripts' own tests run from source: scripts are plain .mjs, not compiled.
+  { dir: 'scripts', suffix: '.test.mjs', source: true },
 ];
 
 function walk(dir, suffix, out = []) {
@@ -56,11 +59,11 @@ const sourceOf = (rel) => rel.slice('dist/'.length).replace(/\.js$/, '.ts');
 
 function discover(filters) {
   const found = [];
-  for (const { dir, suffix } of SUITES) {
+  for (const { dir, suffix, source } of SUITES) {
     for (const abs of walk(join(ROOT, dir), suffix).sort()) {
       const rel = relative(ROOT, abs).split(sep).join('/');
       // dist is never cleaned: a compiled test whose source was deleted or renamed must not run.
-      if (!existsSync(join(ROOT, sourceOf(rel)))) {
+      if (!source && !existsSync(join(ROOT, sourceOf(rel)))) {
         warn(`skipping ${rel}: ${sourceOf(rel)} no longer exists`);
         continue;
       }
@@ -68,7 +71,7 @@ function discover(filters) {
     }
   }
   if (!filters.length) return found;
-  return found.filter((rel) => filters.some((f) => rel.includes(f) || sourceOf(rel).includes(f)));
+  return found.filter((rel) => filters.some((f) => rel.includes(f) || (rel.startsWith('dist/') && sourceOf(rel).includes(f))));
 }
 
 /** Counts from the TAP summary; falls back to counting result lines when the runner died early. */
@@ -88,10 +91,11 @@ export function countResults(tap) {
 }
 
 function parseArgs(argv) {
-  const opts = { install: true, build: true, filters: [] };
+  const opts = { install: true, build: true, forceBuild: false, filters: [] };
   for (const a of argv) {
     if (a === '--no-install') opts.install = false;
     else if (a === '--no-build') opts.build = false;
+    else if (a === '--build') opts.forceBuild = true;
     else if (a === '-h' || a === '--help') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
@@ -107,7 +111,8 @@ async function main() {
   const started = Date.now();
 
   ensureDeps({ skip: !opts.install });
-  ensureBuild({ skip: !opts.build, force: opts.build });
+  if (opts.forceBuild && !opts.build) throw new Fatal('--build and --no-build contradict each other');
+  ensureBuild({ skip: !opts.build, force: opts.forceBuild });
 
   const baseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;

@@ -8,9 +8,11 @@ import { Fatal, note, step, warn } from './ui.mjs';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 // Our own stamp: tsc's incremental .tsbuildinfo is not rewritten by a build that changed nothing.
-const BUILD_STAMP = join(ROOT, 'dist', '.herald-build-stamp');
+const buildStamp = (root) => join(root, 'dist', '.herald-build-stamp');
 const INSTALL_STAMP = join(ROOT, 'node_modules', '.herald-install-stamp');
 const SOURCE_DIRS = ['apps', 'libs', 'test'];
+// Files outside SOURCE_DIRS whose change changes the build's output.
+const BUILD_INPUTS = ['tsconfig.json', 'package.json', 'package-lock.json', 'libs/sdk/build.mjs', 'apps/dashboard/vite.config.ts', 'apps/dashboard/tsconfig.json'];
 // .tsx, .css and .html: the dashboard (apps/dashboard, built by Vite into dist/dashboard).
 const SOURCE_FILE = /\.(ts|tsx|css|html)$/;
 
@@ -72,17 +74,17 @@ function newestSource(dir, since) {
   return null;
 }
 
-/** Why `npm run build` is needed, or null. */
-export function buildReason() {
-  const stamp = mtime(BUILD_STAMP);
-  if (!existsSync(join(ROOT, 'dist'))) return 'dist is missing';
+/** Why `npm run build` is needed, or null (`root`: the repository, a parameter for the tests). */
+export function buildReason(root = ROOT) {
+  const stamp = mtime(buildStamp(root));
+  if (!existsSync(join(root, 'dist'))) return 'dist is missing';
   if (!stamp) return 'dist has no build stamp';
-  for (const f of ['tsconfig.json', 'package-lock.json', 'apps/dashboard/vite.config.ts', 'apps/dashboard/tsconfig.json']) {
-    if (mtime(join(ROOT, f)) > stamp) return `${f} changed`;
+  for (const f of BUILD_INPUTS) {
+    if (mtime(join(root, f)) > stamp) return `${f} changed`;
   }
   for (const dir of SOURCE_DIRS) {
-    const file = newestSource(join(ROOT, dir), stamp);
-    if (file) return `${relative(ROOT, file)} is newer than the build`;
+    const file = newestSource(join(root, dir), stamp);
+    if (file) return `${relative(root, file)} is newer than the build`;
   }
   return null;
 }
@@ -102,8 +104,8 @@ export function ensureBuild({ skip = false, force = false } = {}) {
   step(`Building: npm run build (${reason})`);
   const started = new Date();
   run(NPM, ['run', 'build']);
-  writeFileSync(BUILD_STAMP, `${started.toISOString()}\n`);
+  writeFileSync(buildStamp(ROOT), `${started.toISOString()}\n`);
   // Files edited while tsc ran must still count as newer than the build.
   const t = started.getTime() / 1000;
-  utimesSync(BUILD_STAMP, t, t);
+  utimesSync(buildStamp(ROOT), t, t);
 }

@@ -284,29 +284,3 @@ export function migrate(url) {
   });
 }
 
-/** DESIGN section 9: accepted publishes survive a Redis restart only with noeviction and AOF. */
-export async function checkRedisDurability(url) {
-  let replies;
-  try {
-    replies = await redisCommands(url, [
-      ['CONFIG', 'GET', 'maxmemory-policy'],
-      ['CONFIG', 'GET', 'appendonly'],
-    ]);
-  } catch (e) {
-    warn(`could not read the Redis configuration: ${e.message}`);
-    return;
-  }
-  const [policy, aof] = replies.map((r) => (Array.isArray(r) ? r[1] : r));
-  if (policy instanceof Error || aof instanceof Error) {
-    warn(`could not read the Redis configuration (CONFIG GET refused: ${(policy instanceof Error ? policy : aof).message})`);
-    return;
-  }
-  if (policy !== 'noeviction') {
-    warn(`Redis maxmemory-policy is "${policy}": Redis may evict queued jobs and history under memory pressure. Use: CONFIG SET maxmemory-policy noeviction`);
-  }
-  if (aof !== 'yes') {
-    warn('Redis AOF is off (appendonly no): publishes accepted but not yet delivered are lost if Redis restarts. Fine for development; in production use --appendonly yes');
-  }
-  if (policy === 'noeviction' && aof === 'yes') note(`Redis: maxmemory-policy noeviction, appendonly yes`);
-}
-

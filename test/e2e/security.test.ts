@@ -28,16 +28,16 @@ test('private channels: tokens checked on subscribe and publish — channel, per
     return r.type === 'error' ? r.reason : r.type;
   };
   assert.equal(await reason({ type: 'subscribe', channel: 'private-room' }), 'token_required');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(t, { channel: 'private-other' }) }), 'invalid_token');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(t, { exp: inSeconds(-120) }) }), 'token_expired');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(other, {}) }), 'invalid_token');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(t, { id: 'bob' }) }), 'invalid_token');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(t, { exp: inSeconds(5 * 3600) }) }), 'invalid_token');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(t, { channel: 'private-other' }) }), 'invalid_token');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(t, { exp: inSeconds(-120) }) }), 'token_expired');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(other, {}) }), 'invalid_token');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(t, { id: 'bob' }) }), 'invalid_token');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(t, { exp: inSeconds(5 * 3600) }) }), 'invalid_token');
   assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: 'not.a.jwt' }), 'invalid_token');
-  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: token(t, { id: 'ann' }) }), 'subscribed');
+  assert.equal(await reason({ type: 'subscribe', channel: 'private-room', accessToken: await token(t, { id: 'ann' }) }), 'subscribed');
 
-  assert.equal(await reason({ type: 'publish', channel: 'private-room', message: 'x', accessToken: token(t, {}) }), 'forbidden');
-  assert.equal(await reason({ type: 'publish', channel: 'private-room', message: 'x', accessToken: token(t, { w: true }) }), 'reply');
+  assert.equal(await reason({ type: 'publish', channel: 'private-room', message: 'x', accessToken: await token(t, {}) }), 'forbidden');
+  assert.equal(await reason({ type: 'publish', channel: 'private-room', message: 'x', accessToken: await token(t, { w: true }) }), 'reply');
   const [m] = await ws.waitForMessages(1);
   assert.equal(m.content, 'x');
 
@@ -161,7 +161,7 @@ function hostileNames(victim: string, attacker: string, count: number): string[]
 
 test('user-bound tokens work for every read on that user’s connection, and only there', async () => {
   const t = await createTenant(stack.apiUrl);
-  const tok = token(t, { id: 'ann' });
+  const tok = await token(t, { id: 'ann' });
   const ann = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id: 'ann' } });
   const bob = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id: 'bob' } });
   for (const type of ['history', 'herenow', 'presence_subscribe']) {

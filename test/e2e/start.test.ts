@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { Redis } from 'ioredis';
 import { environment, loadConfig } from '@herald/config';
 import { ROOT, TEST_TIMINGS, dropRedisPrefix, freePort, uniquePrefix, waitFor } from '@herald/testing';
 
@@ -92,6 +93,23 @@ async function assertAllGone(s: Started, timeoutMs: number): Promise<void> {
   for (const port of s.ports) assert.equal(await listening(port), false, `port ${port} is free`);
 }
 
+/** One warning per condition per start: Prisma's adapter/url notice never, the Redis AOF finding once (the API's). */
+async function assertQuietStart(s: Started): Promise<void> {
+  assert.doesNotMatch(s.output(), /will NOT be used/, s.output());
+  const redis = new Redis(loadConfig(environment()).redisUrl, { lazyConnect: true });
+  let aof: string | undefined;
+  try {
+    await redis.connect();
+    aof = ((await redis.call('CONFIG', 'GET', 'appendonly')) as string[])[1];
+  } finally {
+    redis.disconnect();
+  }
+  const aofWarnings = () => s.output().split('Redis AOF is off').length - 1;
+  if (aof === 'no') await waitFor(() => aofWarnings() > 0, { timeoutMs: 5_000, what: `the AOF warning:\n${s.output()}` });
+  // Every app was healthy before the banner: a check of their own would have logged by now.
+  assert.equal(aofWarnings(), aof === 'no' ? 1 : 0, s.output());
+}
+
 after(async () => {
   for (const group of groups) {
     try {
@@ -108,6 +126,7 @@ after(async () => {
 describe('npm start leaves no orphan', () => {
   test('SIGTERM to the npm process alone drains and stops every app within 20 s', async () => {
     const s = await npmStart();
+    await assertQuietStart(s);
     const started = Date.now();
     process.kill(s.npm.pid!, 'SIGTERM');
     await assertAllGone(s, STOP_DEADLINE_MS);

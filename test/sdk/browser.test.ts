@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { ROOT, TcpProxy, createTenant, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
 import { WAIT_MS } from './sdk.js';
@@ -129,4 +130,33 @@ test('the network is cut for a few seconds: reconnecting → reconnected, every 
   const reconnectedAt = s.statuses.at(-1)!.at;
   console.log(`reconnect-to-caught-up: ${(s.lastAt - restoredAt).toFixed(0)} ms from the network's return (incl. backoff wait), ${(s.lastAt - reconnectedAt).toFixed(0)} ms from 'reconnected' to the last of ${total - 5} missed messages`);
   await page.close();
+});
+
+test("the banner's console snippet: on the dashboard (its CSP blocks the script) it fails with a message; on a gateway page it prints `nick: text`", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const { consoleSnippet, BLOCKED_MESSAGE } = (await import(pathToFileURL(path.join(ROOT, 'scripts/lib/console-snippet.mjs')).href)) as {
+    consoleSnippet(o: { gateway: string; appkey: string; channel: string }): string[];
+    BLOCKED_MESSAGE: string;
+  };
+  const code = `(async () => { try { ${consoleSnippet({ gateway: proxy.url, appkey: t.commonKey, channel: 'lobby' }).join('\n')} return 'ran'; } catch (e) { return e.message; } })()`;
+
+  const dashboard = await browser.newPage();
+  await dashboard.goto(`${stack.apiUrl}/`);
+  assert.equal(await dashboard.evaluate(code), BLOCKED_MESSAGE);
+  await dashboard.close();
+
+  const gatewayPage = await browser.newPage();
+  const logged: string[] = [];
+  gatewayPage.on('console', (m) => logged.push(m.text()));
+  await gatewayPage.goto(`${proxy.url}/health`);
+  assert.equal(await gatewayPage.evaluate(code), 'ran');
+  // subscribe() is not awaited by the snippet: publish until its subscription is in place.
+  await waitFor(
+    async () => {
+      await restPublish(stack.apiUrl, t.secret, { channel: 'lobby', message: { nick: 'curl', text: 'hello' } });
+      return logged.includes('curl: hello');
+    },
+    { timeoutMs: WAIT_MS, intervalMs: 500, what: `"curl: hello" in the console: ${JSON.stringify(logged)}` },
+  );
+  await gatewayPage.close();
 });

@@ -1,10 +1,10 @@
-import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from './app-keys.js';
+import { SignJWT, errors, jwtVerify } from 'jose';
 
 /**
  * Access tokens (GoEasy-shaped): HS256 JWTs signed with the app's secret key, claims
  * `{ id?, channel, r, w, exp }` — who (`id`, checked against the connection's user id when given),
- * which channel, read and/or write, until when (seconds, at most 3 h ahead).
+ * which channel, read and/or write, until when (seconds, at most 3 h ahead). Signing and the JWS
+ * checks are `jose`'s; the lifetime and claim rules below are Herald's.
  */
 export interface AccessClaims {
   id?: string;
@@ -19,12 +19,13 @@ export interface AccessClaims {
 export const MAX_TOKEN_TTL_S = 3 * 3600;
 /** Clock skew tolerated between the minting server and Herald. */
 const SKEW_S = 60;
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+/** Longer than any token Herald or a customer's signer makes for these claims: refused unread. */
+const MAX_TOKEN_LENGTH = 4096;
 
-export function signAccessToken(secret: string, claims: AccessClaims): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const sig = createHmac('sha256', secret).update(`${HEADER}.${payload}`).digest('base64url');
-  return `${HEADER}.${payload}.${sig}`;
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+export function signAccessToken(secret: string, claims: AccessClaims): Promise<string> {
+  return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(keyOf(secret));
 }
 
 export type TokenProblem = 'malformed' | 'bad_signature' | 'expired' | 'too_long_lived';
@@ -33,29 +34,25 @@ export type TokenCheck = { ok: true; claims: AccessClaims } | { ok: false; probl
 
 /**
  * Verifies against every secret the app accepts now (two during a rotation's grace period).
- * Signatures compare in constant time; only HS256 is accepted (no `alg: none`, no key confusion).
+ * Signatures compare in constant time (WebCrypto's HMAC verify); only HS256 is accepted (no
+ * `alg: none`, no key confusion); expiry allows SKEW_S of clock skew.
  */
-export function verifyAccessToken(token: string, secrets: readonly string[], nowMs = Date.now()): TokenCheck {
-  if (typeof token !== 'string' || token.length > 4096) return { ok: false, problem: 'malformed' };
-  const parts = token.split('.');
-  if (parts.length !== 3) return { ok: false, problem: 'malformed' };
-  const [header, payload, sig] = parts;
-  let head: unknown;
-  let claims: unknown;
-  try {
-    head = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    return { ok: false, problem: 'malformed' };
+export async function verifyAccessToken(token: string, secrets: readonly string[], nowMs = Date.now()): Promise<TokenCheck> {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return { ok: false, problem: 'malformed' };
+  for (const secret of secrets) {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, keyOf(secret), { algorithms: ['HS256'], currentDate: new Date(nowMs), clockTolerance: SKEW_S }));
+    } catch (e) {
+      if (e instanceof errors.JWSSignatureVerificationFailed) continue; // another secret may have signed it
+      if (e instanceof errors.JWTExpired) return { ok: false, problem: 'expired' };
+      return { ok: false, problem: 'malformed' };
+    }
+    if (!isClaims(payload)) return { ok: false, problem: 'malformed' };
+    if (payload.exp > Math.floor(nowMs / 1000) + MAX_TOKEN_TTL_S + SKEW_S) return { ok: false, problem: 'too_long_lived' };
+    return { ok: true, claims: payload };
   }
-  if (!isRecord(head) || head.alg !== 'HS256' || !isClaims(claims)) return { ok: false, problem: 'malformed' };
-  const signed = `${header}.${payload}`;
-  const valid = secrets.some((s) => constantTimeEqual(createHmac('sha256', s).update(signed).digest('base64url'), sig));
-  if (!valid) return { ok: false, problem: 'bad_signature' };
-  const now = Math.floor(nowMs / 1000);
-  if (claims.exp <= now - SKEW_S) return { ok: false, problem: 'expired' };
-  if (claims.exp > now + MAX_TOKEN_TTL_S + SKEW_S) return { ok: false, problem: 'too_long_lived' };
-  return { ok: true, claims };
+  return { ok: false, problem: 'bad_signature' };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -40,7 +40,7 @@ export class AccessTokens {
   async authorize(ctx: AppContext, req: AccessRequest, now = Date.now()): Promise<void> {
     if (ctx.keyKind === 'secret' || !this.isPrivate(ctx, req.channel)) return;
     if (!req.token) throw new HeraldError('token_required', `Private channel ${req.channel}: an access token is required`);
-    const check = verifyAccessToken(req.token, await this.secretsOf(ctx.app.id, now), now);
+    const check = await verifyAccessToken(req.token, await this.secretsOf(ctx.app.id, now), now);
     if (!check.ok) {
       if (check.problem === 'expired') throw new HeraldError('token_expired');
       throw new HeraldError('invalid_token', `Invalid access token (${check.problem.replace('_', ' ')})`);

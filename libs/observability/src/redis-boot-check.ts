@@ -2,7 +2,7 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/config';
 import { REDIS } from '@herald/bus';
-import { OBSERVABILITY_LOGGER } from './observability-logger.js';
+import { OBSERVABILITY_LOGGER, OBSERVED_APP, type AppName } from './observability-logger.js';
 
 export interface RedisDurabilitySettings {
   maxmemoryPolicy?: string;
@@ -61,15 +61,22 @@ export async function checkRedisSettings(redis: Redis, logger: Logger): Promise<
   return warnings;
 }
 
-/** Runs the check once per process start, in the background: a slow Redis must not hold up boot. */
+/**
+ * The app that reports the Redis settings. Every process shares the one Redis, so one app reporting is
+ * enough: `npm start` (and a compose deployment) would otherwise print each finding once per process.
+ */
+export const REDIS_CHECK_APP: AppName = 'api';
+
+/** Runs the check at the API's start, in the background: a slow Redis must not hold up boot. */
 @Injectable()
 export class RedisBootCheck implements OnApplicationBootstrap {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(OBSERVABILITY_LOGGER) private readonly logger: Logger,
+    @Inject(OBSERVED_APP) private readonly app: AppName,
   ) {}
 
   onApplicationBootstrap(): void {
-    void checkRedisSettings(this.redis, this.logger);
+    if (this.app === REDIS_CHECK_APP) void checkRedisSettings(this.redis, this.logger);
   }
 }

@@ -38,7 +38,7 @@ export class TokensController {
     const secret = await this.keys.findActive(ctx.app.id, 'secret');
     if (!secret?.secretCipher) throw new HeraldError('forbidden', 'The app has no active secret');
     const exp = Math.floor(Date.now() / 1000) + (dto.ttlSeconds ?? 3600);
-    const token = signAccessToken(this.box.open(secret.secretCipher, ctx.app.id), {
+    const token = await signAccessToken(this.box.open(secret.secretCipher, ctx.app.id), {
       channel,
       r: dto.r ?? true,
       w: dto.w ?? false,

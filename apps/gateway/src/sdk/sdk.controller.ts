@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Controller, Get, Req, Res } from '@nestjs/common';
+import { Controller, Get, OnModuleInit, Param, Req, Res } from '@nestjs/common';
+import { chooseEncoding } from './content-encoding.js';
+import { loadAsset, type Asset } from './static-asset.js';
 
 /** Repository root, from this compiled file (dist/apps/gateway/src/sdk → root). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../..');
@@ -13,31 +13,68 @@ const FILES = {
   map: { file: 'libs/sdk/dist/herald.iife.js.map', type: 'application/json; charset=utf-8' },
   chat: { file: 'examples/chat/index.html', type: 'text/html; charset=utf-8' },
 } as const;
+type Served = (typeof FILES)[keyof typeof FILES];
 
-interface Cached {
-  mtimeMs: number;
-  body: Buffer;
-  etag: string;
+/** `/sdk/herald.js`: pages that load it get a new build within five minutes. */
+const SHORT_CACHE = 'public, max-age=300';
+/** `/sdk/herald.<hash>.js`: a URL that names its bytes never changes. */
+const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+const VERSIONED = /^herald\.([0-9a-f]+)\.js$/;
+
+export const versionedSdkPath = (hash: string) => `/sdk/herald.${hash}.js`;
+
+/** True when If-None-Match names this ETag (a list, weak forms and `*` included). */
+function notModified(req: IncomingMessage, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
 }
 
 /**
- * The script-tag SDK (`/sdk/herald.js` and its source map) and the chat demo (`/examples/chat/`),
- * read from the build output. Revalidated by ETag: a page always gets the SDK of the running build
- * (max-age is short), and an unchanged one costs a 304.
+ * The script-tag SDK and its source map, and the chat demo (`/examples/chat/`), read from the build
+ * output and compressed once per build (brotli and gzip, chosen by Accept-Encoding).
+ * `/sdk/herald.<hash>.js` is the versioned, immutable URL for production pages (its path is in the
+ * `Link` header of `/sdk/herald.js`); `/sdk/herald.js` always answers the running build with a short
+ * cache. Both revalidate by ETag.
  */
 @Controller()
-export class SdkController {
-  private readonly cache = new Map<string, Cached>();
+export class SdkController implements OnModuleInit {
+  private readonly cache = new Map<string, Asset>();
+
+  /** Compress at startup: the first page load must not pay for brotli's highest level. */
+  onModuleInit(): void {
+    for (const f of Object.values(FILES)) this.asset(f.file);
+  }
 
   @Get('sdk/herald.js')
   script(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    const asset = this.asset(FILES.sdk.file);
+    if (asset) res.setHeader('Link', `<${versionedSdkPath(asset.hash)}>; rel="canonical"`);
     res.setHeader('SourceMap', '/sdk/herald.js.map');
-    this.serve(req, res, FILES.sdk, 'public, max-age=300');
+    this.serve(req, res, FILES.sdk, SHORT_CACHE);
   }
 
   @Get('sdk/herald.js.map')
   sourceMap(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
-    this.serve(req, res, FILES.map, 'public, max-age=300');
+    this.serve(req, res, FILES.map, SHORT_CACHE);
+  }
+
+  @Get('sdk/:file')
+  versioned(@Param('file') file: string, @Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    const hash = VERSIONED.exec(file)?.[1];
+    const asset = this.asset(FILES.sdk.file);
+    if (hash === undefined || !asset) return this.notFound(res, `/sdk/${file} does not exist; load /sdk/herald.js`);
+    if (hash !== asset.hash) {
+      // A page pinned to an earlier build: send it to this build's URL rather than break it.
+      res.writeHead(302, { Location: versionedSdkPath(asset.hash), 'Cache-Control': 'no-cache', 'Access-Control-Allow-Origin': '*' });
+      res.end();
+      return;
+    }
+    res.setHeader('SourceMap', '/sdk/herald.js.map');
+    this.serve(req, res, FILES.sdk, IMMUTABLE_CACHE);
   }
 
   @Get('examples/chat')
@@ -51,37 +88,37 @@ export class SdkController {
     this.serve(req, res, FILES.chat, 'no-cache');
   }
 
-  private serve(req: IncomingMessage, res: ServerResponse, what: { file: string; type: string }, cacheControl: string): void {
-    const entry = this.read(what.file);
-    if (!entry) {
-      res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
-      res.end(JSON.stringify({ code: 404, content: `${what.file} is not built: run npm run build`, reason: 'not_found' }));
-      return;
-    }
-    const headers = { 'Content-Type': what.type, 'Cache-Control': cacheControl, ETag: entry.etag, 'Access-Control-Allow-Origin': '*' };
-    if (req.headers['if-none-match'] === entry.etag) {
+  private serve(req: IncomingMessage, res: ServerResponse, what: Served, cacheControl: string): void {
+    const asset = this.asset(what.file);
+    if (!asset) return this.notFound(res, `${what.file} is not built: run npm run build`);
+    const encoding = chooseEncoding(req.headers['accept-encoding']);
+    const variant = asset.variants[encoding];
+    const headers: Record<string, string | number> = {
+      'Content-Type': what.type,
+      'Cache-Control': cacheControl,
+      ETag: variant.etag,
+      Vary: 'Accept-Encoding',
+      'Access-Control-Allow-Origin': '*',
+    };
+    if (notModified(req, variant.etag)) {
       res.writeHead(304, headers);
       res.end();
       return;
     }
-    res.writeHead(200, { ...headers, 'Content-Length': entry.body.length });
-    res.end(req.method === 'HEAD' ? undefined : entry.body);
+    if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
+    res.writeHead(200, { ...headers, 'Content-Length': variant.body.length });
+    res.end(req.method === 'HEAD' ? undefined : variant.body);
+  }
+
+  private notFound(res: ServerResponse, content: string): void {
+    res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ code: 404, content, reason: 'not_found' }));
   }
 
   /** Re-read when the file changed on disk (a rebuild while the gateway runs). */
-  private read(file: string): Cached | undefined {
-    const abs = path.join(ROOT, file);
-    let mtimeMs: number;
-    try {
-      mtimeMs = statSync(abs).mtimeMs;
-    } catch {
-      return undefined;
-    }
-    const hit = this.cache.get(file);
-    if (hit && hit.mtimeMs === mtimeMs) return hit;
-    const body = readFileSync(abs);
-    const entry = { mtimeMs, body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
-    this.cache.set(file, entry);
-    return entry;
+  private asset(file: string): Asset | undefined {
+    const asset = loadAsset(path.join(ROOT, file), this.cache.get(file));
+    if (asset) this.cache.set(file, asset);
+    return asset;
   }
 }
