@@ -62,9 +62,23 @@ function fanoutSummary(results) {
 /** Herald ÷ peer for a figure (null when either is missing). */
 const ratio = (h, p) => (h == null || p == null || p === 0 ? null : round(h / p, 2));
 
+/**
+ * A peer whose median latency reached this fell behind its load: its CPU per delivery is inflated (it
+ * batches what it could not send in time), so it is no fair denominator and the row gets no verdict.
+ */
+export const SATURATED_P50_MS = 100;
+const saturated = (x) => x?.p50 != null && x.p50 >= SATURATED_P50_MS;
+const NO_VERDICT = 'no-verdict';
+
 function checks(s) {
   const list = [];
   const add = (scenario, target, measured, met) => list.push({ scenario, target, measured, met });
+  /** A comparison with peers: no verdict when one of them was saturated, whatever the figures say. */
+  const versus = (scenario, target, measured, met, peers) => {
+    const behind = peers.filter(([, x]) => saturated(x));
+    if (met == null || behind.length === 0) return add(scenario, target, measured, met);
+    add(scenario, target, `${measured}; ${behind.map(([name, x]) => `${name} p50 ${fmt(x.p50, 0)} ms`).join(', ')}`, NO_VERDICT);
+  };
   const g = (sec, t, tr) => s[sec]?.[`${t}/${tr}`];
   // S1
   const h1 = g('s1', 'herald', 'ws');
@@ -78,12 +92,12 @@ function checks(s) {
   for (const [peer, want] of [['nchan', 1.0], ['raw-ws', 0.9], ['socketio', 2.0]]) {
     const p = g('s2', peer, 'ws');
     const r = ratio(h2?.perCpuSecond, p?.perCpuSecond);
-    add('S2', `deliveries per CPU-second ≥ ${want}× ${LABEL[peer]}`, r == null ? 'not measured' : `${fmt(h2.perCpuSecond, 0)} vs ${fmt(p.perCpuSecond, 0)} (${r}×)`, r == null ? null : r >= want);
+    versus('S2', `deliveries per CPU-second ≥ ${want}× ${LABEL[peer]}`, r == null ? 'not measured' : `${fmt(h2.perCpuSecond, 0)} vs ${fmt(p.perCpuSecond, 0)} (${r}×)`, r == null ? null : r >= want, [[LABEL[peer], p]]);
   }
   // S3
   const h3 = g('s3', 'herald', 'ws');
   const n3 = g('s3', 'nchan', 'ws');
-  add('S3', 'p99 ≤ Nchan p99', h3 && n3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(n3.p99, 2)} ms (${ratio(h3.p99, n3.p99)}×)` : 'not measured', h3 && n3 ? h3.p99 <= n3.p99 : null);
+  versus('S3', 'p99 ≤ Nchan p99', h3 && n3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(n3.p99, 2)} ms (${ratio(h3.p99, n3.p99)}×)` : 'not measured', h3 && n3 ? h3.p99 <= n3.p99 : null, [['Nchan', n3]]);
   // S4
   const s4 = s.s4;
   add('S4', '≥ 10,000 durable publishes/s batched, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestBatch?.achievedRate ?? 0) >= 10_000 * 0.95 && s4.bestBatch.targetRate >= 10_000 : null);
@@ -94,13 +108,13 @@ function checks(s) {
   // S6
   const hs = g('s2', 'herald', 'sse');
   const ns = g('s2', 'nchan', 'sse');
-  add('S6', 'SSE deliveries per CPU-second ≥ 1.0× Nchan SSE', hs && ns ? `${fmt(hs.perCpuSecond, 0)} vs ${fmt(ns.perCpuSecond, 0)} (${ratio(hs.perCpuSecond, ns.perCpuSecond)}×)` : 'not measured', hs && ns ? ratio(hs.perCpuSecond, ns.perCpuSecond) >= 1 : null);
+  versus('S6', 'SSE deliveries per CPU-second ≥ 1.0× Nchan SSE', hs && ns ? `${fmt(hs.perCpuSecond, 0)} vs ${fmt(ns.perCpuSecond, 0)} (${ratio(hs.perCpuSecond, ns.perCpuSecond)}×)` : 'not measured', hs && ns ? ratio(hs.perCpuSecond, ns.perCpuSecond) >= 1 : null, [['Nchan SSE', ns]]);
   const hp = g('s2', 'herald', 'poll');
   const np = g('s2', 'nchan', 'poll');
-  add('S6', 'long-poll deliveries per CPU-second ≥ 1.5× Nchan', hp && np ? `${fmt(hp.perCpuSecond, 0)} vs ${fmt(np.perCpuSecond, 0)} (${ratio(hp.perCpuSecond, np.perCpuSecond)}×)` : 'not measured', hp && np ? ratio(hp.perCpuSecond, np.perCpuSecond) >= 1.5 : null);
+  versus('S6', 'long-poll deliveries per CPU-second ≥ 1.5× Nchan', hp && np ? `${fmt(hp.perCpuSecond, 0)} vs ${fmt(np.perCpuSecond, 0)} (${ratio(hp.perCpuSecond, np.perCpuSecond)}×)` : 'not measured', hp && np ? ratio(hp.perCpuSecond, np.perCpuSecond) >= 1.5 : null, [['Nchan long-poll', np]]);
   const hp3 = g('s3', 'herald', 'poll');
   const np3 = g('s3', 'nchan', 'poll');
-  add('S6', 'long-poll p99 ≤ half of Nchan', hp3 && np3 ? `${fmt(hp3.p99, 2)} ms vs ${fmt(np3.p99, 2)} ms (${ratio(hp3.p99, np3.p99)}×)` : 'not measured', hp3 && np3 ? hp3.p99 <= np3.p99 / 2 : null);
+  versus('S6', 'long-poll p99 ≤ half of Nchan', hp3 && np3 ? `${fmt(hp3.p99, 2)} ms vs ${fmt(np3.p99, 2)} ms (${ratio(hp3.p99, np3.p99)}×)` : 'not measured', hp3 && np3 ? hp3.p99 <= np3.p99 / 2 : null, [['Nchan long-poll', np3]]);
   // Isolation
   const iso = s.iso;
   add('Isolation', "tenant B's p99 under A's flood within +20 % of B alone", iso ? `${fmt(iso.floodedP99, 2)} ms vs ${fmt(iso.aloneP99, 2)} ms alone (${iso.ratio}×)` : 'not measured', iso ? iso.ratio <= 1.2 : null);
@@ -124,7 +138,7 @@ export function aggregate(report) {
   return s;
 }
 
-const mark = (met) => (met == null ? '– not measured' : met ? '✅ met' : '❌ not met');
+const mark = (met) => (met == null ? '– not measured' : met === NO_VERDICT ? '⚠️ peer saturated, no verdict' : met ? '✅ met' : '❌ not met');
 
 export function printSummary(report) {
   console.log('\nTargets:');
@@ -154,7 +168,13 @@ export function writeReport(report) {
   L.push('Herald ÷ peer, measured in the same run on the same machine with the same load generator over 127.0.0.1.');
   if (carried.length) L.push('', `Carried over from an earlier run (not run this time): ${carried.map(([k, v]) => `${k} (${v.date?.slice(0, 10)}, ${v.gitCommit})`).join(', ')}.`);
   L.push('', '## Targets (issue 8)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
-  for (const x of s.checks) L.push(`| ${x.scenario} | ${x.target} | ${x.measured} | ${mark(x.met)} |`);
+  // A row measured by an earlier run says so itself (the line above lists them too): one report, one commit per row.
+  const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Isolation: ['iso'] };
+  const origin = (scenario) => (SOURCE[scenario] ?? []).map((k) => report.scenarioMeta?.[k]).find((v) => v?.carriedOver);
+  for (const x of s.checks) {
+    const o = origin(x.scenario);
+    L.push(`| ${x.scenario} | ${x.target} | ${x.measured}${o ? ` *(carried over: ${o.date?.slice(0, 10)}, ${o.gitCommit})*` : ''} | ${mark(x.met)} |`);
+  }
   const skipped = Object.entries(report.skipped ?? {});
   if (skipped.length) L.push('', ...skipped.map(([p, why]) => `- **${p} skipped**: ${why}`));
   if (report.errors?.length) L.push('', '**Errors during the run** (the scenario is missing or partial):', '', ...report.errors.map((e) => `- ${e.what}: \`${e.error.split('\n')[0].slice(0, 300)}\``));

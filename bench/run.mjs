@@ -9,7 +9,7 @@ import { durableRun } from './scenarios/s4-durable.mjs';
 import { reconnectRun } from './scenarios/s5-reconnect.mjs';
 import { isolationRun } from './scenarios/isolation.mjs';
 import { broadcast, openFor } from './scenarios/common.mjs';
-import { startHerald, upsertBenchPlan, PRODUCTION_TIMINGS } from './peers/herald.mjs';
+import { startHerald, upsertBenchPlan } from './peers/herald.mjs';
 import { startRawWs } from './peers/raw-ws.mjs';
 import { startNchan, ensureNchan } from './peers/nchan.mjs';
 import { startSocketIo } from './peers/socketio.mjs';
@@ -101,7 +101,8 @@ export async function runAll(ctx) {
 
   // --- Herald -------------------------------------------------------------------------------------
   await upsertBenchPlan(ctx.pg);
-  const heraldEnv = { HERALD_LOG_LEVEL: 'warn', DATABASE_URL: ctx.databaseUrl, REDIS_URL: ctx.redisUrl };
+  // Herald's own defaults (log level included): only where its stores are.
+  const heraldEnv = { DATABASE_URL: ctx.databaseUrl, REDIS_URL: ctx.redisUrl };
   const heraldNeeded = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso'].some((s) => want.has(s));
   if (heraldNeeded) {
     step('Starting Herald: API + 2 gateways + 1 worker (real processes, production timings)');
@@ -174,7 +175,7 @@ export async function runAll(ctx) {
   if (want.has('webhooks')) {
     const { webhookBench } = await import('./webhooks.mjs');
     const r = await attempt('webhooks', () =>
-      webhookBench({ testing: ctx.testing, lib: ctx.lib, env: { ...PRODUCTION_TIMINGS, ...heraldEnv }, runs: config.runs, step, note }),
+      webhookBench({ testing: ctx.testing, lib: ctx.lib, env: heraldEnv, timings: 'defaults', runs: config.runs, step, note }),
     );
     if (r) results.webhooks['herald/http'] = r;
   }

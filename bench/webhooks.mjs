@@ -143,10 +143,11 @@ async function punctuality({ lib, stack, tenant, tag, count }) {
  * Runs S-webhooks `runs` times on a stack of its own; returns one result per run. `env` is the bench's
  * stack environment (production timings, database, Redis); `log` prints a line.
  */
-export async function webhookBench({ testing, lib, env, runs, step, note }) {
+export async function webhookBench({ testing, lib, env, timings, runs, step, note }) {
   const cfg = { count: intEnv('BENCH_WEBHOOK_MESSAGES', 5000), concurrency: intEnv('BENCH_WEBHOOK_CONCURRENCY', 32), scheduled: intEnv('BENCH_SCHEDULED', 300) };
   step(`S-webhooks: starting its own stack (one event per delivery)`);
-  const stack = await testing.startStack({ gateways: 1, workers: 1, env: { ...env, HERALD_WEBHOOK_MAX_EVENTS: '1', HERALD_WEBHOOK_CACHE_MS: '500' } });
+  // The receiver is local: the SSRF guard must let it through.
+  const stack = await testing.startStack({ gateways: 1, workers: 1, timings, env: { ...env, HERALD_WEBHOOKS_ALLOW_PRIVATE: 'true', HERALD_WEBHOOK_MAX_EVENTS: '1', HERALD_WEBHOOK_CACHE_MS: '500' } });
   const receiver = await startReceiver(lib.nowMs);
   const results = [];
   let publisher;

@@ -1,28 +1,9 @@
 // Herald as a bench target: API + 2 gateways (separate ports, subscribers split across them) + 1 worker,
-// started by startStack (libs/testing) from dist/, production timings, its own Redis prefix. The
+// started by startStack (libs/testing) from dist/ in its default configuration (every timing, limit and
+// the log level as `npm start` has them: `timings: 'defaults'`), its own Redis prefix. The
 // tenant is on the `bench` plan, which this file upserts into the bench database (herald_bench) so that
 // plan caps (10,000 connections and 5,000 publishes/s on `demo`) do not cut a scenario short.
 import { httpPoster } from '../load/http.mjs';
-
-// Production defaults for the timings startStack shortens for tests (libs/config defaults).
-export const PRODUCTION_TIMINGS = {
-  HERALD_KEY_CACHE_MS: '5000',
-  HERALD_PING_INTERVAL_MS: '25000',
-  HERALD_PONG_TIMEOUT_MS: '10000',
-  HERALD_STALLED_INTERVAL_MS: '30000',
-  HERALD_JOB_LOCK_MS: '30000',
-  HERALD_JOB_BACKOFF_MS: '200',
-  HERALD_ARCHIVE_BLOCK_MS: '1000',
-  HERALD_ARCHIVE_LINGER_MS: '200',
-  HERALD_OCCUPANCY_LEASE_MS: '30000',
-  HERALD_OCCUPANCY_LINGER_MS: '5000',
-  HERALD_USAGE_ROLLUP_MS: '60000',
-  HERALD_WEBHOOK_CACHE_MS: '2000',
-  HERALD_WEBHOOK_TIMEOUT_MS: '5000',
-  HERALD_WEBHOOK_BACKOFF_MS: '2000',
-  HERALD_WEBHOOK_MAX_BACKOFF_MS: '3600000',
-  HERALD_WEBHOOK_RETRY_PERIOD_MS: '86400000',
-};
 
 export const BENCH_PLAN = {
   id: 'bench',
@@ -67,7 +48,7 @@ async function createTenant(testing, apiUrl, pg, planId) {
 }
 
 export async function startHerald({ testing, env, pg, gateways = 2 }) {
-  const stack = await testing.startStack({ gateways, workers: 1, env: { ...PRODUCTION_TIMINGS, ...env } });
+  const stack = await testing.startStack({ gateways, workers: 1, timings: 'defaults', env });
   const apiPort = Number(new URL(stack.apiUrl).port);
   const tenant = await createTenant(testing, stack.apiUrl, pg, BENCH_PLAN.id);
   const pub = heraldPublisher(apiPort, tenant.secret);

@@ -118,7 +118,8 @@ test('a worker SIGKILLed with scheduled publishes pending: each is delivered onc
     const t = await createTenant(local.apiUrl);
     const ws = await WsClient.connect(local.wsUrl(), t.commonKey);
     await ws.subscribe('s');
-    const base = Date.now() + 800;
+    // Far enough ahead that 20 sequential calls on a loaded machine all land before their time.
+    const base = Date.now() + 2_500;
     const ids: string[] = [];
     for (let i = 0; i < 20; i++) {
       const r = await call<Scheduled>(local.apiUrl, 'POST', '/v1/publish', { token: t.secret, json: { channel: 's', message: i, id: `s-${i}`, at: base + i * 50 } });

@@ -7,6 +7,7 @@ import { PublishingModule } from '@herald/publishing';
 import { WebhooksModule } from '@herald/webhooks';
 import { HealthModule, MetricsModule } from '@herald/observability';
 import { LegacyDrain } from './upgrade/legacy-drain.js';
+import { Maintenance } from './maintenance/maintenance.js';
 import { ArchiveConsumer } from './archive/archive.consumer.js';
 import { PresenceSweeper } from './presence/presence-sweeper.js';
 import { OccupancySweeper } from './presence/occupancy-sweeper.js';
@@ -30,6 +31,7 @@ import { RetentionJob } from './retention/retention.job.js';
     MetricsModule.forRoot({ app: 'worker', queueDepth: true }),
   ],
   providers: [
+    Maintenance,
     LegacyDrain,
     ArchiveConsumer,
     PresenceSweeper,

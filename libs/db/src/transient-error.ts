@@ -1,7 +1,7 @@
 /** Codes of failures to reach a store, not of what was asked of it (network, Prisma, SQLSTATE classes). */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2034',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034',
   '40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03',
 ]);
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '58'];

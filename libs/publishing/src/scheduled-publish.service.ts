@@ -63,13 +63,15 @@ export class ScheduledPublishService {
       if (existing.status === 'scheduled') await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, existing.at.getTime(), now);
       return { record: existing, duplicate: true };
     }
+    // Charged first, like any publish (the plan's rate and daily quota; not again when it fires): a flood
+    // is refused by Redis alone, before it costs Postgres anything, and no row of a refused call is ever
+    // visible to the cap count of another. A call refused by the cap after its charge counts, as a
+    // publish refused after its charge does.
+    await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now);
     const cap = ctx.app.plan.maxScheduledPending;
     const record = await this.rows.createWithinCap(ctx.app.id, { id: p.messageId, channel: p.channel, content: p.content, at: new Date(at) }, cap);
     if (!record) throw new HeraldError('too_many_scheduled', `At most ${cap} scheduled messages waiting on this plan; cancel some or wait for them to be published`);
     try {
-      // Counted once stored, like any publish (the plan's rate and daily quota), and not again when it
-      // fires; a refused charge takes the row back before it has a job, so nothing fires it.
-      await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now);
       await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, at, now);
     } catch (e) {
       await this.rows.remove(ctx.app.id, p.messageId).catch(() => undefined);

@@ -15,6 +15,11 @@ export interface StackOptions {
    * `GET /v1/config` tells browsers), for tests of the dashboard; otherwise everything starts at once.
    */
   publicGatewayUrl?: boolean;
+  /**
+   * `defaults`: every timing, limit and the log level as `npm start` has them (benchmarks measure the
+   * default configuration); `test` (default): the short TEST_TIMINGS.
+   */
+  timings?: 'test' | 'defaults';
   /** Node flags per kind of process (profiling: e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   execArgv?: Partial<Record<AppName, string[]>>;
 }
@@ -67,7 +72,7 @@ export const TEST_TIMINGS: Record<string, string> = {
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const ownPrefix = uniquePrefix();
-  const env: Record<string, string> = { ...TEST_TIMINGS, HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
+  const env: Record<string, string> = { ...(opts.timings === 'defaults' ? {} : TEST_TIMINGS), HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
   const prefix = env.HERALD_REDIS_PREFIX;
   // A prefix passed in by the test (e.g. shared by two stacks) is the test's to clean up, not ours.
   const cleanup = async () => {

@@ -1,7 +1,7 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
 import { ChannelOccupancy } from '@herald/bus';
-import { PeriodicTask } from '../periodic-task.js';
+import { Maintenance } from '../maintenance/maintenance.js';
 
 const BATCH = 100;
 
@@ -10,26 +10,16 @@ const BATCH = 100;
  * channel.vacated for those it was the last holder of (the occupancy script makes concurrent sweeps safe).
  */
 @Injectable()
-export class OccupancySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly task: PeriodicTask<void>;
-
+export class OccupancySweeper {
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly maintenance: Maintenance,
     private readonly occupancy: ChannelOccupancy,
   ) {
-    const logger = createLogger(config, 'worker').child({ component: 'occupancy-sweeper' });
-    this.task = new PeriodicTask('occupancy sweep', logger, async (now) => void (await this.occupancy.sweep(now, BATCH)), undefined);
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start(Math.max(100, Math.floor(this.config.occupancyLeaseMs / 3)));
+    maintenance.register('occupancy sweep', Math.max(100, Math.floor(this.config.occupancyLeaseMs / 3)), async (now) => void (await this.occupancy.sweep(now, BATCH)));
   }
 
   sweep(now = Date.now()): Promise<void> {
-    return this.task.run(now);
-  }
-
-  onApplicationShutdown(): void {
-    this.task.stop();
+    return this.maintenance.runNow('occupancy sweep', now, undefined);
   }
 }

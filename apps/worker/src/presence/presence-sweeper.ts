@@ -1,7 +1,7 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
 import { PresenceStore } from '@herald/bus';
-import { PeriodicTask } from '../periodic-task.js';
+import { Maintenance } from '../maintenance/maintenance.js';
 
 const BATCH = 100;
 
@@ -10,32 +10,22 @@ const BATCH = 100;
  * lapses and publishes one `timeout` event each (the store's script makes concurrent sweeps safe).
  */
 @Injectable()
-export class PresenceSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly task: PeriodicTask<number>;
-
+export class PresenceSweeper {
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly maintenance: Maintenance,
     private readonly store: PresenceStore,
   ) {
-    const logger = createLogger(config, 'worker').child({ component: 'presence-sweeper' });
-    this.task = new PeriodicTask('presence sweep', logger, (now) => this.expire(now), 0);
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start(Math.max(100, Math.floor(this.config.presenceLeaseMs / 3)));
+    maintenance.register('presence sweep', Math.max(100, Math.floor(this.config.presenceLeaseMs / 3)), (now) => this.expire(now));
   }
 
   sweep(now = Date.now()): Promise<number> {
-    return this.task.run(now);
+    return this.maintenance.runNow('presence sweep', now, 0);
   }
 
   private async expire(now: number): Promise<number> {
     let total = 0;
     for (let n = BATCH; n === BATCH; total += n) n = (await this.store.sweep(now, BATCH)).length;
     return total;
-  }
-
-  onApplicationShutdown(): void {
-    this.task.stop();
   }
 }

@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog } from '@herald/bus';
 import { AppsRepository, ArchiveRepository, UsageRepository, type AppRecord } from '@herald/db';
-import { PeriodicTask } from '../periodic-task.js';
+import { Maintenance } from '../maintenance/maintenance.js';
 
 /** Minute usage rows feed recent charts; days are kept for billing. */
 const USAGE_MINUTES_KEPT_MS = 35 * 86_400_000;
@@ -13,27 +13,19 @@ const USAGE_MINUTES_KEPT_MS = 35 * 86_400_000;
  * archive retention, and old per-minute usage rows. Every step is idempotent, so several workers may run it.
  */
 @Injectable()
-export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RetentionJob {
   private readonly logger;
-  private readonly task: PeriodicTask<{ streamEntries: number; archived: number }>;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
+    private readonly maintenance: Maintenance,
     private readonly log: ChannelLog,
     private readonly apps: AppsRepository,
     private readonly archive: ArchiveRepository,
     private readonly usage: UsageRepository,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'retention' });
-    this.task = new PeriodicTask('retention', this.logger, (now) => this.trim(now), { streamEntries: 0, archived: 0 });
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start(this.config.worker.retentionIntervalMs);
-  }
-
-  run(now = Date.now()): Promise<{ streamEntries: number; archived: number }> {
-    return this.task.run(now);
+    maintenance.register('retention', this.config.worker.retentionIntervalMs, (now) => this.trim(now));
   }
 
   private async trim(now: number): Promise<{ streamEntries: number; archived: number }> {
@@ -53,7 +45,4 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     return { streamEntries, archived };
   }
 
-  onApplicationShutdown(): void {
-    this.task.stop();
-  }
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis } from '@herald/bus';
 import { SCHEDULED_QUEUE, type ScheduledJob } from '@herald/queue';
+import { Maintenance } from '../maintenance/maintenance.js';
 import { ScheduledPublishService, type FireOutcome } from '@herald/publishing';
 
 /** A delayed job promoted a hair early (clock granularity) waits for its time: never deliver before it. */
@@ -11,22 +12,23 @@ const MAX_EARLY_WAIT_MS = 1_000;
 
 /**
  * Fires scheduled publishes at their time through the publish use case. A worker killed mid-job leaves
- * the job stalled; the next worker fires it again and the message id makes that a no-op. One timer
- * re-adds the jobs of rows still waiting long after their time (a job lost with a Redis without AOF).
+ * the job stalled; the next worker fires it again and the message id makes that a no-op. A maintenance
+ * job re-adds the jobs of rows still waiting long after their time (a job lost with a Redis without AOF).
  */
 @Injectable()
 export class ScheduledProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<ScheduledJob>;
   private connection?: Redis;
-  private timer?: NodeJS.Timeout;
   private readonly logger;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly keys: RedisKeys,
     private readonly scheduled: ScheduledPublishService,
+    maintenance: Maintenance,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'scheduled' });
+    maintenance.register('scheduled sweep', config.worker.scheduleSweepMs, () => this.sweep());
   }
 
   onApplicationBootstrap(): void {
@@ -43,10 +45,6 @@ export class ScheduledProcessor implements OnApplicationBootstrap, OnApplication
     });
     this.worker.on('failed', (job, err) => this.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'scheduled publish failed'));
     this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'scheduled worker error'));
-    if (w.scheduleSweepMs > 0) {
-      this.timer = setInterval(() => void this.sweep(), w.scheduleSweepMs);
-      this.timer.unref();
-    }
   }
 
   async process(job: Job<ScheduledJob>): Promise<{ outcome: FireOutcome }> {
@@ -57,17 +55,14 @@ export class ScheduledProcessor implements OnApplicationBootstrap, OnApplication
     return { outcome };
   }
 
-  private async sweep(): Promise<void> {
-    try {
-      const n = await this.scheduled.requeueOverdue(Math.max(this.config.worker.scheduleSweepMs, 10_000));
-      if (n > 0) this.logger.warn({ n }, 're-enqueued overdue scheduled publishes');
-    } catch (e) {
-      this.logger.warn({ err: (e as Error).message }, 'scheduled sweep failed');
-    }
+  /** Safety net: scheduled messages past their time whose job is gone (maintenance, every HERALD_SCHEDULE_SWEEP_MS). */
+  private async sweep(): Promise<number> {
+    const n = await this.scheduled.requeueOverdue(Math.max(this.config.worker.scheduleSweepMs, 10_000));
+    if (n > 0) this.logger.warn({ n }, 're-enqueued overdue scheduled publishes');
+    return n;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
     await this.worker?.close();
     await this.connection?.quit().catch(() => this.connection?.disconnect());
   }

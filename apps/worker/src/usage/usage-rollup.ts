@@ -1,8 +1,8 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
+import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, type HeraldConfig } from '@herald/config';
 import { AppLimits } from '@herald/bus';
 import { UsageRepository } from '@herald/db';
-import { PeriodicTask } from '../periodic-task.js';
+import { Maintenance } from '../maintenance/maintenance.js';
 
 /** Minutes closed this long ago can no longer receive counts (gateways flush deliveries every second). */
 const SETTLE_MINUTES = 2;
@@ -15,24 +15,18 @@ const PAGE = 1000;
  * Settled minutes are then dropped from Redis.
  */
 @Injectable()
-export class UsageRollup implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly task: PeriodicTask<number>;
-
+export class UsageRollup {
   constructor(
-    @Inject(CONFIG) private readonly config: HeraldConfig,
+    @Inject(CONFIG) config: HeraldConfig,
+    private readonly maintenance: Maintenance,
     private readonly limits: AppLimits,
     private readonly usage: UsageRepository,
   ) {
-    const logger = createLogger(config, 'worker').child({ component: 'usage' });
-    this.task = new PeriodicTask('usage roll-up', logger, (now) => this.rollUp(now), 0);
-  }
-
-  onApplicationBootstrap(): void {
-    this.task.start(this.config.worker.usageRollupMs);
+    maintenance.register('usage roll-up', config.worker.usageRollupMs, (now) => this.rollUp(now));
   }
 
   rollup(now = Date.now()): Promise<number> {
-    return this.task.run(now);
+    return this.maintenance.runNow('usage roll-up', now, 0);
   }
 
   private async rollUp(now: number): Promise<number> {
@@ -48,9 +42,5 @@ export class UsageRollup implements OnApplicationBootstrap, OnApplicationShutdow
       if (settled.length < minutes.length || minutes.length < PAGE) break; // the rest is still open
     }
     return rolled;
-  }
-
-  onApplicationShutdown(): void {
-    this.task.stop();
   }
 }
