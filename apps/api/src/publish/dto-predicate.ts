@@ -52,9 +52,9 @@ export function dtoPredicate<T>(dto: new () => T, except: readonly string[] = []
   return (body: unknown): body is T => {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
     for (const k in body) if (!allowed.has(k)) return false;
-    for (const f of checked) {
+    fields: for (const f of checked) {
       const value = (body as Body)[f.name];
-      if (!f.conditions.every((c) => c(body, value))) continue;
+      for (const applies of f.conditions) if (!applies(body, value)) continue fields;
       for (const c of f.constraints) {
         if (c.validateIf && !c.validateIf(body, value)) continue;
         if (!c.validate(value, { targetName, property: f.name, object: body, value, constraints: c.constraints })) return false;
