@@ -201,13 +201,16 @@ describe('publish', () => {
     const badJson = await api('POST', '/v1/publish', { token: t.keys.secret, raw: '"just a string"', headers: origin });
     const array = await api('POST', '/v1/publish', { token: t.keys.secret, raw: '[1]', headers: origin });
     const wrongType = await api('POST', '/v1/publish', { token: t.keys.secret, json: { channel: 'c', message: 1, id: 7 }, headers: origin });
+    // class-transformer drops keys the DTO instance inherits (constructor, __proto__): refused all the same.
+    const shadowed = await api('POST', '/v1/publish', { token: t.keys.secret, raw: '{"channel":"c","message":1,"__proto__":{"id":"x"}}', headers: origin });
     assert.deepEqual([plain.status, plain.body.offset, plain.body.duplicate], [200, 1, false]);
     assert.deepEqual([unknown.status, unknown.body.reason, unknown.body.content], [400, 'invalid_request', 'property extra should not exist']);
     assert.equal(scheduled.status, 202);
     assert.deepEqual([badJson.status, badJson.body.reason], [400, 'invalid_json']);
     assert.deepEqual([array.status, array.body.reason], [400, 'invalid_request']);
     assert.deepEqual([wrongType.status, wrongType.body.reason], [400, 'invalid_request']);
-    for (const [name, r] of Object.entries({ plain, unknown, scheduled, badJson, array, wrongType })) {
+    assert.deepEqual([shadowed.status, shadowed.body.reason, shadowed.body.content], [400, 'invalid_request', 'property __proto__ should not exist']);
+    for (const [name, r] of Object.entries({ plain, unknown, scheduled, badJson, array, wrongType, shadowed })) {
       assert.equal(r.headers.get('access-control-allow-origin'), 'https://page.example', name);
       assert.equal(r.headers.get('vary'), 'Origin', name);
       assert.equal(r.headers.get('access-control-expose-headers'), 'ETag,X-Request-Id,Retry-After', name);

@@ -1,4 +1,4 @@
-import type * as Sdk from '../../libs/sdk/dist/types/index.js';
+import type * as Sdk from '../../libs/sdk/dist/types/sdk/src/index.js';
 
 /**
  * The SDK as its users get it: the built ESM bundle (libs/sdk/dist/herald.mjs, made by

@@ -12,7 +12,7 @@ import type { CloseInfo, Transport, TransportContext } from './transports/transp
 import { WebSocketTransport } from './transports/websocket.js';
 import type { Callbacks, ConnectOptions, ConnectionStatus, HeraldEvents, HeraldOptions, Timers, TransportName } from './types.js';
 import { endpoints } from './url.js';
-import type { ServerFrame } from './wire.js';
+import { CLOSE_CODES, type ServerFrame } from './wire.js';
 
 const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
@@ -125,7 +125,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       this.book.lost();
       this.unlistenNetwork?.();
       this.machine.send('closed');
-      this.emit('disconnected', { code: 1000, reason: 'client disconnect', willReconnect: false });
+      this.emit('disconnected', { code: CLOSE_CODES.normal, reason: 'client disconnect', willReconnect: false });
     }
     return settle(Promise.resolve(), opts);
   }

@@ -1,10 +1,11 @@
 import { settle } from './callbacks.js';
-import { ConnectionLost, HeraldError, errors, toHeraldError } from './errors.js';
+import { ConnectionLost, HeraldError, errors, protocolError, toHeraldError } from './errors.js';
 import type { Requests } from './requests.js';
 import { SubscriptionMachine } from './subscription-state.js';
 import { keepTokenFresh } from './token-refresh.js';
 import type { PresenceWatch, Subscription, SubscriptionBook } from './subscriptions.js';
 import type { Transport } from './transports/transport.js';
+import { MAX_CHANNELS_PER_FRAME as MAX_CHANNELS, isValidChannel } from './wire.js';
 import type {
   Callbacks,
   HereNowContent,
@@ -21,9 +22,6 @@ import type {
   UnsubscribePresenceOptions,
 } from './types.js';
 
-/** libs/protocol/src/channel.ts: 1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : ! */
-const CHANNEL = /^[A-Za-z0-9_\-=@,.;:!]{1,164}$/;
-const MAX_CHANNELS = 500;
 
 export interface PubSubHost {
   readonly book: SubscriptionBook;
@@ -42,7 +40,7 @@ function channelsOf(o: { channel?: string; channels?: string[] }): string[] {
   const list = o.channels ?? (o.channel !== undefined ? [o.channel] : []);
   if (!Array.isArray(list) || list.length === 0) throw errors.invalid('channel is required');
   if (list.length > MAX_CHANNELS) throw errors.invalid(`At most ${MAX_CHANNELS} channels at once`);
-  for (const c of list) if (typeof c !== 'string' || !CHANNEL.test(c)) throw new HeraldError(400, 'invalid_channel', `Invalid channel name ${JSON.stringify(c)}`);
+  for (const c of list) if (!isValidChannel(c)) throw protocolError(400, 'invalid_channel', `Invalid channel name ${JSON.stringify(c)}`);
   return [...new Set(list)];
 }
 
@@ -104,7 +102,7 @@ export class PubSub {
   publish(opts: PublishOptions): Promise<PublishResult> {
     return call(opts, () => {
       const channel = oneChannel(opts.channel);
-      if (opts.message === undefined) throw new HeraldError(400, 'invalid_message', 'message is required');
+      if (opts.message === undefined) throw protocolError(400, 'invalid_message', 'message is required');
       const messageId = opts.messageId ?? this.messageId();
       return this.host.requests.run('publish', (t) => t.publish({ channel, message: opts.message, messageId, accessToken: opts.accessToken }));
     });

@@ -3,7 +3,7 @@ import { HeraldError } from './errors.js';
 import { RecentIds } from './lru.js';
 import { SubscriptionMachine } from './subscription-state.js';
 import type { ErrorShape, HereNowContent, HeraldMessage, PresenceEvent, PresenceMember, RecoveredEvent } from './types.js';
-import type { Position, ServerFrame, SubscribeRequest, WireMessage, WireSubscribed } from './wire.js';
+import type { MessageFrame, Position, PresenceFrame, ServerFrame, SubscribeRequest, SubscribedFrame } from './wire.js';
 
 export interface Subscription {
   readonly channel: string;
@@ -30,7 +30,7 @@ export interface PresenceWatch {
 /** What the subscription book tells the client (which turns it into events). */
 export interface BookEvents {
   message(m: HeraldMessage): void;
-  subscribed(f: WireSubscribed): void;
+  subscribed(f: SubscribedFrame): void;
   recovered(e: RecoveredEvent): void;
   failed(channel: string, error: HeraldError): void;
   presence(e: PresenceEvent): void;
@@ -111,7 +111,7 @@ export class SubscriptionBook {
     }
   }
 
-  private message(f: WireMessage): void {
+  private message(f: MessageFrame): void {
     const sub = this.subs.get(f.channel);
     if (!sub || sub.machine.status === 'unsubscribed') return;
     if (!sub.machine.advance(f.offset, f.epoch)) return;
@@ -121,7 +121,7 @@ export class SubscriptionBook {
     this.on.message(m);
   }
 
-  private subscribed(f: WireSubscribed): void {
+  private subscribed(f: SubscribedFrame): void {
     const sub = this.subs.get(f.channel);
     if (!sub) return;
     const resumed = sub.machine.position !== undefined && sub.machine.position.epoch !== '';
@@ -139,7 +139,7 @@ export class SubscriptionBook {
     this.on.failed(channel, error);
   }
 
-  private presence(f: Extract<ServerFrame, { type: 'presence' }>): void {
+  private presence(f: PresenceFrame): void {
     const w = this.watches.get(f.channel);
     if (!w) return;
     if (f.action === 'join') w.members.set(f.member.id, f.member);

@@ -1,52 +1,14 @@
 /**
- * The gateway's frames as the SDK reads and writes them. Mirrors libs/protocol/src/frames.ts (the
- * source of truth); kept here so the SDK bundle imports nothing from the server side.
+ * The gateway's frames as the SDK reads and writes them. The frame types, positions, cursor format,
+ * channel rules and close-code ranges are libs/protocol's, bundled into the SDK (that library is
+ * platform-neutral for this); only what the SDK alone needs is defined here.
  */
-import type { ErrorShape, PresenceMember } from './types.js';
+import type { Position, ServerFrame } from '../../protocol/src/frames.js';
 
-export interface WireMessage {
-  type: 'message';
-  channel: string;
-  id: string;
-  time: number;
-  content: unknown;
-  offset: number;
-  epoch: string;
-}
-export interface WireSubscribed {
-  type: 'subscribed';
-  id?: number | string;
-  channel: string;
-  epoch: string;
-  offset: number;
-  recovered: boolean;
-  replayed: number;
-}
-export interface WirePresence {
-  type: 'presence';
-  channel: string;
-  action: 'join' | 'leave' | 'timeout';
-  member: PresenceMember;
-  time: number;
-  amount: number;
-}
-
-export type ServerFrame =
-  | { type: 'connected'; connectionId: string; pingInterval: number; pongTimeout: number }
-  | WireSubscribed
-  | WireMessage
-  | { type: 'reply'; id?: number | string; result: unknown }
-  | ({ type: 'error'; id?: number | string; channel?: string } & ErrorShape)
-  | { type: 'ping'; id?: number | string }
-  | { type: 'pong'; id?: number | string }
-  | { type: 'reset'; channel: string; epoch: string; offset: number }
-  | WirePresence
-  | { type: 'disconnect'; code: number; reason: string; reconnect: boolean };
-
-export interface Position {
-  offset: number;
-  epoch: string;
-}
+export type { MessageFrame, Position, PresenceFrame, ServerFrame, SubscribedFrame } from '../../protocol/src/frames.js';
+export { MAX_CHANNELS_PER_FRAME } from '../../protocol/src/frames.js';
+export { CLOSE_CODES, isTerminalClose } from '../../protocol/src/close-codes.js';
+export { isValidChannel } from '../../protocol/src/channel.js';
 
 /** What a transport asks the gateway to subscribe, with the position to resume from. */
 export interface SubscribeRequest {
@@ -62,9 +24,4 @@ export interface SubscribeRequest {
 
 export function isServerFrame(v: unknown): v is ServerFrame {
   return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string';
-}
-
-/** Close codes the SDK decides by range (libs/protocol/src/close-codes.ts). */
-export function isTerminalClose(code: number): boolean {
-  return code >= 4400 && code < 4500;
 }

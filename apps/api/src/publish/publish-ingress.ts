@@ -8,34 +8,16 @@ import { GatewayMetrics } from '@herald/observability';
 import { API_LOGGER } from '../api-logger.js';
 import { AppKeyGuard } from '../data-plane/app-key.guard.js';
 import { bearerToken } from '../http/bearer.js';
-
-/** The fields of a plain publish (PublishDto without the scheduling ones), with the DTO's type rules. */
-const PLAIN_FIELDS: Record<string, (v: unknown) => boolean> = {
-  channel: () => true,
-  message: () => true,
-  id: (v) => v == null || typeof v === 'string',
-  accessToken: (v) => v == null || (typeof v === 'string' && v.length <= 4096),
-  appkey: (v) => v == null || (typeof v === 'string' && v.length <= 200),
-};
+import { dtoPredicate } from './dto-predicate.js';
+import { PublishDto, SCHEDULING_FIELDS } from './publish.dto.js';
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
-interface PlainPublish {
-  channel?: unknown;
-  message?: unknown;
-  id?: string | null;
-  accessToken?: string | null;
-  appkey?: string | null;
-}
-
-/** A plain publish body: an object of PLAIN_FIELDS only, each of its DTO type. */
-function isPlain(body: unknown): body is PlainPublish {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
-  for (const k in body) {
-    if (!Object.hasOwn(PLAIN_FIELDS, k) || !PLAIN_FIELDS[k]((body as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
+/**
+ * A plain publish body: an object of PublishDto's fields (the scheduling ones aside), each passing the
+ * DTO's own rules. Built from the DTO's metadata, never restated here (dto-predicate.ts).
+ */
+export const isPlainPublish = dtoPredicate(PublishDto, SCHEDULING_FIELDS);
 
 /**
  * `POST /v1/publish`, the hottest route, served before Express and Nest (serveBeforeFramework): their
@@ -76,7 +58,7 @@ export class PublishIngress implements HttpRoute {
       if (e instanceof HeraldError) refusal = e;
       body = undefined;
     }
-    if (isPlain(body)) return this.publish(req, res, body);
+    if (isPlainPublish(body)) return this.publish(req, res, body);
     if (typeof body === 'object' && body !== null) {
       // An array, or an object the framework must judge; body-parser skips a request already read.
       (req as IncomingMessage & { body?: unknown }).body = body;
@@ -88,7 +70,8 @@ export class PublishIngress implements HttpRoute {
     writeError(req, res, refusal, this);
   }
 
-  private async publish(req: IncomingMessage, res: ServerResponse, body: PlainPublish): Promise<void> {
+  /** `body` passed the DTO's rules, where IsOptional also lets null through: hence the `?? undefined`. */
+  private async publish(req: IncomingMessage, res: ServerResponse, body: PublishDto): Promise<void> {
     logRequest(this.logger, req, res);
     grantCors(res, req.headers.origin);
     const url = req.url ?? '';

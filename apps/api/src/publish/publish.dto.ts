@@ -31,6 +31,9 @@ export class PublishDto extends AppKeyFields {
   at?: unknown;
 }
 
+/** The fields that make a publish a scheduled one (PublishController; PublishIngress leaves them to it). */
+export const SCHEDULING_FIELDS = ['delay', 'at'] as const satisfies ReadonlyArray<keyof PublishDto>;
+
 /** One item of a batch: a publish without the scheduling fields. */
 export class BatchItemDto {
   @ApiProperty({ type: String, example: 'chat.room-1' })

@@ -1,7 +1,8 @@
-import { HeraldError } from '../errors.js';
+import { HeraldError, protocolError } from '../errors.js';
 import { encodeCursor } from '../cursor.js';
 import { withQuery, type Query } from '../url.js';
 import type { FetchLike, HereNowContent, HistoryContent, PublishResult, TransportName } from '../types.js';
+import type { Reason } from '../../../protocol/src/errors.js';
 import type { Position, ServerFrame, SubscribeRequest } from '../wire.js';
 import { fetchJson, probe, requireFetch, type Verdict } from './http.js';
 import { userQuery, type CloseInfo, type PublishCall, type ReadCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
@@ -116,7 +117,9 @@ export abstract class HttpTransport implements Transport {
     if (v.kind === 'request') {
       const fresh = [...this.set.keys()].filter((c) => !this.confirmed.has(c));
       if (fresh.length) {
-        for (const channel of fresh) this.emit({ type: 'error', channel, code: error.code, content: error.content, reason: error.reason });
+        // The gateway's answer (or errorOf's fallback from the status): a protocol reason either way.
+        const reason = error.reason as Reason;
+        for (const channel of fresh) this.emit({ type: 'error', channel, code: error.code, content: error.content, reason });
         this.restart();
         return;
       }
@@ -194,5 +197,5 @@ export abstract class HttpTransport implements Transport {
 }
 
 export function unexpected(e: unknown): HeraldError {
-  return e instanceof HeraldError ? e : new HeraldError(500, 'internal_error', String(e));
+  return e instanceof HeraldError ? e : protocolError(500, 'internal_error', String(e));
 }

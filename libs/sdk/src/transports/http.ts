@@ -1,8 +1,15 @@
-import { ConnectionLost, HeraldError } from '../errors.js';
+import { ConnectionLost, HeraldError, protocolError } from '../errors.js';
 import type { FetchLike } from '../types.js';
+import { CLOSE_CODES, isTerminalClose } from '../wire.js';
 
-/** Reasons that refuse the connection itself: no retry can fix them (the 44xx close codes). */
-const TERMINAL = new Set(['unauthorized', 'invalid_key', 'key_revoked', 'key_expired', 'forbidden', 'origin_not_allowed', 'app_suspended', 'app_not_found']);
+/**
+ * Reasons that refuse the connection itself, so no retry can fix them: those a WebSocket is closed
+ * for with a terminal (44xx) code. Over HTTP, invalid_request is about one request, not the connection.
+ */
+function isTerminalReason(reason: string): boolean {
+  const code: number | undefined = (CLOSE_CODES as Record<string, number>)[reason];
+  return code !== undefined && isTerminalClose(code) && reason !== 'invalid_request';
+}
 
 export type Verdict =
   | { kind: 'ok' }
@@ -15,14 +22,14 @@ export type Verdict =
 /** Sorts a refusal: transport switched off, connection refused, temporary, or about the request. */
 export function judge(error: HeraldError): Exclude<Verdict, { kind: 'ok' }> {
   if (error.reason === 'not_found') return { kind: 'unavailable', error };
-  if (TERMINAL.has(error.reason)) return { kind: 'terminal', error };
+  if (isTerminalReason(error.reason)) return { kind: 'terminal', error };
   if (error.code >= 500 || error.code === 408 || error.reason === 'rate_limited') return { kind: 'retry', error };
   return { kind: 'request', error };
 }
 
 export function requireFetch(f: FetchLike | undefined): FetchLike {
   const found = f ?? (typeof fetch === 'function' ? fetch.bind(globalThis) : undefined);
-  if (!found) throw new HeraldError(500, 'internal_error', 'No fetch available: pass options.fetch');
+  if (!found) throw protocolError(500, 'internal_error', 'No fetch available: pass options.fetch');
   return found;
 }
 

@@ -1,7 +1,7 @@
 import { ConnectionLost, HeraldError, fromClose } from '../errors.js';
 import { withQuery } from '../url.js';
 import type { HereNowContent, HistoryContent, PublishResult, WebSocketLike } from '../types.js';
-import { isServerFrame, isTerminalClose, type ServerFrame, type SubscribeRequest } from '../wire.js';
+import { CLOSE_CODES, isServerFrame, isTerminalClose, type ServerFrame, type SubscribeRequest } from '../wire.js';
 import { userQuery, type PublishCall, type ReadCall, type Transport, type TransportContext, type TransportHandlers } from './transport.js';
 
 
@@ -62,7 +62,7 @@ export class WebSocketTransport implements Transport {
     this.done = true;
     this.teardown();
     try {
-      this.ws?.close(1000, 'client disconnect');
+      this.ws?.close(CLOSE_CODES.normal, 'client disconnect');
     } catch {
       // already closing
     }
