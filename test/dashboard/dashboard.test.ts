@@ -4,15 +4,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { environment, loadConfig } from '@herald/config';
 import { ROOT, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, launchChromium } from './browser.js';
 
 // The dashboard (apps/dashboard, served by the API at /) in headless Chromium against the real apps.
 // HERALD_SCREENSHOTS=1 also writes docs/img/dashboard-*.png at 1366×768.
-const CHROMIUM = environment().HERALD_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const WAIT_MS = Number(environment().HERALD_DASHBOARD_TEST_TIMEOUT_MS || 10_000);
 const SCREENSHOTS = environment().HERALD_SCREENSHOTS === '1';
 const VIEWPORT = { width: 1366, height: 768 };
 const PASSWORD = 'password-123';
@@ -24,7 +22,7 @@ before(async () => {
   // stack's gateway, which the debug console connects to.
   const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '300' }, publicGatewayUrl: true });
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   } finally {
     stack = await starting; // stopped by after() even when Chromium failed to start
   }

@@ -184,27 +184,6 @@ export function ConsoleTab() {
             {config.gatewayUrl}
           </div>
         </Card>
-        <Card title="Subscribe" className="compact">
-          <form className="inline-form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
-            <Field label="Channel" error={subError}>
-              <Input value={sub} onChange={(e) => setSub(e.target.value)} placeholder="e.g. chat.room-1" name="subscribe-channel" />
-            </Field>
-            <Button type="submit" disabled={!client.current}>
-              Subscribe
-            </Button>
-          </form>
-          <div className="chips" style={{ marginTop: 10 }} aria-label="Subscribed channels">
-            {channels.length === 0 && <span className="muted small">Not subscribed to any channel.</span>}
-            {channels.map((c) => (
-              <span className="chip" key={c}>
-                {c}
-                <button type="button" aria-label={`Unsubscribe from ${c}`} onClick={() => unsubscribe(c)}>
-                  ×
-                </button>
-              </span>
-            ))}
-          </div>
-        </Card>
         <Card title="Publish a test message" className="compact">
           <form
             className="form"
@@ -225,6 +204,27 @@ export function ConsoleTab() {
               Publish
             </Button>
           </form>
+        </Card>
+        <Card title="Subscribe" className="compact">
+          <form className="inline-form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
+            <Field label="Channel" error={subError}>
+              <Input value={sub} onChange={(e) => setSub(e.target.value)} placeholder="e.g. chat.room-1" name="subscribe-channel" />
+            </Field>
+            <Button type="submit" disabled={!client.current}>
+              Subscribe
+            </Button>
+          </form>
+          <div className="chips" style={{ marginTop: 10 }} aria-label="Subscribed channels">
+            {channels.length === 0 && <span className="muted small">Not subscribed to any channel.</span>}
+            {channels.map((c) => (
+              <span className="chip" key={c}>
+                {c}
+                <button type="button" aria-label={`Unsubscribe from ${c}`} onClick={() => unsubscribe(c)}>
+                  ×
+                </button>
+              </span>
+            ))}
+          </div>
         </Card>
       </div>
       <Card

@@ -46,7 +46,7 @@ export function NewAppPage() {
       <div className="page-head">
         <h1>Create an app</h1>
       </div>
-      <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 560px) 1fr', alignItems: 'start' }}>
+      <div className="grid-2 split split-form">
         <Card>
           <ErrorBanner error={apiError} title="The app was not created" />
           <form className="form" onSubmit={submit} noValidate aria-label="Create an app">

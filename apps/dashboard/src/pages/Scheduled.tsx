@@ -57,7 +57,7 @@ export function ScheduledTab() {
   }
 
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: '2fr 1fr', alignItems: 'start' }}>
+    <div className="grid-2 split split-2-1">
       <Card
         title="Scheduled messages"
         className="flush"

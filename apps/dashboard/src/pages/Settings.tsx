@@ -76,7 +76,7 @@ export function SettingsTab() {
   }
 
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)', alignItems: 'start' }}>
+    <div className="grid-2 split split-3-2">
       <div className="stack">
         <Card title="App settings">
           <ErrorBanner error={apiError} title="Settings were not saved" />

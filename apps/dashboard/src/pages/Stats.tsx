@@ -147,7 +147,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
   const history = useLoad((signal) => api.get<unknown>(`${path}/history`, { signal, query: { limit: 50 } }).then(pickMessages), `h:${appId}:${channel}`);
   const presence = useLoad((signal) => api.get<unknown>(`${path}/presence`, { signal }).then(pickMembers), `p:${appId}:${channel}`);
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: '1fr 2fr', alignItems: 'start' }}>
+    <div className="grid-2 split split-1-2">
       <Card title={`Presence · ${channel}`} className="flush" actions={<Button size="sm" variant="ghost" onClick={presence.reload}>Refresh</Button>}>
         <div style={{ padding: presence.error ? 16 : 0 }}>
           <ErrorBanner error={presence.error} onRetry={presence.reload} />

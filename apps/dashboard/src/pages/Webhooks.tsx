@@ -198,7 +198,7 @@ export function WebhooksTab() {
   return (
     <div className="stack">
       <ErrorBanner error={error} />
-      <div className="grid-2" style={{ gridTemplateColumns: '2fr 1fr', alignItems: 'start' }}>
+      <div className="grid-2 split split-2-1">
         <Card title="Endpoints" className="flush">
           <ErrorBanner error={hooks.error} onRetry={hooks.reload} title="Could not load webhooks" />
           {hooks.loading && !hooks.data ? (
