@@ -12,7 +12,7 @@ export function ScheduledTab() {
   const { app } = useApp();
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('scheduled');
   const list = useLoad((signal) => api.get<Scheduled[]>(appPath(app.id, '/scheduled'), { signal, query: { status, limit: 100 } }), `${app.id}:${status}`, { pollMs: 10_000 });
-  const [channel, setChannel] = useState('test-channel');
+  const [channel, setChannel] = useState('lobby');
   const [message, setMessage] = useState('{"text":"See you in a minute"}');
   const [minutes, setMinutes] = useState('1');
   const [errors, setErrors] = useState<{ minutes?: string; channel?: string }>({});
