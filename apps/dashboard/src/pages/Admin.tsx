@@ -1,24 +1,7 @@
 import { useState } from 'react';
-import { api, ApiError, type App, type Plan } from '../lib/api';
+import { api, ApiError, type AdminAccount, type AdminApp, type Plan } from '../lib/api';
 import { fmt, useLoad, useTitle } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, Loading, Select, Table } from '../components/ui';
-
-/** GET /v1/admin/accounts (newest first). */
-interface AdminAccount {
-  id: string;
-  email: string;
-  role: string;
-  createdAt: string;
-  apps: number;
-  messagesToday: number;
-}
-/** GET /v1/admin/apps (newest first): the app with its owner and today's usage. */
-interface AdminApp extends App {
-  ownerEmail: string;
-  connections: number;
-  messagesToday: number;
-}
-
 
 export function AdminPage() {
   useTitle('Admin');

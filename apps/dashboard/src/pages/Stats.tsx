@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type ChannelRow, type HistoryMessage, type LiveStats, type PresenceMember, type Usage, type UsageHistory } from '../lib/api';
+import { api, appPath, ApiError, type Channels, type History, type LiveStats, type Presence, type Usage, type UsageHistory } from '../lib/api';
 import { fmt, useLoad, type Loaded } from '../lib/hooks';
 import { Chart } from '../components/charts';
 import { Button, Card, EmptyState, ErrorBanner, Field, Input, Loading, Stat, Table } from '../components/ui';
@@ -142,24 +142,10 @@ function UsageCard({ appId, messagesToday }: { appId: string; messagesToday: num
   );
 }
 
-function pickMessages(body: unknown): HistoryMessage[] {
-  const b = body as Record<string, unknown> | unknown[] | null;
-  if (Array.isArray(b)) return b as HistoryMessage[];
-  if (!b || typeof b !== 'object') return [];
-  for (const k of ['messages', 'items', 'history']) if (Array.isArray(b[k])) return b[k] as HistoryMessage[];
-  if (b.content && typeof b.content === 'object') return pickMessages(b.content);
-  return [];
-}
-function pickMembers(body: unknown): { amount: number; members: PresenceMember[] } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const inner = (b.content && typeof b.content === 'object' ? b.content : b) as { amount?: number; members?: PresenceMember[] };
-  return { amount: inner.amount ?? inner.members?.length ?? 0, members: inner.members ?? [] };
-}
-
 function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
   const path = appPath(appId, `/channels/${encodeURIComponent(channel)}`);
-  const history = useLoad((signal) => api.get<unknown>(`${path}/history`, { signal, query: { limit: 50 } }).then(pickMessages), `h:${appId}:${channel}`);
-  const presence = useLoad((signal) => api.get<unknown>(`${path}/presence`, { signal }).then(pickMembers), `p:${appId}:${channel}`);
+  const history = useLoad((signal) => api.get<History>(`${path}/history`, { signal, query: { limit: 50 } }).then((h) => h.messages), `h:${appId}:${channel}`);
+  const presence = useLoad((signal) => api.get<Presence>(`${path}/presence`, { signal }), `p:${appId}:${channel}`);
   return (
     <div className="grid-2 split split-1-2">
       <Card title={`Presence · ${channel}`} className="flush" actions={<Button size="sm" variant="ghost" onClick={presence.reload}>Refresh</Button>}>
@@ -203,7 +189,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
                   <td className="num">{m.offset}</td>
                   <td className="small muted">{m.time ? fmt.time(m.time) : '—'}</td>
                   <td className="mono small" style={{ wordBreak: 'break-all' }}>
-                    {JSON.stringify(m.content ?? m.message)}
+                    {JSON.stringify(m.content)}
                   </td>
                 </tr>
               ))}
@@ -216,7 +202,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
 }
 
 function ChannelsCard({ appId }: { appId: string }) {
-  const channels = useLoad((signal) => api.get<{ channels: ChannelRow[] }>(appPath(appId, '/channels'), { signal }).then((r) => r.channels), appId, { pollMs: 5000 });
+  const channels = useLoad((signal) => api.get<Channels>(appPath(appId, '/channels'), { signal }).then((r) => r.channels), appId, { pollMs: 5000 });
   const [selected, setSelected] = useState<string>();
   const [lookup, setLookup] = useState('');
   const detailRef = useRef<HTMLDivElement>(null);

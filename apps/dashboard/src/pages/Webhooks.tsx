@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type Delivery, type Webhook } from '../lib/api';
+import { api, appPath, ApiError, type CreatedWebhook, type Delivery, type Webhook } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
@@ -7,7 +7,7 @@ import { useApp } from './AppPage';
 export const EVENT_TYPES = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left'];
 const deliveryTone = { delivered: 'green', failed: 'red', pending: 'amber' } as const;
 
-function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Webhook) => void }) {
+function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: CreatedWebhook) => void }) {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>(['channel.occupied', 'channel.vacated']);
   const [errors, setErrors] = useState<{ url?: string; events?: string }>({});
@@ -28,7 +28,7 @@ function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Webho
     if (Object.keys(next).length) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      const w = await api.post<Webhook>(appPath(appId, '/webhooks'), { url: url.trim(), events });
+      const w = await api.post<CreatedWebhook>(appPath(appId, '/webhooks'), { url: url.trim(), events });
       setUrl('');
       onCreated(w);
     } catch (err) {
@@ -169,7 +169,7 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
 export function WebhooksTab() {
   const { app } = useApp();
   const hooks = useLoad((signal) => api.get<Webhook[]>(appPath(app.id, '/webhooks'), { signal }), app.id);
-  const [created, setCreated] = useState<Webhook>();
+  const [created, setCreated] = useState<CreatedWebhook>();
   const [selected, setSelected] = useState<string>();
   const [deleting, setDeleting] = useState<Webhook>();
   const [error, setError] = useState<ApiError>();
