@@ -70,8 +70,9 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
-  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
+  /** `B` names the request DTO (a type below), so a body the server no longer accepts fails the type-check. */
+  post: <T, B extends object = Record<string, never>>(path: string, body?: B, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
+  patch: <T, B extends object = Record<string, never>>(path: string, body: B, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
   del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
 };
 
@@ -108,3 +109,16 @@ export type Presence = Schemas['PresenceView'];
 export type PublicConfig = Schemas['PublicConfigView'];
 export type AdminAccount = Schemas['AdminAccountView'];
 export type AdminApp = Schemas['AdminAppView'];
+export type RevealedSecret = Schemas['RevealedSecretView'];
+export type Replay = Schemas['ReplayView'];
+// Request bodies.
+export type Signup = Schemas['SignupDto'];
+export type Login = Schemas['LoginDto'];
+export type CreateApp = Schemas['CreateAppDto'];
+export type UpdateApp = Schemas['UpdateAppDto'];
+export type Rotate = Schemas['RotateDto'];
+export type CreateWebhook = Schemas['CreateWebhookDto'];
+export type UpdateWebhook = Schemas['UpdateWebhookDto'];
+export type Publish = Schemas['PublishDto'];
+export type SuspendApp = Schemas['SuspendAppDto'];
+export type ChangePlan = Schemas['ChangePlanDto'];

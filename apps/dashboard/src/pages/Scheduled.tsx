@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type Scheduled } from '../lib/api';
+import { api, appPath, ApiError, type Publish, type Scheduled } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
 import { Badge, Button, Card, EmptyState, ErrorBanner, Field, Input, Loading, Select, Table, Textarea, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
@@ -38,7 +38,7 @@ export function ScheduledTab() {
     }
     setBusy(true);
     try {
-      await api.post(appPath(app.id, '/scheduled'), { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) });
+      await api.post<Scheduled, Publish>(appPath(app.id, '/scheduled'), { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) });
       list.reload();
     } catch (err) {
       setError(err as ApiError);
