@@ -21,6 +21,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
+# The dashboard's API types are generated from the API's OpenAPI document during the build.
+COPY scripts/dashboard-api-types.mjs ./scripts/dashboard-api-types.mjs
 # Dev tools go; the patched @prisma/adapter-pg and the generated client stay (no scripts re-run).
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
+import { precompress } from './precompress.ts';
 
 // The dashboard SPA: built into dist/dashboard, served by the API app at `/` (apps/api/src/dashboard).
 // The debug console uses the Herald SDK straight from its TypeScript source (libs/sdk/src).
@@ -11,7 +12,7 @@ const sdkVersion = (JSON.parse(readFileSync(`${root}libs/sdk/package.json`, 'utf
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
-  plugins: [react()],
+  plugins: [react(), precompress()],
   resolve: { alias: { '@herald/sdk': `${root}libs/sdk/src/index.ts` } },
   define: { __HERALD_VERSION__: JSON.stringify(sdkVersion) },
   build: {

@@ -4,15 +4,13 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { environment, loadConfig } from '@herald/config';
 import { ROOT, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, launchChromium } from './browser.js';
 
 // The dashboard (apps/dashboard, served by the API at /) in headless Chromium against the real apps.
 // HERALD_SCREENSHOTS=1 also writes docs/img/dashboard-*.png at 1366×768.
-const CHROMIUM = environment().HERALD_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const WAIT_MS = Number(environment().HERALD_DASHBOARD_TEST_TIMEOUT_MS || 10_000);
 const SCREENSHOTS = environment().HERALD_SCREENSHOTS === '1';
 const VIEWPORT = { width: 1366, height: 768 };
 const PASSWORD = 'password-123';
@@ -24,7 +22,7 @@ before(async () => {
   // stack's gateway, which the debug console connects to.
   const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '300' }, publicGatewayUrl: true });
   try {
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   } finally {
     stack = await starting; // stopped by after() even when Chromium failed to start
   }
@@ -37,6 +35,7 @@ after(async () => {
   assert.deepEqual(cspViolations, [], 'no page broke the dashboard CSP');
 }, { timeout: 30_000 });
 
+const occurrences = (text: string, needle: string) => text.toLowerCase().split(needle.toLowerCase()).length - 1;
 const email = (tag: string) => `${tag}-${randomBytes(5).toString('hex')}@test.herald`;
 
 /** A 1366×768 page on the API's origin, optionally already logged in. */
@@ -132,6 +131,11 @@ test('keyboard alone: sign up → create app → copy the common key → debug c
   const keys = await callOk<Array<{ kind: string; status: string; value: string }>>(stack.apiUrl, 'GET', `/v1/apps/${appId}/keys`, { token: token! });
   const common = keys.find((k) => k.kind === 'common' && k.status === 'active')!.value;
   await page.getByTestId('key-common-key').filter({ hasText: common }).waitFor();
+  // The Quick start's snippets use the README's channel, lobby, and its message shape (nick, text).
+  const snippets = (await page.locator('.code pre').allTextContents()).join('\n');
+  assert.match(snippets, /channel: 'lobby'/);
+  assert.match(snippets, /"channel":"lobby","message":\{"nick":"curl","text":"Hello!"\}/);
+  assert.doesNotMatch(snippets, /my-channel|test-channel/);
   await tabTo(page, 'the common key’s copy button', (el) => el.label.startsWith('Copy Common key'));
   await page.keyboard.press('Enter');
   await waitFor(async () => (await page.evaluate(() => navigator.clipboard.readText())) === common, { timeoutMs: WAIT_MS, what: 'the common key in the clipboard' });
@@ -142,17 +146,17 @@ test('keyboard alone: sign up → create app → copy the common key → debug c
   await page.keyboard.press('Enter');
   await page.waitForURL('**/console');
   await page.locator('[data-testid=console-status][data-status=connected]').waitFor();
-  await page.locator('.log-line.subscribe', { hasText: 'subscribed to test-channel' }).waitFor();
+  await page.locator('.log-line.subscribe', { hasText: 'subscribed to lobby' }).waitFor();
 
   // Publish the default test message from the form by keyboard.
   await tabTo(page, 'the publish button', (el) => el.tag === 'BUTTON' && el.text === 'Publish');
   await page.keyboard.press('Enter');
   await page.locator('.log-line.message', { hasText: 'Hello from the Herald console' }).waitFor();
-  await page.locator('.log-line.publish', { hasText: 'published to test-channel at offset 1' }).waitFor();
+  await page.locator('.log-line.publish', { hasText: 'published to lobby at offset 1' }).waitFor();
 
   // And a server-side publish with the secret arrives live as well.
   const secret = (await callOk<{ secret: string }>(stack.apiUrl, 'POST', `/v1/apps/${appId}/keys/secret/reveal`, { token: token! })).secret;
-  await restPublish(stack.apiUrl, secret, { channel: 'test-channel', message: { from: 'server' } });
+  await restPublish(stack.apiUrl, secret, { channel: 'lobby', message: { from: 'server' } });
   await page.locator('.log-line.message', { hasText: '{"from":"server"}' }).waitFor();
   await shot(page, 'dashboard-console');
   await context.close();
@@ -319,6 +323,11 @@ test('empty state for a new account, and the API’s error shown when it fails',
   await banner.getByRole('button', { name: 'Retry' }).click();
   await page.getByTestId('empty-state').waitFor();
 
+  // An unknown app: the banner says "App not found" once, not as its title and again as the API's message.
+  await page.goto(`${stack.apiUrl}/apps/app_doesnotexist`);
+  const notFound = page.getByTestId('error-banner');
+  await notFound.getByTestId('error-title').filter({ hasText: 'App not found' }).waitFor();
+  assert.equal(occurrences((await notFound.textContent())!, 'not found'), 1, (await notFound.textContent())!);
   await context.close();
 
   // A form shows the API's own error: signing up again with the same email (after the form's own checks).
@@ -331,7 +340,12 @@ test('empty state for a new account, and the API’s error shown when it fails',
   await signup.page.locator('input[name=email]').fill(address);
   await signup.page.locator('input[name=password]').fill(PASSWORD);
   await signup.page.keyboard.press('Enter');
-  await signup.page.getByTestId('error-banner').filter({ hasText: /already|taken|exists|in use/i }).waitFor();
+  const taken = signup.page.getByTestId('error-banner');
+  await taken.filter({ hasText: /already|taken|exists|in use/i }).waitFor();
+  // Without a page title the API's message is the heading, shown once, with its reason code; no "Error 409".
+  const title = (await taken.getByTestId('error-title').textContent())!;
+  assert.match(title, /already|taken|exists|in use/i);
+  assert.doesNotMatch((await taken.textContent())!, /error/i);
   await signup.context.close();
 });
 

@@ -1,3 +1,4 @@
+export * from './content-encoding.js';
 export * from './cors.js';
 export * from './error-mapping.js';
 export * from './error-writer.js';

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '@herald/config';
-import type { HttpRequest, HttpResponse } from '@herald/http';
+import { chooseEncoding, type HttpRequest, type HttpResponse } from '@herald/http';
+import { DashboardFiles, type DashboardFile } from './dashboard-files.js';
 
 /** Where `npm run build` puts the SPA (apps/dashboard → dist/dashboard); this file is dist/apps/api/src/dashboard/. */
 export const DASHBOARD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../dashboard');
@@ -49,40 +50,68 @@ export function dashboardCsp(gatewayUrl: string): string {
   ].join('; ');
 }
 
+/** Hashed files under /assets/: a URL that names its bytes never changes. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
 /** Headers on every dashboard file: the CSP, no MIME sniffing, no referrer leaking app ids, no framing. */
-function securityHeaders(res: { setHeader(name: string, value: string): unknown }, csp: string): void {
+function securityHeaders(res: ServerResponse, csp: string): void {
   res.setHeader('Content-Security-Policy', csp);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
+/** True when If-None-Match names this ETag (a list, weak forms and `*` included). */
+function notModified(req: IncomingMessage, etag: string): boolean {
+  const header = req.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === '*' || tag === etag;
+  });
+}
+
+/** One file in the encoding the client accepts (brotli, gzip, plain), revalidated by ETag. */
+function send(req: IncomingMessage, res: ServerResponse, file: DashboardFile, cacheControl: string, csp: string): void {
+  const encoding = chooseEncoding(req.headers['accept-encoding'], (['br', 'gzip'] as const).filter((e) => file.variants[e]));
+  const variant = file.variants[encoding] ?? file.variants.identity;
+  securityHeaders(res, csp);
+  res.setHeader('Content-Type', file.type);
+  res.setHeader('Cache-Control', cacheControl);
+  res.setHeader('ETag', variant.etag);
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (notModified(req, variant.etag)) {
+    res.statusCode = 304;
+    res.end();
+    return;
+  }
+  if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
+  res.setHeader('Content-Length', variant.body.length);
+  res.statusCode = 200;
+  res.end(req.method === 'HEAD' ? undefined : variant.body);
+}
+
 /**
- * Serves the dashboard at `/`: hashed files under /assets/ cached for a year (immutable), everything
- * else revalidated, and index.html (no-cache) for any other GET that is not an API path, so deep links
- * such as /apps/app_x/keys load the SPA. Registered before Nest's routes; API paths fall through.
+ * Serves the dashboard at `/` from the build (dist/dashboard), each file in memory with the brotli and
+ * gzip forms the build wrote beside it, chosen by Accept-Encoding (`Vary: Accept-Encoding`). Hashed
+ * files under /assets/ are cached for a year (immutable), everything else revalidates (`no-cache`, ETag),
+ * and index.html answers any other GET that is not an API path, so deep links such as
+ * /apps/app_x/keys load the SPA. Registered before Nest's routes; API paths fall through.
  */
 export function serveDashboard(app: NestExpressApplication, logger: Logger, gatewayUrl: string, dir = DASHBOARD_DIR): void {
-  const index = path.join(dir, 'index.html');
+  const files = new DashboardFiles(dir);
   const csp = dashboardCsp(gatewayUrl);
-  if (!existsSync(index)) {
+  if (!files.get('/index.html')) {
     logger.warn({ dir }, 'dashboard is not built (npm run build): / serves nothing');
     return;
   }
-  app.useStaticAssets(dir, {
-    index: false,
-    fallthrough: true,
-    redirect: false,
-    setHeaders: (res, file) => {
-      const immutable = file.startsWith(path.join(dir, 'assets') + path.sep);
-      res.setHeader('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-      securityHeaders(res, csp);
-    },
-  });
-  app.use((req: HttpRequest, res: HttpResponse & { sendFile(file: string): void }, next: () => void) => {
+  app.use((req: HttpRequest, res: HttpResponse, next: () => void) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || isReserved(req.path)) return next();
+    const file = req.path.endsWith('/') ? undefined : files.get(req.path);
+    if (file) return send(req, res, file, req.path.startsWith('/assets/') ? IMMUTABLE : 'no-cache', csp);
     if (!isSpaRoute(req.method, req.path)) return next();
-    res.setHeader('Cache-Control', 'no-cache');
-    securityHeaders(res, csp);
-    res.sendFile(index);
+    const index = files.get('/index.html');
+    if (!index) return next();
+    send(req, res, index, 'no-cache', csp);
   });
 }

@@ -122,22 +122,37 @@ export function EmptyState({ title, children, action, icon = '◎' }: { title: s
   );
 }
 
+/** A message without an "Error:" / "Error 404:" prefix: the banner already says it is an error. */
+const withoutErrorPrefix = (text: string) => text.replace(/^\s*error(\s+\d+)?\s*:\s*/i, '');
+const sameText = (a: string, b: string) => a.trim().replace(/[.!]+$/, '').toLowerCase() === b.trim().replace(/[.!]+$/, '').toLowerCase();
+
+/**
+ * The page's title for what failed (or, without one, the API's message) as the heading, and the API's
+ * message below it only when it says something the heading does not.
+ */
 export function ErrorBanner({ error, onRetry, title }: { error: ApiError | Error | string | undefined; onRetry?: () => void; title?: string }) {
   if (!error) return null;
   const e: Partial<ApiError> & { message?: string } = typeof error === 'string' ? { content: error } : (error as Partial<ApiError> & Error);
-  const content = e.content ?? e.message;
-  const code = 'code' in e && e.code ? e.code : undefined;
+  const content = withoutErrorPrefix(e.content ?? e.message ?? '');
+  const heading = title ?? (content || 'Something went wrong');
+  const detail = content && !sameText(content, heading) ? content : undefined;
+  const reason = 'reason' in e && e.reason && e.reason !== 'error' ? e.reason : undefined;
   return (
     <div className="error-banner" role="alert" data-testid="error-banner">
       <span className="error-icon" aria-hidden="true">
         !
       </span>
       <div className="error-text">
-        <strong>{title ?? (code ? `Error ${code}` : 'Something went wrong')}</strong>
-        <span>
-          {content}
-          {'reason' in e && e.reason && e.reason !== 'error' ? <code className="reason">{e.reason}</code> : null}
-        </span>
+        <strong data-testid="error-title">
+          {heading}
+          {!detail && reason ? <code className="reason">{reason}</code> : null}
+        </strong>
+        {detail && (
+          <span>
+            {detail}
+            {reason ? <code className="reason">{reason}</code> : null}
+          </span>
+        )}
       </div>
       {onRetry && (
         <Button size="sm" onClick={onRetry}>

@@ -1,3 +1,5 @@
+import type { components } from './api-schema.gen';
+
 // The dashboard talks only to the management API (same origin) with the session token from /v1/sessions.
 const TOKEN_KEY = 'herald.token';
 
@@ -68,151 +70,55 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
 
 export const api = {
   get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
-  patch: <T>(path: string, body: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
+  /** `B` names the request DTO (a type below), so a body the server no longer accepts fails the type-check. */
+  post: <T, B extends object = Record<string, never>>(path: string, body?: B, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body: body ?? {} }),
+  patch: <T, B extends object = Record<string, never>>(path: string, body: B, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
   del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
 };
 
 export const appPath = (appId: string, rest = '') => `/v1/apps/${encodeURIComponent(appId)}${rest}`;
 
-// ---- Shapes (docs/api.md, OpenAPI at /docs) ----
+// ---- Shapes: generated from the API's OpenAPI document at build time (scripts/dashboard-api-types.mjs) ----
+// A server DTO change that breaks a page fails `npm run build`. Only the names below are written by hand.
 
-export type Role = 'customer' | 'admin';
-export interface Me {
-  id: string;
-  email: string;
-  role: Role;
-}
-export interface SessionView {
-  account: Me;
-  token: string;
-}
-export interface Plan {
-  id: string;
-  maxConnections: number;
-  maxMessagesPerDay: number | null;
-  maxPublishesPerSecond: number;
-  maxPayloadBytes: number;
-  historySize: number;
-  historyTtlSeconds: number;
-  maxChannelsPerConnection: number;
-  anyOrigin: boolean;
-  maxScheduleDelaySeconds: number;
-  archiveRetentionDays: number;
-  /** Scheduled messages of an app waiting for their time. */
-  maxScheduledPending: number;
-  maxWebhooks: number;
-  /** A customer may pick it (GET /v1/plans lists only these; GET /v1/admin/plans lists all). */
-  selectable?: boolean;
-  name?: string;
-  [k: string]: unknown;
-}
-export interface App {
-  id: string;
-  name: string;
-  status: 'active' | 'suspended';
-  plan: Plan;
-  history: { size: number; ttlSeconds: number };
-  allowedOrigins: string[];
-  privatePrefixes?: string[];
-  region?: string;
-  suspendedReason?: string | null;
-  createdAt: string;
-}
-export interface CreatedApp extends App {
-  keys: { common: string; subscribe: string; secret: string };
-}
-export type KeyKind = 'common' | 'subscribe' | 'secret';
-export interface Key {
-  id: string;
-  kind: KeyKind;
-  status: 'active' | 'retiring' | 'revoked';
-  value: string | null;
-  masked?: string;
-  createdAt: string;
-  retiresAt: string | null;
-  revokedAt: string | null;
-}
-export interface RotatedKey {
-  key: Key;
-  previous: { count: number; retiresAt: string | null };
-}
-export interface Webhook {
-  id: string;
-  url: string;
-  events: string[];
-  enabled: boolean;
-  createdAt: string;
-  secret?: string;
-}
-export interface Delivery {
-  id: string;
-  webhookId: string;
-  eventIds: string[];
-  eventTypes: string[];
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  replays: number;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  body: unknown;
-  attemptLog: Array<{ at: string; ok: boolean; statusCode: number | null; latencyMs: number; error: string | null }>;
-}
-export interface Scheduled {
-  id: string;
-  channel: string;
-  at: string;
-  status: 'scheduled' | 'publishing' | 'published' | 'cancelled' | 'failed';
-  message: unknown;
-  offset?: number | null;
-  publishedAt?: string | null;
-  error?: string | null;
-}
-export interface Usage {
-  connections: number;
-  maxConnections: number;
-  publishesThisSecond: number;
-  maxPublishesPerSecond: number;
-  messagesToday: number;
-  maxMessagesPerDay: number | null;
-}
-export interface UsagePeriod {
-  period: string;
-  publishes: number;
-  deliveries: number;
-  webhookAttempts: number;
-  peakConnections: number;
-}
-export interface UsageHistory {
-  granularity: 'day' | 'minute';
-  periods: UsagePeriod[];
-  total: UsagePeriod;
-}
-export interface LiveStats {
-  at: string | number;
-  connections: number;
-  publishesPerSecond: number;
-  deliveriesPerSecond: number;
-}
-export interface ChannelRow {
-  channel: string;
-  subscribers: number;
-  presenceMembers: number;
-}
-export interface HistoryMessage {
-  id: string;
-  channel?: string;
-  offset: number;
-  time?: number | string;
-  content?: unknown;
-  message?: unknown;
-  [k: string]: unknown;
-}
-export interface PresenceMember {
-  id: string;
-  data?: unknown;
-}
-export interface PublicConfig {
-  gatewayUrl: string;
-  apiUrl: string;
-}
+type Schemas = components['schemas'];
+export type Me = Schemas['AccountView'];
+export type Role = Me['role'];
+export type SessionView = Schemas['SessionView'];
+export type Plan = Schemas['PlanView'];
+export type App = Schemas['AppView'];
+export type CreatedApp = Schemas['CreatedAppView'];
+export type Key = Schemas['KeyView'];
+export type KeyKind = Key['kind'];
+export type RotatedKey = Schemas['RotatedKeyView'];
+export type Webhook = Schemas['WebhookView'];
+export type CreatedWebhook = Schemas['CreatedWebhookView'];
+export type WebhookEvent = Webhook['events'][number];
+export type Delivery = Schemas['DeliveryView'];
+export type Scheduled = Schemas['ScheduledView'];
+export type Usage = Schemas['UsageView'];
+export type UsagePeriod = Schemas['UsagePeriodView'];
+export type UsageHistory = Schemas['UsageHistoryView'];
+export type LiveStats = Schemas['LiveStatsView'];
+export type ChannelRow = Schemas['ChannelOccupancyView'];
+export type Channels = Schemas['ChannelsView'];
+export type HistoryMessage = Schemas['HistoryMessageView'];
+export type History = Schemas['HistoryView'];
+export type PresenceMember = Schemas['PresenceMemberView'];
+export type Presence = Schemas['PresenceView'];
+export type PublicConfig = Schemas['PublicConfigView'];
+export type AdminAccount = Schemas['AdminAccountView'];
+export type AdminApp = Schemas['AdminAppView'];
+export type RevealedSecret = Schemas['RevealedSecretView'];
+export type Replay = Schemas['ReplayView'];
+// Request bodies.
+export type Signup = Schemas['SignupDto'];
+export type Login = Schemas['LoginDto'];
+export type CreateApp = Schemas['CreateAppDto'];
+export type UpdateApp = Schemas['UpdateAppDto'];
+export type Rotate = Schemas['RotateDto'];
+export type CreateWebhook = Schemas['CreateWebhookDto'];
+export type UpdateWebhook = Schemas['UpdateWebhookDto'];
+export type Publish = Schemas['PublishDto'];
+export type SuspendApp = Schemas['SuspendAppDto'];
+export type ChangePlan = Schemas['ChangePlanDto'];

@@ -1,24 +1,7 @@
 import { useState } from 'react';
-import { api, ApiError, type App, type Plan } from '../lib/api';
+import { api, ApiError, type AdminAccount, type AdminApp, type ChangePlan, type Plan, type SuspendApp } from '../lib/api';
 import { fmt, useLoad, useTitle } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, Loading, Select, Table } from '../components/ui';
-
-/** GET /v1/admin/accounts (newest first). */
-interface AdminAccount {
-  id: string;
-  email: string;
-  role: string;
-  createdAt: string;
-  apps: number;
-  messagesToday: number;
-}
-/** GET /v1/admin/apps (newest first): the app with its owner and today's usage. */
-interface AdminApp extends App {
-  ownerEmail: string;
-  connections: number;
-  messagesToday: number;
-}
-
 
 export function AdminPage() {
   useTitle('Admin');
@@ -52,7 +35,7 @@ export function AdminPage() {
   const suspend = () => {
     if (!suspending) return;
     if (!reason.trim()) return setReasonError('Say why: the customer sees this reason.');
-    void act(() => api.post(`/v1/admin/apps/${suspending.id}/suspend`, { reason: reason.trim() }), () => (setSuspending(undefined), setReason('')));
+    void act(() => api.post<AdminApp, SuspendApp>(`/v1/admin/apps/${suspending.id}/suspend`, { reason: reason.trim() }), () => (setSuspending(undefined), setReason('')));
   };
 
   return (
@@ -189,7 +172,7 @@ export function AdminPage() {
         footer={
           <>
             <Button onClick={() => setPlanFor(undefined)}>Cancel</Button>
-            <Button variant="primary" loading={busy} disabled={!planId || planId === planFor?.plan?.id} onClick={() => planFor && act(() => api.patch(`/v1/admin/apps/${planFor.id}`, { planId }), () => setPlanFor(undefined))}>
+            <Button variant="primary" loading={busy} disabled={!planId || planId === planFor?.plan?.id} onClick={() => planFor && act(() => api.patch<AdminApp, ChangePlan>(`/v1/admin/apps/${planFor.id}`, { planId }), () => setPlanFor(undefined))}>
               Change plan
             </Button>
           </>

@@ -1,6 +1,6 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router-dom';
-import { api, ApiError, type SessionView } from '../lib/api';
+import { api, ApiError, type Login, type SessionView, type Signup } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { useTitle } from '../lib/hooks';
 import { Button, Card, ErrorBanner, Field, Input, focusFirstInvalid } from '../components/ui';
@@ -36,7 +36,7 @@ function AuthForm({ mode }: { mode: 'login' | 'signup' }) {
     }
     setBusy(true);
     try {
-      const s = await api.post<SessionView>(signup ? '/v1/accounts' : '/v1/sessions', { email: email.trim(), password });
+      const s = await api.post<SessionView, Signup & Login>(signup ? '/v1/accounts' : '/v1/sessions', { email: email.trim(), password });
       submitted.current = true;
       signedIn(s.token, s.account);
       navigate(signup ? '/apps/new' : ((location.state as { from?: string } | null)?.from ?? '/apps'), { replace: true });

@@ -14,6 +14,8 @@ interface LogLine {
   channel?: string;
 }
 const MAX_LINES = 500;
+/** The channel the README's steps, the chat demo and the Quick start use. */
+const DEFAULT_CHANNEL = 'lobby';
 const CHANNEL = /^[A-Za-z0-9_\-=@,.;:!]{1,164}$/;
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
@@ -28,8 +30,8 @@ export function ConsoleTab() {
   const [log, setLog] = useState<LogLine[]>([]);
   const [sub, setSub] = useState('');
   const [subError, setSubError] = useState<string>();
-  const [pubChannel, setPubChannel] = useState('test-channel');
-  const [pubMessage, setPubMessage] = useState('{"text":"Hello from the Herald console"}');
+  const [pubChannel, setPubChannel] = useState(DEFAULT_CHANNEL);
+  const [pubMessage, setPubMessage] = useState('{"nick":"console","text":"Hello from the Herald console"}');
   const [pubError, setPubError] = useState<string>();
   const [publishing, setPublishing] = useState(false);
   const client = useRef<HeraldClient | null>(null);
@@ -79,7 +81,7 @@ export function ConsoleTab() {
     c.on('error', (e) => add('error', `${e.content} (${e.reason})`));
     add('status', `connecting to ${config.gatewayUrl} with ${commonKey.slice(0, 10)}…`);
     c.connect().catch((e: { content?: string; reason?: string }) => add('error', `connect failed: ${e.content ?? String(e)} (${e.reason ?? 'error'})`));
-    void subscribe('test-channel');
+    void subscribe(DEFAULT_CHANNEL);
   }, [commonKey, config.gatewayUrl, add, subscribe]);
 
   const disconnect = useCallback(() => {
@@ -184,27 +186,6 @@ export function ConsoleTab() {
             {config.gatewayUrl}
           </div>
         </Card>
-        <Card title="Subscribe" className="compact">
-          <form className="inline-form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
-            <Field label="Channel" error={subError}>
-              <Input value={sub} onChange={(e) => setSub(e.target.value)} placeholder="e.g. chat.room-1" name="subscribe-channel" />
-            </Field>
-            <Button type="submit" disabled={!client.current}>
-              Subscribe
-            </Button>
-          </form>
-          <div className="chips" style={{ marginTop: 10 }} aria-label="Subscribed channels">
-            {channels.length === 0 && <span className="muted small">Not subscribed to any channel.</span>}
-            {channels.map((c) => (
-              <span className="chip" key={c}>
-                {c}
-                <button type="button" aria-label={`Unsubscribe from ${c}`} onClick={() => unsubscribe(c)}>
-                  ×
-                </button>
-              </span>
-            ))}
-          </div>
-        </Card>
         <Card title="Publish a test message" className="compact">
           <form
             className="form"
@@ -225,6 +206,27 @@ export function ConsoleTab() {
               Publish
             </Button>
           </form>
+        </Card>
+        <Card title="Subscribe" className="compact">
+          <form className="inline-form" onSubmit={onSubscribe} noValidate aria-label="Subscribe to a channel">
+            <Field label="Channel" error={subError}>
+              <Input value={sub} onChange={(e) => setSub(e.target.value)} placeholder="e.g. chat.room-1" name="subscribe-channel" />
+            </Field>
+            <Button type="submit" disabled={!client.current}>
+              Subscribe
+            </Button>
+          </form>
+          <div className="chips" style={{ marginTop: 10 }} aria-label="Subscribed channels">
+            {channels.length === 0 && <span className="muted small">Not subscribed to any channel.</span>}
+            {channels.map((c) => (
+              <span className="chip" key={c}>
+                {c}
+                <button type="button" aria-label={`Unsubscribe from ${c}`} onClick={() => unsubscribe(c)}>
+                  ×
+                </button>
+              </span>
+            ))}
+          </div>
         </Card>
       </div>
       <Card

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { api, appPath, ApiError, type Key, type KeyKind, type RotatedKey } from '../lib/api';
+import { api, appPath, ApiError, type Key, type KeyKind, type RevealedSecret, type Rotate, type RotatedKey } from '../lib/api';
 import { fmt } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, ErrorBanner, Field, KeyValue, Loading, Select, Table } from '../components/ui';
 import { useApp } from './AppPage';
@@ -36,7 +36,7 @@ export function KeysTab() {
     setRevealing(true);
     setError(undefined);
     try {
-      setRevealed((await api.post<{ secret: string }>(appPath(app.id, '/keys/secret/reveal'))).secret);
+      setRevealed((await api.post<RevealedSecret>(appPath(app.id, '/keys/secret/reveal'))).secret);
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -48,7 +48,7 @@ export function KeysTab() {
     setBusy(true);
     setError(undefined);
     try {
-      const r = await api.post<RotatedKey>(appPath(app.id, `/keys/${rotating}/rotate`), { graceSeconds });
+      const r = await api.post<RotatedKey, Rotate>(appPath(app.id, `/keys/${rotating}/rotate`), { graceSeconds });
       setRotated(r);
       if (rotating === 'secret') setRevealed(undefined);
       keys.reload();

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { api, ApiError, type CreatedApp, type Plan } from '../lib/api';
+import { api, ApiError, type CreateApp, type CreatedApp, type Plan } from '../lib/api';
 import { useLoad, useTitle } from '../lib/hooks';
 import { REGIONS } from '../lib/region';
 import { Button, Card, ErrorBanner, Field, Input, Select, focusFirstInvalid } from '../components/ui';
@@ -29,7 +29,7 @@ export function NewAppPage() {
     if (err) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      const created = await api.post<CreatedApp>('/v1/apps', { name: n, planId, region });
+      const created = await api.post<CreatedApp, CreateApp>('/v1/apps', { name: n, planId, region });
       navigate(`/apps/${created.id}`, { state: { created: created.keys } });
     } catch (e) {
       setApiError(e as ApiError);
@@ -46,7 +46,7 @@ export function NewAppPage() {
       <div className="page-head">
         <h1>Create an app</h1>
       </div>
-      <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 560px) 1fr', alignItems: 'start' }}>
+      <div className="grid-2 split split-form">
         <Card>
           <ErrorBanner error={apiError} title="The app was not created" />
           <form className="form" onSubmit={submit} noValidate aria-label="Create an app">

@@ -15,15 +15,15 @@ export function OverviewTab() {
   const herald = Herald.init({ host: '${gw}', appkey: '${key}' });
   herald.connect();
   herald.pubsub.subscribe({
-    channel: 'my-channel',
-    onMessage: (m) => console.log(m.channel, m.content),
+    channel: 'lobby',
+    onMessage: (m) => console.log(\`\${m.content.nick}: \${m.content.text}\`),
   });
 </script>`;
   const curl = `curl -X POST ${api}/v1/publish \\
   -H 'Authorization: Bearer <your secret>' \\
   -H 'Content-Type: application/json' \\
-  -d '{"channel":"my-channel","message":{"text":"Hello!"}}'`;
-  const sdkPublish = `herald.pubsub.publish({ channel: 'my-channel', message: { text: 'Hello!' } });`;
+  -d '{"channel":"lobby","message":{"nick":"curl","text":"Hello!"}}'`;
+  const sdkPublish = `herald.pubsub.publish({ channel: 'lobby', message: { nick: 'me', text: 'Hello!' } });`;
 
   return (
     <div className="stack">

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type Scheduled } from '../lib/api';
+import { api, appPath, ApiError, type Publish, type Scheduled } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
 import { Badge, Button, Card, EmptyState, ErrorBanner, Field, Input, Loading, Select, Table, Textarea, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
@@ -12,7 +12,7 @@ export function ScheduledTab() {
   const { app } = useApp();
   const [status, setStatus] = useState<(typeof STATUSES)[number]>('scheduled');
   const list = useLoad((signal) => api.get<Scheduled[]>(appPath(app.id, '/scheduled'), { signal, query: { status, limit: 100 } }), `${app.id}:${status}`, { pollMs: 10_000 });
-  const [channel, setChannel] = useState('test-channel');
+  const [channel, setChannel] = useState('lobby');
   const [message, setMessage] = useState('{"text":"See you in a minute"}');
   const [minutes, setMinutes] = useState('1');
   const [errors, setErrors] = useState<{ minutes?: string; channel?: string }>({});
@@ -38,7 +38,7 @@ export function ScheduledTab() {
     }
     setBusy(true);
     try {
-      await api.post(appPath(app.id, '/scheduled'), { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) });
+      await api.post<Scheduled, Publish>(appPath(app.id, '/scheduled'), { channel: channel.trim(), message: msg, delay: Math.round(m * 60_000) });
       list.reload();
     } catch (err) {
       setError(err as ApiError);
@@ -57,7 +57,7 @@ export function ScheduledTab() {
   }
 
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: '2fr 1fr', alignItems: 'start' }}>
+    <div className="grid-2 split split-2-1">
       <Card
         title="Scheduled messages"
         className="flush"

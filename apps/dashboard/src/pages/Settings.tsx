@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useNavigate } from 'react-router-dom';
-import { api, appPath, ApiError } from '../lib/api';
+import { api, appPath, ApiError, type App, type UpdateApp } from '../lib/api';
 import { fmt } from '../lib/hooks';
 import { Button, Card, Dialog, ErrorBanner, Field, Input, Select, Textarea, focusFirstInvalid } from '../components/ui';
 import { REGIONS } from '../lib/region';
@@ -55,7 +55,7 @@ export function SettingsTab() {
     if (Object.values(next).some(Boolean)) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      await api.patch(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, historySize: s, historyTtlSeconds: t });
+      await api.patch<App, UpdateApp>(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, historySize: s, historyTtlSeconds: t });
       setSaved(true);
       reloadApp();
     } catch (err) {
@@ -76,7 +76,7 @@ export function SettingsTab() {
   }
 
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)', alignItems: 'start' }}>
+    <div className="grid-2 split split-3-2">
       <div className="stack">
         <Card title="App settings">
           <ErrorBanner error={apiError} title="Settings were not saved" />

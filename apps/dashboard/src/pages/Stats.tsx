@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type ChannelRow, type HistoryMessage, type LiveStats, type PresenceMember, type Usage, type UsageHistory } from '../lib/api';
-import { fmt, useLoad } from '../lib/hooks';
+import { api, appPath, ApiError, type Channels, type History, type LiveStats, type Presence, type Usage, type UsageHistory } from '../lib/api';
+import { fmt, useLoad, type Loaded } from '../lib/hooks';
 import { Chart } from '../components/charts';
 import { Button, Card, EmptyState, ErrorBanner, Field, Input, Loading, Stat, Table } from '../components/ui';
 import { useApp } from './AppPage';
@@ -9,10 +9,9 @@ import { useApp } from './AppPage';
 const LIVE_MS = Number(new URLSearchParams(location.search).get('live')) || 3000;
 const LIVE_POINTS = 40;
 
-function LiveCard({ appId }: { appId: string }) {
+function LiveCard({ appId, usage }: { appId: string; usage: Loaded<Usage> }) {
   const [points, setPoints] = useState<Array<{ time: string; connections: number; publishes: number; deliveries: number }>>([]);
   const [error, setError] = useState<ApiError>();
-  const usage = useLoad((signal) => api.get<Usage>(appPath(appId, '/usage'), { signal }), appId, { pollMs: LIVE_MS });
   useEffect(() => {
     let stop = false;
     const tick = async () => {
@@ -40,7 +39,7 @@ function LiveCard({ appId }: { appId: string }) {
         <Stat label="Connections now" value={fmt.num(last?.connections ?? u?.connections ?? 0)} sub={u ? `of ${fmt.num(u.maxConnections)} on the plan` : undefined} data-testid="stat-connections" />
         <Stat label="Publishes / s" value={fmt.num(last?.publishes ?? 0)} sub={u ? `limit ${fmt.num(u.maxPublishesPerSecond)}/s` : undefined} />
         <Stat label="Deliveries / s" value={fmt.num(last?.deliveries ?? 0)} />
-        <Stat label="Messages today" value={fmt.num(u?.messagesToday ?? 0)} sub={u ? `of ${fmt.num(u.maxMessagesPerDay)} (UTC day)` : undefined} />
+        <Stat label="Messages today" value={fmt.num(u?.messagesToday ?? 0)} sub={u ? `of ${fmt.num(u.maxMessagesPerDay)} (UTC day)` : undefined} data-testid="stat-messages-today" />
       </div>
       <Card title="Live" actions={<span className="small muted">refreshed every {LIVE_MS / 1000} s</span>}>
         <ErrorBanner error={error} title="Live stats are unavailable" />
@@ -69,22 +68,31 @@ function LiveCard({ appId }: { appId: string }) {
 
 const round = (n: number) => Math.round((n ?? 0) * 10) / 10;
 
-/** The last 30 UTC days, with days without activity as zeros. */
-function thirtyDays(h: UsageHistory | undefined) {
+/**
+ * The last 30 UTC days, with days without activity as zeros. The worker rolls the live counters up about
+ * once a minute, so today's published/delivered split lags; `notRolledUp` is what the live counter
+ * (`messagesToday`, publishes plus deliveries) has counted today beyond the rolled-up numbers.
+ */
+function thirtyDays(h: UsageHistory | undefined, messagesToday = 0, now = Date.now()) {
   const byDay = new Map((h?.periods ?? []).map((p) => [p.period.slice(0, 10), p]));
   const out = [];
-  const today = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate());
+  const d = new Date(now);
+  const today = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
   for (let i = 29; i >= 0; i--) {
     const day = new Date(today - i * 86_400_000).toISOString().slice(0, 10);
     const p = byDay.get(day);
-    out.push({ day, publishes: p?.publishes ?? 0, deliveries: p?.deliveries ?? 0, peakConnections: p?.peakConnections ?? 0 });
+    const publishes = p?.publishes ?? 0;
+    const deliveries = p?.deliveries ?? 0;
+    const notRolledUp = i === 0 ? Math.max(0, messagesToday - publishes - deliveries) : 0;
+    out.push({ day, publishes, deliveries, notRolledUp, peakConnections: p?.peakConnections ?? 0 });
   }
   return out;
 }
 
-function UsageCard({ appId }: { appId: string }) {
+function UsageCard({ appId, messagesToday }: { appId: string; messagesToday: number }) {
   const history = useLoad((signal) => api.get<UsageHistory>(appPath(appId, '/usage/history'), { signal, query: { granularity: 'day' } }), appId, { pollMs: 15_000 });
-  const data = thirtyDays(history.data);
+  const data = thirtyDays(history.data, messagesToday);
+  const pending = data.at(-1)!.notRolledUp;
   const label = (d: { day: string }) => d.day.slice(5);
   const chartData = data.map((d) => ({ ...d, date: label(d) }));
   return (
@@ -96,6 +104,11 @@ function UsageCard({ appId }: { appId: string }) {
         <>
           <div className="row small muted" style={{ marginBottom: 8 }} data-testid="usage-total" data-publishes={history.data?.total.publishes ?? 0}>
             {fmt.num(history.data?.total.publishes ?? 0)} messages published and {fmt.num(history.data?.total.deliveries ?? 0)} delivered in 30 days · peak {fmt.num(history.data?.total.peakConnections ?? 0)} connections
+            {pending > 0 && (
+              <span data-testid="usage-not-rolled-up">
+                · plus {fmt.num(pending)} counted today and not yet split into published and delivered (the chart catches up within about a minute)
+              </span>
+            )}
           </div>
           <div className="grid-2">
             <div>
@@ -111,6 +124,7 @@ function UsageCard({ appId }: { appId: string }) {
                 series={[
                   { key: 'publishes', name: 'Published', color: '#4f46e5' },
                   { key: 'deliveries', name: 'Delivered', color: '#a5b4fc' },
+                  { key: 'notRolledUp', name: 'Today, not yet split', color: '#cbd5e1' },
                 ]}
                 empty="No messages in the last 30 days"
               />
@@ -128,26 +142,12 @@ function UsageCard({ appId }: { appId: string }) {
   );
 }
 
-function pickMessages(body: unknown): HistoryMessage[] {
-  const b = body as Record<string, unknown> | unknown[] | null;
-  if (Array.isArray(b)) return b as HistoryMessage[];
-  if (!b || typeof b !== 'object') return [];
-  for (const k of ['messages', 'items', 'history']) if (Array.isArray(b[k])) return b[k] as HistoryMessage[];
-  if (b.content && typeof b.content === 'object') return pickMessages(b.content);
-  return [];
-}
-function pickMembers(body: unknown): { amount: number; members: PresenceMember[] } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  const inner = (b.content && typeof b.content === 'object' ? b.content : b) as { amount?: number; members?: PresenceMember[] };
-  return { amount: inner.amount ?? inner.members?.length ?? 0, members: inner.members ?? [] };
-}
-
 function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
   const path = appPath(appId, `/channels/${encodeURIComponent(channel)}`);
-  const history = useLoad((signal) => api.get<unknown>(`${path}/history`, { signal, query: { limit: 50 } }).then(pickMessages), `h:${appId}:${channel}`);
-  const presence = useLoad((signal) => api.get<unknown>(`${path}/presence`, { signal }).then(pickMembers), `p:${appId}:${channel}`);
+  const history = useLoad((signal) => api.get<History>(`${path}/history`, { signal, query: { limit: 50 } }).then((h) => h.messages), `h:${appId}:${channel}`);
+  const presence = useLoad((signal) => api.get<Presence>(`${path}/presence`, { signal }), `p:${appId}:${channel}`);
   return (
-    <div className="grid-2" style={{ gridTemplateColumns: '1fr 2fr', alignItems: 'start' }}>
+    <div className="grid-2 split split-1-2">
       <Card title={`Presence · ${channel}`} className="flush" actions={<Button size="sm" variant="ghost" onClick={presence.reload}>Refresh</Button>}>
         <div style={{ padding: presence.error ? 16 : 0 }}>
           <ErrorBanner error={presence.error} onRetry={presence.reload} />
@@ -189,7 +189,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
                   <td className="num">{m.offset}</td>
                   <td className="small muted">{m.time ? fmt.time(m.time) : '—'}</td>
                   <td className="mono small" style={{ wordBreak: 'break-all' }}>
-                    {JSON.stringify(m.content ?? m.message)}
+                    {JSON.stringify(m.content)}
                   </td>
                 </tr>
               ))}
@@ -202,7 +202,7 @@ function ChannelDetail({ appId, channel }: { appId: string; channel: string }) {
 }
 
 function ChannelsCard({ appId }: { appId: string }) {
-  const channels = useLoad((signal) => api.get<{ channels: ChannelRow[] }>(appPath(appId, '/channels'), { signal }).then((r) => r.channels), appId, { pollMs: 5000 });
+  const channels = useLoad((signal) => api.get<Channels>(appPath(appId, '/channels'), { signal }).then((r) => r.channels), appId, { pollMs: 5000 });
   const [selected, setSelected] = useState<string>();
   const [lookup, setLookup] = useState('');
   const detailRef = useRef<HTMLDivElement>(null);
@@ -267,10 +267,11 @@ function ChannelsCard({ appId }: { appId: string }) {
 
 export function StatsTab() {
   const { app } = useApp();
+  const usage = useLoad((signal) => api.get<Usage>(appPath(app.id, '/usage'), { signal }), app.id, { pollMs: LIVE_MS });
   return (
     <div className="stack">
-      <LiveCard appId={app.id} />
-      <UsageCard appId={app.id} />
+      <LiveCard appId={app.id} usage={usage} />
+      <UsageCard appId={app.id} messagesToday={usage.data?.messagesToday ?? 0} />
       <ChannelsCard appId={app.id} />
     </div>
   );

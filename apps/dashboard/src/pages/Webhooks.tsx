@@ -1,15 +1,15 @@
 import { useState, type FormEvent } from 'react';
-import { api, appPath, ApiError, type Delivery, type Webhook } from '../lib/api';
+import { api, appPath, ApiError, type CreateWebhook, type CreatedWebhook, type Delivery, type Replay, type UpdateWebhook, type Webhook, type WebhookEvent } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
 
-export const EVENT_TYPES = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left'];
+export const EVENT_TYPES: WebhookEvent[] = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left'];
 const deliveryTone = { delivered: 'green', failed: 'red', pending: 'amber' } as const;
 
-function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Webhook) => void }) {
+function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: CreatedWebhook) => void }) {
   const [url, setUrl] = useState('');
-  const [events, setEvents] = useState<string[]>(['channel.occupied', 'channel.vacated']);
+  const [events, setEvents] = useState<WebhookEvent[]>(['channel.occupied', 'channel.vacated']);
   const [errors, setErrors] = useState<{ url?: string; events?: string }>({});
   const [apiError, setApiError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
@@ -28,7 +28,7 @@ function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Webho
     if (Object.keys(next).length) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      const w = await api.post<Webhook>(appPath(appId, '/webhooks'), { url: url.trim(), events });
+      const w = await api.post<CreatedWebhook, CreateWebhook>(appPath(appId, '/webhooks'), { url: url.trim(), events });
       setUrl('');
       onCreated(w);
     } catch (err) {
@@ -75,7 +75,7 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
   async function replay(d?: Delivery) {
     setError(undefined);
     try {
-      const r = d ? await api.post<{ replayed: number }>(`${base}/deliveries/${d.id}/replay`) : await api.post<{ replayed: number }>(`${base}/replay`, {});
+      const r = d ? await api.post<Replay>(`${base}/deliveries/${d.id}/replay`) : await api.post<Replay>(`${base}/replay`, {});
       setNotice(`${r.replayed} deliver${r.replayed === 1 ? 'y' : 'ies'} queued again.`);
       list.reload();
     } catch (e) {
@@ -169,14 +169,14 @@ function Deliveries({ appId, webhook }: { appId: string; webhook: Webhook }) {
 export function WebhooksTab() {
   const { app } = useApp();
   const hooks = useLoad((signal) => api.get<Webhook[]>(appPath(app.id, '/webhooks'), { signal }), app.id);
-  const [created, setCreated] = useState<Webhook>();
+  const [created, setCreated] = useState<CreatedWebhook>();
   const [selected, setSelected] = useState<string>();
   const [deleting, setDeleting] = useState<Webhook>();
   const [error, setError] = useState<ApiError>();
   const toggle = async (w: Webhook) => {
     setError(undefined);
     try {
-      await api.patch(appPath(app.id, `/webhooks/${w.id}`), { enabled: !w.enabled });
+      await api.patch<Webhook, UpdateWebhook>(appPath(app.id, `/webhooks/${w.id}`), { enabled: !w.enabled });
       hooks.reload();
     } catch (e) {
       setError(e as ApiError);
@@ -198,7 +198,7 @@ export function WebhooksTab() {
   return (
     <div className="stack">
       <ErrorBanner error={error} />
-      <div className="grid-2" style={{ gridTemplateColumns: '2fr 1fr', alignItems: 'start' }}>
+      <div className="grid-2 split split-2-1">
         <Card title="Endpoints" className="flush">
           <ErrorBanner error={hooks.error} onRetry={hooks.reload} title="Could not load webhooks" />
           {hooks.loading && !hooks.data ? (
