@@ -65,7 +65,7 @@ export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; auth
   const gw = new URL(stack.gateways[opts.gateway ?? 0].url);
   const server = serverLibrary(stack, t);
   const authorize = opts.authorize ?? ((socketId: string, channel: string) => server.authorizeChannel(socketId, channel).auth);
-  return new PusherJs(t.commonKey, {
+  const client = new PusherJs(t.commonKey, {
     cluster: 'herald',
     wsHost: gw.hostname,
     wsPort: Number(gw.port),
@@ -74,6 +74,15 @@ export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; auth
     disableStats: true,
     channelAuthorization: { customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, cb: (e: Error | null, a: { auth: string }) => void) => cb(null, { auth: authorize(socketId, channelName) }) },
   });
+  opened.push(client);
+  return client;
+}
+
+const opened: PusherClient[] = [];
+
+/** Stops every pusher-js client made here (a failed test must not leave one reconnecting forever). */
+export function disconnectAll(): void {
+  for (const c of opened.splice(0)) c.disconnect();
 }
 
 export async function connected(p: PusherClient, timeoutMs = 10_000): Promise<void> {

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { callOk, createTenant, operatorToken, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
-import { RawPusher, connected, pusherJs, serverLibrary } from './pusher-clients.js';
+import { RawPusher, connected, disconnectAll, pusherJs, serverLibrary } from './pusher-clients.js';
 
 // Pusher's protocol 7 on the gateway's `/app/{key}`, spoken by a bare socket and by the real pusher-js.
 let stack: Stack;
@@ -9,6 +9,7 @@ before(async () => {
   stack = await startStack({ gateways: 1, workers: 0 });
 });
 after(async () => {
+  disconnectAll();
   await stack.stop();
 });
 
