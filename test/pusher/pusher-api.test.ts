@@ -96,14 +96,14 @@ test("a trigger and a Herald publish share the channel's offsets; Herald's WebSo
 });
 
 /** A hand-signed request, for what the library never sends (a stale timestamp). */
-async function signedPost(t: Tenant, appId: string, body: unknown, timestamp: number, tamper?: string): Promise<number> {
+async function signedPost(t: Tenant, appId: string, body: unknown, timestamp: number, tamper: { param?: string; body?: string } = {}): Promise<number> {
   const text = JSON.stringify(body);
   const path = `/apps/${appId}/events`;
   const params = new URLSearchParams({ auth_key: t.commonKey, auth_timestamp: String(timestamp), auth_version: '1.0', body_md5: createHash('md5').update(text).digest('hex') });
   const sorted = [...params].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join('&');
   params.set('auth_signature', pusherHmac(t.secret, `POST\n${path}\n${sorted}`));
-  if (tamper) params.set('info', tamper);
-  const r = await fetch(`${stack.apiUrl}${path}?${params}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
+  if (tamper.param) params.set('info', tamper.param);
+  const r = await fetch(`${stack.apiUrl}${path}?${params}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: tamper.body ?? text });
   await r.text();
   return r.status;
 }
@@ -128,7 +128,9 @@ test("hostile triggers: bad signature, stale timestamp, another app's key, unkno
   assert.equal(await statusOf(lib({ appId: 'no-such-app', key: t.commonKey, secret: t.secret }).trigger('lobby', 'evil', 'x')), 404);
   // The library refuses 101 channels itself: signed by hand, the API refuses them too.
   assert.equal(await signedPost(t, t.appId, { ...event, channels: [...Array.from({ length: 100 }, (_, i) => `c${i}`), 'lobby'] }, now), 400);
-  assert.equal(await signedPost(t, t.appId, event, now + 1, 'tampered-after-signing'), 401);
+  assert.equal(await signedPost(t, t.appId, event, now + 1, { param: 'tampered-after-signing' }), 401);
+  assert.equal(await signedPost(t, t.appId, event, now + 1, { body: JSON.stringify({ ...event, data: 'swapped' }) }), 401);
+  assert.equal(await statusOf(serverLibrary(stack, t).trigger('lobby', 'evil', 'x'.repeat(64 * 1024))), 413);
   const refused = await fetch(`${stack.apiUrl}/apps/${t.appId}/events`, { method: 'POST', body: '{}' });
   assert.equal(refused.status, 401);
   assert.match(refused.headers.get('content-type') ?? '', /^text\/plain/);
