@@ -25,8 +25,9 @@ export class RawPusher {
     ws.on('close', (code: number) => (this.closeCode = code));
   }
 
-  static open(gatewayUrl: string, key: string, opts: { protocol?: string; origin?: string } = {}): RawPusher {
-    const url = `${gatewayUrl.replace(/^http/, 'ws')}/app/${encodeURIComponent(key)}?protocol=${opts.protocol ?? '7'}&client=js&version=8.6.0`;
+  /** `raw`: the key goes into the path as given (escapes included), not encoded. */
+  static open(gatewayUrl: string, key: string, opts: { protocol?: string; origin?: string; raw?: boolean } = {}): RawPusher {
+    const url = `${gatewayUrl.replace(/^http/, 'ws')}/app/${opts.raw ? key : encodeURIComponent(key)}?protocol=${opts.protocol ?? '7'}&client=js&version=8.6.0`;
     return new RawPusher(new WebSocket(url, { headers: opts.origin ? { origin: opts.origin } : {} }));
   }
 

@@ -40,6 +40,8 @@ test('connection_established, ping/pong, public subscribe; a Herald publish arri
 });
 
 test("refusals use Pusher's codes: unknown key 4001, wrong protocol 4007, origin 4009, suspended 4003", async () => {
+  // A malformed escape in the key is an unknown key, not a crash.
+  assert.equal(await RawPusher.open(gw(), '%E0%A4%A', { raw: true }).closed(), 4001);
   const unknown = RawPusher.open(gw(), 'BC-nosuchkeynosuchkeynosuchkey');
   assert.equal(await unknown.closed(), 4001);
   assert.equal((JSON.parse((await unknown.next('pusher:error')).data) as { code: number }).code, 4001);

@@ -60,7 +60,12 @@ export class PusherEventsRoute implements HttpRoute {
 
   private async serve(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://api');
-    const appId = decodeURIComponent(EVENTS_PATH.exec(url.pathname)![1]);
+    let appId: string;
+    try {
+      appId = decodeURIComponent(EVENTS_PATH.exec(url.pathname)![1]);
+    } catch {
+      throw new PusherHttpError(404, 'Unknown app');
+    }
     if (req.method !== 'POST') throw new PusherHttpError(405, 'Method not allowed: POST only');
     const ctx = await this.auth.verify(appId, { method: 'POST', path: url.pathname, query: url.searchParams, body });
     const trigger = this.parse(body);

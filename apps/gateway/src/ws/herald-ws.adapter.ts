@@ -19,6 +19,15 @@ const PUSHER_PATH = /^\/app\/([^/]{1,200})\/?$/;
 /** The Pusher protocol version served (pusher-js 8 speaks 7). */
 const PUSHER_PROTOCOL = '7';
 
+/** A path segment decoded; a malformed escape (`%E0%A4%A`) stays as sent and fails the key check. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /** Where an admitted Pusher upgrade goes (apps/gateway/src/pusher). */
 export interface PusherUpgrades {
   accept(ws: WebSocket, connect: Admitted): void;
@@ -56,7 +65,7 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
       }
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
       // The same connect check for both protocols: Pusher's key is in the path instead of `appkey`.
-      const params = pusherKey === undefined ? url.searchParams : new URLSearchParams({ appkey: decodeURIComponent(pusherKey) });
+      const params = pusherKey === undefined ? url.searchParams : new URLSearchParams({ appkey: decodeSegment(pusherKey) });
       if (pusherKey !== undefined && url.searchParams.get('protocol') !== PUSHER_PROTOCOL) {
         wss.handleUpgrade(req, socket, head, (ws) => this.pusher!.refuse(ws, 'pusher_protocol', `Unsupported protocol version: serving ${PUSHER_PROTOCOL}`));
         return;
