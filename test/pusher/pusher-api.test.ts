@@ -130,7 +130,7 @@ test("hostile triggers: bad signature, stale timestamp, another app's key, unkno
   assert.equal(await signedPost(t, t.appId, { ...event, channels: [...Array.from({ length: 100 }, (_, i) => `c${i}`), 'lobby'] }, now), 400);
   assert.equal(await signedPost(t, t.appId, event, now + 1, { param: 'tampered-after-signing' }), 401);
   assert.equal(await signedPost(t, t.appId, event, now + 1, { body: JSON.stringify({ ...event, data: 'swapped' }) }), 401);
-  assert.equal(await statusOf(serverLibrary(stack, t).trigger('lobby', 'evil', 'x'.repeat(64 * 1024))), 413);
+  assert.equal(await statusOf(serverLibrary(stack, t).trigger('lobby', 'evil', 'x'.repeat(100 * 1024))), 413);
   const malformed = await fetch(`${stack.apiUrl}/apps/%E0%A4%A/events`, { method: 'POST', body: '{}' });
   assert.equal(malformed.status, 404, 'a malformed escape in the app id is an unknown app');
   const refused = await fetch(`${stack.apiUrl}/apps/${t.appId}/events`, { method: 'POST', body: '{}' });

@@ -99,3 +99,41 @@ test('pusher-js: public and private channels; a forged or missing auth gets subs
   bare.close();
   for (const client of [p, forged, tampered]) client.disconnect();
 });
+
+test('over the plan’s connection cap a Pusher socket is refused with 4004; a freed slot is reusable', async () => {
+  const t = await createTenant(stack.apiUrl, { planId: 'free' }); // 100 connections
+  const held = Array.from({ length: 100 }, () => RawPusher.open(gw(), t.commonKey));
+  await Promise.all(held.map((c) => c.next('pusher:connection_established')));
+  const over = RawPusher.open(gw(), t.commonKey);
+  assert.equal(await over.closed(), 4004);
+  assert.equal((JSON.parse((await over.next('pusher:error')).data) as { code: number }).code, 4004);
+  held[0].close();
+  await held[0].closed();
+  await waitFor(async () => {
+    const again = RawPusher.open(gw(), t.commonKey);
+    await waitFor(() => again.closeCode !== undefined || again.events.length > 0);
+    again.close();
+    return again.events[0]?.event === 'pusher:connection_established';
+  }, { timeoutMs: 15_000, what: 'a freed slot taken again' });
+  for (const c of held) c.close();
+});
+
+test('pusher-js stays connected across several ping intervals (pusher:ping answered, never closed 4201)', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const p = pusherJs(stack, t);
+  const states: string[] = [];
+  p.connection.bind('state_change', (s: { current: string }) => states.push(s.current));
+  await connected(p);
+  const got: unknown[] = [];
+  const ch = p.subscribe('lobby');
+  ch.bind('message', (d: unknown) => got.push(d));
+  await waitFor(() => ch.subscribed);
+  // The stack pings every 2 s and closes after 2 s more of silence (TEST_TIMINGS): 3 intervals.
+  const until = Date.now() + 6_500;
+  await waitFor(() => Date.now() > until, { timeoutMs: 10_000, what: 'three ping intervals' });
+  assert.equal(p.connection.state, 'connected');
+  assert.deepEqual([...states], ['connected'], 'no disconnect or reconnect on the way');
+  await restPublish(stack.apiUrl, t.secret, { channel: 'lobby', message: 'still here' });
+  await waitFor(() => got.length === 1);
+  p.disconnect();
+});
