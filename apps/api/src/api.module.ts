@@ -19,6 +19,8 @@ import { WebhooksModule } from '@herald/webhooks';
 import { DashboardChannels } from './channels/channels.service.js';
 import { AdminGuard } from './admin/admin.guard.js';
 import { AdminService } from './admin/admin.service.js';
+import { PusherEventsRoute } from './pusher/pusher-events.route.js';
+import { PusherRequestAuth } from './pusher/pusher-request-auth.js';
 
 @Module({
   imports: [
@@ -45,6 +47,8 @@ import { AdminService } from './admin/admin.service.js';
     DashboardChannels,
     AdminGuard,
     AdminService,
+    PusherRequestAuth,
+    PusherEventsRoute,
   ],
   exports: [apiLoggerProvider, KeyMaterial],
 })

@@ -18,6 +18,8 @@ import { PollRoute } from './poll/poll.route.js';
 import { ReadsController } from './http/reads.controller.js';
 import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
+import { PusherConnections } from './pusher/pusher-connections.js';
+import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
 
 @Module({
   imports: [
@@ -31,6 +33,6 @@ import { ChannelsModule } from '@herald/channels';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth],
 })
 export class GatewayModule {}

@@ -4,3 +4,4 @@ export * from './secret-box.js';
 export * from './passwords.js';
 export * from './session-tokens.js';
 export * from './access-token.js';
+export * from './pusher-signature.js';

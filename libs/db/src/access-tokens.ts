@@ -51,8 +51,8 @@ export class AccessTokens {
     if (c.id !== undefined && c.id !== req.userId) throw new HeraldError('invalid_token', 'The access token is for another user');
   }
 
-  /** The app's usable secrets, decrypted, cached like keys (HERALD_KEY_CACHE_MS). */
-  private async secretsOf(appId: string, now: number): Promise<string[]> {
+  /** The app's usable secrets, decrypted, cached like keys (HERALD_KEY_CACHE_MS); Pusher signatures are checked against them. */
+  async secretsOf(appId: string, now: number): Promise<string[]> {
     const hit = this.secrets.get(appId);
     if (hit && now - hit.at < this.config.keyCacheMs) return hit.values;
     const keys = await this.keys.list(appId);

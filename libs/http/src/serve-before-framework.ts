@@ -4,6 +4,8 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 export interface HttpRoute {
   /** The path it answers (`/poll`), with or without a trailing slash; the query is the route's own. */
   readonly path: string;
+  /** For a family of paths (`/apps/{id}/events`): whether this route serves a path `path` does not name. */
+  matches?(pathname: string): boolean;
   handle(req: IncomingMessage, res: ServerResponse, next: () => void): void;
 }
 
@@ -20,13 +22,15 @@ export function serveBeforeFramework(server: Server, framework: RequestListener,
     byPath.set(r.path, r);
     byPath.set(`${r.path}/`, r);
   }
+  const patterned = routes.filter((r) => r.matches);
   // Only the framework's own listener is replaced: others (the slow-handshake guard) keep theirs.
   if (!server.listeners('request').includes(framework)) throw new Error('serveBeforeFramework: the framework is not listening on this server');
   server.removeListener('request', framework);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const route = byPath.get(q < 0 ? url : url.slice(0, q));
+    const pathname = q < 0 ? url : url.slice(0, q);
+    const route = byPath.get(pathname) ?? patterned.find((r) => r.matches!(pathname));
     if (route) route.handle(req, res, () => framework(req, res));
     else framework(req, res);
   });

@@ -59,6 +59,10 @@ export interface MessageFrame {
   content: unknown;
   offset: number;
   epoch: string;
+  /** A Pusher trigger's event name (docs/pusher.md); `content` is then its `data` string. */
+  event?: string;
+  /** A Pusher trigger's excluded `socket_id`: that Pusher socket does not get the message. */
+  exclude?: string;
 }
 
 export interface SubscribedFrame {

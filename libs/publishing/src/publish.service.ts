@@ -14,6 +14,10 @@ export interface PublishInput {
   accessToken?: string;
   /** The publishing connection's user id, if any (a token naming a user binds to it). */
   userId?: string;
+  /** A Pusher trigger's event name, carried on the frame (docs/pusher.md); Herald's own publishes have none. */
+  event?: string;
+  /** A Pusher trigger's `socket_id`: the connection that must not receive it. */
+  exclude?: string;
 }
 
 export interface PublishResult {
@@ -31,6 +35,8 @@ export interface PreparedPublish {
   messageId: string;
   /** The message as JSON text. */
   content: string;
+  event?: string;
+  exclude?: string;
 }
 
 export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false; error: HeraldError };
@@ -69,7 +75,7 @@ export class PublishService {
     assertJsonDepth(input.message);
     const content = JSON.stringify(input.message);
     assertPayloadSize(app, content);
-    return { channel, messageId, content };
+    return { channel, messageId, content, event: input.event, exclude: input.exclude };
   }
 
   /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
@@ -131,7 +137,7 @@ export class PublishService {
    * a single publish charged by its own accept script.
    */
   private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number, charge = false): Promise<BatchItemResult[]> {
-    const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now},"content":${p.content}`;
+    const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now}${pusherFields(p)},"content":${p.content}`;
     const ttl = this.config.idempotencyTtlMs;
     const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
     const replies = charge
@@ -150,6 +156,14 @@ export class PublishService {
       return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
     });
   }
+}
+
+/** The Pusher fields of a frame (a trigger's event name and excluded socket), empty for Herald's publishes. */
+function pusherFields(p: PreparedPublish): string {
+  let out = '';
+  if (p.event !== undefined) out += `,"event":${JSON.stringify(p.event)}`;
+  if (p.exclude !== undefined) out += `,"exclude":${JSON.stringify(p.exclude)}`;
+  return out;
 }
 
 function assertPayloadSize(app: AppRecord, content: string): void {

@@ -91,9 +91,17 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       return;
     }
     if (frame.type === 'pong') return;
+    this.enqueue(session, () => this.handle(session, frame), 'id' in frame ? frame.id : undefined);
+  }
+
+  /**
+   * Runs a task in the session's queue, after every frame received before it (another protocol's
+   * translator, e.g. Pusher's, hands its frames in here). A failure becomes an error frame.
+   */
+  enqueue(session: Session, task: () => Promise<void> | void, id?: RequestId): void {
     const queued: Promise<void> = session.queue
-      .then(() => this.handle(session, frame))
-      .catch((e) => this.sendError(session, e, 'id' in frame ? frame.id : undefined))
+      .then(() => (session.closed ? undefined : task()))
+      .catch((e) => this.sendError(session, e, id))
       .then(() => {
         // Drained: back to the shared settled promise, so an idle session keeps no promise of its own.
         if (session.queue === queued) session.queue = IDLE;
@@ -143,11 +151,8 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       case 'subscribe':
         await this.subscribe(session, frame.channels, frame.id);
         return;
-      case 'unsubscribe': {
-        const removed = frame.channels.filter((c) => this.hub.unsubscribe(session, c));
-        await Promise.all(frame.channels.map((c) => this.presence.leave(session, c)));
-        return this.reply(session, { type: 'reply', id: frame.id, result: { channels: removed } });
-      }
+      case 'unsubscribe':
+        return this.reply(session, { type: 'reply', id: frame.id, result: { channels: await this.unsubscribe(session, frame.channels) } });
       case 'presence_subscribe': {
         return this.reply(session, { type: 'reply', id: frame.id, result: await this.watchPresence(session, frame.channel, frame.accessToken) });
       }
@@ -176,18 +181,26 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
+  /** Leaves channels (and their presence); returns those the session held. */
+  async unsubscribe(session: Session, channels: readonly string[]): Promise<string[]> {
+    const removed = channels.filter((c) => this.hub.unsubscribe(session, c));
+    await Promise.all(channels.map((c) => this.presence.leave(session, c)));
+    return removed;
+  }
+
   /**
    * Subscribes channel by channel; each gets its `subscribed` frame (then its missed messages) or an
    * error frame. Returns the channels that failed, so HTTP transports can answer with a status.
+   * `authorized`: the caller already checked the client's right to read (a Pusher channel signature).
    */
-  async subscribe(session: Session, items: SubscribeItem[], id?: RequestId): Promise<HeraldError[]> {
+  async subscribe(session: Session, items: SubscribeItem[], id?: RequestId, authorized = false): Promise<HeraldError[]> {
     const limit = session.ctx.app.plan.maxChannelsPerConnection;
     const failed: HeraldError[] = [];
     for (const item of items) {
       try {
         if (session.subscriptions.has(item.channel)) throw new HeraldError('already_subscribed', `Already subscribed to ${item.channel}`);
         session.assertRoomFor(item.channel, limit);
-        await this.access.authorize(session.ctx, { channel: item.channel, need: 'r', token: item.accessToken, userId: session.user?.id });
+        if (!authorized) await this.access.authorize(session.ctx, { channel: item.channel, need: 'r', token: item.accessToken, userId: session.user?.id });
         if (item.presence && !session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
         if (item.presence) await this.presence.assertRoom(session, item.channel);
         await this.hub.subscribe(session, item.channel, item.since, (r) =>

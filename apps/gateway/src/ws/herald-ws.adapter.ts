@@ -14,6 +14,26 @@ function destroyOnError(this: Duplex): void {
 /** What each accepted upgrade request authenticated as; read by the gateway on connection. */
 export const handshakes = new WeakMap<IncomingMessage, Admitted>();
 
+/** Pusher's WebSocket path: `/app/{key}` (query `protocol=7&client=…&version=…`). */
+const PUSHER_PATH = /^\/app\/([^/]{1,200})\/?$/;
+/** The Pusher protocol version served (pusher-js 8 speaks 7). */
+const PUSHER_PROTOCOL = '7';
+
+/** A path segment decoded; a malformed escape (`%E0%A4%A`) stays as sent and fails the key check. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Where an admitted Pusher upgrade goes (apps/gateway/src/pusher). */
+export interface PusherUpgrades {
+  accept(ws: WebSocket, connect: Admitted): void;
+  refuse(ws: WebSocket, reason: string, detail: string): void;
+}
+
 /**
  * @nestjs/websockets adapter over `ws`, owning the upgrade: the key and Origin are checked before any
  * frame flows. A refused client is upgraded and closed at once with a 44xx code and its reason, because
@@ -27,6 +47,7 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     private readonly auth: ConnectAuth,
     private readonly enabled: boolean,
     private readonly sink: ErrorSink,
+    private readonly pusher?: PusherUpgrades,
   ) {}
 
   create(_port: number, options?: { path?: string }): WebSocketServer {
@@ -37,19 +58,30 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
       // request (headers, URL) and its head buffer alive for the connection's whole life.
       socket.on('error', destroyOnError);
       const url = new URL(req.url ?? '/', 'http://gateway');
-      if (url.pathname !== path || !this.enabled) {
+      const pusherKey = this.pusher ? PUSHER_PATH.exec(url.pathname)?.[1] : undefined;
+      if ((url.pathname !== path && pusherKey === undefined) || !this.enabled) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+      // The same connect check for both protocols: Pusher's key is in the path instead of `appkey`.
+      const params = pusherKey === undefined ? url.searchParams : new URLSearchParams({ appkey: decodeSegment(pusherKey) });
+      if (pusherKey !== undefined && url.searchParams.get('protocol') !== PUSHER_PROTOCOL) {
+        wss.handleUpgrade(req, socket, head, (ws) => this.pusher!.refuse(ws, 'pusher_protocol', `Unsupported protocol version: serving ${PUSHER_PROTOCOL}`));
+        return;
+      }
       this.auth
-        .authenticate(url.searchParams, origin)
+        .authenticate(params, origin)
         .then((connect) => this.auth.admit(connect))
         .then(
         (connect) => {
-          handshakes.set(req, connect);
           // The 101 response and the `connected` frame (written on connection, in this turn) in one write.
           corkForTurn(socket);
+          if (pusherKey !== undefined) {
+            wss.handleUpgrade(req, socket, head, (ws) => this.pusher!.accept(ws, connect));
+            return;
+          }
+          handshakes.set(req, connect);
           wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
         },
         (e: unknown) => {
@@ -58,7 +90,8 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
           const { body, unexpected } = mapError(e);
           this.sink.metrics.error(body.reason);
           if (unexpected) this.sink.logger.error({ err: e, path: url.pathname }, 'unhandled error in a WebSocket upgrade');
-          wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(body.reason), closeReason(`${body.reason}: ${body.content}`)));
+          if (pusherKey !== undefined) wss.handleUpgrade(req, socket, head, (ws) => this.pusher!.refuse(ws, body.reason, body.content));
+          else wss.handleUpgrade(req, socket, head, (ws) => ws.close(closeCodeFor(body.reason), closeReason(`${body.reason}: ${body.content}`)));
         },
       );
     });

@@ -1,0 +1,129 @@
+import { randomInt } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { WebSocket } from 'ws';
+import { CONFIG, type HeraldConfig } from '@herald/config';
+import { HeraldError, PRESENCE_PREFIX, PRIVATE_PREFIX, closeReason } from '@herald/protocol';
+import { pusherCodeFor } from './pusher-codes.js';
+import type { Admitted } from '../connect/connect-auth.js';
+import type { PusherUpgrades } from '../ws/herald-ws.adapter.js';
+import { SessionCore } from '../session/session-core.js';
+import type { Session } from '../session/session.js';
+import { PusherChannelAuth } from './pusher-channel-auth.js';
+import { PONG, pusherError, subscriptionError } from './pusher-frames.js';
+import { PusherTransport } from './pusher-transport.js';
+
+/** Bytes a Pusher socket may have queued before its reader counts as too slow (as for /ws). */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** Pusher's `socket_id` shape (server libraries check it): two decimal numbers. */
+const SOCKET_PART = 2 ** 40;
+
+const SESSION = Symbol('pusher-session');
+type PusherSocket = WebSocket & { [SESSION]: { session: Session; transport: PusherTransport } };
+const stateOf = (ws: WebSocket) => (ws as PusherSocket)[SESSION];
+
+/** A client frame of Pusher's protocol: `data` is an object (pusher-js) or its JSON text. */
+interface PusherInbound {
+  event: string;
+  data: Record<string, unknown>;
+}
+
+function decode(text: string): PusherInbound | undefined {
+  try {
+    const f = JSON.parse(text) as { event?: unknown; data?: unknown };
+    if (typeof f !== 'object' || f === null || typeof f.event !== 'string') return undefined;
+    const data = typeof f.data === 'string' ? (JSON.parse(f.data) as unknown) : f.data;
+    return { event: f.event, data: typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {} };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Pusher's protocol 7 on `/app/{key}` (issue 15): a thin translator over the same session core, channel
+ * hub and publish use case as Herald's WebSocket, so a Pusher trigger and a Herald publish on one channel
+ * share offsets, history and limits. The connect check (key, Origin, connection slot) happened in the
+ * upgrade (HeraldWsAdapter); this class maps Pusher's client events onto the core.
+ */
+@Injectable()
+export class PusherConnections implements PusherUpgrades {
+  private readonly onMessage: (this: WebSocket, data: Buffer) => void;
+  private readonly onPong: (this: WebSocket) => void;
+  private readonly onGone: (this: WebSocket) => void;
+  private readonly activityTimeout: number;
+
+  constructor(
+    private readonly core: SessionCore,
+    private readonly channelAuth: PusherChannelAuth,
+    @Inject(CONFIG) private readonly config: HeraldConfig,
+  ) {
+    const self = this;
+    this.onMessage = function (data) {
+      self.receive(stateOf(this).session, stateOf(this).transport, data.toString('utf8'));
+    };
+    this.onPong = function () {
+      core.alive(stateOf(this).session);
+    };
+    this.onGone = function () {
+      core.closed(stateOf(this).session);
+    };
+    // pusher-js pings after this many seconds of silence; the core closes a socket silent past ping + pong timeout.
+    this.activityTimeout = Math.max(1, Math.round(config.pingIntervalMs / 1000));
+  }
+
+  accept(ws: WebSocket, connect: Admitted): void {
+    const socketId = `${randomInt(1, SOCKET_PART)}.${randomInt(1, SOCKET_PART)}`;
+    const transport = new PusherTransport(ws, MAX_BUFFERED_BYTES, this.config.pingIntervalMs, socketId, this.activityTimeout);
+    const session = this.core.open(connect, transport);
+    (ws as PusherSocket)[SESSION] = { session, transport };
+    ws.on('message', this.onMessage);
+    ws.on('pong', this.onPong);
+    ws.on('close', this.onGone);
+    ws.on('error', this.onGone);
+  }
+
+  /** A refused upgrade, as Pusher refuses: `pusher:error` with the code, then a close with it. */
+  refuse(ws: WebSocket, reason: string, detail: string): void {
+    const code = pusherCodeFor(reason);
+    ws.send(pusherError(detail, code));
+    ws.close(code, closeReason(`${reason}: ${detail}`));
+  }
+
+  private receive(session: Session, transport: PusherTransport, text: string): void {
+    this.core.alive(session);
+    const frame = decode(text);
+    if (!frame) return transport.write(pusherError('Malformed frame: expected {"event": …, "data": …}', null));
+    switch (frame.event) {
+      case 'pusher:ping':
+        return transport.write(PONG);
+      case 'pusher:pong':
+        return;
+      case 'pusher:subscribe':
+        return this.core.enqueue(session, () => this.subscribe(session, transport, frame.data));
+      case 'pusher:unsubscribe': {
+        const channel = frame.data.channel;
+        if (typeof channel === 'string') this.core.enqueue(session, async () => void (await this.core.unsubscribe(session, [channel])));
+        return;
+      }
+      default:
+        // Client events, sign-in and presence come in a later slice (docs/pusher.md).
+        return transport.write(pusherError(`Unsupported event ${frame.event.slice(0, 60)}`, null));
+    }
+  }
+
+  private async subscribe(session: Session, transport: PusherTransport, data: Record<string, unknown>): Promise<void> {
+    const channel = data.channel;
+    if (typeof channel !== 'string') return transport.write(pusherError('pusher:subscribe needs a channel', null));
+    try {
+      if (channel.startsWith(PRESENCE_PREFIX) || channel.startsWith(`${PRIVATE_PREFIX}encrypted-`)) {
+        throw new HeraldError('invalid_channel', `${channel}: presence and encrypted channels are not supported yet`);
+      }
+      const isPrivate = channel.startsWith(PRIVATE_PREFIX);
+      if (isPrivate) await this.channelAuth.check(session, transport.socketId, channel, data.auth);
+      // Subscription errors come back from the core as error frames with the channel (subscription_error).
+      await this.core.subscribe(session, [{ channel }], undefined, isPrivate);
+    } catch (e) {
+      const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
+      transport.write(subscriptionError(channel, err.message, err.code));
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { WebSocket } from 'ws';
+import { CLOSE_CODES, closeReason } from '@herald/protocol';
+import { OutboundFrame } from '../session/outbound-frame.js';
+import type { Transport } from '../session/transport.js';
+import { corkForTurn } from '../session/turn-cork.js';
+import { socketOf } from '../ws/ws-writer.js';
+import { pusherCodeFor } from './pusher-codes.js';
+import { pusherError, toPusher, type PusherSocketInfo } from './pusher-frames.js';
+
+/** The core's ping frame, translated by toPusher like any other. */
+const PING_FRAME = OutboundFrame.of({ type: 'ping' });
+
+/**
+ * A Pusher (protocol 7) WebSocket: the session core's frames, translated to Pusher's on the way out;
+ * Herald's close codes become Pusher's (pusher-codes.ts), preceded by the `pusher:error` Pusher sends.
+ */
+export class PusherTransport implements Transport, PusherSocketInfo {
+  readonly name = 'pusher' as const;
+  readonly unidirectional = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly maxBufferedBytes: number,
+    readonly pingIntervalMs: number,
+    readonly socketId: string,
+    readonly activityTimeout: number,
+  ) {}
+
+  whenClosed(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.ws.once('close', () => resolve()));
+  }
+
+  terminate(): void {
+    this.ws.terminate();
+  }
+
+  send(frame: OutboundFrame): void {
+    const text = toPusher(frame, this);
+    if (text !== undefined) this.write(text);
+  }
+
+  /** A Pusher frame built by the connection itself (pong, subscription errors). */
+  write(text: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: slow consumer');
+      return;
+    }
+    const socket = socketOf(this.ws);
+    if (socket) corkForTurn(socket);
+    this.ws.send(text);
+  }
+
+  /** A protocol ping and `pusher:ping` (pusher-js answers `pusher:pong`), in one write. */
+  ping(): void {
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const socket = socketOf(this.ws);
+    if (socket) corkForTurn(socket);
+    this.ws.ping();
+    this.send(PING_FRAME);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState !== WebSocket.OPEN && this.ws.readyState !== WebSocket.CONNECTING) return;
+    const pusherCode = pusherCodeFor(reason, code);
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(pusherError(reason, pusherCode));
+    this.ws.close(pusherCode, closeReason(reason));
+  }
+}
