@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, OnModuleInit, Param, Req, Res } from '@nestjs/common';
-import { chooseEncoding } from './content-encoding.js';
+import { chooseEncoding } from '@herald/http';
 import { loadAsset, type Asset } from './static-asset.js';
 
 /** Repository root, from this compiled file (dist/apps/gateway/src/sdk → root). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { ContentEncoding } from './content-encoding.js';
+import type { ContentEncoding } from '@herald/http';
 
 /** One encoding of a file: its bytes and the ETag that names exactly those bytes. */
 export interface Variant {
