@@ -16,14 +16,14 @@ export function redisSettingWarnings(s: RedisDurabilitySettings): string[] {
   if (s.maxmemoryPolicy !== undefined && s.maxmemoryPolicy !== 'noeviction') {
     out.push(
       `Redis maxmemory-policy is "${s.maxmemoryPolicy}": set "maxmemory-policy noeviction". Any other policy lets Redis ` +
-        'silently evict channel histories, idempotency keys and queued publish jobs under memory pressure; with ' +
+        'silently evict channel histories, idempotency keys, the archive stream and queued jobs under memory pressure; with ' +
         'noeviction a full Redis refuses writes, and publishes fail visibly (503) instead of being lost.',
     );
   }
   if (s.appendonly !== undefined && s.appendonly !== 'yes') {
     out.push(
       'Redis AOF is off (appendonly no): set "appendonly yes" (with "appendfsync everysec" or "always") wherever an ' +
-        'accepted publish must survive a Redis restart. Without it a restart loses queued publish jobs and recent history.',
+        'accepted publish must survive a Redis restart. Without it a restart loses recent history and messages not yet archived.',
     );
   } else if (s.appendfsync === 'no') {
     out.push(
