@@ -38,11 +38,12 @@ export function heraldPublisher(apiPort, secret, sockets = 256) {
 }
 
 /**
- * A tenant on `planId`. The API only offers the public plans, so a `bench` tenant is created on `demo`
- * and moved to `bench` in the database before its keys are ever used (nothing has cached it yet).
+ * A tenant on `planId`. Customers pick only selectable plans, so a `bench` tenant is created on `pro`
+ * and moved to `bench` in the bench database (as an operator would) before its keys are ever used
+ * (nothing has cached it yet).
  */
 async function createTenant(testing, apiUrl, pg, planId) {
-  const t = await testing.createTenant(apiUrl, { planId: planId === BENCH_PLAN.id ? 'demo' : planId });
+  const t = await testing.createTenant(apiUrl, { planId: planId === BENCH_PLAN.id ? 'pro' : planId });
   if (planId === BENCH_PLAN.id) await pg.query('UPDATE "App" SET "planId" = $1 WHERE "id" = $2', [BENCH_PLAN.id, t.appId]);
   return t;
 }
