@@ -183,7 +183,9 @@ test('a gateway killed while holding a channel: its lease lapses and the channel
 });
 
 test('worker SIGKILLed with deliveries pending: after the restart none is lost and none delivered twice', async () => {
-  const s = await startStack({ workers: 1 });
+  // The killed worker's in-flight deliveries hold the app's fair-share slots until their lease lapses
+  // (2 × timeout + 5 s): the retry period must outlast that, or they are rightly parked as failed.
+  const s = await startStack({ workers: 1, env: { HERALD_WEBHOOK_RETRY_PERIOD_MS: '60000' } });
   try {
     const t = await createTenant(s.apiUrl);
     const rx = await receiver();
@@ -196,7 +198,7 @@ test('worker SIGKILLed with deliveries pending: after the restart none is lost a
     for (let i = 30; i < 40; i++) await restPublish(s.apiUrl, t.secret, { channel: `k${i % 3}`, message: i, id: `k-${i}` });
     rx.respond = () => 200;
     await s.startWorker();
-    const got = await rx.waitForEvents(40, 'message.published', 20_000);
+    const got = await rx.waitForEvents(40, 'message.published', 30_000);
     const ids = got.map((e) => (e.data as { id: string }).id);
     assert.deepEqual([...new Set(ids)].sort(), Array.from({ length: 40 }, (_, i) => `k-${i}`).sort());
     // Nothing more arrives: a marker published now is the next and last thing received.
