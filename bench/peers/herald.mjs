@@ -51,7 +51,11 @@ async function createTenant(testing, apiUrl, pg, planId) {
 export async function startHerald({ testing, env, pg, gateways = 2 }) {
   const stack = await testing.startStack({ gateways, workers: 1, timings: 'defaults', env });
   const apiPort = Number(new URL(stack.apiUrl).port);
-  const tenant = await createTenant(testing, stack.apiUrl, pg, BENCH_PLAN.id);
+  // A failure after the processes started must not leave them running.
+  const tenant = await createTenant(testing, stack.apiUrl, pg, BENCH_PLAN.id).catch(async (e) => {
+    await stack.stop();
+    throw e;
+  });
   const pub = heraldPublisher(apiPort, tenant.secret);
   const gw = (i) => stack.gateways[i % stack.gateways.length];
   const key = encodeURIComponent(tenant.subscribeKey);
