@@ -1,4 +1,5 @@
 export * from './content-encoding.js';
+export * from './encoded-file.js';
 export * from './cors.js';
 export * from './error-mapping.js';
 export * from './error-writer.js';

@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { ContentEncoding } from '@herald/http';
-
-/** One encoding of a file: its bytes and the ETag naming exactly those bytes. */
-export interface Variant {
-  body: Buffer;
-  etag: string;
-}
+import type { ContentEncoding, EncodedBody } from '@herald/http';
 
 /** A built dashboard file with the `.br` / `.gz` forms the build wrote beside it (apps/dashboard/precompress.ts). */
 export interface DashboardFile {
   mtimeMs: number;
   type: string;
-  variants: Partial<Record<ContentEncoding, Variant>> & { identity: Variant };
+  variants: Partial<Record<ContentEncoding, EncodedBody>> & { identity: EncodedBody };
 }
 
 const TYPES: Record<string, string> = {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from '@herald/config';
-import { chooseEncoding, type HttpRequest, type HttpResponse } from '@herald/http';
+import { chooseEncoding, sendEncoded, type HttpRequest, type HttpResponse } from '@herald/http';
 import { DashboardFiles, type DashboardFile } from './dashboard-files.js';
 
 /** Where `npm run build` puts the SPA (apps/dashboard → dist/dashboard); this file is dist/apps/api/src/dashboard/. */
@@ -61,34 +61,11 @@ function securityHeaders(res: ServerResponse, csp: string): void {
   res.setHeader('X-Frame-Options', 'DENY');
 }
 
-/** True when If-None-Match names this ETag (a list, weak forms and `*` included). */
-function notModified(req: IncomingMessage, etag: string): boolean {
-  const header = req.headers['if-none-match'];
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
-}
-
 /** One file in the encoding the client accepts (brotli, gzip, plain), revalidated by ETag. */
 function send(req: IncomingMessage, res: ServerResponse, file: DashboardFile, cacheControl: string, csp: string): void {
   const encoding = chooseEncoding(req.headers['accept-encoding'], (['br', 'gzip'] as const).filter((e) => file.variants[e]));
-  const variant = file.variants[encoding] ?? file.variants.identity;
   securityHeaders(res, csp);
-  res.setHeader('Content-Type', file.type);
-  res.setHeader('Cache-Control', cacheControl);
-  res.setHeader('ETag', variant.etag);
-  res.setHeader('Vary', 'Accept-Encoding');
-  if (notModified(req, variant.etag)) {
-    res.statusCode = 304;
-    res.end();
-    return;
-  }
-  if (encoding !== 'identity') res.setHeader('Content-Encoding', encoding);
-  res.setHeader('Content-Length', variant.body.length);
-  res.statusCode = 200;
-  res.end(req.method === 'HEAD' ? undefined : variant.body);
+  sendEncoded(req, res, { encoding, file: file.variants[encoding] ?? file.variants.identity, type: file.type, cacheControl });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Controller, Get, OnModuleInit, Param, Req, Res } from '@nestjs/common';
-import { chooseEncoding } from '@herald/http';
+import { chooseEncoding, sendEncoded } from '@herald/http';
 import { loadAsset, type Asset } from './static-asset.js';
 
 /** Repository root, from this compiled file (dist/apps/gateway/src/sdk → root). */
@@ -22,16 +22,6 @@ const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 const VERSIONED = /^herald\.([0-9a-f]+)\.js$/;
 
 export const versionedSdkPath = (hash: string) => `/sdk/herald.${hash}.js`;
-
-/** True when If-None-Match names this ETag (a list, weak forms and `*` included). */
-function notModified(req: IncomingMessage, etag: string): boolean {
-  const header = req.headers['if-none-match'];
-  if (!header) return false;
-  return header.split(',').some((t) => {
-    const tag = t.trim().replace(/^W\//, '');
-    return tag === '*' || tag === etag;
-  });
-}
 
 /**
  * The script-tag SDK and its source map, and the chat demo (`/examples/chat/`), read from the build
@@ -92,22 +82,8 @@ export class SdkController implements OnModuleInit {
     const asset = this.asset(what.file);
     if (!asset) return this.notFound(res, `${what.file} is not built: run npm run build`);
     const encoding = chooseEncoding(req.headers['accept-encoding']);
-    const variant = asset.variants[encoding];
-    const headers: Record<string, string | number> = {
-      'Content-Type': what.type,
-      'Cache-Control': cacheControl,
-      ETag: variant.etag,
-      Vary: 'Accept-Encoding',
-      'Access-Control-Allow-Origin': '*',
-    };
-    if (notModified(req, variant.etag)) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
-    res.writeHead(200, { ...headers, 'Content-Length': variant.body.length });
-    res.end(req.method === 'HEAD' ? undefined : variant.body);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    sendEncoded(req, res, { encoding, file: asset.variants[encoding], type: what.type, cacheControl });
   }
 
   private notFound(res: ServerResponse, content: string): void {

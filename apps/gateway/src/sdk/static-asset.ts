@@ -1,20 +1,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import type { ContentEncoding } from '@herald/http';
-
-/** One encoding of a file: its bytes and the ETag that names exactly those bytes. */
-export interface Variant {
-  body: Buffer;
-  etag: string;
-}
+import type { ContentEncoding, EncodedBody } from '@herald/http';
 
 /** A file read from the build output with its gzip and brotli forms, compressed once per change. */
 export interface Asset {
   mtimeMs: number;
   /** Hex digest of the plain bytes: names the versioned URL and every variant's ETag. */
   hash: string;
-  variants: Record<ContentEncoding, Variant>;
+  variants: Record<ContentEncoding, EncodedBody>;
 }
 
 /** How many hex digits of the SHA-256 name a version: collisions between two builds are not a concern. */
@@ -34,7 +28,7 @@ export function loadAsset(abs: string, previous?: Asset): Asset | undefined {
   if (previous && previous.mtimeMs === mtimeMs) return previous;
   const plain = readFileSync(abs);
   const hash = createHash('sha256').update(plain).digest('hex').slice(0, HASH_LENGTH);
-  const variant = (body: Buffer, encoding: ContentEncoding): Variant => ({ body, etag: `"${hash}${encoding === 'identity' ? '' : `-${encoding}`}"` });
+  const variant = (body: Buffer, encoding: ContentEncoding): EncodedBody => ({ body, etag: `"${hash}${encoding === 'identity' ? '' : `-${encoding}`}"` });
   return {
     mtimeMs,
     hash,
