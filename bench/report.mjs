@@ -121,6 +121,19 @@ function checks(s) {
   return list;
 }
 
+/** Per log level: medians of CPU-ms per publish (API and total) and latency; debug's extra over the default. */
+function logLevelSummary(logs) {
+  const levels = [...new Set(logs.arms.map((a) => a.level))];
+  const per = Object.fromEntries(
+    levels.map((level) => {
+      const arms = logs.arms.filter((a) => a.level === level);
+      return [level, { runs: arms.length, api: med(arms, (a) => a.cpuPer1kPublishes.api), total: med(arms, (a) => a.cpuPer1kPublishes.total), p50: med(arms, (a) => a.latencyMs.p50), p99: med(arms, (a) => a.latencyMs.p99), achieved: med(arms, (a) => a.achievedRate), lost: sum(arms, (a) => a.accepted - a.delivered) }];
+    }),
+  );
+  const extra = per.debug && per.info ? { api: round(per.debug.api - per.info.api, 3), total: round(per.debug.total - per.info.total, 3), ratio: ratio(per.debug.total, per.info.total) } : null;
+  return { ...logs, arms: undefined, per, debugExtra: extra };
+}
+
 export function aggregate(report) {
   const r = report.results;
   const s = fanoutSummary(r);
@@ -134,6 +147,8 @@ export function aggregate(report) {
     const floodedP99 = med(iso.flooded, (x) => x.latencyMs.p99);
     s.iso = { aloneP99, floodedP99, aloneP50: med(iso.alone, (x) => x.latencyMs.p50), floodedP50: med(iso.flooded, (x) => x.latencyMs.p50), ratio: ratio(floodedP99, aloneP99) };
   }
+  const logs = r.logs?.['herald/ws']?.[0];
+  if (logs) s.logs = logLevelSummary(logs);
   s.checks = checks(s);
   return s;
 }
@@ -253,6 +268,16 @@ export function writeReport(report) {
     L.push('| | p50 ms | p99 ms | flood sent (statuses) |', '|---|---:|---:|---|');
     L.push(`| B alone | ${fmt(s.iso.aloneP50, 2)} | **${fmt(s.iso.aloneP99, 2)}** | |`);
     L.push(`| B while A floods | ${fmt(s.iso.floodedP50, 2)} | **${fmt(s.iso.floodedP99, 2)}** (${s.iso.ratio}×) | ${iso.flooded.map((f) => `${f.flood.sent} ${JSON.stringify(f.flood.statuses)}`).join('; ')} |`);
+  }
+  // Log level
+  L.push('', '## Log level (Herald only)', '');
+  if (!s.logs) L.push('Not measured in this run.');
+  else {
+    const g = s.logs;
+    L.push(`What a log level costs a publish: Herald (API + 1 gateway + 1 worker) started afresh per arm at its default level (\`info\`: a request line only for a 5xx; every other request line at debug) and at \`debug\` (a JSON line per request), then ${fmt(g.rate, 0)} single durable publishes/s open loop for ${g.seconds} s over ${g.channels} channels with one WebSocket subscriber each. Arms alternate in order run by run; medians of the runs. CPU in ms per publish (= CPU-s per 1,000).`, '');
+    L.push('| HERALD_LOG_LEVEL | runs | achieved /s | API CPU-ms per publish | total CPU-ms per publish | p50 ms | p99 ms | accepted − delivered |', '|---|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [level, v] of Object.entries(g.per)) L.push(`| \`${level}\`${level === 'info' ? ' (default)' : ''} | ${v.runs} | ${fmt(v.achieved, 0)} | ${fmt(v.api, 3)} | **${fmt(v.total, 3)}** | ${fmt(v.p50, 2)} | ${fmt(v.p99, 2)} | ${v.lost} |`);
+    if (g.debugExtra) L.push('', `A line per request (\`debug\`) adds ${fmt(g.debugExtra.api, 3)} API CPU-ms and ${fmt(g.debugExtra.total, 3)} CPU-ms in all per publish (${g.debugExtra.ratio}× the default's total); the default writes no line for a successful request.`);
   }
   const wh = report.results.webhooks?.['herald/http'];
   if (wh) L.push('', '## Webhooks (Herald only, `--only webhooks`)', '', 'Raw results in benchmarks.json (`results.webhooks`).', '', '```json', JSON.stringify(wh, null, 1).slice(0, 3000), '```');

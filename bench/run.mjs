@@ -8,6 +8,7 @@ import { latencyRun } from './scenarios/s3-latency.mjs';
 import { durableRun } from './scenarios/s4-durable.mjs';
 import { reconnectRun } from './scenarios/s5-reconnect.mjs';
 import { isolationRun } from './scenarios/isolation.mjs';
+import { logCostRun } from './scenarios/log-cost.mjs';
 import { broadcast, openFor } from './scenarios/common.mjs';
 import { startHerald, upsertBenchPlan } from './peers/herald.mjs';
 import { startRawWs } from './peers/raw-ws.mjs';
@@ -20,7 +21,7 @@ const fmt = (x) => (x == null ? '–' : x);
 export async function runAll(ctx) {
   const { config, step, note, warn } = ctx;
   const want = new Set(config.scenarios);
-  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, webhooks: {} };
+  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, logs: {}, webhooks: {} };
   const errors = [];
   const skipped = {};
   const targets = {};
@@ -140,6 +141,15 @@ export async function runAll(ctx) {
       if (died.length) errors.push({ what: 'Herald processes exited during the run', error: died.map((a) => `${a.name}: ${a.proc.exitCode ?? a.proc.signalCode}\n${a.output().slice(-1500)}`).join('\n') });
       await herald.stop();
     }
+  }
+
+  // --- The log level's cost (Herald afresh per arm) --------------------------------------------------
+  if (want.has('logs')) {
+    const c = config.logs;
+    step(`Herald log level: ${c.rate} single publishes/s for ${c.seconds} s over ${c.channels} channels, default level and debug, ${config.runs} runs each`);
+    const start = (env) => startHerald({ testing: ctx.testing, env: { ...heraldEnv, ...env }, pg: ctx.pg, gateways: 1 });
+    const r = await attempt('Herald log level', () => logCostRun(ctx, start, { ...c, runs: config.runs, tag: ctx.tag }));
+    if (r) results.logs['herald/ws'] = [r];
   }
 
   // --- Peers --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //   s5   reconnect storm: gateway 1 SIGKILLed under N clients, resume on gateway 2       (Herald)
 //   s6   s1–s3 over SSE and long-polling                                              (Herald, Nchan)
 //   iso  tenant isolation: tenant B's p99 alone and while tenant A floods at 10× its limit (Herald)
+//   logs what the log level costs: single publishes at a fixed rate, default level vs debug (Herald)
 //   webhooks  webhook deliveries/s and scheduled-publish punctuality (its own stack; only when named)
 //
 //   npm run bench                       everything (build only if dist is missing)
@@ -36,7 +37,8 @@
 //   BENCH_S4_BATCH_RATES (1000,2500,5000,10000,15000,20000)  BENCH_S4_BATCH (100 items)  BENCH_S4_SECONDS (5)
 //   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
 //   BENCH_ISO_PLAN (free: tenant A's plan)  BENCH_ISO_RATE (20 msg/s for B)  BENCH_ISO_SUBSCRIBERS (200)
-//   BENCH_ISO_SECONDS (10)  DATABASE_URL (server; database herald_bench)
+//   BENCH_ISO_SECONDS (10)  BENCH_LOGS_CHANNELS (100)  BENCH_LOGS_RATE (1000 publishes/s)  BENCH_LOGS_SECONDS (10)
+//   DATABASE_URL (server; database herald_bench)
 //   BENCH_SHARED_REDIS=1: use REDIS_URL instead of a redis-server of the bench's own (started by default,
 //   so that Redis CPU and memory are Herald's and Socket.IO's alone)
 // bench/findings.md, when present, is copied verbatim into docs/benchmarks.md.
@@ -50,7 +52,7 @@ import { ROOT, run, buildReason } from './lib/prepare.mjs';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureDatabase, ensureServices, migrate, redisCommands, withDatabase } from './lib/services.mjs';
 import { Fatal, note, runMain, step, warn } from './lib/ui.mjs';
 
-const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'webhooks'];
+const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'logs', 'webhooks'];
 const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'webhooks');
 const PEERS = ['raw-ws', 'nchan', 'socketio'];
 
@@ -121,6 +123,7 @@ function readConfig(opts) {
       subscribersB: sc('BENCH_ISO_SUBSCRIBERS', 200, 1),
       seconds: numEnv('BENCH_ISO_SECONDS', 10, { min: 1, int: false }),
     },
+    logs: { channels: sc('BENCH_LOGS_CHANNELS', 100, 1), rate: numEnv('BENCH_LOGS_RATE', 1000, { min: 1, int: false }), seconds: numEnv('BENCH_LOGS_SECONDS', 10, { min: 1, int: false }) },
     scenarios: SCENARIOS.filter((s) => opts.only.has(s)),
   };
 }

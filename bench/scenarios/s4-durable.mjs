@@ -10,7 +10,7 @@ import { openSubscribers } from '../load/subscribers.mjs';
 
 const r1 = (x) => Math.round(x * 10) / 10;
 
-async function step(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs }) {
+export async function durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs }) {
   await subs.reset();
   const count = Math.max(1, Math.round(rate * seconds));
   let seq = 0;
@@ -80,12 +80,12 @@ export async function durableRun(ctx, target, { channels: nChannels, rates, batc
   const out = { channels: nChannels, seconds, batchSize, p99LimitMs, single: [], batch: [] };
   try {
     // Warm-up (not measured): both paths, a little of each.
-    await step(ctx, target, subs, channels, { mode: 'single', rate: Math.min(200, rates[0]), seconds: 1, batchSize, p99LimitMs });
-    await step(ctx, target, subs, channels, { mode: 'batch', rate: Math.min(1000, batchRates[0]), seconds: 1, batchSize, p99LimitMs });
+    await durableStep(ctx, target, subs, channels, { mode: 'single', rate: Math.min(200, rates[0]), seconds: 1, batchSize, p99LimitMs });
+    await durableStep(ctx, target, subs, channels, { mode: 'batch', rate: Math.min(1000, batchRates[0]), seconds: 1, batchSize, p99LimitMs });
     for (const [mode, list] of [['single', rates], ['batch', batchRates]]) {
       for (const rate of list) {
         ctx.note?.(`S4 ${mode} ${rate}/s …`);
-        const r = await step(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs });
+        const r = await durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs });
         out[mode].push(r);
         ctx.note?.(`S4 ${mode} ${rate}/s: accepted ${r.accepted}/${r.published}, delivered ${r.delivered}, p99 ${r.latencyMs.p99} ms, achieved ${r.achievedRate}/s${r.ok ? '' : ` ✗ ${r.reasons.join('; ')}`}`);
         if (!r.ok) break;
