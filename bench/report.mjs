@@ -31,6 +31,7 @@ function fanoutSummary(results) {
       deliveries: med(runs, (r) => r.deliveries),
       perCpuSecond: med(runs, (r) => r.deliveriesPerCpuSecond),
       perServerCpuSecond: med(runs, (r) => r.deliveriesPerServerCpuSecond),
+      closedLoop: runs.every((r) => r.window != null),
       cpuTotal: med(runs, (r) => r.cpu.total),
       cpuRedis: med(runs, (r) => r.cpu.redis),
       cpuPostgres: med(runs, (r) => r.cpu.postgres),
@@ -67,7 +68,8 @@ const ratio = (h, p) => (h == null || p == null || p === 0 ? null : round(h / p,
  * batches what it could not send in time), so it is no fair denominator and the row gets no verdict.
  */
 export const SATURATED_P50_MS = 100;
-const saturated = (x) => x?.p50 != null && x.p50 >= SATURATED_P50_MS;
+// Closed-loop rows (S2 from 2026-12-07) pace themselves by their deliveries: no target can fall behind.
+const saturated = (x) => !x?.closedLoop && x?.p50 != null && x.p50 >= SATURATED_P50_MS;
 const NO_VERDICT = 'no-verdict';
 
 function checks(s) {
@@ -115,6 +117,10 @@ function checks(s) {
   const hp3 = g('s3', 'herald', 'poll');
   const np3 = g('s3', 'nchan', 'poll');
   versus('S6', 'long-poll p99 ≤ half of Nchan', hp3 && np3 ? `${fmt(hp3.p99, 2)} ms vs ${fmt(np3.p99, 2)} ms (${ratio(hp3.p99, np3.p99)}×)` : 'not measured', hp3 && np3 ? hp3.p99 <= np3.p99 / 2 : null, [['Nchan long-poll', np3]]);
+  // Pusher's protocol against Herald's own, both Herald (issue 15): no peer, so no saturation rule.
+  const hpu = g('s2', 'herald', 'pusher');
+  const rpu = ratio(hpu?.perCpuSecond, h2?.perCpuSecond);
+  add('Pusher', "S2 over Pusher's protocol ≥ 0.9× Herald's own deliveries per CPU-second", rpu == null ? 'not measured' : `${fmt(hpu.perCpuSecond, 0)} vs ${fmt(h2.perCpuSecond, 0)} (${rpu}×)`, rpu == null ? null : rpu >= 0.9);
   // Isolation
   const iso = s.iso;
   add('Isolation', "tenant B's p99 under A's flood within +20 % of B alone", iso ? `${fmt(iso.floodedP99, 2)} ms vs ${fmt(iso.aloneP99, 2)} ms alone (${iso.ratio}×)` : 'not measured', iso ? iso.ratio <= 1.2 : null);
@@ -184,7 +190,7 @@ export function writeReport(report) {
   if (carried.length) L.push('', `Carried over from an earlier run (not run this time): ${carried.map(([k, v]) => `${k} (${v.date?.slice(0, 10)}, ${v.gitCommit})`).join(', ')}.`);
   L.push('', '## Targets (issue 8)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
   // A row measured by an earlier run says so itself (the line above lists them too): one report, one commit per row.
-  const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Isolation: ['iso'] };
+  const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Pusher: ['s2'], Isolation: ['iso'] };
   const origin = (scenario) => (SOURCE[scenario] ?? []).map((k) => report.scenarioMeta?.[k]).find((v) => v?.carriedOver);
   for (const x of s.checks) {
     const o = origin(x.scenario);
@@ -211,7 +217,7 @@ export function writeReport(report) {
   L.push(...targetRows(s.s1, 'ws', (v) => [fmt(v.subscribers, 0), kb(v.bytes), kb(v.redisBytes), kb(v.totalBytes), fmt(v.connectSeconds)], (v) => v.totalBytes, true));
   // S2
   L.push('', '## S2 — broadcast: deliveries per server CPU-second', '');
-  L.push(`${c.s1.subscribers.toLocaleString('en-US')} subscribers on one channel; ${c.bytes}-byte messages published over HTTP at ${c.s2.rate} msg/s open loop until ≥ ${c.s2.deliveries.toLocaleString('en-US')} deliveries; CPU = utime+stime of every process of the target from the first publish until the last delivery (Redis and Postgres included for Herald, Redis for Socket.IO).`, '');
+  L.push(`${c.s1.subscribers.toLocaleString('en-US')} subscribers on one channel; ${c.bytes}-byte messages published over HTTP ${c.s2.window ? `closed loop (at most ${c.s2.window} messages not yet delivered to every subscriber: each target runs as fast as it delivers, none can fall behind its load)` : `at ${c.s2.rate} msg/s open loop`} until ≥ ${c.s2.deliveries.toLocaleString('en-US')} deliveries; CPU = utime+stime of every process of the target from the first publish until the last delivery (Redis and Postgres included for Herald, Redis for Socket.IO).`, '');
   L.push('| Target | deliveries | CPU-s (of which Redis / Postgres) | deliveries per CPU-s | p50 ms | p99 ms | gaps | dups | Herald ÷ this |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   L.push(...targetRows(s.s2, 'ws', (v) => [fmt(v.deliveries, 0), `${fmt(v.cpuTotal, 2)} (${fmt(v.cpuRedis, 2)} / ${fmt(v.cpuPostgres, 2)})`, `**${fmt(v.perCpuSecond, 0)}**`, fmt(v.p50, 2), fmt(v.p99, 2), v.gaps, v.duplicates], (v) => v.perCpuSecond, false));
   // S3
@@ -219,6 +225,20 @@ export function writeReport(report) {
   L.push(`${c.s3.subscribers.toLocaleString('en-US')} subscribers on one channel; publishes at ${c.s3.rate} msg/s (${(c.s3.rate * c.s3.subscribers).toLocaleString('en-US')} deliveries/s) open loop for ${c.s3.seconds} s per run.`, '');
   L.push('| Target | p50 ms | p99 ms | p99.9 ms | max ms | delivered | dups | CPU-s | Herald ÷ this (p99) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   L.push(...targetRows(s.s3, 'ws', (v) => [fmt(v.p50, 2), `**${fmt(v.p99, 2)}**`, fmt(v.p999, 2), fmt(v.max, 2), `${v.deliveries}/${v.expected}`, v.duplicates, fmt(v.cpuTotal, 2)], (v) => v.p99, true));
+  // Pusher protocol
+  if (s.s1['herald/pusher'] || s.s2['herald/pusher'] || s.s3['herald/pusher']) {
+    L.push('', "## Pusher's protocol — Herald's `/app/{key}` next to its own `/ws`", '');
+    L.push("The S1–S3 loads above with protocol-7 subscribers (the frames pusher-js sends and reads: `pusher:subscribe`, events `message`, `pusher:ping`/`pusher:pong`) on the same Herald, in the same run. The target (issue 15): within 10 % of Herald's own deliveries per CPU-second.", '');
+    L.push('| Herald over | memory per connection (total) | S2 deliveries per CPU-s | S2 p99 ms | S3 p50 ms | S3 p99 ms | gaps / dups | ÷ Herald `/ws` |', '|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const tr of ['ws', 'pusher']) {
+      const a = s.s1[`herald/${tr}`];
+      const b = s.s2[`herald/${tr}`];
+      const d = s.s3[`herald/${tr}`];
+      const hw = (sec, f) => ratio(f(s[sec][`herald/pusher`] ?? {}), f(s[sec][`herald/ws`] ?? {}));
+      const rr = tr === 'ws' ? '—' : `memory ${hw('s1', (v) => v.totalBytes) ?? '–'}×, deliveries/CPU-s ${hw('s2', (v) => v.perCpuSecond) ?? '–'}×, S3 p99 ${hw('s3', (v) => v.p99) ?? '–'}×`;
+      L.push(`| ${tr === 'ws' ? "Herald's protocol (`/ws`)" : "Pusher's protocol (`/app/{key}`)"} | ${kb(a?.totalBytes)} | **${fmt(b?.perCpuSecond, 0)}** | ${fmt(b?.p99, 2)} | ${fmt(d?.p50, 2)} | **${fmt(d?.p99, 2)}** | ${(b?.gaps ?? 0) + (d?.gaps ?? 0)} / ${(b?.duplicates ?? 0) + (d?.duplicates ?? 0)} | ${rr} |`);
+    }
+  }
   // S6
   L.push('', '## S6 — SSE and long-polling against Nchan', '');
   L.push(`S1–S3 with Herald's \`/sse\` and \`/poll\` against Nchan's eventsource and longpoll subscribers. SSE uses the WebSocket sizes; long-polling uses ${c.s6.pollSubscribers.toLocaleString('en-US')} subscribers (the same N for both): each long-poll delivery is a new request.`, '');

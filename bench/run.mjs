@@ -17,6 +17,8 @@ import { startSocketIo } from './peers/socketio.mjs';
 import { sleep } from './load/pace.mjs';
 
 const fmt = (x) => (x == null ? '–' : x);
+/** Herald's WebSocket and Pusher's protocol on it: S1–S3 transports (the others are S6's). */
+const SOCKETS = new Set(['ws', 'pusher']);
 
 export async function runAll(ctx) {
   const { config, step, note, warn } = ctx;
@@ -45,18 +47,18 @@ export async function runAll(ctx) {
       if (want.has('s1')) await target.restart();
       const wchannel = `w-${ctx.tag}-${target.name}-${transport}-${r}`;
       const warm = await openFor(target, transport, Math.min(n, 1000), wchannel);
-      await broadcast(ctx, target, warm, { channel: wchannel, count: 5, rate: config.s2.rate, bytes: config.bytes });
+      await broadcast(ctx, target, warm, { channel: wchannel, count: 5, window: config.s2.window, bytes: config.bytes });
       await warm.close();
       await sleep(1000);
       const channel = `b-${ctx.tag}-${target.name}-${transport}-${r}`;
-      step(`${target.label} ${transport} run ${r}/${config.runs}: ${n} subscribers${want.has('s2') || want.has('s6') ? `, then ${Math.ceil(config.s2.deliveries / config.s1.subscribers)} messages at ${config.s2.rate} msg/s` : ''}`);
+      step(`${target.label} ${transport} run ${r}/${config.runs}: ${n} subscribers${want.has('s2') || want.has('s6') ? `, then ${Math.ceil(config.s2.deliveries / config.s1.subscribers)} messages closed loop (window ${config.s2.window})` : ''}`);
       const { result, subs } = await idleRun(ctx, target, transport, { n, channel });
       try {
         note(`S1 ${target.label} ${transport}: ${fmt(result.bytesPerConnection)} B/connection (+ Redis ${fmt(result.redisBytesPerConnection)}), connected in ${result.connectSeconds} s`);
         record('s1', `${target.name}/${transport}`, result);
-        if (want.has('s2') || (transport !== 'ws' && want.has('s6'))) {
-          await broadcast(ctx, target, subs, { channel, count: 5, rate: config.s2.rate, bytes: config.bytes }); // warm-up
-          const b = await broadcastRun(ctx, target, subs, { channel, deliveries: config.s2.deliveries, fullN: config.s1.subscribers, rate: config.s2.rate, bytes: config.bytes });
+        if (want.has('s2') || (!SOCKETS.has(transport) && want.has('s6'))) {
+          await broadcast(ctx, target, subs, { channel, count: 5, window: config.s2.window, bytes: config.bytes }); // warm-up
+          const b = await broadcastRun(ctx, target, subs, { channel, deliveries: config.s2.deliveries, fullN: config.s1.subscribers, window: config.s2.window, bytes: config.bytes });
           note(`S2 ${target.label} ${transport}: ${b.deliveries} deliveries, ${fmt(b.deliveriesPerCpuSecond)}/CPU-s (servers ${b.cpu.servers} + Redis ${b.cpu.redis} + PG ${b.cpu.postgres} CPU-s), p50/p99 ${b.latencyMs.p50}/${b.latencyMs.p99} ms, gaps ${b.gaps}, dups ${b.duplicates}`);
           record('s2', `${target.name}/${transport}`, b);
         }
@@ -88,13 +90,16 @@ export async function runAll(ctx) {
   async function fanout(target) {
     const transports = [];
     if (want.has('s1') || want.has('s2') || want.has('s3')) transports.push('ws');
-    if (want.has('s6')) transports.push(...target.transports.filter((t) => t !== 'ws'));
+    // Herald over Pusher's protocol: S1–S3 next to its own WebSocket (issue 15), when s1–s3 run.
+    if (transports.includes('ws') && target.transports.includes('pusher')) transports.push('pusher');
+    if (want.has('s6')) transports.push(...target.transports.filter((t) => t !== 'ws' && t !== 'pusher'));
     for (const transport of transports) {
       const poll = transport === 'poll';
       const n = poll ? Math.min(config.s1.subscribers, config.s6.pollSubscribers) : config.s1.subscribers;
       const m = poll ? Math.min(config.s3.subscribers, config.s6.pollSubscribers) : config.s3.subscribers;
-      const s12 = transport === 'ws' ? want.has('s1') || want.has('s2') : true;
-      const s3 = transport === 'ws' ? want.has('s3') : true;
+      const socket = SOCKETS.has(transport);
+      const s12 = socket ? want.has('s1') || want.has('s2') : true;
+      const s3 = socket ? want.has('s3') : true;
       if (s12) await attempt(`${target.label} ${transport} S1/S2`, () => idleAndBroadcast(target, transport, n));
       if (s3) await attempt(`${target.label} ${transport} S3`, () => latencyRuns(target, transport, m));
     }

@@ -11,7 +11,7 @@
 //
 // Scenarios (--only takes a comma-separated list; default all but webhooks):
 //   s1   idle WebSocket subscribers on one channel: server memory per connection       (all targets)
-//   s2   broadcast to them: 100-byte messages over HTTP; deliveries per server CPU-second (all targets)
+//   s2   broadcast to them: 100-byte messages over HTTP, closed loop; deliveries per server CPU-second (all targets)
 //   s3   latency: M subscribers, publishes at a fixed rate open loop; p50/p99/p99.9      (all targets)
 //   s4   durable pipeline: C channels × 1 subscriber, stepped REST rate, single and batch (Herald)
 //   s5   reconnect storm: gateway 1 SIGKILLed under N clients, resume on gateway 2       (Herald)
@@ -30,7 +30,7 @@
 // Env (defaults; BENCH_SCALE multiplies every subscriber count, channel count and delivery total, e.g.
 // BENCH_SCALE=0.1 for a quick run):
 //   BENCH_SCALE (1)  BENCH_RUNS (3)  BENCH_PEERS (raw-ws,nchan,socketio)
-//   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_RATE (10 msg/s)  BENCH_BYTES (100)
+//   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_WINDOW (4: closed loop, messages in flight)  BENCH_BYTES (100)
 //   BENCH_S3_SUBSCRIBERS (2000)  BENCH_S3_RATE (20 msg/s)  BENCH_S3_SECONDS (20)
 //   BENCH_POLL_SUBSCRIBERS (1000: long-poll N in s6, the same for Herald and Nchan; SSE uses the s1/s3 N)
 //   BENCH_S4_CHANNELS (1000)  BENCH_S4_RATES (100,250,500,1000,2000,3000,5000,7500,10000)
@@ -38,7 +38,7 @@
 //   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
 //   BENCH_ISO_PLAN (free: tenant A's plan)  BENCH_ISO_RATE (20 msg/s for B)  BENCH_ISO_SUBSCRIBERS (200)
 //   BENCH_ISO_SECONDS (10)  BENCH_LOGS_CHANNELS (100)  BENCH_LOGS_RATE (1000 publishes/s)  BENCH_LOGS_SECONDS (10)
-//   DATABASE_URL (server; database herald_bench)
+//   BENCH_START_TIMEOUT_MS (60000: per Herald process)  DATABASE_URL (server; database herald_bench)
 //   BENCH_SHARED_REDIS=1: use REDIS_URL instead of a redis-server of the bench's own (started by default,
 //   so that Redis CPU and memory are Herald's and Socket.IO's alone)
 // bench/findings.md, when present, is copied verbatim into docs/benchmarks.md.
@@ -105,7 +105,7 @@ function readConfig(opts) {
     peers,
     bytes: numEnv('BENCH_BYTES', 100, { min: 40 }),
     s1: { subscribers: sc('BENCH_S1_SUBSCRIBERS', 10_000, 10) },
-    s2: { deliveries: sc('BENCH_S2_DELIVERIES', 1_500_000, 1000), rate: numEnv('BENCH_S2_RATE', 10, { min: 1, int: false }) },
+    s2: { deliveries: sc('BENCH_S2_DELIVERIES', 1_500_000, 1000), window: numEnv('BENCH_S2_WINDOW', 4, { min: 1 }) },
     s3: { subscribers: sc('BENCH_S3_SUBSCRIBERS', 2000, 10), rate: numEnv('BENCH_S3_RATE', 20, { min: 1, int: false }), seconds: numEnv('BENCH_S3_SECONDS', 20, { min: 1, int: false }) },
     s6: { pollSubscribers: sc('BENCH_POLL_SUBSCRIBERS', 1000, 10) },
     s4: {

@@ -33,3 +33,43 @@ export async function openLoop({ rate, count, send }) {
   const results = await Promise.all(pending);
   return { results, sendSeconds, achievedRate: Math.round((count / Math.max(sendSeconds, 1e-3)) * 10) / 10, maxLagMs: Math.round(maxLagMs * 10) / 10 };
 }
+
+/**
+ * Calls send(i) for i in [0, count), closed loop: at most `window` messages sent and not yet complete
+ * (every subscriber has it: subs.watch) or refused. A throughput load that no target can fall behind:
+ * each one runs as fast as it delivers. Stops sending when nothing completes for `stallMs`.
+ * Resolves like openLoop, plus `stalled`.
+ */
+export async function closedLoop({ count, window, send, subs, stallMs = 5000 }) {
+  let completed = 0;
+  let wake;
+  const progress = () => (completed++, wake?.());
+  const stop = await subs.watch(progress);
+  const pending = [];
+  const t0 = performance.now();
+  let stalled = false;
+  try {
+    for (let i = 0; i < count && !stalled; i++) {
+      while (i - completed >= window) {
+        const before = completed;
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, stallMs);
+        });
+        wake = undefined;
+        if (completed === before) {
+          stalled = true;
+          break;
+        }
+      }
+      if (stalled) break;
+      // A refused publish never completes: it leaves the window at once.
+      pending.push(send(i).then((r) => (r.status >= 200 && r.status < 300 ? r : (progress(), r))));
+    }
+    const results = await Promise.all(pending);
+    const sendSeconds = (performance.now() - t0) / 1000;
+    return { results, sendSeconds, achievedRate: Math.round((results.length / Math.max(sendSeconds, 1e-3)) * 10) / 10, maxLagMs: null, stalled };
+  } finally {
+    await stop();
+  }
+}

@@ -2,6 +2,8 @@
 // connections each). Commands over IPC:
 //   {cmd:'open', conns:[{kind,url,channel,urls?}], concurrency}  → {type:'opened', ready, failed, errors}
 //   {cmd:'reset'}   zero the counters (positions are kept, so gaps across runs still show)
+//   {cmd:'watch', on} → {type:'watching', ready}; then {type:'done', i} once every ready connection of this
+//                   process has the message whose payload `i` is i (closed-loop publishing)
 //   {cmd:'stats'}   → {type:'stats', deliveries, duplicates, outOfOrder, holes, hist (HDR, µs, base64), …}
 //   {cmd:'close'}   close every connection, then exit
 // Per delivery: latency = now − the payload's `t` (performance.timeOrigin + performance.now(), the same
@@ -9,7 +11,8 @@
 // payload's `i`. A jump over n numbers opens n holes; a number below the highest seen fills a hole (out of
 // order) or, when it was seen already, is a duplicate. Gaps = holes still open + what never arrived.
 // Client kinds: herald-ws, herald-sdk (WebSocket that resumes on the other gateway with its cursor),
-// herald-sse, herald-poll, peer-ws (raw ws, Nchan), peer-sse (Nchan eventsource), nchan-poll, socketio.
+// herald-sse, herald-poll, herald-pusher (Pusher's protocol 7 on /app/{key}, the frames pusher-js sends and
+// reads), peer-ws (raw ws, Nchan), peer-sse (Nchan eventsource), nchan-poll, socketio.
 import http from 'node:http';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
@@ -30,15 +33,33 @@ let closing = false;
 
 const noteError = (e) => errors.length < 5 && errors.push(String(e?.message ?? e).slice(0, 300));
 
-/** One delivery on connection c: seq is the offset (Herald) or `i` (peers); t the payload's timestamp. */
-function deliver(c, seq, t, at) {
+// Closed-loop tracking ({cmd:'watch'}): payload `i` → how many of this process's ready connections have
+// it; {type:'done', i} once all of them do, so the publisher can keep a bounded number in flight.
+let watching = false;
+let readyHere = 0;
+const holders = new Map();
+
+function arrived(i) {
+  if (!watching || !Number.isFinite(i)) return;
+  const n = (holders.get(i) ?? 0) + 1;
+  if (n < readyHere) return void holders.set(i, n);
+  holders.delete(i);
+  process.send({ type: 'done', i });
+}
+
+/**
+ * One delivery on connection c: seq is the offset (Herald) or `i` (peers); t the payload's timestamp;
+ * i the payload's sequence (closed-loop tracking).
+ */
+function deliver(c, seq, t, at, i = seq) {
   deliveries++;
   if (Number.isFinite(t)) hist.recordValue(Math.max(1, Math.round((at - t) * 1000)));
   if (seq <= c.last) {
     // Below the highest seen: a late delivery filling a hole, or a duplicate.
-    if (c.holes?.delete(seq)) outOfOrder++;
+    if (c.holes?.delete(seq)) (outOfOrder++, arrived(i));
     else duplicates++;
   } else {
+    arrived(i);
     if (c.last > 0 && seq > c.last + 1) {
       c.holes ??= new Set();
       for (let k = c.last + 1; k < seq && c.holes.size < 100_000; k++) c.holes.add(k);
@@ -64,7 +85,7 @@ function onPeerPayload(c, text, at) {
 function onHeraldFrame(c, f, at) {
   if (f.type === 'message') {
     c.epoch = f.epoch;
-    deliver(c, f.offset, Number(f.content?.t), at);
+    deliver(c, f.offset, Number(f.content?.t), at, Number(f.content?.i));
   } else if (f.type === 'subscribed') {
     c.epoch = f.epoch;
     if (c.last === 0 && !c.resumes) c.last = f.offset; // a fresh subscription starts live at the channel's tip
@@ -131,6 +152,18 @@ const openers = {
     };
     c.urlIndex = 0;
     connect();
+  },
+  'herald-pusher'(c) {
+    // A Herald publish reaches a Pusher client as event `message` whose data is the content's JSON text;
+    // its sequence is the payload's `i`, as for the peers.
+    openWs(c, c.url, (text, at) => {
+      const f = JSON.parse(text);
+      if (f.event === 'message') onPeerPayload(c, f.data, at);
+      else if (f.event === 'pusher:connection_established') c.ws.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel: c.channel } }));
+      else if (f.event === 'pusher_internal:subscription_succeeded') c.ready();
+      else if (f.event === 'pusher:ping') c.ws.send('{"event":"pusher:pong","data":{}}');
+      else if (f.event === 'pusher:error' || f.event === 'pusher:subscription_error') noteError(text);
+    });
   },
   socketio(c) {
     const s = io(c.url, { transports: ['websocket'], query: { channel: c.channel }, reconnection: false, forceNew: true, timeout: 30_000 });
@@ -313,6 +346,11 @@ process.on('message', async (m) => {
     errors = [];
     for (const c of conns) c.n = 0;
     process.send({ type: 'reset' });
+  } else if (m.cmd === 'watch') {
+    watching = m.on;
+    holders.clear();
+    readyHere = conns.filter((c) => c.isReady && !c.failed).length;
+    process.send({ type: 'watching', ready: readyHere });
   } else if (m.cmd === 'stats') {
     const s = stats();
     if (!m.perConnection) delete s.perConnection;

@@ -49,6 +49,27 @@ export async function openSubscribers(conns, { procs = processCount(conns.length
     failed: opened.reduce((t, o) => t + o.failed, 0),
     errors: opened.flatMap((o) => o.errors).slice(0, 5),
     reset: () => all('reset', 'reset'),
+    /**
+     * Closed-loop tracking: onComplete(i) once every ready connection has the message whose payload `i`
+     * is i; returns a function that stops it.
+     */
+    async watch(onComplete) {
+      const answers = await all('watch', 'watching', { on: true });
+      const reporting = answers.filter((a) => a.ready > 0).length;
+      const seen = new Map();
+      const on = (m) => {
+        if (m?.type !== 'done') return;
+        const n = (seen.get(m.i) ?? 0) + 1;
+        if (n < reporting) return void seen.set(m.i, n);
+        seen.delete(m.i);
+        onComplete(m.i);
+      };
+      children.forEach((c) => c.on('message', on));
+      return async () => {
+        children.forEach((c) => c.off('message', on));
+        await all('watch', 'watching', { on: false });
+      };
+    },
     /** Merged statistics: deliveries, duplicates, out-of-order, open holes, latency histogram (µs) and resume progress. */
     async stats({ perConnection = false } = {}) {
       const parts = await all('stats', 'stats', { perConnection });

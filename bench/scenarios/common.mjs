@@ -1,7 +1,7 @@
 // Shared steps of the scenarios: opening subscribers for a target, a measured open-loop broadcast, and
 // latency summaries. Every wait is bounded.
 import { openSubscribers } from '../load/subscribers.mjs';
-import { openLoop, payload, sleep, nowMs } from '../load/pace.mjs';
+import { closedLoop, openLoop, payload, sleep, nowMs } from '../load/pace.mjs';
 import { cpuSample, cpuUsed } from '../load/measure.mjs';
 import os from 'node:os';
 
@@ -31,15 +31,17 @@ export function nextSeqs(channel, count) {
 }
 
 /**
- * Publishes `count` messages of `bytes` to `channel` open loop at `rate`, waits until every subscriber
- * has each accepted message (or no progress for `stallMs`), and measures server CPU over that window.
+ * Publishes `count` messages of `bytes` to `channel` — open loop at `rate`, or closed loop with at most
+ * `window` messages not yet delivered to every subscriber — waits until every subscriber has each
+ * accepted message (or no progress for `stallMs`), and measures server CPU over that window.
  */
-export async function broadcast(ctx, target, subs, { channel, count, rate, bytes = 100, stallMs = 5000, maxWaitMs = 120_000 }) {
+export async function broadcast(ctx, target, subs, { channel, count, rate, window, bytes = 100, stallMs = 5000, maxWaitMs = 120_000 }) {
   await subs.reset();
   const seq0 = nextSeqs(channel, count);
   const before = await cpuSample(target, ctx);
   const t0 = nowMs();
-  const sent = await openLoop({ rate, count, send: (i) => target.publish(channel, payload(seq0 + i, bytes)) });
+  const send = (i) => target.publish(channel, payload(seq0 + i, bytes));
+  const sent = window ? await closedLoop({ count, window, send, subs, stallMs }) : await openLoop({ rate, count, send });
   const accepted = sent.results.filter((r) => r.status >= 200 && r.status < 300).length;
   const expected = accepted * subs.ready;
   let s = await subs.stats();
@@ -65,7 +67,8 @@ export async function broadcast(ctx, target, subs, { channel, count, rate, bytes
     accepted,
     statuses,
     publishErrors: sent.results.filter((r) => !(r.status >= 200 && r.status < 300)).slice(0, 3),
-    targetRate: rate,
+    targetRate: window ? null : rate,
+    window: window ?? null,
     achievedRate: sent.achievedRate,
     senderMaxLagMs: sent.maxLagMs,
     publishAnswerMs: { p50: r3(answers[Math.floor(answers.length / 2)]), p99: r3(answers[Math.floor(answers.length * 0.99)]) },

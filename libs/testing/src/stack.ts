@@ -22,6 +22,8 @@ export interface StackOptions {
   timings?: 'test' | 'defaults';
   /** Node flags per kind of process (profiling: e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
   execArgv?: Partial<Record<AppName, string[]>>;
+  /** How long each process may take to answer /health (default startApp's; a busy machine needs more). */
+  startTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -92,17 +94,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     return settled.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
   };
   try {
-    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env, undefined, opts.execArgv?.gateway)));
-    const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv }, undefined, opts.execArgv?.worker)));
+    const startGateways = () => Array.from({ length: opts.gateways ?? 1 }, () => track(startApp('gateway', env, opts.startTimeoutMs, opts.execArgv?.gateway)));
+    const startWorkers = () => Array.from({ length: opts.workers ?? 1 }, () => track(startApp('worker', { ...env, ...opts.workerEnv }, opts.startTimeoutMs, opts.execArgv?.worker)));
     let api: RunningApp;
     let gateways: RunningApp[];
     let workers: RunningApp[];
     if (opts.publicGatewayUrl) {
       gateways = await all(startGateways());
       const apiEnv = gateways[0] ? { ...env, HERALD_PUBLIC_GATEWAY_URL: gateways[0].url } : env;
-      [api, ...workers] = await all([track(startApp('api', apiEnv, undefined, opts.execArgv?.api)), ...startWorkers()]);
+      [api, ...workers] = await all([track(startApp('api', apiEnv, opts.startTimeoutMs, opts.execArgv?.api)), ...startWorkers()]);
     } else {
-      const started = await all([track(startApp('api', env, undefined, opts.execArgv?.api)), ...startGateways(), ...startWorkers()]);
+      const started = await all([track(startApp('api', env, opts.startTimeoutMs, opts.execArgv?.api)), ...startGateways(), ...startWorkers()]);
       api = started[0];
       gateways = started.filter((a) => a.name === 'gateway');
       workers = started.filter((a) => a.name === 'worker');
@@ -119,12 +121,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         return `${gateways[n].url.replace('http', 'ws')}/ws`;
       },
       startWorker: async (extra = {}) => {
-        const w = await track(startApp('worker', { ...env, ...opts.workerEnv, ...extra }, undefined, opts.execArgv?.worker));
+        const w = await track(startApp('worker', { ...env, ...opts.workerEnv, ...extra }, opts.startTimeoutMs, opts.execArgv?.worker));
         workers.push(w);
         return w;
       },
       startGateway: async () => {
-        const g = await track(startApp('gateway', env, undefined, opts.execArgv?.gateway));
+        const g = await track(startApp('gateway', env, opts.startTimeoutMs, opts.execArgv?.gateway));
         gateways.push(g);
         return g;
       },
