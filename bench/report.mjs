@@ -1,9 +1,9 @@
 // Medians, Herald ÷ peer ratios, target checks and the docs/benchmarks.md text for scripts/bench.mjs.
 import { median } from './lib.mjs';
 
-const LABEL = { herald: 'Herald', 'raw-ws': 'raw ws', nchan: 'Nchan', socketio: 'Socket.IO' };
+const LABEL = { herald: 'Herald', 'raw-ws': 'raw ws', nchan: 'Nchan', socketio: 'Socket.IO', 'nchan-redis': 'Nchan+Redis' };
 const TRANSPORT = { ws: 'WebSocket', sse: 'SSE', poll: 'long-polling' };
-const PEER_ORDER = ['raw-ws', 'nchan', 'socketio'];
+const PEER_ORDER = ['raw-ws', 'nchan', 'socketio', 'nchan-redis'];
 const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const med = (runs, get) => median((runs ?? []).map(get));
 const sum = (runs, get) => (runs ?? []).reduce((t, r) => t + (get(r) ?? 0), 0);
@@ -100,9 +100,16 @@ function checks(s) {
   const h3 = g('s3', 'herald', 'ws');
   const n3 = g('s3', 'nchan', 'ws');
   versus('S3', 'p99 ≤ Nchan p99', h3 && n3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(n3.p99, 2)} ms (${ratio(h3.p99, n3.p99)}×)` : 'not measured', h3 && n3 ? h3.p99 <= n3.p99 : null, [['Nchan', n3]]);
+  const d3 = g('s3', 'nchan-redis', 'ws');
+  versus('S3', 'p99 ≤ 0.8× Nchan+Redis p99 (both durable)', h3 && d3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(d3.p99, 2)} ms (${ratio(h3.p99, d3.p99)}×)` : 'not measured', h3 && d3 ? h3.p99 <= 0.8 * d3.p99 : null, [['Nchan+Redis', d3]]);
   // S4
   const s4 = s.s4;
   add('S4', '≥ 10,000 durable publishes/s batched, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestBatch?.achievedRate ?? 0) >= 10_000 * 0.95 && s4.bestBatch.targetRate >= 10_000 : null);
+  // CPU per single durable publish at 1,000/s: Herald's own target, and against Nchan+Redis at the same step.
+  const h1k = s4?.at1000;
+  const d1k = s.s4Peer?.at1000;
+  add('S4', 'CPU per single durable publish at 1,000/s ≤ 0.35 ms', h1k ? `${fmt(h1k.cpuPer1kPublishes.total, 3)} ms` : 'not measured', h1k ? h1k.cpuPer1kPublishes.total <= 0.35 : null);
+  add('S4', 'CPU per single durable publish at 1,000/s ≤ Nchan+Redis', h1k && d1k ? `${fmt(h1k.cpuPer1kPublishes.total, 3)} ms vs ${fmt(d1k.cpuPer1kPublishes.total, 3)} ms (${ratio(h1k.cpuPer1kPublishes.total, d1k.cpuPer1kPublishes.total)}×)` : 'not measured', h1k && d1k ? (d1k.ok ? h1k.cpuPer1kPublishes.total <= d1k.cpuPer1kPublishes.total : NO_VERDICT) : null);
   add('S4', '≥ 5,000 durable publishes/s single, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestSingle?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestSingle?.targetRate ?? 0) >= 5000 : null);
   // S5
   const s5 = s.s5;
@@ -143,8 +150,12 @@ function logLevelSummary(logs) {
 export function aggregate(report) {
   const r = report.results;
   const s = fanoutSummary(r);
+  // The single-publish step at 1,000/s, where CPU per publish is compared (it held, or it is no figure).
+  const at1000 = (run) => run?.single.find((st) => st.targetRate === 1000 && st.ok) ?? null;
   const s4 = r.s4?.['herald/ws']?.[0];
-  if (s4) s.s4 = { ...s4, single: undefined, batch: undefined };
+  if (s4) s.s4 = { ...s4, single: undefined, batch: undefined, at1000: at1000(s4) };
+  const s4Peer = r.s4?.['nchan-redis/ws']?.[0];
+  if (s4Peer) s.s4Peer = { ...s4Peer, single: undefined, batch: undefined, at1000: at1000(s4Peer) ?? s4Peer.single.find((st) => st.targetRate === 1000) ?? null };
   const s5 = r.s5?.['herald/ws']?.[0];
   if (s5) s.s5 = s5;
   const iso = r.iso?.['herald/ws']?.[0];
@@ -207,6 +218,7 @@ export function writeReport(report) {
   L.push('- **Herald**: API + 2 gateways (separate ports; subscribers alternate between them) + 1 worker, real processes from `dist/` (`startStack`), production timings, database `herald_bench`, Redis with a key prefix of its own, one tenant on the `bench` plan (no connection or rate cap that a scenario would hit; upserted by the bench). **Its CPU and memory include Redis and the Postgres backends of `herald_bench`**, which it needs; Redis is also shown on its own.');
   L.push('- **raw ws** (`bench/peers/raw-ws-server.mjs`): one Node process; a publish (HTTP POST) is framed once with `Sender.frame` and the same buffers are written to every subscriber socket between `cork()`/`uncork()`.');
   L.push(`- **Nchan** (\`bench/peers/nchan.mjs\`): nginx with 2 worker processes from a generated nginx.conf in a temporary prefix (\`nginx -p <tmp> -c <conf>\`), \`nchan_subscriber websocket eventsource longpoll\` (first message: newest), \`nchan_publisher\` over HTTP, message buffer sized for the scenario. Master + workers are measured.`);
+  L.push("- **Nchan+Redis** (the same nginx and module): both locations store in the bench's Redis (`nchan_redis_pass`, `nchan_redis_storage_mode distributed`), so every message is in Redis before it is delivered — the durable peer for S3 and S4. Its totals include Redis.");
   L.push('- **Socket.IO** (`bench/peers/socketio-server.mjs`): 2 processes on separate ports with `@socket.io/redis-adapter` on the same Redis (its own key prefix); HTTP POST → `io.to(channel).emit()`; clients `socket.io-client` with `transports: [\'websocket\']`. Its totals include Redis.');
   L.push(`- **Load generator**: subscribers in forked processes (≤ 5,000 connections each, 2–8 processes), publishers in the bench process over keep-alive HTTP agents, open loop. Payload \`{t, i, p}\` of ${c.bytes} bytes; latency = receive time − \`t\` (\`performance.timeOrigin + performance.now()\`, the same clock in every process) in HDR histograms; gaps/duplicates by offset (Herald) or by \`i\` (peers).`);
 
@@ -258,17 +270,23 @@ export function writeReport(report) {
   }
   // S4
   const s4 = report.results.s4?.['herald/ws']?.[0];
-  L.push('## S4 — durable pipeline (Herald only)', '');
+  const s4Peer = report.results.s4?.['nchan-redis/ws']?.[0];
+  L.push('## S4 — durable pipeline (Herald; Nchan+Redis as the durable peer)', '');
   if (!s4) L.push('Not measured in this run.');
   else {
-    L.push(`${s4.channels.toLocaleString('en-US')} channels with one WebSocket subscriber each; REST publishes spread over them open loop, ${s4.seconds} s per step, the rate stepped up until a step fails (accepted ≠ delivered, p99 > ${s4.p99LimitMs} ms, or < 95 % of the rate achieved). Batches of ${s4.batchSize} items through \`/v1/publish/batch\`. No peer has an equivalent (durable, offset-numbered, archived), so these are absolute figures.`, '');
-    L.push(`**Highest rate sustained**: single \`/v1/publish\` ${fmt(s4.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestSingle?.latencyMs.p99, 2)} ms); batch ${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 2)} ms).`, '');
-    L.push('| Mode | target /s | achieved /s | accepted / published | delivered | p50 ms | p99 ms | CPU-s per 1,000 publishes: api / gateways / worker / Redis / Postgres / total | result |', '|---|---:|---:|---:|---:|---:|---:|---|---|');
-    for (const st of [...s4.single, ...s4.batch]) {
-      const p = st.cpuPer1kPublishes;
-      const gws = Object.entries(p).filter(([k]) => k.startsWith('gateway')).reduce((t, [, v]) => t + v, 0);
-      L.push(`| ${st.mode} | ${fmt(st.targetRate, 0)} | ${fmt(st.achievedRate, 0)} | ${st.accepted}/${st.published} | ${st.delivered} | ${fmt(st.latencyMs.p50, 2)} | ${fmt(st.latencyMs.p99, 2)} | ${fmt(p.api, 3)} / ${fmt(gws, 3)} / ${fmt(p.worker, 3)} / ${fmt(p.redis, 3)} / ${fmt(p.postgres, 3)} / ${fmt(p.total, 3)} | ${st.ok ? 'ok' : `stop: ${st.reasons.join('; ')}`} |`);
-    }
+    L.push(`${s4.channels.toLocaleString('en-US')} channels with one WebSocket subscriber each; REST publishes spread over them open loop, ${s4.seconds} s per step, the rate stepped up until a step fails (accepted ≠ delivered, p99 > ${s4.p99LimitMs} ms, or < 95 % of the rate achieved). Batches of ${s4.batchSize} items through \`/v1/publish/batch\`. Nchan+Redis (Nchan storing each message in Redis before delivering it: no offsets, no archive, no batch endpoint) takes the same single-publish steps in the same run.`, '');
+    L.push(`**Highest rate sustained**: single \`/v1/publish\` ${fmt(s4.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestSingle?.latencyMs.p99, 2)} ms); batch ${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 2)} ms)${s4Peer ? `; Nchan+Redis single ${fmt(s4Peer.bestSingle?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4Peer.bestSingle?.latencyMs.p99, 2)} ms)` : ''}.`, '');
+    L.push('| Target | Mode | target /s | achieved /s | accepted / published | delivered | p50 ms | p99 ms | CPU-s per 1,000 publishes: api / gateways / worker / Redis / Postgres / total | result |', '|---|---|---:|---:|---:|---:|---:|---:|---|---|');
+    const rows = (label, run) => {
+      for (const st of [...run.single, ...run.batch]) {
+        const p = st.cpuPer1kPublishes;
+        const own = (prefix) => Object.entries(p).filter(([k]) => k.startsWith(prefix)).reduce((t, [, v]) => t + v, 0);
+        const split = label === 'Herald' ? `${fmt(p.api, 3)} / ${fmt(own('gateway'), 3)} / ${fmt(p.worker, 3)} / ${fmt(p.redis, 3)} / ${fmt(p.postgres, 3)}` : `nginx ${fmt(own('nginx'), 3)} / Redis ${fmt(p.redis, 3)}`;
+        L.push(`| ${label} | ${st.mode} | ${fmt(st.targetRate, 0)} | ${fmt(st.achievedRate, 0)} | ${st.accepted}/${st.published} | ${st.delivered} | ${fmt(st.latencyMs.p50, 2)} | ${fmt(st.latencyMs.p99, 2)} | ${split} / **${fmt(p.total, 3)}** | ${st.ok ? 'ok' : `stop: ${st.reasons.join('; ')}`} |`);
+      }
+    };
+    rows('Herald', s4);
+    if (s4Peer) rows('Nchan+Redis', s4Peer);
   }
   // S5
   const s5 = s.s5;

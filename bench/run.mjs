@@ -1,5 +1,6 @@
 // The order of a bench run: Herald first (S1–S3, S6, S4, isolation, then S5, which kills a gateway),
-// then each peer on its own (started, measured, stopped), so no two targets hold connections at once.
+// then the log-level arms, then each peer on its own (started, measured, stopped), so no two targets
+// hold connections at once.
 // results[scenario][`${target}/${transport}`] = [run, …]; a failing scenario is recorded in `errors`
 // and the run goes on.
 import { idleRun } from './scenarios/s1-idle.mjs';
@@ -158,10 +159,11 @@ export async function runAll(ctx) {
   }
 
   // --- Peers --------------------------------------------------------------------------------------
-  const peerScenarios = ['s1', 's2', 's3', 's6'].some((s) => want.has(s));
+  // What each peer is measured on: the fan-out scenarios, and Nchan+Redis (Nchan storing every message in
+  // Redis) as the durable peer for latency and the durable pipeline.
+  const PEER_SCENARIOS = { 'raw-ws': ['s1', 's2', 's3'], socketio: ['s1', 's2', 's3'], nchan: ['s1', 's2', 's3', 's6'], 'nchan-redis': ['s3', 's4'] };
   for (const name of config.peers) {
-    if (!peerScenarios) break;
-    if (name !== 'nchan' && !['s1', 's2', 's3'].some((s) => want.has(s))) continue;
+    if (!PEER_SCENARIOS[name].some((s) => want.has(s))) continue;
     let target;
     try {
       if (name === 'raw-ws') target = await startRawWs();
@@ -170,7 +172,7 @@ export async function runAll(ctx) {
         const why = ensureNchan((m) => note(m));
         if (why) throw new Error(why);
         const messages = Math.max(config.s3.rate * config.s3.seconds * (config.runs + 1), Math.ceil(config.s2.deliveries / config.s6.pollSubscribers) + 10, 100);
-        target = await startNchan({ bufferLength: Math.ceil(messages) });
+        target = await startNchan({ bufferLength: Math.ceil(messages), redisUrl: name === 'nchan-redis' ? ctx.redisUrl : undefined });
       }
     } catch (e) {
       warn(`${name} skipped: ${e.message}`);
@@ -180,7 +182,15 @@ export async function runAll(ctx) {
     step(`Peer ${target.label} started (${Object.keys(target.pids()).join(', ')})`);
     targets[name] = { label: target.label, processes: Object.keys(target.pids()) };
     try {
-      await fanout(target);
+      if (name !== 'nchan-redis') await fanout(target);
+      else {
+        if (want.has('s3')) await attempt(`${target.label} S3`, () => latencyRuns(target, 'ws', config.s3.subscribers));
+        if (want.has('s4')) {
+          step(`${target.label} S4: ${config.s4.channels} channels × 1 subscriber, single ${config.s4.rates.join('/')}/s, ${config.s4.seconds} s per step`);
+          const r = await attempt(`${target.label} S4`, () => durableRun(ctx, target, { ...config.s4, tag: ctx.tag }));
+          if (r) results.s4[`${name}/ws`] = [r];
+        }
+      }
     } finally {
       await target.stop();
     }

@@ -6,14 +6,15 @@
 //
 // Peers (bench/peers/): raw `ws` (one Node process, each message framed once), Nchan (Debian nginx +
 // libnginx-mod-nchan, installed with apt-get when missing, 2 workers, its own prefix and nginx.conf),
-// Socket.IO 4 + @socket.io/redis-adapter (2 processes). A peer that cannot start is skipped and the
+// Socket.IO 4 + @socket.io/redis-adapter (2 processes), and Nchan+Redis (the same nginx storing every
+// message in the bench's Redis: the durable peer for S3 and S4). A peer that cannot start is skipped and the
 // report says why. Subscribers run in forked processes (bench/load/, ≤ 5,000 connections each).
 //
 // Scenarios (--only takes a comma-separated list; default all but webhooks):
 //   s1   idle WebSocket subscribers on one channel: server memory per connection       (all targets)
 //   s2   broadcast to them: 100-byte messages over HTTP, closed loop; deliveries per server CPU-second (all targets)
 //   s3   latency: M subscribers, publishes at a fixed rate open loop; p50/p99/p99.9      (all targets)
-//   s4   durable pipeline: C channels × 1 subscriber, stepped REST rate, single and batch (Herald)
+//   s4   durable pipeline: C channels × 1 subscriber, stepped REST rate, single and batch (Herald; Nchan+Redis single)
 //   s5   reconnect storm: gateway 1 SIGKILLed under N clients, resume on gateway 2       (Herald)
 //   s6   s1–s3 over SSE and long-polling                                              (Herald, Nchan)
 //   iso  tenant isolation: tenant B's p99 alone and while tenant A floods at 10× its limit (Herald)
@@ -29,7 +30,7 @@
 //
 // Env (defaults; BENCH_SCALE multiplies every subscriber count, channel count and delivery total, e.g.
 // BENCH_SCALE=0.1 for a quick run):
-//   BENCH_SCALE (1)  BENCH_RUNS (3)  BENCH_PEERS (raw-ws,nchan,socketio)
+//   BENCH_SCALE (1)  BENCH_RUNS (3)  BENCH_PEERS (raw-ws,nchan,socketio,nchan-redis)
 //   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_WINDOW (4: closed loop, messages in flight)  BENCH_BYTES (100)
 //   BENCH_S3_SUBSCRIBERS (2000)  BENCH_S3_RATE (20 msg/s)  BENCH_S3_SECONDS (20)
 //   BENCH_POLL_SUBSCRIBERS (1000: long-poll N in s6, the same for Herald and Nchan; SSE uses the s1/s3 N)
@@ -54,7 +55,7 @@ import { Fatal, note, runMain, step, warn } from './lib/ui.mjs';
 
 const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'logs', 'webhooks'];
 const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'webhooks');
-const PEERS = ['raw-ws', 'nchan', 'socketio'];
+const PEERS = ['raw-ws', 'nchan', 'socketio', 'nchan-redis'];
 
 const numEnv = (name, def, { min = 0, int = true } = {}) => {
   const raw = process.env[name];

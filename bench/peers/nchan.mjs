@@ -4,6 +4,8 @@
 // the system's /etc/nginx. One location per role:
 //   /sub?channel=<c>  nchan_subscriber (websocket, eventsource, longpoll; first message = newest)
 //   /pub?channel=<c>  nchan_publisher (HTTP POST, the body is the message)
+// With a Redis URL it is the durable peer `Nchan+Redis` (S3, S4): both locations store in that Redis
+// (`nchan_redis_pass`, `nchan_redis_storage_mode distributed`), the bench's own redis-server.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,7 +38,12 @@ export function nchanVersion() {
   return { nchan: r.status === 0 ? r.stdout.trim() : null, nginx: (n.stderr || '').trim().replace(/^nginx version: /, '') };
 }
 
-function config({ dir, port, bufferLength, workers }) {
+/** With Redis storage (`redisUrl`): every message is stored in Redis before it is delivered (Nchan's durable mode). */
+function redisStorage(redisUrl) {
+  return redisUrl ? '\n      nchan_redis_pass bench_redis;\n      nchan_redis_storage_mode distributed;' : '';
+}
+
+function config({ dir, port, bufferLength, workers, redisUrl }) {
   return `load_module ${MODULE};
 worker_processes ${workers};
 worker_rlimit_nofile 20000;
@@ -55,33 +62,36 @@ http {
   scgi_temp_path ${dir}/scgi;
   keepalive_requests 1000000;
   keepalive_timeout 120s;
-  nchan_max_reserved_memory 512M;
+  nchan_max_reserved_memory 512M;${redisUrl ? `\n  upstream bench_redis { nchan_redis_server "${redisUrl}"; }` : ''}
   server {
     listen 127.0.0.1:${port} backlog=16384;
     location = /pub {
       nchan_publisher http;
       nchan_channel_id $arg_channel;
       nchan_message_buffer_length ${bufferLength};
-      nchan_message_timeout 10m;
+      nchan_message_timeout 10m;${redisStorage(redisUrl)}
     }
     location = /sub {
       nchan_subscriber websocket eventsource longpoll;
       nchan_channel_id $arg_channel;
       nchan_subscriber_first_message newest;
-      nchan_websocket_ping_interval 0;
+      nchan_websocket_ping_interval 0;${redisStorage(redisUrl)}
     }
   }
 }
 `;
 }
 
-/** Starts nginx + Nchan; throws when it does not come up. */
-export async function startNchan({ bufferLength = 1000, workers = 2 } = {}) {
+/**
+ * Starts nginx + Nchan; throws when it does not come up. With `redisUrl`, the durable variant
+ * (`Nchan+Redis`: messages stored in that Redis, `nchan_redis_storage_mode distributed`).
+ */
+export async function startNchan({ bufferLength = 1000, workers = 2, redisUrl } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-nchan-'));
   chmodSync(dir, 0o755);
   for (const d of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, d));
   const port = await freePort();
-  writeFileSync(join(dir, 'nginx.conf'), config({ dir, port, bufferLength, workers }));
+  writeFileSync(join(dir, 'nginx.conf'), config({ dir, port, bufferLength, workers, redisUrl }));
   const master = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   master.stdout.on('data', (d) => (out += d));
@@ -100,10 +110,10 @@ export async function startNchan({ bufferLength = 1000, workers = 2 } = {}) {
   }
   const sub = (channel) => `127.0.0.1:${port}/sub?channel=${encodeURIComponent(channel)}`;
   return {
-    name: 'nchan',
-    label: 'Nchan',
-    transports: ['ws', 'sse', 'poll'],
-    usesRedis: false,
+    name: redisUrl ? 'nchan-redis' : 'nchan',
+    label: redisUrl ? 'Nchan+Redis' : 'Nchan',
+    transports: redisUrl ? ['ws'] : ['ws', 'sse', 'poll'],
+    usesRedis: Boolean(redisUrl),
     dir,
     conn: (transport, channel) =>
       transport === 'ws'
@@ -134,7 +144,7 @@ export async function startNchan({ bufferLength = 1000, workers = 2 } = {}) {
     /** Fresh processes (S1 measures memory from a clean start): this object takes the new one's place. */
     async restart() {
       await this.stop();
-      Object.assign(this, await startNchan({ bufferLength, workers }));
+      Object.assign(this, await startNchan({ bufferLength, workers, redisUrl }));
     },
   };
 }
