@@ -44,8 +44,10 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/prisma ./prisma
 COPY --from=build /app/prisma.config.ts ./
 COPY --from=build /app/scripts/prisma.mjs ./scripts/prisma.mjs
-# The gateway serves the script-tag SDK (/sdk/herald.js) and the chat demo (/examples/chat/).
+# The gateway serves the script-tag SDK (/sdk/herald.js), the pusher-js replay plugin
+# (/sdk/herald-pusher.js, .mjs) and the chat demo (/examples/chat/).
 COPY --from=build /app/libs/sdk/dist ./libs/sdk/dist
+COPY --from=build /app/libs/pusher-plugin/dist ./libs/pusher-plugin/dist
 COPY examples ./examples
 USER node
 EXPOSE 3000 3001 3002

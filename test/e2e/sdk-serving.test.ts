@@ -95,3 +95,16 @@ test('the source map and the chat demo are compressed too', async () => {
     assert.ok(gunzipSync(a.body).length > a.body.length, path);
   }
 });
+
+test('the pusher-js replay plugin: /sdk/herald-pusher.js (global HeraldPusher) and /sdk/herald-pusher.mjs, as built', async () => {
+  for (const [path, file] of [
+    ['/sdk/herald-pusher.js', 'herald-pusher.iife.js'],
+    ['/sdk/herald-pusher.mjs', 'herald-pusher.mjs'],
+  ]) {
+    const a = await get(path, { 'accept-encoding': 'br' });
+    assert.equal(a.status, 200, path);
+    assert.match(a.headers['content-type'] ?? '', /^application\/javascript/, path);
+    assert.deepEqual(brotliDecompressSync(a.body), readFileSync(join(ROOT, 'libs/pusher-plugin/dist', file)), path);
+  }
+  assert.match(readFileSync(join(ROOT, 'libs/pusher-plugin/dist/herald-pusher.iife.js'), 'utf8'), /^"use strict";var HeraldPusher=/);
+});

@@ -13,6 +13,8 @@ export interface RawEvent {
   event: string;
   channel?: string;
   data: string;
+  /** Herald's replay extension on channel events. */
+  herald?: { offset: number; epoch: string };
 }
 
 /** A bare protocol-7 socket, for what pusher-js hides (frame shapes, close codes). */
@@ -62,14 +64,14 @@ export function serverLibrary(stack: Stack, t: Tenant): PusherServer {
 }
 
 /** pusher-js (Node) against a gateway; private channels authorized by the server library, as an app's auth endpoint would. */
-export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; authorize?: (socketId: string, channel: string) => string } = {}): PusherClient {
+export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; port?: number; authorize?: (socketId: string, channel: string) => string } = {}): PusherClient {
   const gw = new URL(stack.gateways[opts.gateway ?? 0].url);
   const server = serverLibrary(stack, t);
   const authorize = opts.authorize ?? ((socketId: string, channel: string) => server.authorizeChannel(socketId, channel).auth);
   const client = new PusherJs(t.commonKey, {
     cluster: 'herald',
     wsHost: gw.hostname,
-    wsPort: Number(gw.port),
+    wsPort: opts.port ?? Number(gw.port),
     forceTLS: false,
     enabledTransports: ['ws'],
     disableStats: true,

@@ -8,6 +8,7 @@ import { NewAppPage } from './pages/NewApp';
 import { AppPage } from './pages/AppPage';
 import { OverviewTab } from './pages/Overview';
 import { KeysTab } from './pages/Keys';
+import { PusherTab } from './pages/Pusher';
 import { ConsoleTab } from './pages/Console';
 import { WebhooksTab } from './pages/Webhooks';
 import { ScheduledTab } from './pages/Scheduled';
@@ -86,6 +87,7 @@ export function App() {
         <Route path="/apps/:appId" element={<AppPage />}>
           <Route index element={<OverviewTab />} />
           <Route path="keys" element={<KeysTab />} />
+          <Route path="pusher" element={<PusherTab />} />
           <Route path="console" element={<ConsoleTab />} />
           <Route
             path="stats"

@@ -65,7 +65,7 @@ export class HistoryService {
   /** Adds the offsets below the window's oldest answer from the archive; all of one epoch, oldest first. */
   private async fillFromArchive(appId: string, channel: string, epoch: string, top: number, window: HistoryMessage[], q: HistoryQuery): Promise<HistoryMessage[]> {
     const toMessages = (rows: Awaited<ReturnType<ArchiveRepository['range']>>): HistoryMessage[] =>
-      rows.map((r) => ({ channel: r.channel, id: r.messageId, time: r.publishedAt.getTime(), content: r.content, offset: r.offset, epoch: r.epoch }));
+      rows.map((r) => ({ channel: r.channel, id: r.messageId, time: r.publishedAt.getTime(), content: r.content, offset: r.offset, epoch: r.epoch, ...(r.event === null ? {} : { event: r.event }) }));
     if (q.since !== undefined) {
       const first = window[0]?.offset ?? top + 1;
       if (first <= q.since + 1) return window;

@@ -66,6 +66,7 @@ export function AppPage() {
         tabs={[
           { to: base, label: 'Quick start', end: true },
           { to: `${base}/keys`, label: 'Keys' },
+          { to: `${base}/pusher`, label: 'Pusher' },
           { to: `${base}/console`, label: 'Debug console' },
           { to: `${base}/stats`, label: 'Stats' },
           { to: `${base}/webhooks`, label: 'Webhooks' },

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { api, appPath, ApiError, type Key, type KeyKind, type RevealedSecret, type Rotate, type RotatedKey } from '../lib/api';
+import { api, appPath, ApiError, type Key, type KeyKind, type Rotate, type RotatedKey } from '../lib/api';
+import { useSecretReveal } from '../lib/secret';
 import { fmt } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, ErrorBanner, Field, KeyValue, Loading, Select, Table } from '../components/ui';
 import { useApp } from './AppPage';
@@ -23,8 +24,8 @@ const statusTone = { active: 'green', retiring: 'amber', revoked: 'red' } as con
 
 export function KeysTab() {
   const { app, keys } = useApp();
-  const [revealed, setRevealed] = useState<string>();
-  const [revealing, setRevealing] = useState(false);
+  const secret = useSecretReveal(app.id);
+  const revealed = secret.value;
   const [error, setError] = useState<ApiError>();
   const [rotating, setRotating] = useState<KeyKind>();
   const [rotated, setRotated] = useState<RotatedKey>();
@@ -32,17 +33,6 @@ export function KeysTab() {
   const [busy, setBusy] = useState(false);
   const [graceSeconds, setGraceSeconds] = useState(86_400);
 
-  async function reveal() {
-    setRevealing(true);
-    setError(undefined);
-    try {
-      setRevealed((await api.post<RevealedSecret>(appPath(app.id, '/keys/secret/reveal'))).secret);
-    } catch (e) {
-      setError(e as ApiError);
-    } finally {
-      setRevealing(false);
-    }
-  }
   async function rotate() {
     if (!rotating) return;
     setBusy(true);
@@ -50,7 +40,7 @@ export function KeysTab() {
     try {
       const r = await api.post<RotatedKey, Rotate>(appPath(app.id, `/keys/${rotating}/rotate`), { graceSeconds });
       setRotated(r);
-      if (rotating === 'secret') setRevealed(undefined);
+      if (rotating === 'secret') secret.hide();
       keys.reload();
     } catch (e) {
       setError(e as ApiError);
@@ -78,7 +68,7 @@ export function KeysTab() {
   if (!keys.data) return <Loading label="Loading keys…" />;
   return (
     <div className="stack">
-      <ErrorBanner error={error} />
+      <ErrorBanner error={error ?? secret.error} />
       {KINDS.map(({ kind, title, what }) => {
         const list = keys.data!.filter((k) => k.kind === kind).sort((a, b) => (a.status === b.status ? b.createdAt.localeCompare(a.createdAt) : a.status.localeCompare(b.status)));
         return (
@@ -89,12 +79,12 @@ export function KeysTab() {
             actions={
               <>
                 {kind === 'secret' && !revealed && (
-                  <Button size="sm" onClick={reveal} loading={revealing}>
+                  <Button size="sm" onClick={secret.reveal} loading={secret.revealing}>
                     Reveal secret
                   </Button>
                 )}
                 {kind === 'secret' && revealed && (
-                  <Button size="sm" onClick={() => setRevealed(undefined)}>
+                  <Button size="sm" onClick={secret.hide}>
                     Hide
                   </Button>
                 )}

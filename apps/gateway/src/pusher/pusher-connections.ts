@@ -2,14 +2,14 @@ import { randomInt } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { WebSocket } from 'ws';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { HeraldError, PRESENCE_PREFIX, PRIVATE_PREFIX, closeReason } from '@herald/protocol';
+import { HeraldError, PRESENCE_PREFIX, PRIVATE_PREFIX, closeReason, parsePosition, type Position } from '@herald/protocol';
 import { pusherCodeFor } from './pusher-codes.js';
 import type { Admitted } from '../connect/connect-auth.js';
 import type { PusherUpgrades } from '../ws/herald-ws.adapter.js';
 import { SessionCore } from '../session/session-core.js';
 import type { Session } from '../session/session.js';
 import { PusherChannelAuth } from './pusher-channel-auth.js';
-import { PONG, pusherError, subscriptionError } from './pusher-frames.js';
+import { PONG, pusherError, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import { PusherTransport } from './pusher-transport.js';
 
 /** Bytes a Pusher socket may have queued before its reader counts as too slow (as for /ws). */
@@ -36,6 +36,19 @@ function decode(text: string): PusherInbound | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Herald's replay extension (herald-pusher): `herald_position: {offset, epoch}` resumes the channel after
+ * that position, `null` subscribes from now on as a plugin client (it gets `herald:reset` frames). Absent:
+ * Pusher's behaviour. A malformed position is refused like Herald's own (`invalid_position`).
+ */
+function heraldPosition(data: Record<string, unknown>): Position | null | undefined {
+  const p = data.herald_position;
+  if (p === undefined || p === null) return p;
+  if (typeof p !== 'object' || Array.isArray(p)) throw new HeraldError('invalid_position', 'herald_position must be {offset, epoch}');
+  const { offset, epoch } = p as Record<string, unknown>;
+  return parsePosition(offset, epoch) ?? null;
 }
 
 /**
@@ -101,7 +114,12 @@ export class PusherConnections implements PusherUpgrades {
         return this.core.enqueue(session, () => this.subscribe(session, transport, frame.data));
       case 'pusher:unsubscribe': {
         const channel = frame.data.channel;
-        if (typeof channel === 'string') this.core.enqueue(session, async () => void (await this.core.unsubscribe(session, [channel])));
+        if (typeof channel === 'string') {
+          this.core.enqueue(session, async () => {
+            transport.resuming.delete(channel);
+            await this.core.unsubscribe(session, [channel]);
+          });
+        }
         return;
       }
       default:
@@ -117,10 +135,15 @@ export class PusherConnections implements PusherUpgrades {
       if (channel.startsWith(PRESENCE_PREFIX) || channel.startsWith(`${PRIVATE_PREFIX}encrypted-`)) {
         throw new HeraldError('invalid_channel', `${channel}: presence and encrypted channels are not supported yet`);
       }
+      const since = heraldPosition(data);
       const isPrivate = channel.startsWith(PRIVATE_PREFIX);
       if (isPrivate) await this.channelAuth.check(session, transport.socketId, channel, data.auth);
+      if (since !== undefined && !session.subscriptions.has(channel)) transport.resuming.set(channel, since);
       // Subscription errors come back from the core as error frames with the channel (subscription_error).
-      await this.core.subscribe(session, [{ channel }], undefined, isPrivate);
+      // The replay is written inside subscribe, so subscription_succeeded follows the missed messages.
+      const failed = await this.core.subscribe(session, [{ channel, since: since ?? undefined }], undefined, isPrivate);
+      if (failed.length === 0) transport.write(subscriptionSucceeded(channel));
+      else if (!session.subscriptions.has(channel)) transport.resuming.delete(channel);
     } catch (e) {
       const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
       transport.write(subscriptionError(channel, err.message, err.code));

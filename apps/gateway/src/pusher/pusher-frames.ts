@@ -1,3 +1,4 @@
+import type { Position } from '@herald/protocol';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
@@ -6,7 +7,12 @@ export interface PusherEvent {
   event: string;
   channel?: string;
   data: string;
+  /** Herald's replay extension: the message's position, sent back by herald-pusher on resubscribe. */
+  herald?: Position;
 }
+
+/** The event that tells a herald-pusher client its channel could not be resumed (docs/pusher.md). */
+export const HERALD_RESET = 'herald:reset';
 
 /** A delivery as a Pusher client sees it, encoded once per message for every Pusher socket of this gateway. */
 interface PusherDelivery {
@@ -23,15 +29,17 @@ export function encodePusher(e: PusherEvent): string {
 
 /**
  * How a channel message looks to pusher-js (docs/pusher.md): a Pusher trigger keeps its event name and
- * its data string; a Herald publish is event `message` with its content as JSON text.
+ * its data string; a Herald publish is event `message` with its content as JSON text. Every one carries
+ * its position in `herald` (pusher-js ignores the field; the herald-pusher plugin reads it).
  */
 function delivery(frame: OutboundFrame): PusherDelivery {
   let d = deliveries.get(frame);
   if (d) return d;
-  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; event?: unknown; exclude?: unknown };
+  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; offset: number; epoch: string; event?: unknown; exclude?: unknown };
   const pusherEvent = typeof m.event === 'string' ? m.event : undefined;
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  const herald = { offset: m.offset, epoch: m.epoch };
+  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data, herald }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
 }
@@ -41,11 +49,18 @@ export interface PusherSocketInfo {
   socketId: string;
   /** Seconds of silence after which pusher-js pings (Pusher's `activity_timeout`). */
   activityTimeout: number;
+  /**
+   * Channels subscribed by herald-pusher (`herald_position` in `pusher:subscribe`), with the position
+   * asked for (null: none yet). Only these get `herald:reset`; other clients see Pusher's frames only.
+   */
+  readonly resuming: ReadonlyMap<string, Position | null>;
 }
 
 /**
  * Translates one frame of the session core into the Pusher frame its client expects, or undefined when
- * Pusher has no such frame (replies, presence events of Herald's protocol, resets).
+ * Pusher has no such frame (replies, presence events of Herald's protocol). `subscribed` is not
+ * translated: the connection sends `subscription_succeeded` once the replay is written (Herald's core
+ * sends `subscribed` before it); a resume that failed becomes `herald:reset` there.
  */
 export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string | undefined {
   switch (frame.type) {
@@ -56,8 +71,13 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
     case 'connected':
       return encodePusher({ event: 'pusher:connection_established', data: JSON.stringify({ socket_id: socket.socketId, activity_timeout: socket.activityTimeout }) });
     case 'subscribed': {
-      const f = JSON.parse(frame.text()) as { channel: string };
-      return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel: f.channel, data: '{}' });
+      if (frame.recovered) return undefined;
+      const f = JSON.parse(frame.text()) as { channel: string; epoch: string; offset: number };
+      return heraldReset(f.channel, resetReason(socket.resuming.get(f.channel), f), f);
+    }
+    case 'reset': {
+      const f = JSON.parse(frame.text()) as { channel: string; epoch: string; offset: number };
+      return socket.resuming.has(f.channel) ? heraldReset(f.channel, 'continuity_lost', f) : undefined;
     }
     case 'error': {
       const f = JSON.parse(frame.text()) as { channel?: string; code: number; reason: string; content: string };
@@ -69,6 +89,21 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
     default:
       return undefined;
   }
+}
+
+/** Why a requested position could not be resumed (docs/protocol.md: `recovered: false`). */
+function resetReason(asked: Position | null | undefined, now: Position): string {
+  if (!asked || asked.epoch !== now.epoch) return 'epoch_changed';
+  return asked.offset > now.offset ? 'offset_ahead' : 'window_passed';
+}
+
+/** `data`: `{recovered: false, reason, epoch, offset}` — the subscription continues live after that position. */
+function heraldReset(channel: string, reason: string, at: Position): string {
+  return encodePusher({ event: HERALD_RESET, channel, data: JSON.stringify({ recovered: false, reason, epoch: at.epoch, offset: at.offset }) });
+}
+
+export function subscriptionSucceeded(channel: string): string {
+  return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel, data: '{}' });
 }
 
 export function subscriptionError(channel: string, error: string, status: number): string {

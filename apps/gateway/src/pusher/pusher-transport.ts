@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { CLOSE_CODES, closeReason } from '@herald/protocol';
+import { CLOSE_CODES, closeReason, type Position } from '@herald/protocol';
 import { OutboundFrame } from '../session/outbound-frame.js';
 import type { Transport } from '../session/transport.js';
 import { corkForTurn } from '../session/turn-cork.js';
@@ -17,6 +17,7 @@ const PING_FRAME = OutboundFrame.of({ type: 'ping' });
 export class PusherTransport implements Transport, PusherSocketInfo {
   readonly name = 'pusher' as const;
   readonly unidirectional = false;
+  readonly resuming = new Map<string, Position | null>();
 
   constructor(
     private readonly ws: WebSocket,

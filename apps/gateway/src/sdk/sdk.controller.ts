@@ -12,6 +12,8 @@ const FILES = {
   sdk: { file: 'libs/sdk/dist/herald.iife.js', type: 'application/javascript; charset=utf-8' },
   map: { file: 'libs/sdk/dist/herald.iife.js.map', type: 'application/json; charset=utf-8' },
   chat: { file: 'examples/chat/index.html', type: 'text/html; charset=utf-8' },
+  pusherPlugin: { file: 'libs/pusher-plugin/dist/herald-pusher.iife.js', type: 'application/javascript; charset=utf-8' },
+  pusherPluginEsm: { file: 'libs/pusher-plugin/dist/herald-pusher.mjs', type: 'application/javascript; charset=utf-8' },
 } as const;
 type Served = (typeof FILES)[keyof typeof FILES];
 
@@ -28,7 +30,8 @@ export const versionedSdkPath = (hash: string) => `/sdk/herald.${hash}.js`;
  * output and compressed once per build (brotli and gzip, chosen by Accept-Encoding).
  * `/sdk/herald.<hash>.js` is the versioned, immutable URL for production pages (its path is in the
  * `Link` header of `/sdk/herald.js`); `/sdk/herald.js` always answers the running build with a short
- * cache. Both revalidate by ETag.
+ * cache. Both revalidate by ETag. `/sdk/herald-pusher.js` (global `HeraldPusher`) and
+ * `/sdk/herald-pusher.mjs` are the replay plugin for pusher-js (docs/pusher.md), with the short cache.
  */
 @Controller()
 export class SdkController implements OnModuleInit {
@@ -50,6 +53,16 @@ export class SdkController implements OnModuleInit {
   @Get('sdk/herald.js.map')
   sourceMap(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
     this.serve(req, res, FILES.map, SHORT_CACHE);
+  }
+
+  @Get('sdk/herald-pusher.js')
+  pusherPlugin(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    this.serve(req, res, FILES.pusherPlugin, SHORT_CACHE);
+  }
+
+  @Get('sdk/herald-pusher.mjs')
+  pusherPluginEsm(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    this.serve(req, res, FILES.pusherPluginEsm, SHORT_CACHE);
   }
 
   @Get('sdk/:file')

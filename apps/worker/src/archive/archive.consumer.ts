@@ -121,6 +121,7 @@ function toRow(fields: string[]): ArchiveRow | undefined {
     offset: m.offset,
     messageId: m.id,
     content: m.content,
+    event: typeof m.event === 'string' ? m.event : null,
     publishedAt: new Date(m.time),
   };
 }

@@ -8,6 +8,8 @@ export interface ArchiveRow {
   offset: number;
   messageId: string;
   content: unknown;
+  /** A Pusher trigger's event name; null for Herald publishes. */
+  event: string | null;
   publishedAt: Date;
 }
 
@@ -17,16 +19,16 @@ export class ArchiveRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * One statement with seven array parameters, whatever the batch size: Prisma's createMany compiled
+   * One statement with eight array parameters, whatever the batch size: Prisma's createMany compiled
    * every row (half of the worker's CPU under a publish load; docs/benchmarks.md).
    */
   async insertBatch(rows: ArchiveRow[]): Promise<number> {
     if (rows.length === 0) return 0;
     return this.prisma.$executeRaw`
-      INSERT INTO "ArchivedMessage" ("appId", "channel", "epoch", "offset", "messageId", "content", "publishedAt")
+      INSERT INTO "ArchivedMessage" ("appId", "channel", "epoch", "offset", "messageId", "content", "event", "publishedAt")
       SELECT * FROM unnest(${rows.map((r) => r.appId)}::text[], ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.epoch)}::text[],
         ${rows.map((r) => String(r.offset))}::text[]::bigint[], ${rows.map((r) => r.messageId)}::text[],
-        ${rows.map((r) => JSON.stringify(r.content ?? null))}::text[]::json[], ${rows.map((r) => r.publishedAt.toISOString())}::text[]::timestamp(3)[])
+        ${rows.map((r) => JSON.stringify(r.content ?? null))}::text[]::json[], ${rows.map((r) => r.event)}::text[], ${rows.map((r) => r.publishedAt.toISOString())}::text[]::timestamp(3)[])
       ON CONFLICT DO NOTHING`;
   }
 

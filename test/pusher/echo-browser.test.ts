@@ -1,0 +1,186 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ROOT, TcpProxy, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { serverLibrary } from './pusher-clients.js';
+
+// Laravel Echo over pusher-js's browser build in headless Chromium (Debian's package, driven by
+// playwright-core), against the real gateway and API. The test plays the Laravel app: it serves the page,
+// the `/broadcasting/auth` endpoint (the `pusher` library's authorizeChannel) and a route that broadcasts
+// `toOthers` (the X-Socket-ID header becomes the trigger's socket_id). Presence (`join`) and whispers are
+// not covered here yet (docs/pusher.md).
+const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const WAIT_MS = Number(process.env.HERALD_SDK_TEST_TIMEOUT_MS || 20_000);
+const OUTAGE_MS = 3000;
+
+const SCRIPTS: Record<string, string> = {
+  '/pusher.min.js': join(ROOT, 'node_modules/pusher-js/dist/web/pusher.min.js'),
+  '/echo.iife.js': join(ROOT, 'node_modules/laravel-echo/dist/echo.iife.js'),
+};
+
+let stack: Stack;
+let proxy: TcpProxy;
+let browser: Browser;
+let app: Server;
+let appUrl: string;
+/** The tenant the page's app (auth endpoint, toOthers route) acts for, set by each test. */
+let tenant: Tenant;
+
+before(async () => {
+  [stack, browser] = await Promise.all([startStack({ workers: 0 }), chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })]);
+  proxy = await TcpProxy.start(stack.gateways[0].port);
+  app = createServer((req, res) => void laravelApp(req).then(([status, type, body]) => res.writeHead(status, { 'content-type': type }).end(body)));
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  appUrl = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
+}, { timeout: 60_000 });
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => app?.close(resolve));
+  await proxy?.stop();
+  await stack?.stop();
+}, { timeout: 30_000 });
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What a Laravel app with the pusher broadcaster answers; `private-forbidden` is a channel the user may not join. */
+async function laravelApp(req: IncomingMessage): Promise<[number, string, string]> {
+  const url = new URL(req.url ?? '/', appUrl);
+  if (req.method === 'GET' && SCRIPTS[url.pathname]) return [200, 'application/javascript', readFileSync(SCRIPTS[url.pathname], 'utf8')];
+  if (req.method === 'GET' && url.pathname === '/') return [200, 'text/html', '<!doctype html><title>echo</title>'];
+  if (req.method === 'POST' && url.pathname === '/broadcasting/auth') {
+    const form = new URLSearchParams(await body(req));
+    const channel = form.get('channel_name') ?? '';
+    if (channel === 'private-forbidden') return [403, 'application/json', '{"message":"Forbidden"}'];
+    return [200, 'application/json', JSON.stringify(serverLibrary(stack, tenant).authorizeChannel(form.get('socket_id') ?? '', channel))];
+  }
+  if (req.method === 'POST' && url.pathname === '/messages') {
+    // broadcast(new MessageSent($text))->toOthers()
+    const socketId = req.headers['x-socket-id'];
+    await serverLibrary(stack, tenant).trigger('private-room', 'App\\Events\\MessageSent', JSON.parse(await body(req)), typeof socketId === 'string' ? { socket_id: socketId } : {});
+    return [204, 'text/plain', ''];
+  }
+  return [404, 'text/plain', 'not found'];
+}
+
+interface PageState {
+  got: Array<[string, unknown]>;
+  errors: string[];
+}
+type Subscribable = { listen(e: string, f: (d: unknown) => void): Subscribable; error(f: (e: unknown) => void): Subscribable };
+type EchoInstance = {
+  channel(n: string): Subscribable;
+  private(n: string): Subscribable;
+  socketId(): string;
+  connector: { pusher: { channel(n: string): { subscribed: boolean } | undefined; connection: { state: string } } };
+};
+declare const window: {
+  state: PageState;
+  echo: EchoInstance;
+  Echo: { default: new (o: object) => EchoInstance };
+  HeraldPusher: { withHeraldReplay(p: unknown): unknown };
+};
+
+/** A page of the app with Laravel Echo configured for Herald (the snippet of docs/pusher.md); optionally the replay plugin. */
+async function echoPage(t: Tenant, opts: { port: number; replay: boolean }): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(appUrl);
+  await page.addScriptTag({ url: '/pusher.min.js' });
+  await page.addScriptTag({ url: '/echo.iife.js' });
+  if (opts.replay) await page.addScriptTag({ url: `${stack.gateways[0].url}/sdk/herald-pusher.js` });
+  await page.evaluate(
+    ({ key, port, replay }) => {
+      window.state = { got: [], errors: [] };
+      window.echo = new window.Echo.default({
+        broadcaster: 'pusher',
+        key,
+        cluster: 'herald',
+        wsHost: '127.0.0.1',
+        wsPort: port,
+        forceTLS: false,
+        enabledTransports: ['ws'],
+        disableStats: true,
+        authEndpoint: '/broadcasting/auth',
+      });
+      if (replay) window.HeraldPusher.withHeraldReplay(window.echo.connector.pusher);
+    },
+    { key: t.commonKey, port: opts.port, replay: opts.replay },
+  );
+  return page;
+}
+
+const state = (page: Page) => page.evaluate(() => window.state);
+const subscribed = (page: Page, channels: string[]) =>
+  waitFor(() => page.evaluate((names) => names.every((n) => window.echo.connector.pusher.channel(n)?.subscribed === true), channels), { timeoutMs: WAIT_MS, what: `${channels.join(', ')} subscribed` });
+
+test("Laravel Echo in Chromium: listen('.evt') and the namespaced form, private() through the app's auth endpoint, toOthers by X-Socket-ID", async () => {
+  tenant = await createTenant(stack.apiUrl);
+  const [sender, other] = await Promise.all([0, 1].map(() => echoPage(tenant, { port: stack.gateways[0].port, replay: false })));
+  for (const page of [sender, other]) {
+    await page.evaluate(() => {
+      const push = (name: string) => (d: unknown) => window.state.got.push([name, d]);
+      window.echo.channel('orders').listen('.shipped', push('orders .shipped')).listen('OrderShipped', push('orders OrderShipped'));
+      window.echo.private('room').listen('MessageSent', push('room MessageSent'));
+      window.echo.private('forbidden').error((e: unknown) => window.state.errors.push(JSON.stringify(e)));
+    });
+  }
+  await Promise.all([sender, other].map((p) => subscribed(p, ['orders', 'private-room'])));
+  const server = serverLibrary(stack, tenant);
+  await server.trigger('orders', 'shipped', { id: 1 });
+  await server.trigger('orders', 'App\\Events\\OrderShipped', { id: 2 });
+  // The sender posts with Echo's socket id, as Laravel's axios interceptor does: it does not get its own message.
+  const socketId = await sender.evaluate(async () => {
+    const id = window.echo.socketId();
+    await fetch('/messages', { method: 'POST', headers: { 'content-type': 'application/json', 'X-Socket-ID': id }, body: JSON.stringify({ text: 'hi' }) });
+    return id;
+  });
+  assert.match(socketId, /^\d+\.\d+$/);
+  await server.trigger('private-room', 'App\\Events\\MessageSent', { text: 'marker' });
+  const expected = (own: boolean) => [
+    ['orders .shipped', { id: 1 }],
+    ['orders OrderShipped', { id: 2 }],
+    ...(own ? [] : [['room MessageSent', { text: 'hi' }]]),
+    ['room MessageSent', { text: 'marker' }],
+  ];
+  for (const [page, own] of [[sender, true], [other, false]] as const) {
+    await waitFor(async () => (await state(page)).got.length === expected(own).length, { timeoutMs: WAIT_MS, what: 'the events in the page' });
+    const s = await state(page);
+    assert.deepEqual(s.got, expected(own));
+    assert.equal(s.errors.length, 1, 'private-forbidden: the auth endpoint refused, Echo reports it');
+    assert.match(s.errors[0], /403/);
+  }
+  await Promise.all([sender.close(), other.close()]);
+});
+
+test('herald-pusher (/sdk/herald-pusher.js) with Laravel Echo in Chromium: a 3 s cut loses nothing and duplicates nothing', async () => {
+  tenant = await createTenant(stack.apiUrl);
+  const page = await echoPage(tenant, { port: proxy.port, replay: true });
+  await page.evaluate(() => void window.echo.channel('orders').listen('.tick', (d: unknown) => window.state.got.push(['tick', d])));
+  await subscribed(page, ['orders']);
+  const server = serverLibrary(stack, tenant);
+  const trigger = async (from: number, to: number) => {
+    for (let n = from; n <= to; n++) await server.trigger('orders', 'tick', { n });
+  };
+  await trigger(0, 0);
+  await waitFor(async () => (await state(page)).got.length === 1, { timeoutMs: WAIT_MS, what: 'the live event before the cut' });
+  proxy.retarget(null);
+  proxy.cut();
+  await waitFor(() => page.evaluate(() => window.echo.connector.pusher.connection.state !== 'connected'), { timeoutMs: WAIT_MS, what: 'the page noticed the cut' });
+  const started = Date.now();
+  await trigger(1, 30);
+  await delay(Math.max(0, OUTAGE_MS - (Date.now() - started))); // the outage's length, not a wait for an event
+  proxy.retarget(stack.gateways[0].port);
+  await subscribed(page, ['orders']);
+  await trigger(31, 31);
+  await waitFor(async () => (await state(page)).got.length >= 32, { timeoutMs: WAIT_MS, what: 'every event after the cut' });
+  assert.deepEqual((await state(page)).got, Array.from({ length: 32 }, (_, n) => ['tick', { n }]));
+  await page.close();
+});
