@@ -8,7 +8,8 @@
 //
 // Options: --no-install (never run npm ci), --no-build (never run npm run build),
 //          --gateways N (N gateway processes on GATEWAY_PORT, +10, +20, …; default 1).
-// Env: DATABASE_URL, REDIS_URL, API_PORT, GATEWAY_PORT, WORKER_PORT, HERALD_HOST,
+// Env: DATABASE_URL, REDIS_URL, API_PORT, GATEWAY_PORT, WORKER_PORT, MQTT_PORT (1883; gateway i on
+//      MQTT_PORT + 10·i; `off`; a taken one is skipped with a warning), HERALD_HOST,
 //      HERALD_PUBLIC_API_URL, HERALD_PUBLIC_GATEWAY_URL, HERALD_DEMO_* (passed to the seed and apps),
 //      HERALD_START_TIMEOUT_MS (how long each /health may take, default 60000).
 // Ctrl-C stops every process gracefully (SIGTERM, SIGKILL after 10 s); so does SIGTERM to this
@@ -227,7 +228,7 @@ class Supervisor {
 
 const shq = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
 
-function banner({ demo, apiUrl, gatewayUrls }) {
+function banner({ demo, apiUrl, gatewayUrls, mqttUrls }) {
   const wsUrls = gatewayUrls.map((u) => `${u.replace(/^http/, 'ws').replace(/\/$/, '')}/ws?appkey=${encodeURIComponent(demo.subscribeKey ?? demo.commonKey)}`);
   // One story: the chat demo joins #lobby, the snippet subscribes to it, curl publishes to it as "curl".
   const channel = 'lobby';
@@ -240,6 +241,8 @@ function banner({ demo, apiUrl, gatewayUrls }) {
     ['API', apiUrl],
     ['OpenAPI', `${apiUrl}/docs`],
     ...wsUrls.map((u, i) => [i ? '' : wsUrls.length > 1 ? 'Gateways (WS)' : 'Gateway (WS)', u]),
+    ...mqttUrls.map((u, i) => [i ? '' : 'MQTT (user name = a key)', u]),
+    ['MQTT over WebSocket', `${gw.replace(/^http/, 'ws')}/mqtt`],
     ['Chat demo', `${gw}/examples/chat/?appkey=${encodeURIComponent(demo.commonKey)}`],
     ['', ''],
     ['App id', demo.appId],
@@ -267,6 +270,8 @@ async function main() {
   const apiPort = port('API_PORT', 3000);
   const gatewayPort = port('GATEWAY_PORT', 3001);
   const workerPort = port('WORKER_PORT', 3002);
+  // MQTT over TCP (issue 17): gateway i on MQTT_PORT + 10·i; `off` for none.
+  const mqttPort = process.env.MQTT_PORT === 'off' ? null : port('MQTT_PORT', 1883);
   const listenHost = process.env.HERALD_HOST ?? '0.0.0.0';
   const probeHost = ['0.0.0.0', '::', ''].includes(listenHost) ? '127.0.0.1' : listenHost;
 
@@ -276,7 +281,8 @@ async function main() {
       name: opts.gateways > 1 ? `gateway-${i + 1}` : 'gateway',
       file: ENTRIES.gateway,
       port: gatewayPort + 10 * i,
-      env: { GATEWAY_PORT: String(gatewayPort + 10 * i) },
+      mqttPort: mqttPort === null ? null : mqttPort + 10 * i,
+      env: { GATEWAY_PORT: String(gatewayPort + 10 * i), MQTT_PORT: mqttPort === null ? 'off' : String(mqttPort + 10 * i) },
     })),
     { name: 'worker', file: ENTRIES.worker, port: workerPort, env: { WORKER_PORT: String(workerPort) } },
   ];
@@ -289,6 +295,16 @@ async function main() {
   // Before anything slow: a busy port (an earlier run's apps, another service) fails now, not after migrating.
   for (const p of plan) {
     if (!(await portFree(probeHost, p.port))) throw new Fatal(`port ${p.port} (${p.name}) is already in use on ${probeHost}; stop that process or set ${Object.keys(p.env)[0]}`);
+  }
+  // A taken MQTT port (a local mosquitto, say) turns that gateway's MQTT over TCP off rather than stopping
+  // the service: WebSocket, SSE, polling and MQTT over WebSocket (/mqtt) work without it.
+  for (const p of plan) {
+    if (p.mqttPort == null) continue;
+    if (seen.has(p.mqttPort)) throw new Fatal(`port ${p.mqttPort} is given to two processes (MQTT_PORT + 10·i and an HTTP port)`);
+    if (await portFree(probeHost, p.mqttPort)) continue;
+    warn(`port ${p.mqttPort} is already in use (another MQTT broker?): ${p.name} serves MQTT over WebSocket only; set MQTT_PORT to use another port`);
+    p.mqttPort = null;
+    p.env.MQTT_PORT = 'off';
   }
 
   ensureDeps({ skip: !opts.install });
@@ -312,7 +328,8 @@ async function main() {
     opts.gateways === 1 && process.env.HERALD_PUBLIC_GATEWAY_URL
       ? [process.env.HERALD_PUBLIC_GATEWAY_URL]
       : plan.filter((p) => p.name.startsWith('gateway')).map((p) => `http://localhost:${p.port}`);
-  banner({ demo, apiUrl, gatewayUrls });
+  const mqttUrls = plan.filter((p) => p.mqttPort != null).map((p) => `mqtt://localhost:${p.mqttPort}`);
+  banner({ demo, apiUrl, gatewayUrls, mqttUrls });
   await new Promise(() => {}); // runs until a signal or a child's exit ends the process
 }
 

@@ -33,6 +33,7 @@ const SUITES = [
   { dir: 'dist/test/sdk', suffix: '.test.js' },
   { dir: 'dist/test/dashboard', suffix: '.test.js' },
   { dir: 'dist/test/pusher', suffix: '.test.js' },
+  { dir: 'dist/test/mqtt', suffix: '.test.js' },
   // The scripts' own tests run from source: scripts are plain .mjs, not compiled.
   { dir: 'scripts', suffix: '.test.mjs', source: true },
 ];

@@ -20,6 +20,8 @@ import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
 import { PusherConnections } from './pusher/pusher-connections.js';
 import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
+import { MqttConnections } from './mqtt/mqtt-connections.js';
+import { MqttListener } from './mqtt/mqtt-listener.js';
 
 @Module({
   imports: [
@@ -33,6 +35,6 @@ import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, MqttConnections, MqttListener],
 })
 export class GatewayModule {}

@@ -13,6 +13,7 @@ import { KeyResolver } from '@herald/db';
 import { PollRoute } from './poll/poll.route.js';
 import { SseRoute } from './sse/sse.route.js';
 import { PusherConnections } from './pusher/pusher-connections.js';
+import { MqttConnections } from './mqtt/mqtt-connections.js';
 
 /** Pending connections the kernel may queue before the gateway accepts them (Node's default: 511). */
 const LISTEN_BACKLOG = 65_535;
@@ -26,7 +27,7 @@ async function bootstrap(): Promise<void> {
   closeSlowHandshakes(server, config.headersTimeoutMs);
   server.requestTimeout = 30_000;
   const sink = { logger, metrics: app.get(GatewayMetrics) };
-  app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws'), sink, app.get(PusherConnections)));
+  app.useWebSocketAdapter(new HeraldWsAdapter(server, app.get(ConnectAuth), config.transports.has('ws'), sink, app.get(PusherConnections), app.get(MqttConnections)));
   app.use(requestLog(logger));
   app.useBodyParser('json', { limit: HARD_FRAME_LIMIT, verify: verifyJsonBody });
   app.useGlobalFilters(new HttpExceptionFilter(sink));

@@ -16,6 +16,8 @@ const schema = z.object({
   HERALD_HOST: z.string().default('0.0.0.0'),
   API_PORT: port(3000),
   GATEWAY_PORT: port(3001),
+  /** MQTT over TCP (issue 17): a port, 0 for any free one (tests), or `off`. MQTT over WebSocket is /mqtt on GATEWAY_PORT. */
+  MQTT_PORT: z.union([z.literal('off').transform(() => null), z.coerce.number().int().min(0).max(65535)]).default(1883),
   WORKER_PORT: port(3002),
   HERALD_PUBLIC_API_URL: z.string().optional(),
   HERALD_PUBLIC_GATEWAY_URL: z.string().optional(),
@@ -135,6 +137,8 @@ export interface HeraldConfig {
   host: string;
   apiPort: number;
   gatewayPort: number;
+  /** null: no MQTT listener on TCP. */
+  mqttPort: number | null;
   workerPort: number;
   publicApiUrl: string;
   publicGatewayUrl: string;
@@ -276,6 +280,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     host: e.HERALD_HOST,
     apiPort: e.API_PORT,
     gatewayPort: e.GATEWAY_PORT,
+    mqttPort: e.MQTT_PORT,
     workerPort: e.WORKER_PORT,
     publicApiUrl: e.HERALD_PUBLIC_API_URL ?? `http://localhost:${e.API_PORT}`,
     publicGatewayUrl: e.HERALD_PUBLIC_GATEWAY_URL ?? `http://localhost:${e.GATEWAY_PORT}`,

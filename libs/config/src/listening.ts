@@ -2,8 +2,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 
-/** The line a process started on port 0 prints once it listens: `herald <name> listening on <port>`. */
-export const LISTENING_LINE = /^herald (\w+) listening on (\d+)$/m;
+/**
+ * The line a process started on port 0 prints once it listens: `herald <name> listening on <port>`, one
+ * per listener (`gateway` for HTTP, `mqtt` for MQTT over TCP). Global: read every one in some output.
+ */
+export const LISTENING_LINE = /^herald (\w+) listening on (\d+)$/gm;
 
 /**
  * Logs that the app is ready, with the port it really got. Asked for port 0 (the kernel picks a free

@@ -5,13 +5,14 @@ import { HeraldError } from './errors.js';
 
 test('channel names: every allowed character, 1 to 164 of them', () => {
   assert.ok(isValidChannel('a'));
-  assert.ok(isValidChannel('AZaz09_-=@,.;:!'));
+  assert.ok(isValidChannel('AZaz09_-=@,.;:!/'));
+  assert.ok(isValidChannel('devices/42/telemetry'), 'an MQTT topic is a channel');
   assert.ok(isValidChannel('x'.repeat(164)));
   assert.ok(isValidChannel('private-room'));
 });
 
 test('channel names: refused when empty, too long, or with any other character', () => {
-  for (const bad of ['', 'x'.repeat(165), 'a b', 'a/b', 'a|b', 'a*', '..%2F', 'é', 'а' /* Cyrillic */, '__proto__\n', 'a\u0000', 42, null, undefined, {}]) {
+  for (const bad of ['', 'x'.repeat(165), 'a b', 'a/+/b', 'a/#', 'a|b', 'a*', '..%2F', 'é', 'а' /* Cyrillic */, '__proto__\n', 'a\u0000', 42, null, undefined, {}]) {
     assert.equal(isValidChannel(bad), false, `accepted ${JSON.stringify(bad)}`);
     assert.throws(() => assertChannel(bad), (e: unknown) => e instanceof HeraldError && e.reason === 'invalid_channel');
   }

@@ -1,10 +1,14 @@
 import { HeraldError } from './errors.js';
 
-const CHANNEL_RE = /^[A-Za-z0-9_\-=@,.;:!]{1,164}$/;
+const CHANNEL_RE = /^[A-Za-z0-9_\-=@,.;:!/]{1,164}$/;
 export const PRIVATE_PREFIX = 'private-';
 export const PRESENCE_PREFIX = 'presence-';
 
-/** Channel names: 1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : ! (DESIGN section 10). */
+/**
+ * Channel names: 1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : ! / (DESIGN section 10; `/` since
+ * MQTT, whose topics are channels: `devices/42/telemetry`). MQTT's wildcards `+` and `#` are never in a name.
+ */
+export const CHANNEL_CHARACTERS = 'A-Z a-z 0-9 _ - = @ , . ; : ! /';
 export function isValidChannel(name: unknown): name is string {
   return typeof name === 'string' && CHANNEL_RE.test(name);
 }
@@ -12,7 +16,7 @@ export function isValidChannel(name: unknown): name is string {
 export function assertChannel(name: unknown): string {
   if (!isValidChannel(name)) {
     const shown = typeof name === 'string' ? JSON.stringify(name.slice(0, 40)) : typeof name;
-    throw new HeraldError('invalid_channel', `Invalid channel name ${shown}: 1-164 characters from A-Z a-z 0-9 _ - = @ , . ; : !`);
+    throw new HeraldError('invalid_channel', `Invalid channel name ${shown}: 1-164 characters from ${CHANNEL_CHARACTERS}`);
   }
   return name;
 }

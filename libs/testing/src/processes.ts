@@ -34,6 +34,8 @@ export interface RunningApp {
   port: number;
   proc: ChildProcess;
   output: () => string;
+  /** The port another listener of the process announced (`mqtt`), once it has. */
+  listening(listener: string): number | undefined;
   /** Sends a signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -53,9 +55,12 @@ export async function startApp(name: AppName, env: Record<string, string>, timeo
   });
   let out = '';
   let port = 0;
+  const ports = new Map<string, number>();
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-20_000);
-    if (!port) port = Number(LISTENING_LINE.exec(out)?.[2] ?? 0);
+    // Every listener's line, read while the output is short (they come first): the HTTP one is the app's port.
+    if (out.length < 20_000) for (const m of out.matchAll(LISTENING_LINE)) ports.set(m[1], Number(m[2]));
+    if (!port) port = ports.get(name) ?? 0;
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
@@ -81,6 +86,7 @@ export async function startApp(name: AppName, env: Record<string, string>, timeo
     port,
     proc,
     output: () => out,
+    listening: (listener: string) => ports.get(listener),
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);

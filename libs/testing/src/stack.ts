@@ -74,7 +74,8 @@ export const TEST_TIMINGS: Record<string, string> = {
 /** API + gateways + workers as real processes on free ports, sharing a Redis prefix of their own. */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const ownPrefix = uniquePrefix();
-  const env: Record<string, string> = { ...(opts.timings === 'defaults' ? {} : TEST_TIMINGS), HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
+  // MQTT over TCP on a free port per gateway (gateway.listening('mqtt')): 1883 belongs to no test.
+  const env: Record<string, string> = { ...(opts.timings === 'defaults' ? {} : TEST_TIMINGS), MQTT_PORT: '0', HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
   const prefix = env.HERALD_REDIS_PREFIX;
   // A prefix passed in by the test (e.g. shared by two stacks) is the test's to clean up, not ours.
   const cleanup = async () => {

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
-import { isValidChannel } from '@herald/protocol';
+import { CHANNEL_CHARACTERS, isValidChannel } from '@herald/protocol';
 import type { AppRecord, PlanLimits, PlanOffer } from '@herald/db';
 import { canonicalOrigin, IsOrigin } from './origin.js';
 
@@ -14,7 +14,7 @@ function IsChannelPrefix(options?: ValidationOptions): PropertyDecorator {
       name: 'isChannelPrefix',
       target: target.constructor,
       propertyName: String(propertyName),
-      options: { message: 'each value in $property must be 1-164 characters from A-Z a-z 0-9 _ - = @ , . ; : !', ...options },
+      options: { message: `each value in $property must be 1-164 characters from ${CHANNEL_CHARACTERS}`, ...options },
       validator: { validate: (v: unknown) => isValidChannel(v) },
     });
 }

@@ -3,11 +3,12 @@ import { AppKeyFields } from '../data-plane/app-key-fields.dto.js';
 import { Type } from 'class-transformer';
 import { Allow, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ScheduledRecord } from '@herald/db';
+import { CHANNEL_CHARACTERS } from '@herald/protocol';
 
 /** One publish. A closed whitelist: unknown fields are refused with 400 invalid_request, not ignored. */
 export class PublishDto extends AppKeyFields {
   // Checked by PublishService, so a missing or malformed channel is always 400 invalid_channel.
-  @ApiProperty({ type: String, example: 'chat.room-1', description: '1-164 characters from A-Z a-z 0-9 _ - = @ , . ; : !' })
+  @ApiProperty({ type: String, example: 'chat.room-1', description: `1-164 characters from ${CHANNEL_CHARACTERS}` })
   @Allow()
   channel: unknown;
 

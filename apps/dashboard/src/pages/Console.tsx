@@ -16,7 +16,7 @@ interface LogLine {
 const MAX_LINES = 500;
 /** The channel the README's steps, the chat demo and the Quick start use. */
 const DEFAULT_CHANNEL = 'lobby';
-const CHANNEL = /^[A-Za-z0-9_\-=@,.;:!]{1,164}$/;
+const CHANNEL = /^[A-Za-z0-9_\-=@,.;:!/]{1,164}$/;
 
 const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -109,7 +109,7 @@ export function ConsoleTab() {
   async function onSubscribe(e: FormEvent) {
     e.preventDefault();
     const ch = sub.trim();
-    if (!CHANNEL.test(ch)) return setSubError('1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : !');
+    if (!CHANNEL.test(ch)) return setSubError('1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : ! /');
     setSubError(undefined);
     setSub('');
     await subscribe(ch);
@@ -124,7 +124,7 @@ export function ConsoleTab() {
   async function onPublish(e: FormEvent) {
     e.preventDefault();
     const ch = pubChannel.trim();
-    if (!CHANNEL.test(ch)) return setPubError('Enter a channel name: 1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : !');
+    if (!CHANNEL.test(ch)) return setPubError('Enter a channel name: 1–164 characters from A–Z a–z 0–9 _ - = @ , . ; : ! /');
     if (!pubMessage.trim()) return setPubError('Enter a message: text, or JSON such as {"text":"hi"}.');
     setPubError(undefined);
     let message: unknown = pubMessage;

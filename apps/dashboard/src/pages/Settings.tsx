@@ -44,7 +44,7 @@ export function SettingsTab() {
     if (!name.trim()) next.name = 'Give the app a name.';
     const bad = o.filter(badOrigin);
     if (bad.length) next.origins = `Not an origin: ${bad.join(', ')}. Use scheme://host[:port], e.g. https://example.com.`;
-    if (p.some((x) => !/^[A-Za-z0-9_\-=@,.;:!]+$/.test(x))) next.prefixes = 'Prefixes use the channel characters A–Z a–z 0–9 _ - = @ , . ; : !';
+    if (p.some((x) => !/^[A-Za-z0-9_\-=@,.;:!/]+$/.test(x))) next.prefixes = 'Prefixes use the channel characters A–Z a–z 0–9 _ - = @ , . ; : ! /';
     if (!Number.isInteger(s) || s < 1) next.size = 'A whole number of messages, at least 1.';
     else if (s > plan.historySize) next.size = `At most ${fmt.num(plan.historySize)} on the ${plan.id} plan.`;
     if (!Number.isInteger(t) || t < 1) next.ttl = 'A whole number of seconds, at least 1.';

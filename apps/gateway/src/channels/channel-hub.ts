@@ -276,9 +276,9 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     state.recoveries = undefined;
     state.epoch = live.epoch;
     state.top = live.offset;
-    const sent = { ws: 0, sse: 0, poll: 0, pusher: 0 };
+    const sent = { ws: 0, sse: 0, poll: 0, pusher: 0, mqtt: 0 };
     for (const sub of state.subs) if (this.deliverTo(sub, live)) sent[sub.session.transport.name]++;
-    for (const t of ['ws', 'sse', 'poll', 'pusher'] as const) if (sent[t] > 0) this.metrics.delivered(t, sent[t], live.time);
+    for (const t of ['ws', 'sse', 'poll', 'pusher', 'mqtt'] as const) if (sent[t] > 0) this.metrics.delivered(t, sent[t], live.time);
     const total = sent.ws + sent.sse + sent.poll + sent.pusher;
     if (total > 0) this.deliveries.set(state.appId, (this.deliveries.get(state.appId) ?? 0) + total);
   }

@@ -164,21 +164,24 @@ export class SessionCore implements OnModuleInit, BeforeApplicationShutdown {
       case 'history':
         return this.reply(session, { type: 'reply', id: frame.id, result: await this.history.read(session.ctx, { ...frame, userId: session.user?.id }) });
       case 'publish': {
-        this.metrics.messageIn(session.transport.name);
-        session.spendPublish(Date.now(), this.config.connPublishRate);
-        const result = await this.publisher.publish(session.ctx, {
-          channel: frame.channel,
-          message: frame.message,
-          id: frame.messageId,
-          accessToken: frame.accessToken,
-          userId: session.user?.id,
-        });
-        this.metrics.publishAccepted();
+        const result = await this.publishFrom(session, { channel: frame.channel, message: frame.message, id: frame.messageId, accessToken: frame.accessToken });
         return this.reply(session, { type: 'reply', id: frame.id, result });
       }
       case 'ping':
         return this.reply(session, { type: 'pong', id: frame.id });
     }
+  }
+
+  /**
+   * A publish by a connected client, whatever its protocol: counted, held to the connection's own rate,
+   * then the same durable publish as REST's, as the session's user.
+   */
+  async publishFrom(session: Session, input: { channel: string; message: unknown; id?: string; accessToken?: string }) {
+    this.metrics.messageIn(session.transport.name);
+    session.spendPublish(Date.now(), this.config.connPublishRate);
+    const result = await this.publisher.publish(session.ctx, { ...input, userId: session.user?.id });
+    this.metrics.publishAccepted();
+    return result;
   }
 
   /** Leaves channels (and their presence); returns those the session held. */

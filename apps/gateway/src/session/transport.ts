@@ -5,7 +5,7 @@ import type { OutboundFrame } from './outbound-frame.js';
  * WebSocket, SSE and long-polling implement it; none of them holds a guarantee of its own.
  */
 export interface Transport {
-  readonly name: 'ws' | 'sse' | 'poll' | 'pusher';
+  readonly name: 'ws' | 'sse' | 'poll' | 'pusher' | 'mqtt';
   /** One-way transports cannot answer pings: their liveness is their socket's. */
   readonly unidirectional: boolean;
   /** How often the core's sweep calls ping(). */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { WebSocketAdapter } from '@nestjs/common';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, closeCodeFor, closeReason } from '@herald/protocol';
 import { mapError, type ErrorSink } from '@herald/http';
 import type { Admitted, ConnectAuth } from '../connect/connect-auth.js';
@@ -34,6 +34,15 @@ export interface PusherUpgrades {
   refuse(ws: WebSocket, reason: string, detail: string): void;
 }
 
+/** Where a WebSocket on `/mqtt` goes (apps/gateway/src/mqtt): MQTT's CONNECT carries the credentials. */
+export interface MqttUpgrades {
+  accept(stream: Duplex, origin?: string): void;
+}
+
+/** MQTT over WebSocket: the path, and the subprotocol MQTT 3.1.1 and 5.0 clients ask for. */
+const MQTT_PATH = '/mqtt';
+const MQTT_SUBPROTOCOL = 'mqtt';
+
 /**
  * @nestjs/websockets adapter over `ws`, owning the upgrade: the key and Origin are checked before any
  * frame flows. A refused client is upgraded and closed at once with a 44xx code and its reason, because
@@ -48,16 +57,30 @@ export class HeraldWsAdapter implements WebSocketAdapter<WebSocketServer, WebSoc
     private readonly enabled: boolean,
     private readonly sink: ErrorSink,
     private readonly pusher?: PusherUpgrades,
+    private readonly mqtt?: MqttUpgrades,
   ) {}
 
   create(_port: number, options?: { path?: string }): WebSocketServer {
     const path = options?.path ?? '/ws';
-    const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_FRAME_LIMIT, perMessageDeflate: false, clientTracking: false });
+    const wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: HARD_FRAME_LIMIT,
+      perMessageDeflate: false,
+      clientTracking: false,
+      // MQTT clients offer `mqtt` (3.1.1, 5.0); Herald's and Pusher's clients offer none.
+      handleProtocols: (offered) => (offered.has(MQTT_SUBPROTOCOL) ? MQTT_SUBPROTOCOL : false),
+    });
     this.httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       // A module-level listener: a closure here would share this handler's scope and keep the upgrade
       // request (headers, URL) and its head buffer alive for the connection's whole life.
       socket.on('error', destroyOnError);
       const url = new URL(req.url ?? '/', 'http://gateway');
+      if (url.pathname === MQTT_PATH && this.mqtt) {
+        // Credentials come in MQTT's CONNECT, checked by the MQTT connection like over TCP.
+        const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+        wss.handleUpgrade(req, socket, head, (ws) => this.mqtt!.accept(createWebSocketStream(ws), origin));
+        return;
+      }
       const pusherKey = this.pusher ? PUSHER_PATH.exec(url.pathname)?.[1] : undefined;
       if ((url.pathname !== path && pusherKey === undefined) || !this.enabled) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

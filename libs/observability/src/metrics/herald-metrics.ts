@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppName } from '../observability-logger.js';
 
 /** How a client is connected to a gateway. */
-export type TransportName = 'ws' | 'sse' | 'poll' | 'pusher';
+export type TransportName = 'ws' | 'sse' | 'poll' | 'pusher' | 'mqtt';
 /** Where a published message entered Herald. */
 export type MessageSource = 'rest' | TransportName;
 

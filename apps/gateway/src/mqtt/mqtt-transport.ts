@@ -1,0 +1,123 @@
+import type { Duplex } from 'node:stream';
+import { generate, type IPublishPacket } from 'mqtt-packet';
+import { CLOSE_CODES } from '@herald/protocol';
+import type { OutboundFrame } from '../session/outbound-frame.js';
+import type { Transport } from '../session/transport.js';
+import { mqtt5Code } from './mqtt-codes.js';
+
+/** MQTT protocol levels served: 3.1.1 (4) and 5.0 (5). */
+export type MqttVersion = 4 | 5;
+
+/** A channel message as MQTT carries it: the topic is the channel; a string is its bytes, anything else its JSON text. */
+interface MqttMessage {
+  topic: string;
+  payload: Buffer;
+  /** QoS 0 PUBLISH packets, built once per message for every subscriber of each protocol level. */
+  qos0?: Partial<Record<MqttVersion, Buffer>>;
+}
+
+const messages = new WeakMap<OutboundFrame, MqttMessage>();
+
+function mqttMessage(frame: OutboundFrame): MqttMessage {
+  let m = messages.get(frame);
+  if (m) return m;
+  const parsed = JSON.parse(frame.text()) as { channel: string; content: unknown };
+  const payload = Buffer.from(typeof parsed.content === 'string' ? parsed.content : JSON.stringify(parsed.content), 'utf8');
+  m = { topic: parsed.channel, payload };
+  messages.set(frame, m);
+  return m;
+}
+
+function publishPacket(m: MqttMessage, qos: 0 | 1, version: MqttVersion, messageId?: number): Buffer {
+  const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, dup: false, retain: false, messageId };
+  return generate(packet, { protocolVersion: version });
+}
+
+/**
+ * An MQTT connection (TCP or WebSocket stream) as the session core sees it. Channel messages become
+ * PUBLISH packets at the QoS granted for their channel; every other core frame (replies, presence
+ * events, resets) has no MQTT form, because SUBACK and PUBACK are written by MqttConnection itself.
+ * MQTT servers do not ping: the client's keep-alive is the heartbeat (the core closes a connection
+ * silent for keep-alive + HERALD_PONG_TIMEOUT_MS; keep-alive 0 = the socket's own liveness).
+ */
+export class MqttTransport implements Transport {
+  readonly name = 'mqtt' as const;
+  readonly unidirectional: boolean;
+  readonly pingIntervalMs: number;
+  /** Channel → the QoS granted in SUBACK. */
+  readonly granted = new Map<string, 0 | 1>();
+  /** QoS 1 deliveries not yet acknowledged: packet id → its bytes. */
+  private readonly inflight = new Map<number, Buffer>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Duplex,
+    readonly version: MqttVersion,
+    keepAliveSeconds: number,
+    private readonly maxBufferedBytes: number,
+    private readonly maxInflight: number,
+  ) {
+    this.unidirectional = keepAliveSeconds === 0;
+    this.pingIntervalMs = Math.max(1, keepAliveSeconds) * 1000;
+  }
+
+  whenClosed(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => this.socket.once('close', () => resolve()));
+  }
+
+  terminate(): void {
+    this.socket.destroy();
+  }
+
+  send(frame: OutboundFrame): void {
+    if (frame.type !== 'message' || this.closed) return;
+    const m = mqttMessage(frame);
+    const qos = this.granted.get(m.topic);
+    if (qos === undefined) return;
+    if (qos === 0) {
+      const cache = (m.qos0 ??= {});
+      return this.write((cache[this.version] ??= publishPacket(m, 0, this.version)));
+    }
+    if (this.inflight.size >= this.maxInflight) return this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: too many unacknowledged QoS 1 messages');
+    const id = this.packetId();
+    const bytes = publishPacket(m, 1, this.version, id);
+    this.inflight.set(id, bytes);
+    this.write(bytes);
+  }
+
+  /** A PUBACK from the client. */
+  acknowledged(messageId: number): void {
+    this.inflight.delete(messageId);
+  }
+
+  /** An MQTT packet built by the connection (CONNACK, SUBACK, PUBACK, PINGRESP, DISCONNECT). */
+  write(bytes: Buffer): void {
+    if (this.closed || this.socket.destroyed) return;
+    if (this.socket.writableLength > this.maxBufferedBytes) return this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: slow consumer');
+    this.socket.write(bytes);
+  }
+
+  ping(): void {
+    // The client pings (PINGREQ); a server has nothing to send.
+  }
+
+  /** MQTT 5 clients get a DISCONNECT with the reason code (3.1.1 has none); then the stream ends. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    if (this.version === 5 && !this.socket.destroyed) {
+      this.socket.write(generate({ cmd: 'disconnect', reasonCode: mqtt5Code(reason, 'disconnect', code), properties: { reasonString: reason.slice(0, 200) } }, { protocolVersion: 5 }));
+    }
+    this.closed = true;
+    this.socket.end();
+    // A peer that never closes its side is dropped after a grace period.
+    setTimeout(() => this.socket.destroy(), 2_000).unref();
+  }
+
+  private packetId(): number {
+    do this.nextId = (this.nextId % 65_535) + 1;
+    while (this.inflight.has(this.nextId));
+    return this.nextId;
+  }
+}

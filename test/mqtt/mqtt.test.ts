@@ -1,0 +1,140 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect as netConnect } from 'node:net';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { createTenant, restPublish, startStack, waitFor, WsClient, type Stack, type Tenant } from '@herald/testing';
+
+// MQTT 3.1.1 and 5.0 (issue 17, first slice) against real gateways, with the `mqtt` npm client over TCP
+// and WebSocket: one channel log with Herald's WebSocket and REST.
+let stack: Stack;
+before(async () => {
+  stack = await startStack({ gateways: 2, workers: 0 });
+});
+const clients: MqttClient[] = [];
+after(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+  await stack.stop();
+});
+
+const tcpUrl = (g = 0) => `mqtt://127.0.0.1:${stack.gateways[g].listening('mqtt')}`;
+const wsUrl = (g = 0) => `${stack.gateways[g].url.replace('http', 'ws')}/mqtt`;
+
+/** A connected client, or the CONNACK refusal's error. */
+async function client(url: string, opts: IClientOptions): Promise<MqttClient> {
+  const c = await mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5_000, ...opts });
+  clients.push(c);
+  return c;
+}
+
+/** Collects messages per topic as text. */
+function inbox(c: MqttClient): Map<string, string[]> {
+  const seen = new Map<string, string[]>();
+  c.on('message', (topic, payload) => seen.set(topic, [...(seen.get(topic) ?? []), payload.toString('utf8')]));
+  return seen;
+}
+
+async function refusal(url: string, opts: IClientOptions): Promise<{ code?: number; message: string }> {
+  try {
+    const c = await client(url, opts);
+    await c.endAsync(true);
+  } catch (e) {
+    return { code: (e as { code?: number }).code, message: (e as Error).message };
+  }
+  throw new Error('connected; a refusal was expected');
+}
+
+test('3.1.1 over TCP: REST publish → MQTT; MQTT QoS 0 and 1 → WebSocket; topics with / are channels', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const sub = await client(tcpUrl(0), { protocolVersion: 4, username: t.subscribeKey, clientId: 'sub-1' });
+  const got = inbox(sub);
+  const granted = await sub.subscribeAsync({ 'devices/42/telemetry': { qos: 1 }, plain: { qos: 0 } });
+  assert.deepEqual(granted.map((g) => g.qos), [1, 0]);
+  await restPublish(stack.apiUrl, t.secret, { channel: 'devices/42/telemetry', message: 'from REST' });
+  await restPublish(stack.apiUrl, t.secret, { channel: 'plain', message: { n: 1 } });
+  await waitFor(() => (got.get('devices/42/telemetry')?.length ?? 0) === 1 && (got.get('plain')?.length ?? 0) === 1, { what: 'REST messages over MQTT' });
+  assert.deepEqual(got.get('devices/42/telemetry'), ['from REST'], 'a string message is its bytes');
+  assert.deepEqual(got.get('plain'), ['{"n":1}'], 'any other message is its JSON text');
+
+  const ws = await WsClient.connect(stack.wsUrl(1), t.subscribeKey);
+  await ws.subscribe('devices/42/telemetry');
+  const pub = await client(tcpUrl(1), { protocolVersion: 4, username: t.commonKey, clientId: 'pub-1' });
+  await pub.publishAsync('devices/42/telemetry', 'qos0 from a device', { qos: 0 });
+  await pub.publishAsync('devices/42/telemetry', 'qos1 from a device', { qos: 1 }); // resolves on PUBACK
+  const frames = await ws.waitForMessages(2, 'devices/42/telemetry');
+  assert.deepEqual(frames.map((f) => f.content), ['qos0 from a device', 'qos1 from a device']);
+  assert.deepEqual(frames.map((f) => f.offset), [2, 3], 'one channel log: offsets follow the REST publish');
+  await waitFor(() => (got.get('devices/42/telemetry')?.length ?? 0) === 3, { what: 'the MQTT subscriber gets the device publishes too' });
+  ws.close();
+});
+
+test('5.0 over WebSocket (/mqtt, subprotocol mqtt): subscribe, publish, unsubscribe; CONNACK says what is not served', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const c = await client(wsUrl(0), { protocolVersion: 5, username: t.commonKey, clientId: 'ws-5' });
+  const got = inbox(c);
+  const [g] = await c.subscribeAsync('rooms/a', { qos: 1 });
+  assert.equal(g.qos, 1);
+  await c.publishAsync('rooms/a', 'hello', { qos: 1 });
+  await waitFor(() => got.get('rooms/a')?.length === 1, { what: 'own publish delivered (MQTT has no no-local by default)' });
+  await c.unsubscribeAsync('rooms/a');
+  await restPublish(stack.apiUrl, t.secret, { channel: 'rooms/a', message: 'after' });
+  await c.publishAsync('rooms/b', 'fence', { qos: 1 });
+  assert.deepEqual(got.get('rooms/a'), ['hello'], 'nothing after UNSUBSCRIBE');
+  const refused = await c.subscribeAsync(['rooms/+', '$share/g/rooms/a'], { qos: 0 }).then(
+    () => assert.fail('wildcard and shared subscriptions are refused in this slice'),
+    (e: { packet?: { granted: number[] } }) => e.packet?.granted,
+  );
+  assert.deepEqual(refused, [0xa2, 0x9e], 'wildcard and shared subscriptions: their 5.0 reason codes');
+});
+
+test('auth: bad key, wrong secret, other app’s secret → CONNACK refusals; a subscribe key cannot publish; private channels need a token', async () => {
+  const a = await createTenant(stack.apiUrl);
+  const b = await createTenant(stack.apiUrl);
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 4, username: 'BC-nosuchkeynosuchkeynosuch', clientId: 'x' })).code, 4, '3.1.1 bad user name or password');
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: 'BC-nosuchkeynosuchkeynosuch', clientId: 'x' })).code, 0x86);
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: a.commonKey, password: b.secret, clientId: 'x' })).code, 0x86, "app B's secret with app A's key");
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 4, username: undefined, clientId: 'x' })).code, 4, 'no key at all');
+
+  const ro = await client(tcpUrl(), { protocolVersion: 5, username: a.subscribeKey, clientId: 'ro' });
+  await assert.rejects(ro.publishAsync('x', 'no', { qos: 1 }), (e: Error & { code?: number }) => e.code === 0x87, 'a subscribe key may not publish: PUBACK 0x87');
+  const priv = await ro.subscribeAsync('private-room', { qos: 1 }).then(
+    () => assert.fail('a private channel without a token is refused'),
+    (e: { packet?: { granted: number[] } }) => e.packet?.granted,
+  );
+  assert.deepEqual(priv, [0x87], 'a private channel without a token: not authorized');
+  // The secret as password: full rights, private channels included.
+  const admin = await client(tcpUrl(), { protocolVersion: 5, username: a.commonKey, password: a.secret, clientId: 'admin' });
+  assert.equal((await admin.subscribeAsync('private-room', { qos: 1 }))[0].qos, 1);
+  await admin.publishAsync('private-room', 'secret-only', { qos: 1 });
+  // Tenant isolation: the same topic in app B carries nothing of app A.
+  const other = await client(tcpUrl(), { protocolVersion: 5, username: b.commonKey, password: b.secret, clientId: 'admin' });
+  const seen = inbox(other);
+  await other.subscribeAsync('private-room', { qos: 1 });
+  await admin.publishAsync('private-room', 'only for A', { qos: 1 });
+  await other.publishAsync('fence', 'x', { qos: 1 });
+  assert.equal(seen.get('private-room'), undefined, 'the same client id and topic in another app is another client and channel');
+});
+
+test('hostile input: bad topic, non-UTF-8 payload, oversized payload → reason codes and nothing stored; 3.1.1 refusals close; garbage closes', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const c = await client(tcpUrl(), { protocolVersion: 5, username: t.commonKey, password: t.secret, clientId: 'h' });
+  await assert.rejects(c.publishAsync('bad topic', 'x', { qos: 1 }), (e: Error & { code?: number }) => e.code === 0x90, 'topic name invalid');
+  await assert.rejects(c.publishAsync('big', 'x'.repeat(70_000), { qos: 1 }), (e: Error & { code?: number }) => e.code === 0x83, 'over the plan payload: PUBACK has no size code, 0x83 with the reason string');
+  const h = await fetch(`${stack.apiUrl}/v1/channels/big/history?limit=10`, { headers: { authorization: `Bearer ${t.secret}` } });
+  assert.equal(((await h.json()) as { messages: unknown[] }).messages.length, 0, 'nothing stored');
+  const closed = new Promise<void>((resolve) => c.once('disconnect', () => resolve()));
+  c.publish('bin', Buffer.from([0xff, 0xfe, 0x00]), { qos: 0 });
+  await closed; // DISCONNECT 0x99 payload format invalid
+
+  const v4 = await client(tcpUrl(), { protocolVersion: 4, username: t.subscribeKey, clientId: 'v4' });
+  const gone = new Promise<void>((resolve) => v4.once('close', () => resolve()));
+  v4.publish('x', 'refused', { qos: 1 });
+  await gone; // 3.1.1 has no negative PUBACK: a refused QoS 1 publish closes rather than acknowledging
+
+  // Not MQTT at all, and a CONNECT announcing a 200 MB packet: the socket is closed, the gateway lives on.
+  for (const bytes of [Buffer.from('GET / HTTP/1.1\r\n\r\n'), Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f])]) {
+    const s = netConnect(stack.gateways[0].listening('mqtt')!, '127.0.0.1');
+    s.write(bytes);
+    await new Promise<void>((resolve) => s.once('close', () => resolve()));
+  }
+  assert.equal((await fetch(`${stack.gateways[0].url}/health`)).status, 200);
+});
