@@ -20,6 +20,9 @@ import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
 import { PusherConnections } from './pusher/pusher-connections.js';
 import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
+import { PusherPresence } from './pusher/pusher-presence.js';
+import { PusherClientEvents } from './pusher/pusher-client-events.js';
+import { PusherCache } from './pusher/pusher-cache.js';
 
 @Module({
   imports: [
@@ -33,6 +36,6 @@ import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache],
 })
 export class GatewayModule {}

@@ -1,3 +1,4 @@
+import { PRESENCE_PREFIX, type PresenceFrame } from '@herald/protocol';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
@@ -6,6 +7,8 @@ export interface PusherEvent {
   event: string;
   channel?: string;
   data: string;
+  /** A client event's sender on a presence channel. */
+  user_id?: string;
 }
 
 /** A delivery as a Pusher client sees it, encoded once per message for every Pusher socket of this gateway. */
@@ -17,21 +20,44 @@ interface PusherDelivery {
 
 const deliveries = new WeakMap<OutboundFrame, PusherDelivery>();
 
+/** A presence change as Pusher sends it, encoded once per change for every Pusher socket of this gateway. */
+interface PusherMemberEvent {
+  channel: string;
+  userId: string;
+  text: string;
+}
+
+const memberEvents = new WeakMap<OutboundFrame, PusherMemberEvent>();
+
+/** Herald's presence change → `pusher_internal:member_added` (a join) or `member_removed` (a leave or a timeout). */
+function memberEvent(frame: OutboundFrame): PusherMemberEvent {
+  let e = memberEvents.get(frame);
+  if (e) return e;
+  const p = JSON.parse(frame.text()) as PresenceFrame;
+  const added = p.action === 'join';
+  const data = added ? { user_id: p.member.id, user_info: p.member.data } : { user_id: p.member.id };
+  e = { channel: p.channel, userId: p.member.id, text: encodePusher({ event: added ? 'pusher_internal:member_added' : 'pusher_internal:member_removed', channel: p.channel, data: JSON.stringify(data) }) };
+  memberEvents.set(frame, e);
+  return e;
+}
+
 export function encodePusher(e: PusherEvent): string {
   return JSON.stringify(e);
 }
 
 /**
  * How a channel message looks to pusher-js (docs/pusher.md): a Pusher trigger keeps its event name and
- * its data string; a Herald publish is event `message` with its content as JSON text.
+ * its data string; a client event its name, its data as JSON text and (presence) the sender's `user_id`;
+ * a Herald publish is event `message` with its content as JSON text.
  */
 function delivery(frame: OutboundFrame): PusherDelivery {
   let d = deliveries.get(frame);
   if (d) return d;
-  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; event?: unknown; exclude?: unknown };
+  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; event?: unknown; exclude?: unknown; user_id?: unknown };
   const pusherEvent = typeof m.event === 'string' ? m.event : undefined;
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  const userId = typeof m.user_id === 'string' ? m.user_id : undefined;
+  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data, user_id: userId }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
 }
@@ -41,6 +67,8 @@ export interface PusherSocketInfo {
   socketId: string;
   /** Seconds of silence after which pusher-js pings (Pusher's `activity_timeout`). */
   activityTimeout: number;
+  /** The user id this socket is on each of its presence channels (from the signed `channel_data`). */
+  presenceUsers: ReadonlyMap<string, string>;
 }
 
 /**
@@ -57,7 +85,15 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
       return encodePusher({ event: 'pusher:connection_established', data: JSON.stringify({ socket_id: socket.socketId, activity_timeout: socket.activityTimeout }) });
     case 'subscribed': {
       const f = JSON.parse(frame.text()) as { channel: string };
+      // A presence channel's subscription_succeeded carries its members: pusher-presence.ts sends it.
+      if (f.channel.startsWith(PRESENCE_PREFIX)) return undefined;
       return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel: f.channel, data: '{}' });
+    }
+    case 'presence': {
+      // Never to the socket whose user the change is about (Pusher's rule: not to the causing socket).
+      const e = memberEvent(frame);
+      const own = socket.presenceUsers.get(e.channel);
+      return own === undefined || own === e.userId ? undefined : e.text;
     }
     case 'error': {
       const f = JSON.parse(frame.text()) as { channel?: string; code: number; reason: string; content: string };

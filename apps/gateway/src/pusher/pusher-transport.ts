@@ -17,6 +17,7 @@ const PING_FRAME = OutboundFrame.of({ type: 'ping' });
 export class PusherTransport implements Transport, PusherSocketInfo {
   readonly name = 'pusher' as const;
   readonly unidirectional = false;
+  readonly presenceUsers = new Map<string, string>();
 
   constructor(
     private readonly ws: WebSocket,

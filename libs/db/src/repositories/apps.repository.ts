@@ -21,6 +21,8 @@ export interface PlanLimits {
   maxScheduledPending: number;
   /** Webhook endpoints per app. */
   maxWebhooks: number;
+  /** Pusher client events one connection may send per second. */
+  maxClientEventsPerSecond: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -37,6 +39,8 @@ export interface AppRecord {
   status: AppStatus;
   allowedOrigins: string[];
   privatePrefixes: string[];
+  /** Pusher client events (`client-*`) allowed on its private and presence channels. */
+  clientEvents: boolean;
   plan: PlanLimits;
   /** The effective window: the app's own setting, never above its plan's. */
   historySize: number;
@@ -65,6 +69,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     archiveRetentionDays: p.archiveRetentionDays,
     maxScheduledPending: p.maxScheduledPending,
     maxWebhooks: p.maxWebhooks,
+    maxClientEventsPerSecond: p.maxClientEventsPerSecond,
   };
 }
 
@@ -78,6 +83,7 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     status: a.status,
     allowedOrigins: a.allowedOrigins,
     privatePrefixes: a.privatePrefixes,
+    clientEvents: a.clientEvents,
     plan,
     historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
     historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),
@@ -106,6 +112,7 @@ export interface AppPatch {
   planId?: string;
   allowedOrigins?: string[];
   privatePrefixes?: string[];
+  clientEvents?: boolean;
   historySize?: number | null;
   historyTtlSeconds?: number | null;
 }
