@@ -23,6 +23,7 @@ import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
 import { PusherPresence } from './pusher/pusher-presence.js';
 import { PusherClientEvents } from './pusher/pusher-client-events.js';
 import { PusherCache } from './pusher/pusher-cache.js';
+import { PusherSubscriptionCount } from './pusher/pusher-subscription-count.js';
 
 @Module({
   imports: [
@@ -36,6 +37,6 @@ import { PusherCache } from './pusher/pusher-cache.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount],
 })
 export class GatewayModule {}

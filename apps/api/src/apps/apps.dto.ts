@@ -101,6 +101,11 @@ export class UpdateAppDto {
   @IsBoolean()
   clientEvents?: boolean;
 
+  @ApiPropertyOptional({ description: 'Pusher `subscription_count` events to the subscribers of its (non-presence) channels (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  subscriptionCount?: boolean;
+
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'Messages kept per channel, at most the plan’s; null = the plan’s' })
   @IsOptional()
   @IsInt()
@@ -154,6 +159,7 @@ export class AppView {
   @ApiProperty({ type: [String] }) allowedOrigins: string[];
   @ApiProperty({ type: [String], description: 'Channel prefixes that need an access token (or the secret)' }) privatePrefixes: string[];
   @ApiProperty({ description: 'Pusher client events (`client-*`) allowed on private and presence channels' }) clientEvents: boolean;
+  @ApiProperty({ description: 'Pusher `subscription_count` events sent to the subscribers of its channels' }) subscriptionCount: boolean;
   @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history size as set; null = the plan’s (the effective one is `history.size`)' }) historySize: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history TTL as set; null = the plan’s (the effective one is `history.ttlSeconds`)' }) historyTtlSeconds: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why an admin suspended the app (null when active or none given)' }) suspendedReason: string | null;
@@ -171,6 +177,7 @@ export class AppView {
       allowedOrigins: a.allowedOrigins,
       privatePrefixes: a.privatePrefixes,
       clientEvents: a.clientEvents,
+      subscriptionCount: a.subscriptionCount,
       historySize: a.historySizeOverride,
       historyTtlSeconds: a.historyTtlSecondsOverride,
       suspendedReason: a.suspendedReason,

@@ -28,6 +28,7 @@ export function SettingsTab() {
   const [size, setSize] = useState(String(app.history.size));
   const [ttl, setTtl] = useState(String(app.history.ttlSeconds));
   const [clientEvents, setClientEvents] = useState(app.clientEvents ?? false);
+  const [subscriptionCount, setSubscriptionCount] = useState(app.subscriptionCount ?? false);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [apiError, setApiError] = useState<ApiError>();
   const [saved, setSaved] = useState(false);
@@ -56,7 +57,7 @@ export function SettingsTab() {
     if (Object.values(next).some(Boolean)) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      await api.patch<App, UpdateApp>(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, clientEvents, historySize: s, historyTtlSeconds: t });
+      await api.patch<App, UpdateApp>(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, clientEvents, subscriptionCount, historySize: s, historyTtlSeconds: t });
       setSaved(true);
       reloadApp();
     } catch (err) {
@@ -108,6 +109,10 @@ export function SettingsTab() {
             <label className="check">
               <input type="checkbox" checked={clientEvents} onChange={(e) => setClientEvents(e.target.checked)} />
               Pusher client events (<code>client-*</code> on private and presence channels, at most {fmt.num(plan.maxClientEventsPerSecond)}/s per connection)
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={subscriptionCount} onChange={(e) => setSubscriptionCount(e.target.checked)} />
+              Pusher subscription counts (<code>pusher:subscription_count</code> to each channel’s subscribers)
             </label>
             <div className="grid-2">
               <Field label="History: messages per channel" error={errors.size} hint={`Plan maximum ${fmt.num(plan.historySize)}`}>

@@ -11,6 +11,7 @@ import type { Session } from '../session/session.js';
 import { PusherChannelAuth } from './pusher-channel-auth.js';
 import { PusherPresence } from './pusher-presence.js';
 import { PusherCache } from './pusher-cache.js';
+import { PusherSubscriptionCount } from './pusher-subscription-count.js';
 import { PusherClientEvents } from './pusher-client-events.js';
 import { PONG, pusherError, subscriptionError } from './pusher-frames.js';
 import { PusherTransport } from './pusher-transport.js';
@@ -76,6 +77,7 @@ export class PusherConnections implements PusherUpgrades {
     private readonly presence: PusherPresence,
     private readonly clientEvents: PusherClientEvents,
     private readonly cache: PusherCache,
+    private readonly counts: PusherSubscriptionCount,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     const self = this;
@@ -145,7 +147,9 @@ export class PusherConnections implements PusherUpgrades {
       const since = await this.cache.since(session, channel);
       // Subscription errors come back from the core as error frames with the channel (subscription_error).
       const failed = await this.core.subscribe(session, [{ channel, since }], undefined, isPrivate);
-      if (failed.length === 0) this.cache.subscribed(session, transport, channel, since);
+      if (failed.length > 0) return;
+      this.cache.subscribed(session, transport, channel, since);
+      this.counts.subscribed(session, transport, channel);
     } catch (e) {
       const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
       transport.write(subscriptionError(channel, err.message, err.code));

@@ -41,6 +41,8 @@ export interface AppRecord {
   privatePrefixes: string[];
   /** Pusher client events (`client-*`) allowed on its private and presence channels. */
   clientEvents: boolean;
+  /** Pusher `subscription_count` events sent to its channels' Pusher subscribers. */
+  subscriptionCount: boolean;
   plan: PlanLimits;
   /** The effective window: the app's own setting, never above its plan's. */
   historySize: number;
@@ -84,6 +86,7 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     allowedOrigins: a.allowedOrigins,
     privatePrefixes: a.privatePrefixes,
     clientEvents: a.clientEvents,
+    subscriptionCount: a.subscriptionCount,
     plan,
     historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
     historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),
@@ -113,6 +116,7 @@ export interface AppPatch {
   allowedOrigins?: string[];
   privatePrefixes?: string[];
   clientEvents?: boolean;
+  subscriptionCount?: boolean;
   historySize?: number | null;
   historyTtlSeconds?: number | null;
 }
