@@ -5,9 +5,10 @@ import { WsClient, createTenant, startStack, waitFor, type Stack } from '@herald
 import { RawPusher, connected, disconnectAll, pusherJs, serverLibrary, type PusherClient } from './pusher-clients.js';
 
 // Pusher's presence channels on Herald's presence: pusher-js on two gateways and Herald's own WebSocket.
+// Herald's member cap is lowered to 2 to test it (no other test here needs more).
 let stack: Stack;
 before(async () => {
-  stack = await startStack({ gateways: 2, workers: 0 });
+  stack = await startStack({ gateways: 2, workers: 0, env: { HERALD_MAX_PRESENCE_MEMBERS: '2' } });
 });
 after(async () => {
   disconnectAll();
@@ -131,4 +132,22 @@ test('raw frames: subscription_succeeded carries ids/hash/count; bad channel_dat
   assert.equal(c.events.filter((e) => e.event.startsWith('pusher_internal:member')).length, 0);
   for (const s of [c, bad, o]) s.close();
   herald.close();
+});
+
+test("Herald's member cap applies: a third user is refused (429), another connection of a member is not", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const server = serverLibrary(stack, t);
+  const join = async (userId: string) => {
+    const c = RawPusher.open(stack.gateways[0].url, t.commonKey);
+    const id = await c.socketId();
+    c.send('pusher:subscribe', { channel: 'presence-full', ...server.authorizeChannel(id, 'presence-full', { user_id: userId }) });
+    await waitFor(() => c.events.some((e) => e.channel === 'presence-full'), { what: `an answer for ${userId}` });
+    return c;
+  };
+  const sockets = [await join('a'), await join('b'), await join('c'), await join('a')];
+  const answers = sockets.map((c) => c.events.find((e) => e.channel === 'presence-full')!);
+  assert.deepEqual(answers.map((e) => e.event), ['pusher_internal:subscription_succeeded', 'pusher_internal:subscription_succeeded', 'pusher:subscription_error', 'pusher_internal:subscription_succeeded']);
+  assert.equal((JSON.parse(answers[2].data) as { status: number }).status, 429);
+  assert.equal((JSON.parse(answers[3].data) as { presence: { count: number } }).presence.count, 2);
+  for (const c of sockets) c.close();
 });
