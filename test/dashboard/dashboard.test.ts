@@ -349,7 +349,7 @@ test('empty state for a new account, and the API’s error shown when it fails',
   await signup.context.close();
 });
 
-test('the create-app form offers only selectable plans; Settings says which origins the app really allows', async () => {
+test('the create-app form offers only selectable plans; Settings says which origins the app really allows and enables Pusher client events and counts', async () => {
   const t = await createTenant(stack.apiUrl, { planId: 'free' });
   const selectable = (await callOk<Array<{ id: string }>>(stack.apiUrl, 'GET', '/v1/plans')).map((p) => p.id);
   const { page, context } = await openPage(t.token);
@@ -366,5 +366,15 @@ test('the create-app form offers only selectable plans; Settings says which orig
   await callOk(stack.apiUrl, 'PATCH', `/v1/apps/${t.appId}`, { token: t.token, json: { allowedOrigins: ['https://shop.example'] } });
   await page.reload();
   await page.getByTestId('origins-allowed').filter({ hasText: 'only https://shop.example' }).waitFor();
+
+  // Pusher client events and subscription counts: off by default, switched on from Settings.
+  const clientEvents = page.getByLabel(/Pusher client events/);
+  assert.equal(await clientEvents.isChecked(), false);
+  await clientEvents.check();
+  await page.getByLabel(/Pusher subscription counts/).check();
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const saved = await callOk<{ clientEvents: boolean; subscriptionCount: boolean }>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}`, { token: t.token });
+  assert.deepEqual([saved.clientEvents, saved.subscriptionCount], [true, true]);
   await context.close();
 });

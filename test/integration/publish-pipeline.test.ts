@@ -32,10 +32,11 @@ const plan = {
   archiveRetentionDays: 30,
   maxScheduledPending: 1000,
   maxWebhooks: 10,
+  maxClientEventsPerSecond: 10,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {
-  const app = { id: appId, accountId: 'acc_x', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], plan, historySize: 1000, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
+  const app = { id: appId, accountId: 'acc_x', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], clientEvents: false, subscriptionCount: false, plan, historySize: 1000, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
   return { app, keyId: 'key_x', keyKind };
 }
 

@@ -63,11 +63,27 @@ export function serverLibrary(stack: Stack, t: Tenant): PusherServer {
   return new PusherServer({ appId: t.appId, key: t.commonKey, secret: t.secret, host: api.hostname, port: api.port, useTLS: false });
 }
 
-/** pusher-js (Node) against a gateway; private channels authorized by the server library, as an app's auth endpoint would. */
-export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; port?: number; authorize?: (socketId: string, channel: string) => string } = {}): PusherClient {
+/** A presence member as an app's auth endpoint gives it to the server library (which takes a numeric id too, typings aside). */
+export interface PresenceUser {
+  user_id: string | number;
+  user_info?: Record<string, unknown>;
+}
+
+/** A channel authorization as pusher-js takes it (`channel_data` on presence channels, `shared_secret` on encrypted ones). */
+export type Authorization = { auth: string; channel_data?: string; shared_secret?: string };
+
+/**
+ * pusher-js (Node) against a gateway; private and presence channels authorized by the server library
+ * (as `user` on presence channels), as an app's auth endpoint would.
+ */
+export function pusherJs(
+  stack: Stack,
+  t: Tenant,
+  opts: { gateway?: number; port?: number; user?: PresenceUser; authorize?: (socketId: string, channel: string) => string | Authorization } = {},
+): PusherClient {
   const gw = new URL(stack.gateways[opts.gateway ?? 0].url);
   const server = serverLibrary(stack, t);
-  const authorize = opts.authorize ?? ((socketId: string, channel: string) => server.authorizeChannel(socketId, channel).auth);
+  const authorize = opts.authorize ?? ((socketId: string, channel: string) => server.authorizeChannel(socketId, channel, channel.startsWith('presence-') ? (opts.user as PusherServer.PresenceChannelData) : undefined));
   const client = new PusherJs(t.commonKey, {
     cluster: 'herald',
     wsHost: gw.hostname,
@@ -75,7 +91,12 @@ export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; port
     forceTLS: false,
     enabledTransports: ['ws'],
     disableStats: true,
-    channelAuthorization: { customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, cb: (e: Error | null, a: { auth: string }) => void) => cb(null, { auth: authorize(socketId, channelName) }) },
+    channelAuthorization: {
+      customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, cb: (e: Error | null, a: Authorization) => void) => {
+        const a = authorize(socketId, channelName);
+        cb(null, typeof a === 'string' ? { auth: a } : a);
+      },
+    },
   });
   opened.push(client);
   return client;

@@ -22,6 +22,10 @@ import { PusherConnections } from './pusher/pusher-connections.js';
 import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
 import { MqttConnections } from './mqtt/mqtt-connections.js';
 import { MqttListener } from './mqtt/mqtt-listener.js';
+import { PusherPresence } from './pusher/pusher-presence.js';
+import { PusherClientEvents } from './pusher/pusher-client-events.js';
+import { PusherCache } from './pusher/pusher-cache.js';
+import { PusherSubscriptionCount } from './pusher/pusher-subscription-count.js';
 
 @Module({
   imports: [
@@ -35,6 +39,6 @@ import { MqttListener } from './mqtt/mqtt-listener.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, MqttConnections, MqttListener],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount, MqttConnections, MqttListener],
 })
 export class GatewayModule {}

@@ -11,6 +11,7 @@ import { PresenceStore } from './presence-store.js';
 import { REDIS } from './redis-token.js';
 import { ChannelOccupancy } from './channel-occupancy.js';
 import { DeadLetters } from './dead-letters.js';
+import { EventsFeed } from './events-feed.js';
 
 export { REDIS };
 
@@ -33,9 +34,10 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
     { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AttemptLimits(r, k) },
     { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
+    { provide: EventsFeed, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new EventsFeed(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed],
 })
 export class BusModule {}

@@ -170,20 +170,34 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     const index = this.keys.occupiedChannels(appId);
     const [[, total], [, names]] = ((await this.redis.multi().zcard(index).zrange(index, '0', String(limit - 1)).exec()) ?? []) as [[unknown, number], [unknown, string[]]];
     if (names.length === 0) return { total: 0, channels: [] };
+    const counts = await this.holderCounts(appId, names, now);
+    const channels: OccupiedChannel[] = [];
+    names.forEach((channel, i) => {
+      const subscribers = counts[i];
+      if (subscribers !== undefined) channels.push({ channel, subscribers });
+    });
+    return { total, channels };
+  }
+
+  /** Subscriber counts of channels of one app (the sum of their live holders' reports), in the order given. */
+  async subscriberCounts(appId: string, channels: readonly string[], now = Date.now()): Promise<number[]> {
+    return (await this.holderCounts(appId, channels, now)).map((n) => n ?? 0);
+  }
+
+  /** Per channel: the sum of its live holders' reported counts, or undefined when no live gateway holds it. */
+  private async holderCounts(appId: string, channels: readonly string[], now: number): Promise<Array<number | undefined>> {
+    if (channels.length === 0) return [];
     const p = this.redis.pipeline();
-    for (const channel of names) {
+    for (const channel of channels) {
       const k = this.keys.channel(appId, channel);
       p.zrangebyscore(k.occupancy, now + 1, '+inf').hgetall(k.subscribers);
     }
     const res = (await p.exec()) ?? [];
-    const channels: OccupiedChannel[] = [];
-    names.forEach((channel, i) => {
+    return channels.map((_, i) => {
       const holders = (res[i * 2]?.[1] ?? []) as string[];
       const reported = (res[i * 2 + 1]?.[1] ?? {}) as Record<string, string>;
-      if (holders.length === 0) return;
-      channels.push({ channel, subscribers: holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0) });
+      return holders.length === 0 ? undefined : holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0);
     });
-    return { total, channels };
   }
 
   private releaseNow(m: string): void {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /** The events an app's webhooks can subscribe to. */
-export const EVENT_TYPES = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left'] as const;
+export const EVENT_TYPES = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left', 'client.event', 'cache.miss'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export function isEventType(v: unknown): v is EventType {
@@ -15,7 +15,10 @@ export interface ChannelEvent {
   appId: string;
   channel: string;
   time: number;
-  /** member.*: { id, data, reason }; message.published: { id, offset, epoch, content }. */
+  /**
+   * member.*: { id, data, reason }; message.published: { id, offset, epoch, content };
+   * client.event: { channel, event, data, socket_id, user_id? } (a Pusher client event); cache.miss: { channel }.
+   */
   data?: unknown;
 }
 

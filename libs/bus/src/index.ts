@@ -9,5 +9,6 @@ export * from './app-limits.js';
 export * from './attempt-limits.js';
 export * from './channel-occupancy.js';
 export * from './events-stream.js';
+export * from './events-feed.js';
 export * from './stream-group-consumer.js';
 export * from './dead-letters.js';

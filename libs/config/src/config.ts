@@ -107,6 +107,8 @@ const schema = z.object({
   /** Pusher HTTP API: how far `auth_timestamp` may be from now (Pusher's 600 s), and channels per trigger (Pusher's 100). */
   HERALD_PUSHER_TIMESTAMP_WINDOW_MS: ms(600_000),
   HERALD_PUSHER_MAX_TRIGGER_CHANNELS: z.coerce.number().int().min(1).default(100),
+  /** How often a gateway checks the subscriber counts of its Pusher sockets' channels (pusher_internal:subscription_count); 0 = never. */
+  HERALD_PUSHER_SUBSCRIPTION_COUNT_MS: ms(5_000),
   /** Scheduled publishes waiting longer than this past their time are re-enqueued (lost job). */
   HERALD_SCHEDULE_SWEEP_MS: ms(30_000),
   HERALD_USAGE_ROLLUP_MS: ms(60_000),
@@ -207,7 +209,7 @@ export interface HeraldConfig {
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
   batch: { maxItems: number; maxBytes: number };
-  pusher: { timestampWindowMs: number; maxTriggerChannels: number };
+  pusher: { timestampWindowMs: number; maxTriggerChannels: number; subscriptionCountMs: number };
   demo: {
     appId?: string;
     commonKey?: string;
@@ -349,7 +351,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,
     batch: { maxItems: e.HERALD_BATCH_MAX_ITEMS, maxBytes: e.HERALD_BATCH_MAX_BYTES },
-    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS },
+    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS, subscriptionCountMs: e.HERALD_PUSHER_SUBSCRIPTION_COUNT_MS },
     demo: {
       appId: e.HERALD_DEMO_APP_ID,
       commonKey: e.HERALD_DEMO_COMMON_KEY,

@@ -18,6 +18,10 @@ export interface PublishInput {
   event?: string;
   /** A Pusher trigger's `socket_id`: the connection that must not receive it. */
   exclude?: string;
+  /** A Pusher client event's sender on a presence channel: `user_id` on the frame. */
+  pusherUserId?: string;
+  /** The caller already proved the right to write the channel (a Pusher client event on a channel its signature opened). */
+  authorized?: boolean;
 }
 
 export interface PublishResult {
@@ -37,6 +41,7 @@ export interface PreparedPublish {
   content: string;
   event?: string;
   exclude?: string;
+  pusherUserId?: string;
 }
 
 export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false; error: HeraldError };
@@ -69,13 +74,13 @@ export class PublishService {
     const { app } = ctx;
     if (ctx.keyKind === 'subscribe') throw new HeraldError('publish_forbidden', 'A subscribe key (BS-) may not publish');
     const channel = assertChannel(input.channel);
-    await this.access.authorize(ctx, { channel, need: 'w', token: input.accessToken, userId: input.userId });
+    if (!input.authorized) await this.access.authorize(ctx, { channel, need: 'w', token: input.accessToken, userId: input.userId });
     if (input.message === undefined || input.message === null) throw new HeraldError('invalid_message');
     const messageId = input.id === undefined || input.id === null ? newMessageId() : assertMessageId(input.id);
     assertJsonDepth(input.message);
     const content = JSON.stringify(input.message);
     assertPayloadSize(app, content);
-    return { channel, messageId, content, event: input.event, exclude: input.exclude };
+    return { channel, messageId, content, event: input.event, exclude: input.exclude, pusherUserId: input.pusherUserId };
   }
 
   /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
@@ -158,11 +163,12 @@ export class PublishService {
   }
 }
 
-/** The Pusher fields of a frame (a trigger's event name and excluded socket), empty for Herald's publishes. */
+/** The Pusher fields of a frame (an event name, the excluded socket, a client event's user), empty for Herald's publishes. */
 function pusherFields(p: PreparedPublish): string {
   let out = '';
   if (p.event !== undefined) out += `,"event":${JSON.stringify(p.event)}`;
   if (p.exclude !== undefined) out += `,"exclude":${JSON.stringify(p.exclude)}`;
+  if (p.pusherUserId !== undefined) out += `,"user_id":${JSON.stringify(p.pusherUserId)}`;
   return out;
 }
 

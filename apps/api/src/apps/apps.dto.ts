@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsPositive, IsString, Length, Matches, Max, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
 import { CHANNEL_CHARACTERS, isValidChannel } from '@herald/protocol';
 import type { AppRecord, PlanLimits, PlanOffer } from '@herald/db';
 import { canonicalOrigin, IsOrigin } from './origin.js';
@@ -96,6 +96,16 @@ export class UpdateAppDto {
   @IsChannelPrefix({ each: true })
   privatePrefixes?: string[];
 
+  @ApiPropertyOptional({ description: 'Pusher client events (`client-*`) on private and presence channels (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  clientEvents?: boolean;
+
+  @ApiPropertyOptional({ description: 'Pusher `subscription_count` events to the subscribers of its (non-presence) channels (default false)' })
+  @IsOptional()
+  @IsBoolean()
+  subscriptionCount?: boolean;
+
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'Messages kept per channel, at most the plan’s; null = the plan’s' })
   @IsOptional()
   @IsInt()
@@ -126,6 +136,7 @@ export class PlanView {
   @ApiProperty({ description: 'How long the Postgres archive (long history) keeps messages' }) archiveRetentionDays: number;
   @ApiProperty({ description: 'Scheduled messages of an app waiting for their time (409 too_many_scheduled over it)' }) maxScheduledPending: number;
   @ApiProperty({ description: "Webhook endpoints per app (409 too_many_webhooks over it)" }) maxWebhooks: number;
+  @ApiProperty({ description: 'Pusher client events one connection may send per second (pusher:error 4301 over it)' }) maxClientEventsPerSecond: number;
   @ApiPropertyOptional({ description: 'In plan lists: a customer may pick it when creating an app; other plans are assigned by an operator' }) selectable?: boolean;
 
   static of(p: PlanLimits | PlanOffer): PlanView {
@@ -147,6 +158,8 @@ export class AppView {
   @ApiProperty({ type: HistoryWindowView, description: 'The effective window (the app’s, capped by the plan’s)' }) history: HistoryWindowView;
   @ApiProperty({ type: [String] }) allowedOrigins: string[];
   @ApiProperty({ type: [String], description: 'Channel prefixes that need an access token (or the secret)' }) privatePrefixes: string[];
+  @ApiProperty({ description: 'Pusher client events (`client-*`) allowed on private and presence channels' }) clientEvents: boolean;
+  @ApiProperty({ description: 'Pusher `subscription_count` events sent to the subscribers of its channels' }) subscriptionCount: boolean;
   @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history size as set; null = the plan’s (the effective one is `history.size`)' }) historySize: number | null;
   @ApiProperty({ type: Number, nullable: true, description: 'The app’s own history TTL as set; null = the plan’s (the effective one is `history.ttlSeconds`)' }) historyTtlSeconds: number | null;
   @ApiProperty({ type: String, nullable: true, description: 'Why an admin suspended the app (null when active or none given)' }) suspendedReason: string | null;
@@ -163,6 +176,8 @@ export class AppView {
       history: { size: a.historySize, ttlSeconds: a.historyTtlSeconds },
       allowedOrigins: a.allowedOrigins,
       privatePrefixes: a.privatePrefixes,
+      clientEvents: a.clientEvents,
+      subscriptionCount: a.subscriptionCount,
       historySize: a.historySizeOverride,
       historyTtlSeconds: a.historyTtlSecondsOverride,
       suspendedReason: a.suspendedReason,

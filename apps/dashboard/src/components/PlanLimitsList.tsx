@@ -32,6 +32,8 @@ export function PlanLimitsList({ plan, allowedOrigins, style }: { plan: Plan; al
       <dd>{fmt.num(plan.maxScheduledPending)} msgs</dd>
       <dt>Webhook endpoints</dt>
       <dd>{fmt.num(plan.maxWebhooks)}</dd>
+      <dt>Client events</dt>
+      <dd>{fmt.num(plan.maxClientEventsPerSecond)}/s per connection</dd>
       <dt>Archive retention</dt>
       <dd>{plan.archiveRetentionDays} days</dd>
     </dl>

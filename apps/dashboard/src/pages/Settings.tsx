@@ -27,6 +27,8 @@ export function SettingsTab() {
   const [prefixes, setPrefixes] = useState((app.privatePrefixes ?? ['private-']).join('\n'));
   const [size, setSize] = useState(String(app.history.size));
   const [ttl, setTtl] = useState(String(app.history.ttlSeconds));
+  const [clientEvents, setClientEvents] = useState(app.clientEvents ?? false);
+  const [subscriptionCount, setSubscriptionCount] = useState(app.subscriptionCount ?? false);
   const [errors, setErrors] = useState<Record<string, string | undefined>>({});
   const [apiError, setApiError] = useState<ApiError>();
   const [saved, setSaved] = useState(false);
@@ -55,7 +57,7 @@ export function SettingsTab() {
     if (Object.values(next).some(Boolean)) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      await api.patch<App, UpdateApp>(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, historySize: s, historyTtlSeconds: t });
+      await api.patch<App, UpdateApp>(appPath(app.id), { name: name.trim(), region, allowedOrigins: o, privatePrefixes: p, clientEvents, subscriptionCount, historySize: s, historyTtlSeconds: t });
       setSaved(true);
       reloadApp();
     } catch (err) {
@@ -104,6 +106,14 @@ export function SettingsTab() {
             <Field label="Private channel prefixes" error={errors.prefixes} hint="Channels starting with one of these need an access token (one per line).">
               <Textarea value={prefixes} onChange={(e) => setPrefixes(e.target.value)} rows={2} />
             </Field>
+            <label className="check">
+              <input type="checkbox" checked={clientEvents} onChange={(e) => setClientEvents(e.target.checked)} />
+              Pusher client events (<code>client-*</code> on private and presence channels, at most {fmt.num(plan.maxClientEventsPerSecond)}/s per connection)
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={subscriptionCount} onChange={(e) => setSubscriptionCount(e.target.checked)} />
+              Pusher subscription counts (<code>pusher:subscription_count</code> to each channel’s subscribers)
+            </label>
             <div className="grid-2">
               <Field label="History: messages per channel" error={errors.size} hint={`Plan maximum ${fmt.num(plan.historySize)}`}>
                 <Input type="number" min={1} max={plan.historySize} value={size} onChange={(e) => setSize(e.target.value)} />

@@ -4,7 +4,7 @@ import { fmt, useLoad } from '../lib/hooks';
 import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
 
-export const EVENT_TYPES: WebhookEvent[] = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left'];
+export const EVENT_TYPES: WebhookEvent[] = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left', 'client.event', 'cache.miss'];
 const deliveryTone = { delivered: 'green', failed: 'red', pending: 'amber' } as const;
 
 function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: CreatedWebhook) => void }) {

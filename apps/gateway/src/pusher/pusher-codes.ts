@@ -23,6 +23,7 @@ const PUSHER_CODE_BY_REASON: Readonly<Record<string, number>> = {
   internal_error: 4200,
   slow_consumer: 4200,
   heartbeat_timeout: 4201,
+  client_event_rate: 4301,
 };
 
 /** Pusher's "unauthorized": no such key or no right (the default for a terminal Herald refusal). */

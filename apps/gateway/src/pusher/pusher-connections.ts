@@ -9,6 +9,10 @@ import type { PusherUpgrades } from '../ws/herald-ws.adapter.js';
 import { SessionCore } from '../session/session-core.js';
 import type { Session } from '../session/session.js';
 import { PusherChannelAuth } from './pusher-channel-auth.js';
+import { PusherPresence } from './pusher-presence.js';
+import { PusherCache } from './pusher-cache.js';
+import { PusherSubscriptionCount } from './pusher-subscription-count.js';
+import { PusherClientEvents } from './pusher-client-events.js';
 import { PONG, pusherError, subscriptionError, subscriptionSucceeded } from './pusher-frames.js';
 import { PusherTransport } from './pusher-transport.js';
 
@@ -24,18 +28,34 @@ const stateOf = (ws: WebSocket) => (ws as PusherSocket)[SESSION];
 /** A client frame of Pusher's protocol: `data` is an object (pusher-js) or its JSON text. */
 interface PusherInbound {
   event: string;
+  /** `data` as an object (that of Pusher's own events), {} when it is none. */
   data: Record<string, unknown>;
+  /** `data` as sent (a client event's payload) and the frame's channel (a client event's). */
+  payload: unknown;
+  channel: unknown;
 }
 
 function decode(text: string): PusherInbound | undefined {
+  let f: { event?: unknown; data?: unknown; channel?: unknown };
   try {
-    const f = JSON.parse(text) as { event?: unknown; data?: unknown };
-    if (typeof f !== 'object' || f === null || typeof f.event !== 'string') return undefined;
-    const data = typeof f.data === 'string' ? (JSON.parse(f.data) as unknown) : f.data;
-    return { event: f.event, data: typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {} };
+    f = JSON.parse(text) as typeof f;
   } catch {
     return undefined;
   }
+  if (typeof f !== 'object' || f === null || typeof f.event !== 'string') return undefined;
+  return { event: f.event, data: asObject(f.data), payload: f.data, channel: f.channel };
+}
+
+function asObject(raw: unknown): Record<string, unknown> {
+  let data = raw;
+  if (typeof raw === 'string') {
+    try {
+      data = JSON.parse(raw) as unknown;
+    } catch {
+      return {};
+    }
+  }
+  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : {};
 }
 
 /**
@@ -67,6 +87,10 @@ export class PusherConnections implements PusherUpgrades {
   constructor(
     private readonly core: SessionCore,
     private readonly channelAuth: PusherChannelAuth,
+    private readonly presence: PusherPresence,
+    private readonly clientEvents: PusherClientEvents,
+    private readonly cache: PusherCache,
+    private readonly counts: PusherSubscriptionCount,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     const self = this;
@@ -114,16 +138,12 @@ export class PusherConnections implements PusherUpgrades {
         return this.core.enqueue(session, () => this.subscribe(session, transport, frame.data));
       case 'pusher:unsubscribe': {
         const channel = frame.data.channel;
-        if (typeof channel === 'string') {
-          this.core.enqueue(session, async () => {
-            transport.resuming.delete(channel);
-            await this.core.unsubscribe(session, [channel]);
-          });
-        }
+        if (typeof channel === 'string') this.core.enqueue(session, () => this.unsubscribe(session, transport, channel));
         return;
       }
       default:
-        // Client events, sign-in and presence come in a later slice (docs/pusher.md).
+        if (frame.event.startsWith('client-')) return this.core.enqueue(session, () => this.clientEvents.send(session, transport, frame.event, frame.channel, frame.payload));
+        // Sign-in comes in a later slice (docs/pusher.md).
         return transport.write(pusherError(`Unsupported event ${frame.event.slice(0, 60)}`, null));
     }
   }
@@ -132,21 +152,35 @@ export class PusherConnections implements PusherUpgrades {
     const channel = data.channel;
     if (typeof channel !== 'string') return transport.write(pusherError('pusher:subscribe needs a channel', null));
     try {
-      if (channel.startsWith(PRESENCE_PREFIX) || channel.startsWith(`${PRIVATE_PREFIX}encrypted-`)) {
-        throw new HeraldError('invalid_channel', `${channel}: presence and encrypted channels are not supported yet`);
-      }
-      const since = heraldPosition(data);
+      if (channel.startsWith(PRESENCE_PREFIX)) return await this.presence.subscribe(session, transport, channel, data);
+      // private- and private-encrypted- alike: the auth is checked here; an encrypted channel's payloads
+      // (sealed by the customer's server library) pass untouched, and its client events are refused.
       const isPrivate = channel.startsWith(PRIVATE_PREFIX);
       if (isPrivate) await this.channelAuth.check(session, transport.socketId, channel, data.auth);
-      if (since !== undefined && !session.subscriptions.has(channel)) transport.resuming.set(channel, since);
+      // herald-pusher's position (replay, docs/pusher.md) wins over a cache channel's last event.
+      const position = heraldPosition(data);
+      const since = position === undefined ? await this.cache.since(session, channel) : (position ?? undefined);
+      if (position !== undefined && !session.subscriptions.has(channel)) transport.resuming.set(channel, position);
       // Subscription errors come back from the core as error frames with the channel (subscription_error).
-      // The replay is written inside subscribe, so subscription_succeeded follows the missed messages.
-      const failed = await this.core.subscribe(session, [{ channel, since: since ?? undefined }], undefined, isPrivate);
-      if (failed.length === 0) transport.write(subscriptionSucceeded(channel));
-      else if (!session.subscriptions.has(channel)) transport.resuming.delete(channel);
+      // A plain Pusher subscription gets subscription_succeeded from the core's `subscribed` frame (before a
+      // cache channel's last event, as Pusher); a resuming one here, after the replayed messages.
+      const failed = await this.core.subscribe(session, [{ channel, since }], undefined, isPrivate);
+      if (failed.length > 0) {
+        if (!session.subscriptions.has(channel)) transport.resuming.delete(channel);
+        return;
+      }
+      if (transport.resuming.has(channel)) transport.write(subscriptionSucceeded(channel));
+      if (position === undefined) this.cache.subscribed(session, transport, channel, since);
+      this.counts.subscribed(session, transport, channel);
     } catch (e) {
       const err = e instanceof HeraldError ? e : new HeraldError('internal_error');
       transport.write(subscriptionError(channel, err.message, err.code));
     }
+  }
+
+  private async unsubscribe(session: Session, transport: PusherTransport, channel: string): Promise<void> {
+    transport.resuming.delete(channel);
+    await this.core.unsubscribe(session, [channel]);
+    if (channel.startsWith(PRESENCE_PREFIX)) this.presence.forget(session, transport, channel);
   }
 }

@@ -4,7 +4,7 @@ import type { Position } from '@herald/protocol';
 import { OutboundFrame } from '../session/outbound-frame.js';
 import { toPusher, type PusherSocketInfo } from './pusher-frames.js';
 
-const socket = (socketId: string, resuming: Array<[string, Position | null]> = []): PusherSocketInfo => ({ socketId, activityTimeout: 30, resuming: new Map(resuming) });
+const socket = (socketId: string, resuming: Array<[string, Position | null]> = []): PusherSocketInfo => ({ socketId, activityTimeout: 30, resuming: new Map(resuming), presenceUsers: new Map() });
 const message = (m: object) => OutboundFrame.fromText('message', JSON.stringify({ type: 'message', channel: 'c', id: 'm1', time: 1, offset: 7, epoch: 'E1', ...m }));
 
 test('a channel event carries its position; one encoding per message for every socket, the excluded socket skipped', () => {
@@ -16,8 +16,10 @@ test('a channel event carries its position; one encoding per message for every s
   assert.deepEqual(JSON.parse(toPusher(message({ content: { x: 1 } }), socket('3.4'))!), { event: 'message', channel: 'c', data: '{"x":1}', herald: { offset: 7, epoch: 'E1' } });
 });
 
-test('subscribed is sent by the connection after the replay; a failed resume becomes herald:reset with its reason', () => {
-  const subscribed = (recovered: boolean) => OutboundFrame.of({ type: 'subscribed', channel: 'c', epoch: 'E2', offset: 10, recovered, replayed: 0 });
+test("a plain subscription's subscribed frame is subscription_succeeded (presence sends its own); a resuming one's comes after the replay, or herald:reset", () => {
+  const subscribed = (recovered: boolean, channel = 'c') => OutboundFrame.of({ type: 'subscribed', channel, epoch: 'E2', offset: 10, recovered, replayed: 0 });
+  assert.deepEqual(JSON.parse(toPusher(subscribed(false), socket('1.1'))!), { event: 'pusher_internal:subscription_succeeded', channel: 'c', data: '{}' });
+  assert.equal(toPusher(subscribed(true, 'presence-room'), socket('1.1')), undefined);
   assert.equal(toPusher(subscribed(true), socket('1.1', [['c', { epoch: 'E2', offset: 3 }]])), undefined);
   const reasons = ([[{ epoch: 'E1', offset: 3 }, 'epoch_changed'], [{ epoch: 'E2', offset: 12 }, 'offset_ahead'], [{ epoch: 'E2', offset: 3 }, 'window_passed']] as const).map(([asked]) => {
     const f = JSON.parse(toPusher(subscribed(false), socket('1.1', [['c', asked]]))!) as { event: string; channel: string; data: string };

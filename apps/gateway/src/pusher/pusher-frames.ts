@@ -1,4 +1,4 @@
-import type { Position } from '@herald/protocol';
+import { PRESENCE_PREFIX, type Position, type PresenceFrame } from '@herald/protocol';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
@@ -9,6 +9,8 @@ export interface PusherEvent {
   data: string;
   /** Herald's replay extension: the message's position, sent back by herald-pusher on resubscribe. */
   herald?: Position;
+  /** A client event's sender on a presence channel. */
+  user_id?: string;
 }
 
 /** The event that tells a herald-pusher client its channel could not be resumed (docs/pusher.md). */
@@ -23,23 +25,46 @@ interface PusherDelivery {
 
 const deliveries = new WeakMap<OutboundFrame, PusherDelivery>();
 
+/** A presence change as Pusher sends it, encoded once per change for every Pusher socket of this gateway. */
+interface PusherMemberEvent {
+  channel: string;
+  userId: string;
+  text: string;
+}
+
+const memberEvents = new WeakMap<OutboundFrame, PusherMemberEvent>();
+
+/** Herald's presence change → `pusher_internal:member_added` (a join) or `member_removed` (a leave or a timeout). */
+function memberEvent(frame: OutboundFrame): PusherMemberEvent {
+  let e = memberEvents.get(frame);
+  if (e) return e;
+  const p = JSON.parse(frame.text()) as PresenceFrame;
+  const added = p.action === 'join';
+  const data = added ? { user_id: p.member.id, user_info: p.member.data } : { user_id: p.member.id };
+  e = { channel: p.channel, userId: p.member.id, text: encodePusher({ event: added ? 'pusher_internal:member_added' : 'pusher_internal:member_removed', channel: p.channel, data: JSON.stringify(data) }) };
+  memberEvents.set(frame, e);
+  return e;
+}
+
 export function encodePusher(e: PusherEvent): string {
   return JSON.stringify(e);
 }
 
 /**
  * How a channel message looks to pusher-js (docs/pusher.md): a Pusher trigger keeps its event name and
- * its data string; a Herald publish is event `message` with its content as JSON text. Every one carries
- * its position in `herald` (pusher-js ignores the field; the herald-pusher plugin reads it).
+ * its data string; a client event its name, its data as JSON text and (presence) the sender's `user_id`;
+ * a Herald publish is event `message` with its content as JSON text. Every one carries its position in
+ * `herald` (pusher-js ignores the field; the herald-pusher plugin reads it).
  */
 function delivery(frame: OutboundFrame): PusherDelivery {
   let d = deliveries.get(frame);
   if (d) return d;
-  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; offset: number; epoch: string; event?: unknown; exclude?: unknown };
+  const m = JSON.parse(frame.text()) as { channel: string; content: unknown; offset: number; epoch: string; event?: unknown; exclude?: unknown; user_id?: unknown };
   const pusherEvent = typeof m.event === 'string' ? m.event : undefined;
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+  const userId = typeof m.user_id === 'string' ? m.user_id : undefined;
   const herald = { offset: m.offset, epoch: m.epoch };
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data, herald }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data, herald, user_id: userId }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
 }
@@ -54,6 +79,8 @@ export interface PusherSocketInfo {
    * asked for (null: none yet). Only these get `herald:reset`; other clients see Pusher's frames only.
    */
   readonly resuming: ReadonlyMap<string, Position | null>;
+  /** The user id this socket is on each of its presence channels (from the signed `channel_data`). */
+  presenceUsers: ReadonlyMap<string, string>;
 }
 
 /**
@@ -71,13 +98,23 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
     case 'connected':
       return encodePusher({ event: 'pusher:connection_established', data: JSON.stringify({ socket_id: socket.socketId, activity_timeout: socket.activityTimeout }) });
     case 'subscribed': {
-      if (frame.recovered) return undefined;
       const f = JSON.parse(frame.text()) as { channel: string; epoch: string; offset: number };
-      return heraldReset(f.channel, resetReason(socket.resuming.get(f.channel), f), f);
+      if (!socket.resuming.has(f.channel)) {
+        // A presence channel's subscription_succeeded carries its members: pusher-presence.ts sends it.
+        return f.channel.startsWith(PRESENCE_PREFIX) ? undefined : subscriptionSucceeded(f.channel);
+      }
+      // herald-pusher's channel: subscription_succeeded comes after the replay (pusher-connections.ts).
+      return frame.recovered ? undefined : heraldReset(f.channel, resetReason(socket.resuming.get(f.channel), f), f);
     }
     case 'reset': {
       const f = JSON.parse(frame.text()) as { channel: string; epoch: string; offset: number };
       return socket.resuming.has(f.channel) ? heraldReset(f.channel, 'continuity_lost', f) : undefined;
+    }
+    case 'presence': {
+      // Never to the socket whose user the change is about (Pusher's rule: not to the causing socket).
+      const e = memberEvent(frame);
+      const own = socket.presenceUsers.get(e.channel);
+      return own === undefined || own === e.userId ? undefined : e.text;
     }
     case 'error': {
       const f = JSON.parse(frame.text()) as { channel?: string; code: number; reason: string; content: string };

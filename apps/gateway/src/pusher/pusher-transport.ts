@@ -18,6 +18,7 @@ export class PusherTransport implements Transport, PusherSocketInfo {
   readonly name = 'pusher' as const;
   readonly unidirectional = false;
   readonly resuming = new Map<string, Position | null>();
+  readonly presenceUsers = new Map<string, string>();
 
   constructor(
     private readonly ws: WebSocket,

@@ -22,33 +22,34 @@ export class PresenceMembers {
     this.logger = createLogger(config, 'gateway').child({ component: 'presence' });
   }
 
-  async join(session: Session, channel: string): Promise<void> {
-    if (!session.user) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
+  /** Joins as `member`: the connect-time user by default (Herald), a channel's signed member (Pusher). */
+  async join(session: Session, channel: string, member = session.user): Promise<void> {
+    if (!member) throw new HeraldError('invalid_request', 'Presence needs a user id: connect with id (and data)');
     await this.store.join(session.appId, channel, {
       connId: session.id,
-      userId: session.user.id,
-      data: session.user.data,
+      userId: member.id,
+      data: member.data,
       leaseMs: this.config.presenceLeaseMs,
     });
-    session.addMembership(channel);
+    session.addMembership(channel, member);
   }
 
   /** The member cap per channel; a user already present (another connection) always gets in. */
-  async assertRoom(session: Session, channel: string): Promise<void> {
+  async assertRoom(session: Session, channel: string, userId = session.user?.id): Promise<void> {
     const max = this.config.maxPresenceMembers;
     const { amount } = await this.store.hereNow(session.appId, channel, 1);
     if (amount < max) return;
     const { members } = await this.store.hereNow(session.appId, channel, Math.min(max, 1000));
-    if (!members.some((m) => m.id === session.user!.id)) throw new HeraldError('too_many_members', `At most ${max} presence members per channel`);
+    if (!members.some((m) => m.id === userId)) throw new HeraldError('too_many_members', `At most ${max} presence members per channel`);
   }
 
   async leave(session: Session, channel: string): Promise<void> {
-    if (!session.user || !session.deleteMembership(channel)) return;
-    await this.store.leave(session.appId, channel, { connId: session.id, userId: session.user.id });
+    const member = session.deleteMembership(channel);
+    if (member) await this.store.leave(session.appId, channel, { connId: session.id, userId: member.id });
   }
 
   leaveAll(session: Session): void {
-    for (const channel of [...session.memberships]) {
+    for (const channel of [...session.memberships.keys()]) {
       this.leave(session, channel).catch((e: Error) => this.logger.warn({ err: e.message }, 'presence leave failed'));
     }
   }
@@ -60,9 +61,9 @@ export class PresenceMembers {
     const entries: PresenceEntry[] = [];
     const bySession = new Map<string, Session>();
     for (const s of sessions) {
-      if (!s.user || s.memberships.size === 0) continue;
+      if (s.memberships.size === 0) continue;
       bySession.set(s.id, s);
-      for (const channel of s.memberships) entries.push({ appId: s.appId, channel, connId: s.id, userId: s.user.id });
+      for (const [channel, member] of s.memberships) entries.push({ appId: s.appId, channel, connId: s.id, userId: member.id });
     }
     if (entries.length === 0) return;
     this.renewing = true;
@@ -72,7 +73,8 @@ export class PresenceMembers {
         // Swept while this gateway was slow to renew: join again, which announces the member anew.
         for (const e of lost) {
           const s = bySession.get(e.connId);
-          if (s && !s.closed) await this.join(s, e.channel);
+          const member = s?.memberships.get(e.channel);
+          if (s && member && !s.closed) await this.join(s, e.channel, member);
         }
       })
       .catch((e: Error) => this.logger.warn({ err: e.message }, 'presence renew failed'))

@@ -20,13 +20,14 @@ export const IDLE: Promise<void> = Promise.resolve();
 
 /** What `watching` and `memberships` are until a session has one: most sessions never do. */
 const NONE: ReadonlySet<string> = new Set();
+const NO_MEMBERSHIPS: ReadonlyMap<string, PresenceMember> = new Map();
 
 /** One client connection, whatever its transport: identity, subscriptions, liveness. */
 export class Session {
   readonly subscriptions = new Map<string, Subscription>();
   // Allocated with their first channel: two empty Sets per idle connection were ≈ 0.3 KB of heap.
   private watchingSet?: Set<string>;
-  private membershipSet?: Set<string>;
+  private membershipMap?: Map<string, PresenceMember>;
   lastSeen: number;
   lastPing: number;
   closed = false;
@@ -81,17 +82,23 @@ export class Session {
     return this.watchingSet?.delete(channel) ?? false;
   }
 
-  /** Channels where this session is a presence member (leases renewed, left on close). */
-  get memberships(): ReadonlySet<string> {
-    return this.membershipSet ?? NONE;
+  /**
+   * Channels where this session is a presence member (leases renewed, left on close), and as whom: the
+   * connect-time user for Herald's protocol, the signed `channel_data` of each channel for Pusher's.
+   */
+  get memberships(): ReadonlyMap<string, PresenceMember> {
+    return this.membershipMap ?? NO_MEMBERSHIPS;
   }
 
-  addMembership(channel: string): void {
-    (this.membershipSet ??= new Set()).add(channel);
+  addMembership(channel: string, member: PresenceMember): void {
+    (this.membershipMap ??= new Map()).set(channel, member);
   }
 
-  deleteMembership(channel: string): boolean {
-    return this.membershipSet?.delete(channel) ?? false;
+  /** The member this session was on the channel, now forgotten; undefined when it was none. */
+  deleteMembership(channel: string): PresenceMember | undefined {
+    const member = this.membershipMap?.get(channel);
+    this.membershipMap?.delete(channel);
+    return member;
   }
 
   send(frame: OutboundFrame): void {

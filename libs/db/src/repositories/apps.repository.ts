@@ -21,6 +21,8 @@ export interface PlanLimits {
   maxScheduledPending: number;
   /** Webhook endpoints per app. */
   maxWebhooks: number;
+  /** Pusher client events one connection may send per second. */
+  maxClientEventsPerSecond: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -37,6 +39,10 @@ export interface AppRecord {
   status: AppStatus;
   allowedOrigins: string[];
   privatePrefixes: string[];
+  /** Pusher client events (`client-*`) allowed on its private and presence channels. */
+  clientEvents: boolean;
+  /** Pusher `subscription_count` events sent to its channels' Pusher subscribers. */
+  subscriptionCount: boolean;
   plan: PlanLimits;
   /** The effective window: the app's own setting, never above its plan's. */
   historySize: number;
@@ -65,6 +71,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     archiveRetentionDays: p.archiveRetentionDays,
     maxScheduledPending: p.maxScheduledPending,
     maxWebhooks: p.maxWebhooks,
+    maxClientEventsPerSecond: p.maxClientEventsPerSecond,
   };
 }
 
@@ -78,6 +85,8 @@ export function toAppRecord(a: App & { plan: Plan }): AppRecord {
     status: a.status,
     allowedOrigins: a.allowedOrigins,
     privatePrefixes: a.privatePrefixes,
+    clientEvents: a.clientEvents,
+    subscriptionCount: a.subscriptionCount,
     plan,
     historySize: Math.min(a.historySize ?? plan.historySize, plan.historySize),
     historyTtlSeconds: Math.min(a.historyTtlSeconds ?? plan.historyTtlSeconds, plan.historyTtlSeconds),
@@ -106,6 +115,8 @@ export interface AppPatch {
   planId?: string;
   allowedOrigins?: string[];
   privatePrefixes?: string[];
+  clientEvents?: boolean;
+  subscriptionCount?: boolean;
   historySize?: number | null;
   historyTtlSeconds?: number | null;
 }
