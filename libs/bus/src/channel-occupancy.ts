@@ -169,21 +169,42 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   async occupied(appId: string, limit = 100, now = Date.now()): Promise<{ total: number; channels: OccupiedChannel[] }> {
     const index = this.keys.occupiedChannels(appId);
     const [[, total], [, names]] = ((await this.redis.multi().zcard(index).zrange(index, '0', String(limit - 1)).exec()) ?? []) as [[unknown, number], [unknown, string[]]];
-    if (names.length === 0) return { total: 0, channels: [] };
+    return { total, channels: (await this.subscriberCounts(appId, names, now)).filter((c): c is OccupiedChannel => c !== undefined) };
+  }
+
+  /**
+   * Up to `limit` of an app's channels whose names start with `prefix` that a live gateway holds (a
+   * scan of the app's own index, whose members are channel names: the alphabet has no glob character).
+   */
+  async occupiedWithPrefix(appId: string, prefix: string, limit: number, now = Date.now()): Promise<OccupiedChannel[]> {
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, page] = await this.redis.zscan(this.keys.occupiedChannels(appId), cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i < page.length && names.size < limit; i += 2) names.add(page[i]);
+    } while (cursor !== '0' && names.size < limit);
+    return (await this.subscriberCounts(appId, [...names], now)).filter((c): c is OccupiedChannel => c !== undefined);
+  }
+
+  /**
+   * For each channel, its subscribers (the sum of its live holders' reports) or undefined when no live
+   * gateway holds it — one round trip. Counts reach Redis within COUNT_FLUSH_MS of a change.
+   */
+  async subscriberCounts(appId: string, channels: readonly string[], now = Date.now()): Promise<Array<OccupiedChannel | undefined>> {
+    if (channels.length === 0) return [];
     const p = this.redis.pipeline();
-    for (const channel of names) {
+    for (const channel of channels) {
       const k = this.keys.channel(appId, channel);
       p.zrangebyscore(k.occupancy, now + 1, '+inf').hgetall(k.subscribers);
     }
     const res = (await p.exec()) ?? [];
-    const channels: OccupiedChannel[] = [];
-    names.forEach((channel, i) => {
+    return channels.map((channel, i) => {
       const holders = (res[i * 2]?.[1] ?? []) as string[];
       const reported = (res[i * 2 + 1]?.[1] ?? {}) as Record<string, string>;
-      if (holders.length === 0) return;
-      channels.push({ channel, subscribers: holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0) });
+      if (holders.length === 0) return undefined;
+      return { channel, subscribers: holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0) };
     });
-    return { total, channels };
   }
 
   private releaseNow(m: string): void {

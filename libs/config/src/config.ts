@@ -105,6 +105,8 @@ const schema = z.object({
   /** Pusher HTTP API: how far `auth_timestamp` may be from now (Pusher's 600 s), and channels per trigger (Pusher's 100). */
   HERALD_PUSHER_TIMESTAMP_WINDOW_MS: ms(600_000),
   HERALD_PUSHER_MAX_TRIGGER_CHANNELS: z.coerce.number().int().min(1).default(100),
+  /** Events per Pusher `batch_events` request (Pusher's 10). */
+  HERALD_PUSHER_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Scheduled publishes waiting longer than this past their time are re-enqueued (lost job). */
   HERALD_SCHEDULE_SWEEP_MS: ms(30_000),
   HERALD_USAGE_ROLLUP_MS: ms(60_000),
@@ -203,7 +205,7 @@ export interface HeraldConfig {
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
   batch: { maxItems: number; maxBytes: number };
-  pusher: { timestampWindowMs: number; maxTriggerChannels: number };
+  pusher: { timestampWindowMs: number; maxTriggerChannels: number; maxBatchEvents: number };
   demo: {
     appId?: string;
     commonKey?: string;
@@ -344,7 +346,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,
     batch: { maxItems: e.HERALD_BATCH_MAX_ITEMS, maxBytes: e.HERALD_BATCH_MAX_BYTES },
-    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS },
+    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS, maxBatchEvents: e.HERALD_PUSHER_MAX_BATCH_EVENTS },
     demo: {
       appId: e.HERALD_DEMO_APP_ID,
       commonKey: e.HERALD_DEMO_COMMON_KEY,
