@@ -62,7 +62,11 @@ export function serverLibrary(stack: Stack, t: Tenant): PusherServer {
 }
 
 /** pusher-js (Node) against a gateway; private channels authorized by the server library, as an app's auth endpoint would. */
-export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; authorize?: (socketId: string, channel: string) => string } = {}): PusherClient {
+export function pusherJs(
+  stack: Stack,
+  t: Tenant,
+  opts: { gateway?: number; authorize?: (socketId: string, channel: string) => string; signin?: (socketId: string) => { auth: string; user_data: string } } = {},
+): PusherClient {
   const gw = new URL(stack.gateways[opts.gateway ?? 0].url);
   const server = serverLibrary(stack, t);
   const authorize = opts.authorize ?? ((socketId: string, channel: string) => server.authorizeChannel(socketId, channel).auth);
@@ -73,6 +77,7 @@ export function pusherJs(stack: Stack, t: Tenant, opts: { gateway?: number; auth
     forceTLS: false,
     enabledTransports: ['ws'],
     disableStats: true,
+    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, cb: (e: Error | null, a: { auth: string; user_data: string } | null) => void) => cb(null, opts.signin ? opts.signin(socketId) : null) },
     channelAuthorization: { customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, cb: (e: Error | null, a: { auth: string }) => void) => cb(null, { auth: authorize(socketId, channelName) }) },
   });
   opened.push(client);

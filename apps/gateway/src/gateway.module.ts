@@ -20,6 +20,7 @@ import { SdkController } from './sdk/sdk.controller.js';
 import { ChannelsModule } from '@herald/channels';
 import { PusherConnections } from './pusher/pusher-connections.js';
 import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
+import { PusherSignin } from './pusher/pusher-signin.js';
 
 @Module({
   imports: [
@@ -33,6 +34,6 @@ import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherSignin],
 })
 export class GatewayModule {}

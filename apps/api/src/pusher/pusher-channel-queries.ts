@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { USER_CHANNEL_PREFIX } from '@herald/auth';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { ChannelOccupancy, PresenceStore } from '@herald/bus';
 import type { AppContext } from '@herald/db';
@@ -74,7 +75,8 @@ export class PusherChannelQueries {
       throw new PusherHttpError(400, 'info=user_count needs filter_by_prefix=presence- (user counts exist only for presence channels)');
     }
     const occupied = await this.occupancy.occupiedWithPrefix(ctx.app.id, prefix, MAX_LISTED_CHANNELS);
-    const names = occupied.map((c) => c.channel);
+    // Users' channels (sendToUser) are Herald's internal plumbing, not channels Pusher lists.
+    const names = occupied.map((c) => c.channel).filter((c) => !c.startsWith(USER_CHANNEL_PREFIX));
     const attrs = await this.attributes(ctx.app.id, names, wanted);
     return { channels: Object.fromEntries(names.map((n, i) => [n, attrs[i]])) };
   }

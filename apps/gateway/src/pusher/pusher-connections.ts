@@ -9,6 +9,7 @@ import type { PusherUpgrades } from '../ws/herald-ws.adapter.js';
 import { SessionCore } from '../session/session-core.js';
 import type { Session } from '../session/session.js';
 import { PusherChannelAuth } from './pusher-channel-auth.js';
+import { PusherSignin } from './pusher-signin.js';
 import { PONG, pusherError, subscriptionError } from './pusher-frames.js';
 import { PusherTransport } from './pusher-transport.js';
 
@@ -54,6 +55,7 @@ export class PusherConnections implements PusherUpgrades {
   constructor(
     private readonly core: SessionCore,
     private readonly channelAuth: PusherChannelAuth,
+    private readonly signin: PusherSignin,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     const self = this;
@@ -97,15 +99,20 @@ export class PusherConnections implements PusherUpgrades {
         return transport.write(PONG);
       case 'pusher:pong':
         return;
-      case 'pusher:subscribe':
+      case 'pusher:subscribe': {
+        const channel = frame.data.channel;
+        if (this.signin.isUserChannel(channel)) return this.core.enqueue(session, () => this.signin.subscribe(session, transport, channel));
         return this.core.enqueue(session, () => this.subscribe(session, transport, frame.data));
+      }
+      case 'pusher:signin':
+        return this.core.enqueue(session, () => this.signin.signin(session, transport, frame.data));
       case 'pusher:unsubscribe': {
         const channel = frame.data.channel;
         if (typeof channel === 'string') this.core.enqueue(session, async () => void (await this.core.unsubscribe(session, [channel])));
         return;
       }
       default:
-        // Client events, sign-in and presence come in a later slice (docs/pusher.md).
+        // Client events and presence come in a later slice (docs/pusher.md).
         return transport.write(pusherError(`Unsupported event ${frame.event.slice(0, 60)}`, null));
     }
   }

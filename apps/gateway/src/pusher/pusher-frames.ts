@@ -1,3 +1,4 @@
+import { toPusherChannel } from '@herald/auth';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
@@ -31,7 +32,7 @@ function delivery(frame: OutboundFrame): PusherDelivery {
   const m = JSON.parse(frame.text()) as { channel: string; content: unknown; event?: unknown; exclude?: unknown };
   const pusherEvent = typeof m.event === 'string' ? m.event : undefined;
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: toPusherChannel(m.channel), data }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
 }
@@ -57,11 +58,11 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
       return encodePusher({ event: 'pusher:connection_established', data: JSON.stringify({ socket_id: socket.socketId, activity_timeout: socket.activityTimeout }) });
     case 'subscribed': {
       const f = JSON.parse(frame.text()) as { channel: string };
-      return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel: f.channel, data: '{}' });
+      return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel: toPusherChannel(f.channel), data: '{}' });
     }
     case 'error': {
       const f = JSON.parse(frame.text()) as { channel?: string; code: number; reason: string; content: string };
-      if (f.channel !== undefined) return subscriptionError(f.channel, f.content, f.code);
+      if (f.channel !== undefined) return subscriptionError(toPusherChannel(f.channel), f.content, f.code);
       return pusherError(f.content, f.code >= 500 ? null : pusherCodeFor(f.reason));
     }
     case 'ping':
