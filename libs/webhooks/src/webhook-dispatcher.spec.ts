@@ -22,7 +22,7 @@ function setup(hooks: Record<string, ActiveWebhook[]>, delivered: string[] = [])
   return { dispatcher: new WebhookDispatcher(directory, repo, producer, config), stored, jobs };
 }
 
-const hook = (id: string, appId: string, events: string[]): ActiveWebhook => ({ id, appId, url: 'http://x', secret: 's', events: new Set(events) });
+const hook = (id: string, appId: string, events: string[], format: ActiveWebhook['format'] = 'herald'): ActiveWebhook => ({ id, appId, url: 'http://x', secret: 's', events: new Set(events), format });
 const ev = (id: string, appId: string, type: ChannelEvent['type'], time = 1): ChannelEvent => ({ id, appId, type, channel: 'c', time });
 
 test('events go to the endpoints that chose them, per app, in order, in chunks of maxEvents', async () => {
@@ -45,4 +45,14 @@ test('the same events make the same delivery ids and bodies; delivered ones are 
   await again.dispatcher.dispatch(events);
   assert.deepEqual(again.stored, first.stored);
   assert.deepEqual(again.jobs, []);
+});
+
+test("a Pusher-format endpoint gets Pusher's body and names, without the events Pusher has no webhook for", async () => {
+  const { dispatcher, stored } = setup({ a: [hook('w1', 'a', ['message.published', 'channel.occupied', 'member.joined', 'member.left', 'channel.vacated'], 'pusher')] });
+  const joined: ChannelEvent = { ...ev('e2', 'a', 'member.joined', 7), data: { id: 'ann', data: {} } };
+  assert.equal(await dispatcher.dispatch([ev('e0', 'a', 'message.published'), ev('e1', 'a', 'channel.occupied', 3), joined]), 1);
+  assert.deepEqual(JSON.parse(stored[0].body), { time_ms: 7, events: [{ name: 'channel_occupied', channel: 'c' }, { name: 'member_added', channel: 'c', user_id: 'ann' }] });
+  assert.deepEqual(stored[0].eventIds, ['e1', 'e2']);
+  // Only events Pusher has no webhook for: no delivery at all.
+  assert.equal(await dispatcher.dispatch([ev('e3', 'a', 'message.published')]), 0);
 });

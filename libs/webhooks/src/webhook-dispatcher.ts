@@ -3,8 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import type { ChannelEvent } from '@herald/bus';
 import { WebhookProducer } from '@herald/queue';
-import { WebhooksRepository, type NewDelivery } from '@herald/db';
+import { WebhooksRepository, type NewDelivery, type WebhookFormat } from '@herald/db';
 import { WebhookDirectory } from './webhook-directory.js';
+import { toPusherEvent, type PusherWebhookBody } from './pusher-format.js';
 
 /** The JSON body of a delivery (docs/webhooks.md). */
 export interface DeliveryBody {
@@ -17,7 +18,8 @@ export interface DeliveryBody {
 
 /**
  * Turns events into deliveries: per app and endpoint, the events it subscribed to, in order, in chunks of
- * at most HERALD_WEBHOOK_MAX_EVENTS. A delivery's id and body follow from its events alone, so a batch
+ * at most HERALD_WEBHOOK_MAX_EVENTS, in the endpoint's format (Herald's body, or Pusher's `{time_ms,
+ * events}` without the events Pusher has no webhook for). A delivery's id and body follow from its events alone, so a batch
  * dispatched twice (a worker killed before acknowledging it) is stored and enqueued once.
  */
 @Injectable()
@@ -40,9 +42,9 @@ export class WebhookDispatcher {
     const rows: NewDelivery[] = [];
     for (const [appId, appEvents] of byApp) {
       for (const hook of await this.directory.ofApp(appId)) {
-        const wanted = appEvents.filter((e) => hook.events.has(e.type));
+        const wanted = appEvents.filter((e) => hook.events.has(e.type) && (hook.format === 'herald' || toPusherEvent(e) !== undefined));
         for (let i = 0; i < wanted.length; i += this.config.webhooks.maxEvents) {
-          rows.push(delivery(appId, hook.id, wanted.slice(i, i + this.config.webhooks.maxEvents)));
+          rows.push(delivery(appId, hook.id, wanted.slice(i, i + this.config.webhooks.maxEvents), hook.format));
         }
       }
     }
@@ -55,14 +57,12 @@ export class WebhookDispatcher {
   }
 }
 
-function delivery(appId: string, webhookId: string, events: readonly ChannelEvent[]): NewDelivery {
+function delivery(appId: string, webhookId: string, events: readonly ChannelEvent[], format: WebhookFormat): NewDelivery {
   const id = `whd_${createHash('sha256').update(webhookId).update(events.map((e) => e.id).join(',')).digest('base64url').slice(0, 24)}`;
-  const body: DeliveryBody = {
-    id,
-    appId,
-    webhookId,
-    time: Math.max(...events.map((e) => e.time)),
-    events: events.map(({ appId: _a, ...e }) => e),
-  };
+  const time = Math.max(...events.map((e) => e.time));
+  const body: DeliveryBody | PusherWebhookBody =
+    format === 'pusher'
+      ? { time_ms: time, events: events.map((e) => toPusherEvent(e)!) }
+      : { id, appId, webhookId, time, events: events.map(({ appId: _a, ...e }) => e) };
   return { id, appId, webhookId, eventIds: events.map((e) => e.id), eventTypes: [...new Set(events.map((e) => e.type))], body: JSON.stringify(body) };
 }

@@ -5,7 +5,7 @@ import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { AppLimits, REDIS, RedisKeys, createRedis } from '@herald/bus';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
 import { WebhooksRepository } from '@herald/db';
-import { DeliveryGate, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
+import { DeliveryGate, PusherWebhookSigner, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
 
 /** A failed attempt: BullMQ retries it after the webhook backoff. */
 class DeliveryFailed extends Error {}
@@ -38,6 +38,7 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     private readonly keys: RedisKeys,
     private readonly repo: WebhooksRepository,
     private readonly directory: WebhookDirectory,
+    private readonly pusherSigner: PusherWebhookSigner,
     private readonly limits: AppLimits,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
@@ -88,7 +89,8 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     const at = Date.now();
     let r: SendResult;
     try {
-      r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at);
+      const pusher = hook.format === 'pusher' ? await this.pusherSigner.headers(appId, body, at) : {};
+      r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt), ...pusher }, at);
     } catch (e) {
       r = { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message }; // the slot must be freed whatever happens
     }
