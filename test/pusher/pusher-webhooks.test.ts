@@ -4,10 +4,11 @@ import { WebhookReceiver, WsClient, call, callOk, createTenant, restPublish, sta
 import { connected, disconnectAll, pusherJs, serverLibrary } from './pusher-clients.js';
 
 // Webhooks in Pusher's format, verified by the real `pusher` library's webhook check.
+const HOLD_MS = 1500;
 let stack: Stack;
 const receivers: WebhookReceiver[] = [];
 before(async () => {
-  stack = await startStack({ gateways: 1, workers: 1 });
+  stack = await startStack({ gateways: 1, workers: 1, env: { HERALD_PUSHER_WEBHOOK_HOLD_MS: String(HOLD_MS) } });
 });
 after(async () => {
   disconnectAll();
@@ -86,4 +87,41 @@ test("format is checked, changeable, and only by the app's owner", async () => {
   assert.equal((await callOk<{ format: string }>(stack.apiUrl, 'GET', path, { token: t.token })).format, 'herald');
   assert.equal((await callOk<{ format: string }>(stack.apiUrl, 'PATCH', path, { token: t.token, json: { format: 'pusher' } })).format, 'pusher');
   assert.equal((await callOk<{ format: string }>(stack.apiUrl, 'GET', path, { token: t.token })).format, 'pusher');
+});
+
+interface Delivery {
+  eventTypes: string[];
+  status: string;
+  attemptLog: Array<{ ok: boolean; error: string | null }>;
+}
+
+test('member_removed is held back and dropped when the member comes back within the hold; sent when they stay away', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const rx = await receiver();
+  const hook = await addHook(t, rx.url, 'pusher');
+  const watcher = await WsClient.connect(stack.wsUrl(0), t.commonKey);
+  await watcher.request({ type: 'presence_subscribe', channel: 'presence-room' });
+  const leaves = () => watcher.frames.filter((f) => f.type === 'presence' && f.action === 'leave').length;
+  const join = async () => {
+    const c = await WsClient.connect(stack.wsUrl(0), t.commonKey, { query: { id: 'ann', data: '{}' } });
+    assert.equal((await c.request({ type: 'subscribe', channel: 'presence-room', presence: true })).type, 'subscribed');
+    return c;
+  };
+  const first = await join();
+  first.close();
+  await waitFor(() => leaves() === 1, { what: 'ann left' });
+  const back = await join(); // within the hold
+  const deliveries = () => callOk<Delivery[]>(stack.apiUrl, 'GET', `/v1/apps/${t.appId}/webhooks/${hook.id}/deliveries`, { token: t.token });
+  let dropped: Delivery | undefined;
+  await waitFor(async () => (dropped = (await deliveries()).find((d) => d.eventTypes.includes('member.left') && d.status !== 'pending')) !== undefined, { what: 'the held delivery settled' });
+  assert.match(dropped!.attemptLog[0].error ?? '', /^not sent: every event was undone/);
+  const memberEvents = () => eventsOf(rx).map((e) => e.name).filter((n) => n.startsWith('member_'));
+  assert.deepEqual(memberEvents(), ['member_added', 'member_added']);
+
+  const leftAt = Date.now();
+  back.close();
+  await waitFor(() => eventsOf(rx).some((e) => e.name === 'member_removed'), { what: 'member_removed after the hold' });
+  assert.ok(Date.now() - leftAt >= HOLD_MS, 'not before the hold');
+  assert.deepEqual(memberEvents(), ['member_added', 'member_added', 'member_removed']);
+  watcher.close();
 });

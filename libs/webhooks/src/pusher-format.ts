@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { pusherHmac, toPusherChannel } from '@herald/auth';
-import type { ChannelEvent } from '@herald/bus';
+import { fromPusherChannel, pusherHmac, toPusherChannel } from '@herald/auth';
+import { ChannelOccupancy, PresenceStore, type ChannelEvent } from '@herald/bus';
 import { AccessTokens, KeysRepository } from '@herald/db';
 
 /** One event of a Pusher webhook body (Pusher's names and fields). */
@@ -38,6 +38,41 @@ export function toPusherEvent(e: ChannelEvent): PusherWebhookEvent | undefined {
       return { name: 'cache_miss', channel };
     default:
       return undefined;
+  }
+}
+
+/** Pusher holds these back a few seconds and drops them when undone meanwhile (a page reload). */
+export function isHeldInPusherFormat(e: ChannelEvent): boolean {
+  return e.type === 'channel.vacated' || e.type === 'member.left';
+}
+
+/**
+ * The other half of the hold: a held Pusher-format delivery, due HERALD_PUSHER_WEBHOOK_HOLD_MS after its
+ * events, is checked before its first send. `channel_vacated` of a channel occupied again and
+ * `member_removed` of a user who is a member again are dropped; the body sent is what remains (the
+ * delivery log keeps the body as made), or nothing when nothing remains.
+ */
+@Injectable()
+export class PusherWebhookHold {
+  constructor(
+    private readonly occupancy: ChannelOccupancy,
+    private readonly presence: PresenceStore,
+  ) {}
+
+  /** The body to send now, or undefined when every held event was undone. */
+  async stillDue(appId: string, rawBody: string): Promise<string | undefined> {
+    const body = JSON.parse(rawBody) as PusherWebhookBody;
+    const undone = await Promise.all(body.events.map((e) => this.undone(appId, e)));
+    if (!undone.includes(true)) return rawBody;
+    const events = body.events.filter((_, i) => !undone[i]);
+    return events.length === 0 ? undefined : JSON.stringify({ ...body, events });
+  }
+
+  private undone(appId: string, e: PusherWebhookEvent): Promise<boolean> {
+    const channel = fromPusherChannel(e.channel);
+    if (e.name === 'channel_vacated') return this.occupancy.isOccupied(appId, channel);
+    if (e.name === 'member_removed' && typeof e.user_id === 'string') return this.presence.isMember(appId, channel, e.user_id);
+    return Promise.resolve(false);
   }
 }
 

@@ -18,7 +18,7 @@ function setup(hooks: Record<string, ActiveWebhook[]>, delivered: string[] = [])
     },
   } as unknown as WebhooksRepository;
   const producer = { enqueue: async (j: WebhookJob[]) => void jobs.push(...j) } as unknown as WebhookProducer;
-  const config = { webhooks: { maxEvents: 2 } } as HeraldConfig;
+  const config = { webhooks: { maxEvents: 2 }, pusher: { webhookHoldMs: 3000 } } as HeraldConfig;
   return { dispatcher: new WebhookDispatcher(directory, repo, producer, config), stored, jobs };
 }
 
@@ -55,4 +55,13 @@ test("a Pusher-format endpoint gets Pusher's body and names, without the events 
   assert.deepEqual(stored[0].eventIds, ['e1', 'e2']);
   // Only events Pusher has no webhook for: no delivery at all.
   assert.equal(await dispatcher.dispatch([ev('e3', 'a', 'message.published')]), 0);
+});
+
+test('in Pusher format, channel_vacated and member_removed go in a delivery of their own, held back', async () => {
+  const { dispatcher, stored, jobs } = setup({ a: [hook('w1', 'a', ['channel.occupied', 'channel.vacated', 'member.left'], 'pusher')] });
+  const left: ChannelEvent = { ...ev('e3', 'a', 'member.left', 4), data: { id: 'ann' } };
+  assert.equal(await dispatcher.dispatch([ev('e1', 'a', 'channel.occupied'), ev('e2', 'a', 'channel.vacated', 2), left]), 2);
+  assert.deepEqual(stored.map((d) => d.eventIds), [['e1'], ['e2', 'e3']]);
+  assert.deepEqual(jobs.map((j) => (j as { delayMs?: number }).delayMs), [undefined, 3000]);
+  assert.deepEqual(JSON.parse(stored[1].body).events, [{ name: 'channel_vacated', channel: 'c' }, { name: 'member_removed', channel: 'c', user_id: 'ann' }]);
 });
