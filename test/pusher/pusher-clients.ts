@@ -79,7 +79,13 @@ export type Authorization = { auth: string; channel_data?: string; shared_secret
 export function pusherJs(
   stack: Stack,
   t: Tenant,
-  opts: { gateway?: number; port?: number; user?: PresenceUser; authorize?: (socketId: string, channel: string) => string | Authorization } = {},
+  opts: {
+    gateway?: number;
+    port?: number;
+    user?: PresenceUser;
+    authorize?: (socketId: string, channel: string) => string | Authorization;
+    signin?: (socketId: string) => { auth: string; user_data: string };
+  } = {},
 ): PusherClient {
   const gw = new URL(stack.gateways[opts.gateway ?? 0].url);
   const server = serverLibrary(stack, t);
@@ -91,6 +97,7 @@ export function pusherJs(
     forceTLS: false,
     enabledTransports: ['ws'],
     disableStats: true,
+    userAuthentication: { customHandler: ({ socketId }: { socketId: string }, cb: (e: Error | null, a: { auth: string; user_data: string } | null) => void) => cb(null, opts.signin ? opts.signin(socketId) : null) },
     channelAuthorization: {
       customHandler: ({ socketId, channelName }: { socketId: string; channelName: string }, cb: (e: Error | null, a: Authorization) => void) => {
         const a = authorize(socketId, channelName);

@@ -19,7 +19,10 @@ import { WebhooksModule } from '@herald/webhooks';
 import { DashboardChannels } from './channels/channels.service.js';
 import { AdminGuard } from './admin/admin.guard.js';
 import { AdminService } from './admin/admin.service.js';
-import { PusherEventsRoute } from './pusher/pusher-events.route.js';
+import { PusherApiRoute } from './pusher/pusher-api.route.js';
+import { PusherChannelQueries } from './pusher/pusher-channel-queries.js';
+import { PusherTrigger } from './pusher/pusher-trigger.js';
+import { PusherUsers } from './pusher/pusher-users.js';
 import { PusherRequestAuth } from './pusher/pusher-request-auth.js';
 
 @Module({
@@ -48,7 +51,10 @@ import { PusherRequestAuth } from './pusher/pusher-request-auth.js';
     AdminGuard,
     AdminService,
     PusherRequestAuth,
-    PusherEventsRoute,
+    PusherTrigger,
+    PusherChannelQueries,
+    PusherUsers,
+    PusherApiRoute,
   ],
   exports: [apiLoggerProvider, KeyMaterial],
 })

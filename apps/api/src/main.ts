@@ -10,7 +10,7 @@ import { API_LOGGER } from './api-logger.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 import { setupOpenApi } from './http/openapi.js';
 import { PublishIngress } from './publish/publish-ingress.js';
-import { PusherEventsRoute } from './pusher/pusher-events.route.js';
+import { PusherApiRoute } from './pusher/pusher-api.route.js';
 import { serveDashboard } from './dashboard/serve-dashboard.js';
 
 async function bootstrap(): Promise<void> {
@@ -34,7 +34,7 @@ async function bootstrap(): Promise<void> {
   // The dashboard SPA at `/` (dist/dashboard), never over the API's own paths.
   serveDashboard(app, logger, config.publicGatewayUrl);
   closeSlowHandshakes(app.getHttpServer(), config.headersTimeoutMs);
-  serveBeforeFramework(app.getHttpServer(), app.getHttpAdapter().getInstance(), [app.get(PublishIngress), app.get(PusherEventsRoute)]);
+  serveBeforeFramework(app.getHttpServer(), app.getHttpAdapter().getInstance(), [app.get(PublishIngress), app.get(PusherApiRoute)]);
 
   await app.listen(config.apiPort, config.host);
   if (config.masterKeyIsDefault) logger.warn('HERALD_MASTER_KEY is not set: app secrets are sealed with the development key');

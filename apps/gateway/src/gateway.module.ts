@@ -26,6 +26,7 @@ import { PusherPresence } from './pusher/pusher-presence.js';
 import { PusherClientEvents } from './pusher/pusher-client-events.js';
 import { PusherCache } from './pusher/pusher-cache.js';
 import { PusherSubscriptionCount } from './pusher/pusher-subscription-count.js';
+import { PusherSignin } from './pusher/pusher-signin.js';
 
 @Module({
   imports: [
@@ -39,6 +40,6 @@ import { PusherSubscriptionCount } from './pusher/pusher-subscription-count.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount, MqttConnections, MqttListener],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount, PusherSignin, MqttConnections, MqttListener],
 })
 export class GatewayModule {}

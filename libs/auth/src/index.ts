@@ -5,3 +5,4 @@ export * from './passwords.js';
 export * from './session-tokens.js';
 export * from './access-token.js';
 export * from './pusher-signature.js';
+export * from './pusher-user.js';

@@ -200,6 +200,26 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /** Channels of one app with their subscriber counts, or undefined for one no live gateway holds, in the order given. */
+  async occupiedCounts(appId: string, channels: readonly string[], now = Date.now()): Promise<Array<OccupiedChannel | undefined>> {
+    return (await this.holderCounts(appId, channels, now)).map((subscribers, i) => (subscribers === undefined ? undefined : { channel: channels[i], subscribers }));
+  }
+
+  /**
+   * Up to `limit` of an app's channels whose names start with `prefix` that a live gateway holds (a
+   * scan of the app's own index, whose members are channel names: the alphabet has no glob character).
+   */
+  async occupiedWithPrefix(appId: string, prefix: string, limit: number, now = Date.now()): Promise<OccupiedChannel[]> {
+    const names = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, page] = await this.redis.zscan(this.keys.occupiedChannels(appId), cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i < page.length && names.size < limit; i += 2) names.add(page[i]);
+    } while (cursor !== '0' && names.size < limit);
+    return (await this.occupiedCounts(appId, [...names], now)).filter((c): c is OccupiedChannel => c !== undefined);
+  }
+
   private releaseNow(m: string): void {
     const e = this.held.get(m);
     this.releasing.delete(m);

@@ -180,6 +180,11 @@ export class PresenceStore {
     return { amount: Number(amount), members };
   }
 
+  /** Whether the user has a live connection on the channel (as last written: a lapsed one counts until swept). */
+  async isMember(appId: string, channel: string, userId: string): Promise<boolean> {
+    return (await this.redis.hexists(this.keys.channel(appId, channel).presenceCount, userId)) === 1;
+  }
+
   /**
    * Member counts of several channels in one round trip, without expiring lapsed leases (a listing:
    * hereNow is the exact read). A crashed gateway's members count until the sweep removes them.

@@ -80,6 +80,14 @@ export class RedisKeys {
     return `${this.prefix}occupied-channels`;
   }
 
+  /**
+   * Pub/sub channel of Pusher's terminate_connections: each message names one app and one user id
+   * (`appId|userId`); a gateway closes only that app's sockets signed in as that user.
+   */
+  get pusherTerminations(): string {
+    return `${this.prefix}pusher-terminations`;
+  }
+
   /** Stream of channel and presence events (occupied, vacated, joined, left) that webhooks are made of. */
   get events(): string {
     return `${this.prefix}events`;

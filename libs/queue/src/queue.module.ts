@@ -73,10 +73,11 @@ export class ScheduleProducer implements OnApplicationShutdown {
 export class WebhookProducer implements OnApplicationShutdown {
   constructor(@Inject(WEBHOOK_QUEUE) private readonly queue: Queue<WebhookJob>) {}
 
-  async enqueue(jobs: ReadonlyArray<WebhookJob & { replay?: number }>): Promise<void> {
+  /** `delayMs`: sent no sooner (a held Pusher-format delivery). */
+  async enqueue(jobs: ReadonlyArray<WebhookJob & { replay?: number; delayMs?: number }>): Promise<void> {
     if (jobs.length === 0) return;
     await this.queue.addBulk(
-      jobs.map(({ replay, ...data }) => ({ name: WEBHOOK_JOB, data, opts: { jobId: webhookJobId(data.deliveryId, replay ?? 0) } })),
+      jobs.map(({ replay, delayMs, ...data }) => ({ name: WEBHOOK_JOB, data, opts: { jobId: webhookJobId(data.deliveryId, replay ?? 0), delay: delayMs } })),
     );
   }
 

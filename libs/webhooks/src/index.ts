@@ -7,3 +7,4 @@ export * from './webhook-directory.js';
 export * from './webhook-dispatcher.js';
 export * from './webhooks.service.js';
 export * from './webhooks.module.js';
+export * from './pusher-format.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { SecretBox } from '@herald/auth';
-import { WebhooksRepository, type WebhookRecord } from '@herald/db';
+import { WebhooksRepository, type WebhookFormat, type WebhookRecord } from '@herald/db';
 
 export interface ActiveWebhook {
   id: string;
@@ -9,6 +9,7 @@ export interface ActiveWebhook {
   url: string;
   events: ReadonlySet<string>;
   secret: string;
+  format: WebhookFormat;
 }
 
 const MAX_CACHED_APPS = 10_000;
@@ -43,6 +44,6 @@ export class WebhookDirectory {
   }
 
   private open(w: WebhookRecord): ActiveWebhook {
-    return { id: w.id, appId: w.appId, url: w.url, events: new Set(w.events), secret: this.box.open(w.secretCipher, w.appId) };
+    return { id: w.id, appId: w.appId, url: w.url, events: new Set(w.events), secret: this.box.open(w.secretCipher, w.appId), format: w.format };
   }
 }

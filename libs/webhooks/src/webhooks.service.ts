@@ -4,13 +4,14 @@ import { HeraldError } from '@herald/protocol';
 import { SecretBox, randomBase62 } from '@herald/auth';
 import { EVENT_TYPES, isEventType } from '@herald/bus';
 import { WebhookProducer } from '@herald/queue';
-import { AppsRepository, WebhooksRepository, type DeliveryFilter, type WebhookRecord } from '@herald/db';
+import { AppsRepository, WEBHOOK_FORMATS, WebhooksRepository, type DeliveryFilter, type WebhookFormat, type WebhookRecord } from '@herald/db';
 import { assertPublicTarget, parseWebhookUrl } from './webhook-url.js';
 
 export interface WebhookInput {
   url?: unknown;
   events?: unknown;
   enabled?: boolean;
+  format?: unknown;
 }
 
 /**
@@ -35,7 +36,8 @@ export class WebhooksService {
     const url = await this.checkUrl(input.url);
     const events = checkEvents(input.events);
     const secret = `whsec_${randomBase62(32)}`;
-    const webhook = await this.repo.createCapped(appId, { id: `wh_${randomBase62(16)}`, url, events, secretCipher: this.box.seal(secret, appId) });
+    const format = input.format === undefined ? undefined : checkFormat(input.format);
+    const webhook = await this.repo.createCapped(appId, { id: `wh_${randomBase62(16)}`, url, events, secretCipher: this.box.seal(secret, appId), format });
     if ('cap' in webhook) throw new HeraldError('too_many_webhooks', `At most ${webhook.cap} webhooks per app on this plan`);
     return { webhook, secret };
   }
@@ -54,10 +56,11 @@ export class WebhooksService {
 
   async update(accountId: string, appId: string, id: string, input: WebhookInput): Promise<WebhookRecord> {
     await this.app(accountId, appId);
-    const patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'enabled'>> = {};
+    const patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'enabled' | 'format'>> = {};
     if (input.url !== undefined) patch.url = await this.checkUrl(input.url);
     if (input.events !== undefined) patch.events = checkEvents(input.events);
     if (input.enabled !== undefined) patch.enabled = input.enabled;
+    if (input.format !== undefined) patch.format = checkFormat(input.format);
     const w = await this.repo.update(appId, id, patch);
     if (!w) throw new HeraldError('webhook_not_found');
     return w;
@@ -107,6 +110,11 @@ export class WebhooksService {
     if (!this.config.webhooks.allowPrivate) await assertPublicTarget(url);
     return url.toString();
   }
+}
+
+function checkFormat(raw: unknown): WebhookFormat {
+  if (!(WEBHOOK_FORMATS as readonly unknown[]).includes(raw)) throw new HeraldError('invalid_request', `format must be one of: ${WEBHOOK_FORMATS.join(', ')}`);
+  return raw as WebhookFormat;
 }
 
 function checkEvents(raw: unknown): string[] {

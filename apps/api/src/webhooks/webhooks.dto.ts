@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { Allow, IsBoolean, IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { EVENT_TYPES } from '@herald/bus';
-import type { AttemptRecord, DeliveryRecord, WebhookRecord } from '@herald/db';
+import { WEBHOOK_FORMATS, type AttemptRecord, type DeliveryRecord, type WebhookFormat, type WebhookRecord } from '@herald/db';
 
 export class CreateWebhookDto {
   // Checked by the use case: http(s) (400 invalid_webhook_url) resolving to public addresses only (SSRF rule, 400 webhook_url_private).
@@ -13,12 +13,17 @@ export class CreateWebhookDto {
   @ApiProperty({ enum: EVENT_TYPES, isArray: true, example: ['channel.occupied', 'channel.vacated'] })
   @Allow()
   events: unknown;
+
+  @ApiPropertyOptional({ enum: WEBHOOK_FORMATS, description: "Herald's body and signature (the default), or Pusher's (docs/pusher.md)" })
+  @Allow()
+  format?: unknown;
 }
 
 export class UpdateWebhookDto {
   @ApiPropertyOptional() @Allow() url?: unknown;
   @ApiPropertyOptional({ enum: EVENT_TYPES, isArray: true }) @Allow() events?: unknown;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional({ enum: WEBHOOK_FORMATS }) @Allow() format?: unknown;
 }
 
 export class WebhookView {
@@ -26,10 +31,11 @@ export class WebhookView {
   @ApiProperty() url: string;
   @ApiProperty({ enum: EVENT_TYPES, isArray: true }) events: string[];
   @ApiProperty() enabled: boolean;
+  @ApiProperty({ enum: WEBHOOK_FORMATS }) format: WebhookFormat;
   @ApiProperty() createdAt: string;
 
   static of(w: WebhookRecord): WebhookView {
-    return Object.assign(new WebhookView(), { id: w.id, url: w.url, events: w.events, enabled: w.enabled, createdAt: w.createdAt.toISOString() });
+    return Object.assign(new WebhookView(), { id: w.id, url: w.url, events: w.events, enabled: w.enabled, format: w.format, createdAt: w.createdAt.toISOString() });
   }
 }
 

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, appPath, ApiError, type CreateWebhook, type CreatedWebhook, type Delivery, type Replay, type UpdateWebhook, type Webhook, type WebhookEvent } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Table, focusFirstInvalid } from '../components/ui';
+import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Select, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
 
 export const EVENT_TYPES: WebhookEvent[] = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left', 'client.event', 'cache.miss'];
@@ -10,6 +10,7 @@ const deliveryTone = { delivered: 'green', failed: 'red', pending: 'amber' } as 
 function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: CreatedWebhook) => void }) {
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<WebhookEvent[]>(['channel.occupied', 'channel.vacated']);
+  const [format, setFormat] = useState<Webhook['format']>('herald');
   const [errors, setErrors] = useState<{ url?: string; events?: string }>({});
   const [apiError, setApiError] = useState<ApiError>();
   const [busy, setBusy] = useState(false);
@@ -28,7 +29,7 @@ function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Creat
     if (Object.keys(next).length) return focusFirstInvalid(e.currentTarget as HTMLFormElement);
     setBusy(true);
     try {
-      const w = await api.post<CreatedWebhook, CreateWebhook>(appPath(appId, '/webhooks'), { url: url.trim(), events });
+      const w = await api.post<CreatedWebhook, CreateWebhook>(appPath(appId, '/webhooks'), { url: url.trim(), events, format });
       setUrl('');
       onCreated(w);
     } catch (err) {
@@ -42,6 +43,12 @@ function WebhookForm({ appId, onCreated }: { appId: string; onCreated: (w: Creat
       <ErrorBanner error={apiError} title="The endpoint was not added" />
       <Field label="Endpoint URL" error={errors.url} hint="Herald POSTs signed JSON batches here (HMAC-SHA256, see docs/webhooks.md).">
         <Input value={url} onChange={(e) => setUrl(e.target.value)} placeholder="https://example.com/herald/webhooks" name="webhook-url" />
+      </Field>
+      <Field label="Format" hint="Pusher's body and X-Pusher-Signature, for receivers written for Pusher (docs/pusher.md).">
+        <Select value={format} onChange={(e) => setFormat(e.target.value as Webhook['format'])} name="webhook-format">
+          <option value="herald">Herald</option>
+          <option value="pusher">Pusher</option>
+        </Select>
       </Field>
       <fieldset className="checks" aria-describedby={errors.events ? 'events-error' : undefined}>
         <legend>Events</legend>
@@ -215,7 +222,9 @@ export function WebhooksTab() {
                     <td className="mono small" style={{ wordBreak: 'break-all' }}>
                       {w.url}
                     </td>
-                    <td className="small">{w.events.join(', ')}</td>
+                    <td className="small">
+                      {w.events.join(', ')} {w.format === 'pusher' && <Badge>Pusher format</Badge>}
+                    </td>
                     <td>{w.enabled ? <Badge tone="green">enabled</Badge> : <Badge>disabled</Badge>}</td>
                     <td className="num" style={{ whiteSpace: 'nowrap' }}>
                       <Button size="sm" variant="ghost" onClick={() => setSelected(w.id)}>

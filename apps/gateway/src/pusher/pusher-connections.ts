@@ -9,6 +9,7 @@ import type { PusherUpgrades } from '../ws/herald-ws.adapter.js';
 import { SessionCore } from '../session/session-core.js';
 import type { Session } from '../session/session.js';
 import { PusherChannelAuth } from './pusher-channel-auth.js';
+import { PusherSignin } from './pusher-signin.js';
 import { PusherPresence } from './pusher-presence.js';
 import { PusherCache } from './pusher-cache.js';
 import { PusherSubscriptionCount } from './pusher-subscription-count.js';
@@ -91,6 +92,7 @@ export class PusherConnections implements PusherUpgrades {
     private readonly clientEvents: PusherClientEvents,
     private readonly cache: PusherCache,
     private readonly counts: PusherSubscriptionCount,
+    private readonly signin: PusherSignin,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     const self = this;
@@ -134,8 +136,13 @@ export class PusherConnections implements PusherUpgrades {
         return transport.write(PONG);
       case 'pusher:pong':
         return;
-      case 'pusher:subscribe':
+      case 'pusher:subscribe': {
+        const channel = frame.data.channel;
+        if (this.signin.isUserChannel(channel)) return this.core.enqueue(session, () => this.signin.subscribe(session, transport, channel));
         return this.core.enqueue(session, () => this.subscribe(session, transport, frame.data));
+      }
+      case 'pusher:signin':
+        return this.core.enqueue(session, () => this.signin.signin(session, transport, frame.data));
       case 'pusher:unsubscribe': {
         const channel = frame.data.channel;
         if (typeof channel === 'string') this.core.enqueue(session, () => this.unsubscribe(session, transport, channel));
@@ -143,7 +150,6 @@ export class PusherConnections implements PusherUpgrades {
       }
       default:
         if (frame.event.startsWith('client-')) return this.core.enqueue(session, () => this.clientEvents.send(session, transport, frame.event, frame.channel, frame.payload));
-        // Sign-in comes in a later slice (docs/pusher.md).
         return transport.write(pusherError(`Unsupported event ${frame.event.slice(0, 60)}`, null));
     }
   }

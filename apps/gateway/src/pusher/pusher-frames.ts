@@ -1,4 +1,5 @@
 import { PRESENCE_PREFIX, type Position, type PresenceFrame } from '@herald/protocol';
+import { toPusherChannel } from '@herald/auth';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
@@ -64,7 +65,7 @@ function delivery(frame: OutboundFrame): PusherDelivery {
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
   const userId = typeof m.user_id === 'string' ? m.user_id : undefined;
   const herald = { offset: m.offset, epoch: m.epoch };
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: m.channel, data, herald, user_id: userId }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: toPusherChannel(m.channel), data, herald, user_id: userId }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
 }
@@ -118,7 +119,7 @@ export function toPusher(frame: OutboundFrame, socket: PusherSocketInfo): string
     }
     case 'error': {
       const f = JSON.parse(frame.text()) as { channel?: string; code: number; reason: string; content: string };
-      if (f.channel !== undefined) return subscriptionError(f.channel, f.content, f.code);
+      if (f.channel !== undefined) return subscriptionError(toPusherChannel(f.channel), f.content, f.code);
       return pusherError(f.content, f.code >= 500 ? null : pusherCodeFor(f.reason));
     }
     case 'ping':
@@ -140,7 +141,7 @@ function heraldReset(channel: string, reason: string, at: Position): string {
 }
 
 export function subscriptionSucceeded(channel: string): string {
-  return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel, data: '{}' });
+  return encodePusher({ event: 'pusher_internal:subscription_succeeded', channel: toPusherChannel(channel), data: '{}' });
 }
 
 export function subscriptionError(channel: string, error: string, status: number): string {

@@ -5,7 +5,7 @@ import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { AppLimits, REDIS, RedisKeys, createRedis } from '@herald/bus';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
 import { WebhooksRepository } from '@herald/db';
-import { DeliveryGate, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
+import { DeliveryGate, PusherWebhookHold, PusherWebhookSigner, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
 
 /** A failed attempt: BullMQ retries it after the webhook backoff. */
 class DeliveryFailed extends Error {}
@@ -38,6 +38,8 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     private readonly keys: RedisKeys,
     private readonly repo: WebhooksRepository,
     private readonly directory: WebhookDirectory,
+    private readonly pusherSigner: PusherWebhookSigner,
+    private readonly pusherHold: PusherWebhookHold,
     private readonly limits: AppLimits,
     @Inject(REDIS) private readonly redis: Redis,
   ) {
@@ -86,11 +88,21 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     }
     const attempt = job.attemptsMade + 1;
     const at = Date.now();
-    let r: SendResult;
+    let r: SendResult | undefined;
     try {
-      r = await this.sender!.send(hook.url, hook.secret, body, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt) }, at);
+      // A held Pusher-format delivery (delayed) is checked once, on its first send; replays send it as made.
+      const sending = hook.format === 'pusher' && job.opts.delay && attempt === 1 ? await this.pusherHold.stillDue(appId, body) : body;
+      if (sending !== undefined) {
+        const pusher = hook.format === 'pusher' ? await this.pusherSigner.headers(appId, sending, at) : {};
+        r = await this.sender!.send(hook.url, hook.secret, sending, { 'x-herald-delivery': deliveryId, 'x-herald-attempt': String(attempt), ...pusher }, at);
+      }
     } catch (e) {
       r = { ok: false, statusCode: null, latencyMs: 0, error: (e as Error).message }; // the slot must be freed whatever happens
+    }
+    if (r === undefined) {
+      await this.gate!.leave(appId, webhookId, slot, true);
+      await this.record(job, { ok: true, statusCode: null, latencyMs: 0, error: 'not sent: every event was undone during the hold (channel occupied again, member back)' }, true, new Date(at), false);
+      return { status: 'dropped' };
     }
     const change = await this.gate!.leave(appId, webhookId, slot, r.ok);
     if (change) this.logger.info({ appId, webhookId, circuit: change, probe: gate.probe }, `webhook endpoint circuit ${change}`);

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
-import type { WebhookDeliveryStatus } from '../generated/prisma/client.js';
+import type { WebhookDeliveryStatus, WebhookFormat } from '../generated/prisma/client.js';
+
+export type { WebhookFormat };
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['herald', 'pusher'];
 import { PrismaService } from '../prisma.service.js';
 
 export interface WebhookRecord {
@@ -10,6 +13,8 @@ export interface WebhookRecord {
   events: string[];
   secretCipher: string;
   enabled: boolean;
+  /** `herald` (Herald's body and signature) or `pusher` (Pusher's body and X-Pusher-* headers). */
+  format: WebhookFormat;
   createdAt: Date;
 }
 
@@ -61,7 +66,7 @@ export class WebhooksRepository {
    * Creates a webhook unless the app already has its plan's `maxWebhooks`; then answers that cap. The app row
    * is locked for the count, so concurrent creations cannot pass the cap together.
    */
-  async createCapped(appId: string, w: { id: string; url: string; events: string[]; secretCipher: string }): Promise<WebhookRecord | { cap: number }> {
+  async createCapped(appId: string, w: { id: string; url: string; events: string[]; secretCipher: string; format?: WebhookFormat }): Promise<WebhookRecord | { cap: number }> {
     return this.prisma.$transaction(async (tx) => {
       // Lock first, count in the next statement: under READ COMMITTED a statement's snapshot is taken
       // before it waits for the lock, so a count in the locking statement would miss a creation just committed.
@@ -87,7 +92,7 @@ export class WebhooksRepository {
     return (await this.prisma.webhook.findFirst({ where: { id, appId } })) ?? undefined;
   }
 
-  async update(appId: string, id: string, patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'enabled'>>): Promise<WebhookRecord | undefined> {
+  async update(appId: string, id: string, patch: Partial<Pick<WebhookRecord, 'url' | 'events' | 'enabled' | 'format'>>): Promise<WebhookRecord | undefined> {
     const r = await this.prisma.webhook.updateMany({ where: { id, appId }, data: patch });
     return r.count > 0 ? this.get(appId, id) : undefined;
   }
