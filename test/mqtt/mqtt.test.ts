@@ -138,3 +138,60 @@ test('hostile input: bad topic, non-UTF-8 payload, oversized payload → reason 
   }
   assert.equal((await fetch(`${stack.gateways[0].url}/health`)).status, 200);
 });
+
+/** Connects and returns the client with its CONNACK's sessionPresent. */
+async function session(url: string, opts: IClientOptions): Promise<{ c: MqttClient; present: boolean; got: string[]; disconnected: Promise<number | undefined> }> {
+  const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, resubscribe: false, ...opts });
+  clients.push(c);
+  const got: string[] = [];
+  c.on('message', (_topic, payload) => got.push(payload.toString('utf8')));
+  // Listening from the start: a DISCONNECT may come in the same read as the CONNACK.
+  const disconnected = new Promise<number | undefined>((resolve) => c.once('disconnect', (p) => resolve(p.reasonCode)));
+  const present = await new Promise<boolean>((resolve, reject) => {
+    c.once('connect', (connack) => resolve(connack.sessionPresent));
+    c.once('error', reject);
+  });
+  return { c, present, got, disconnected };
+}
+
+for (const version of [4, 5] as const) {
+  test(`persistent session (${version === 4 ? '3.1.1 cleanSession=false' : '5.0 cleanStart=false + expiry'}): 50 messages while away, back on the other gateway → all 50 once, in order`, async () => {
+    const t = await createTenant(stack.apiUrl);
+    const opts: IClientOptions = { protocolVersion: version, username: t.commonKey, clientId: `device-${version}`, clean: false, ...(version === 5 ? { properties: { sessionExpiryInterval: 600 } } : {}) };
+    const first = await session(tcpUrl(0), opts);
+    assert.equal(first.present, false, 'a new session');
+    await first.c.subscribeAsync('fleet/alerts', { qos: 1 });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: 'before' });
+    await waitFor(() => first.got.length === 1, { what: 'the first message' });
+    await first.c.endAsync();
+    for (let i = 0; i < 50; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: `m${i}` });
+    const back = await session(tcpUrl(1), opts);
+    assert.equal(back.present, true, 'the session is found on another gateway');
+    await waitFor(() => back.got.length >= 50, { what: `50 missed messages (have ${back.got.length})` });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: 'live' });
+    await waitFor(() => back.got.length === 51, { what: 'live after the replay' });
+    assert.deepEqual(back.got, [...Array.from({ length: 50 }, (_, i) => `m${i}`), 'live'], 'every missed message once, in order, then live');
+    // A clean session forgets it (and, on 5.0, an expiry of 0 ends the new one with the connection).
+    await back.c.endAsync();
+    const clean = await session(tcpUrl(0), { ...opts, clean: true, ...(version === 5 ? { properties: { sessionExpiryInterval: 0 } } : {}) });
+    assert.equal(clean.present, false);
+    await clean.c.endAsync();
+    assert.equal((await session(tcpUrl(0), opts)).present, false, 'nothing left after a clean session');
+  });
+}
+
+test('persistent session beyond the history window: told so (closed), then sessionPresent=false — never a silent gap', async () => {
+  const t = await createTenant(stack.apiUrl, { historySize: 10 });
+  const opts: IClientOptions = { protocolVersion: 5, username: t.commonKey, clientId: 'far-away', clean: false, properties: { sessionExpiryInterval: 600 } };
+  const first = await session(tcpUrl(0), opts);
+  await first.c.subscribeAsync('far', { qos: 1 });
+  await first.c.endAsync();
+  for (let i = 0; i < 30; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'far', message: `m${i}` });
+  const back = await session(tcpUrl(1), opts);
+  assert.equal(back.present, true);
+  const reason = await back.disconnected;
+  assert.equal(reason, 0x80, 'DISCONNECT: the session cannot continue');
+  assert.ok(back.got.length < 30, 'not the missing messages as if nothing happened');
+  const again = await session(tcpUrl(0), opts);
+  assert.equal(again.present, false, 'the lost session is gone: the client knows to start over');
+});

@@ -11,6 +11,7 @@ import { PresenceStore } from './presence-store.js';
 import { REDIS } from './redis-token.js';
 import { ChannelOccupancy } from './channel-occupancy.js';
 import { DeadLetters } from './dead-letters.js';
+import { MqttSessions } from './mqtt-sessions.js';
 
 export { REDIS };
 
@@ -33,9 +34,10 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
     { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AttemptLimits(r, k) },
     { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
+    { provide: MqttSessions, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new MqttSessions(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, MqttSessions],
 })
 export class BusModule {}

@@ -11,3 +11,4 @@ export * from './channel-occupancy.js';
 export * from './events-stream.js';
 export * from './stream-group-consumer.js';
 export * from './dead-letters.js';
+export * from './mqtt-sessions.js';

@@ -30,6 +30,14 @@ export class RedisKeys {
     return `${this.prefix}idem:${appId}:${messageId}`;
   }
 
+  /**
+   * An MQTT client's persistent session (issue 17): its subscriptions and positions, kept while the client
+   * is away. Client ids are any UTF-8 text: the key holds a digest of it, scoped by the app.
+   */
+  mqttSession(appId: string, clientIdDigest: string): string {
+    return `${this.prefix}mqtt:${appId}:${clientIdDigest}`;
+  }
+
   /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */
   connections(appId: string): string {
     return `${this.prefix}conns:${appId}`;

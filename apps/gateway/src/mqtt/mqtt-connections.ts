@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { generate, parser as mqttParser, type IConnectPacket, type IPublishPacket, type ISubscribePacket, type IUnsubscribePacket, type Packet } from 'mqtt-packet';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { KeyResolver } from '@herald/db';
-import { kindOfKey } from '@herald/auth';
+import { MqttSessions, type MqttSessionState } from '@herald/bus';
+import { kindOfKey, randomBase62 } from '@herald/auth';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
 import { mapError } from '@herald/http';
 import { ConnectAuth } from '../connect/connect-auth.js';
@@ -24,6 +25,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 interface Connected {
   session: Session;
   transport: MqttTransport;
+  clientId: string;
+  /** Seconds a persistent session outlives the connection; undefined for a clean session. */
+  persistFor?: number;
+  checkpoint?: NodeJS.Timeout;
   /** The CONNECT password when it is an access token (checked per channel, as everywhere). */
   accessToken?: string;
   /** QoS 2 packet ids published and waiting for PUBREL: a resent PUBLISH is not published twice. */
@@ -57,6 +62,7 @@ export class MqttConnections {
     private readonly core: SessionCore,
     private readonly auth: ConnectAuth,
     private readonly keys: KeyResolver,
+    private readonly stored: MqttSessions,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'mqtt' });
@@ -103,7 +109,10 @@ export class MqttConnections {
     stream.on('error', () => stream.destroy());
     stream.on('close', () => {
       clearTimeout(connectTimer);
-      if (typeof state === 'object') this.core.closed(state.session);
+      if (typeof state !== 'object') return;
+      this.core.closed(state.session);
+      clearInterval(state.checkpoint);
+      void this.persist(state);
     });
   }
 
@@ -126,6 +135,12 @@ export class MqttConnections {
     if (!packet.clientId && packet.clean === false) return refuse('invalid_request', 'A persistent session needs a client id');
     try {
       const credentials = await this.credentials(packet, origin);
+      const appId = credentials.connect.ctx.app.id;
+      const clientId = packet.clientId || `herald-${randomBase62(12)}`;
+      const persistFor = this.persistence(packet);
+      // A clean session starts from nothing: whatever the client id had before is forgotten.
+      const resumed = persistFor !== undefined && packet.clientId && !packet.clean ? await this.stored.load(appId, clientId) : null;
+      if (persistFor === undefined || !packet.clientId || packet.clean) await this.stored.drop(appId, clientId);
       const admitted = await this.auth.admit(credentials.connect);
       const transport = new MqttTransport(stream, version, packet.keepalive ?? 0, MAX_BUFFERED_BYTES, MAX_INFLIGHT);
       // CONNACK first: the session core's own `connected` frame has no MQTT form.
@@ -134,7 +149,7 @@ export class MqttConnections {
           version === 5
             ? {
                 cmd: 'connack',
-                sessionPresent: false,
+                sessionPresent: resumed !== null,
                 reasonCode: MQTT5.success,
                 properties: {
                   maximumQoS: 1,
@@ -144,15 +159,21 @@ export class MqttConnections {
                   maximumPacketSize: MAX_PACKET_BYTES,
                   topicAliasMaximum: 0,
                   receiveMaximum: MAX_INFLIGHT,
-                  ...(packet.clientId ? {} : { assignedClientIdentifier: `herald-${admitted.connId}` }),
+                  ...(packet.clientId ? {} : { assignedClientIdentifier: clientId }),
                 },
               }
-            : { cmd: 'connack', sessionPresent: false, returnCode: MQTT311.accepted },
+            : { cmd: 'connack', sessionPresent: resumed !== null, returnCode: MQTT311.accepted },
           { protocolVersion: version },
         ),
       );
       const session = this.core.open(admitted, transport);
-      return { session, transport, accessToken: credentials.accessToken, awaitingRelease: new Set() };
+      const c: Connected = { session, transport, clientId, persistFor, accessToken: credentials.accessToken, awaitingRelease: new Set() };
+      if (persistFor !== undefined) {
+        c.checkpoint = setInterval(() => transport.dirty && void this.persist(c), this.config.mqtt.checkpointMs);
+        c.checkpoint.unref();
+      }
+      if (resumed) await this.resume(c, resumed);
+      return c;
     } catch (e) {
       const { body, unexpected } = mapError(e);
       if (unexpected) this.logger.error({ err: (e as Error)?.message }, 'mqtt connect failed');
@@ -202,6 +223,56 @@ export class MqttConnections {
     }
   }
 
+  /**
+   * How long the session outlives the connection: 3.1.1 `cleanSession=false` keeps it
+   * HERALD_MQTT_SESSION_TTL_S; 5.0 keeps it its Session Expiry Interval (0 = none), capped by
+   * HERALD_MQTT_SESSION_MAX_S; a clean 3.1.1 session, none.
+   */
+  private persistence(packet: IConnectPacket): number | undefined {
+    const { sessionTtlSeconds, sessionMaxSeconds } = this.config.mqtt;
+    if (packet.protocolVersion === 5) {
+      const expiry = packet.properties?.sessionExpiryInterval ?? 0;
+      return expiry > 0 ? Math.min(expiry, sessionMaxSeconds) : undefined;
+    }
+    return packet.clean === false ? sessionTtlSeconds : undefined;
+  }
+
+  /**
+   * A persistent session back on any gateway: every stored subscription resumes from the client's
+   * position, replaying what it missed in order. A channel whose history no longer reaches back that far
+   * (or whose epoch changed) cannot: the session is lost, dropped, and the client told so by a close, so
+   * that it reconnects with `sessionPresent: false` — never a silent gap.
+   */
+  private async resume(c: Connected, state: MqttSessionState): Promise<void> {
+    for (const [channel, sub] of Object.entries(state.subscriptions)) {
+      c.transport.granted.set(channel, sub.qos === 0 ? 0 : 1);
+      c.transport.positions.set(channel, { offset: sub.offset, epoch: sub.epoch });
+      const [failed] = await this.core.subscribe(c.session, [{ channel, since: { offset: sub.offset, epoch: sub.epoch }, accessToken: c.accessToken }]);
+      if (failed) c.transport.lost.add(channel);
+    }
+    if (c.transport.lost.size === 0) return;
+    await this.stored.drop(c.session.appId, c.clientId);
+    c.persistFor = undefined;
+    clearInterval(c.checkpoint);
+    const shown = [...c.transport.lost].slice(0, 3).join(', ');
+    this.core.disconnect(c.session, CLOSE_CODES.invalid_request, `session_lost: ${shown} cannot resume (beyond the history window or reset); reconnect for a new session`);
+  }
+
+  /** Saves a persistent session's subscriptions and positions (on changes, periodically, and at the end). */
+  private async persist(c: Connected): Promise<void> {
+    if (c.persistFor === undefined) return;
+    const subscriptions: MqttSessionState['subscriptions'] = {};
+    for (const [channel, qos] of c.transport.granted) {
+      const p = c.transport.positions.get(channel);
+      if (p) subscriptions[channel] = { qos, offset: p.offset, epoch: p.epoch };
+    }
+    c.transport.dirty = false;
+    await this.stored.save(c.session.appId, c.clientId, { subscriptions }, c.persistFor).catch((e: Error) => {
+      c.transport.dirty = true;
+      this.logger.warn({ err: e.message }, 'mqtt session save failed');
+    });
+  }
+
   private async subscribe(c: Connected, packet: ISubscribePacket): Promise<void> {
     const v5 = c.transport.version === 5;
     const granted: number[] = [];
@@ -228,12 +299,17 @@ export class MqttConnections {
         granted.push(v5 ? mqtt5Code(failed.reason, 'suback', failed.code) : MQTT311.subscribeFailure);
       } else granted.push(level);
     }
+    await this.persist(c);
     c.transport.write(generate({ cmd: 'suback', messageId: packet.messageId, granted }, { protocolVersion: c.transport.version }));
   }
 
   private async unsubscribe(c: Connected, packet: IUnsubscribePacket): Promise<void> {
     const held = new Set(await this.core.unsubscribe(c.session, packet.unsubscriptions));
-    for (const topic of packet.unsubscriptions) c.transport.granted.delete(topic);
+    for (const topic of packet.unsubscriptions) {
+      c.transport.granted.delete(topic);
+      c.transport.positions.delete(topic);
+    }
+    await this.persist(c);
     // MQTT 5: 0x00 success, 0x11 no subscription existed; 3.1.1's UNSUBACK carries no codes.
     const granted = c.transport.version === 5 ? packet.unsubscriptions.map((t) => (held.has(t) ? MQTT5.success : 0x11)) : [];
     c.transport.write(generate({ cmd: 'unsuback', messageId: packet.messageId, granted }, { protocolVersion: c.transport.version }));

@@ -12,6 +12,8 @@ export type MqttVersion = 4 | 5;
 interface MqttMessage {
   topic: string;
   payload: Buffer;
+  offset: number;
+  epoch: string;
   /** QoS 0 PUBLISH packets, built once per message for every subscriber of each protocol level. */
   qos0?: Partial<Record<MqttVersion, Buffer>>;
 }
@@ -21,9 +23,9 @@ const messages = new WeakMap<OutboundFrame, MqttMessage>();
 function mqttMessage(frame: OutboundFrame): MqttMessage {
   let m = messages.get(frame);
   if (m) return m;
-  const parsed = JSON.parse(frame.text()) as { channel: string; content: unknown };
+  const parsed = JSON.parse(frame.text()) as { channel: string; content: unknown; offset: number; epoch: string };
   const payload = Buffer.from(typeof parsed.content === 'string' ? parsed.content : JSON.stringify(parsed.content), 'utf8');
-  m = { topic: parsed.channel, payload };
+  m = { topic: parsed.channel, payload, offset: parsed.offset, epoch: parsed.epoch };
   messages.set(frame, m);
   return m;
 }
@@ -46,8 +48,17 @@ export class MqttTransport implements Transport {
   readonly pingIntervalMs: number;
   /** Channel → the QoS granted in SUBACK. */
   readonly granted = new Map<string, 0 | 1>();
-  /** QoS 1 deliveries not yet acknowledged: packet id → its bytes. */
-  private readonly inflight = new Map<number, Buffer>();
+  /**
+   * Where the client stands in each channel: the last message it has (sent at QoS 0, acknowledged at QoS 1).
+   * A persistent session saves these; resuming from them re-sends what was not acknowledged.
+   */
+  readonly positions = new Map<string, { offset: number; epoch: string }>();
+  /** Channels a resumed subscription could not continue (`recovered: false`): the session is lost. */
+  readonly lost = new Set<string>();
+  /** Positions changed since the last save. */
+  dirty = false;
+  /** QoS 1 deliveries not yet acknowledged: packet id → the message's channel and position. */
+  private readonly inflight = new Map<number, { channel: string; offset: number; epoch: string }>();
   private nextId = 0;
   private closed = false;
 
@@ -72,24 +83,45 @@ export class MqttTransport implements Transport {
   }
 
   send(frame: OutboundFrame): void {
-    if (frame.type !== 'message' || this.closed) return;
+    if (this.closed) return;
+    if (frame.type === 'subscribed') return this.subscribed(frame);
+    if (frame.type !== 'message') return;
     const m = mqttMessage(frame);
     const qos = this.granted.get(m.topic);
     if (qos === undefined) return;
     if (qos === 0) {
       const cache = (m.qos0 ??= {});
+      this.advance(m.topic, m.offset, m.epoch);
       return this.write((cache[this.version] ??= publishPacket(m, 0, this.version)));
     }
     if (this.inflight.size >= this.maxInflight) return this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: too many unacknowledged QoS 1 messages');
     const id = this.packetId();
-    const bytes = publishPacket(m, 1, this.version, id);
-    this.inflight.set(id, bytes);
-    this.write(bytes);
+    this.inflight.set(id, { channel: m.topic, offset: m.offset, epoch: m.epoch });
+    this.write(publishPacket(m, 1, this.version, id));
   }
 
-  /** A PUBACK from the client. */
+  /** A PUBACK from the client: its position moves past that message. */
   acknowledged(messageId: number): void {
+    const m = this.inflight.get(messageId);
+    if (!m) return;
     this.inflight.delete(messageId);
+    this.advance(m.channel, m.offset, m.epoch);
+  }
+
+  /** A subscription is live: a fresh one starts at the channel's tip; a resumed one that could not continue is lost. */
+  private subscribed(frame: OutboundFrame): void {
+    const f = JSON.parse(frame.text()) as { channel: string; offset: number; epoch: string };
+    const held = this.positions.get(f.channel);
+    if (held && !frame.recovered) this.lost.add(f.channel);
+    if (!held || !frame.recovered) this.positions.set(f.channel, { offset: f.offset, epoch: f.epoch });
+    this.dirty = true;
+  }
+
+  private advance(channel: string, offset: number, epoch: string): void {
+    const p = this.positions.get(channel);
+    if (p && p.epoch === epoch && p.offset >= offset) return;
+    this.positions.set(channel, { offset, epoch });
+    this.dirty = true;
   }
 
   /** An MQTT packet built by the connection (CONNACK, SUBACK, PUBACK, PINGRESP, DISCONNECT). */
