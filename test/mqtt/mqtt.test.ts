@@ -195,3 +195,22 @@ test('persistent session beyond the history window: told so (closed), then sessi
   const again = await session(tcpUrl(0), opts);
   assert.equal(again.present, false, 'the lost session is gone: the client knows to start over');
 });
+
+test('Last Will: published when a device vanishes, not after DISCONNECT; a will that could never be published refuses the CONNECT', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const watcher = await client(tcpUrl(1), { protocolVersion: 5, username: t.subscribeKey, clientId: 'watcher' });
+  const seen = inbox(watcher);
+  await watcher.subscribeAsync('devices/7/status', { qos: 1 });
+  const will = { topic: 'devices/7/status', payload: Buffer.from('offline'), qos: 1 as const, retain: false };
+  const polite = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: 'polite', will });
+  await polite.endAsync(); // DISCONNECT: no will
+  const vanishing = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: 'vanishing', will });
+  vanishing.stream.destroy(); // the network goes away: no DISCONNECT
+  await waitFor(() => seen.get('devices/7/status')?.length === 1, { what: 'the will' });
+  await restPublish(stack.apiUrl, t.secret, { channel: 'devices/7/status', message: 'fence' });
+  await waitFor(() => seen.get('devices/7/status')?.length === 2, { what: 'the fence' });
+  assert.deepEqual(seen.get('devices/7/status'), ['offline', 'fence'], 'one will: the polite client left none');
+  // A subscribe key cannot publish, so neither can its will; a bad will topic is refused too.
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: t.subscribeKey, clientId: 'w1', will })).code, 0x87);
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: t.commonKey, clientId: 'w2', will: { ...will, topic: 'bad topic' } })).code, 0x90);
+});

@@ -2,8 +2,9 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { generate, parser as mqttParser, type IConnectPacket, type IPublishPacket, type ISubscribePacket, type IUnsubscribePacket, type Packet } from 'mqtt-packet';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { KeyResolver } from '@herald/db';
+import { KeyResolver, type AppContext } from '@herald/db';
 import { MqttSessions, type MqttSessionState } from '@herald/bus';
+import { PublishService, type PreparedPublish } from '@herald/publishing';
 import { kindOfKey, randomBase62 } from '@herald/auth';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
 import { mapError } from '@herald/http';
@@ -33,6 +34,8 @@ interface Connected {
   accessToken?: string;
   /** QoS 2 packet ids published and waiting for PUBREL: a resent PUBLISH is not published twice. */
   awaitingRelease: Set<number>;
+  /** The Last Will, checked at CONNECT; published if the connection ends without a DISCONNECT. */
+  will?: PreparedPublish;
 }
 
 const isWildcard = (topic: string) => topic.includes('+') || topic.includes('#');
@@ -63,6 +66,7 @@ export class MqttConnections {
     private readonly auth: ConnectAuth,
     private readonly keys: KeyResolver,
     private readonly stored: MqttSessions,
+    private readonly publisher: PublishService,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'mqtt' });
@@ -113,6 +117,7 @@ export class MqttConnections {
       this.core.closed(state.session);
       clearInterval(state.checkpoint);
       void this.persist(state);
+      this.publishWill(state);
     });
   }
 
@@ -141,6 +146,7 @@ export class MqttConnections {
       // A clean session starts from nothing: whatever the client id had before is forgotten.
       const resumed = persistFor !== undefined && packet.clientId && !packet.clean ? await this.stored.load(appId, clientId) : null;
       if (persistFor === undefined || !packet.clientId || packet.clean) await this.stored.drop(appId, clientId);
+      const will = await this.prepareWill(packet, credentials.connect.ctx, credentials.accessToken);
       const admitted = await this.auth.admit(credentials.connect);
       const transport = new MqttTransport(stream, version, packet.keepalive ?? 0, MAX_BUFFERED_BYTES, MAX_INFLIGHT);
       // CONNACK first: the session core's own `connected` frame has no MQTT form.
@@ -167,7 +173,7 @@ export class MqttConnections {
         ),
       );
       const session = this.core.open(admitted, transport);
-      const c: Connected = { session, transport, clientId, persistFor, accessToken: credentials.accessToken, awaitingRelease: new Set() };
+      const c: Connected = { session, transport, clientId, persistFor, accessToken: credentials.accessToken, awaitingRelease: new Set(), will };
       if (persistFor !== undefined) {
         c.checkpoint = setInterval(() => transport.dirty && void this.persist(c), this.config.mqtt.checkpointMs);
         c.checkpoint.unref();
@@ -214,6 +220,8 @@ export class MqttConnections {
       case 'pingreq':
         return c.transport.write(generate({ cmd: 'pingresp' }, { protocolVersion: c.transport.version }));
       case 'disconnect':
+        // A normal DISCONNECT discards the will; 5.0's 0x04 "disconnect with will message" keeps it.
+        if (!(c.transport.version === 5 && packet.reasonCode === 0x04)) c.will = undefined;
         this.core.closed(c.session);
         c.transport.terminate();
         return;
@@ -221,6 +229,33 @@ export class MqttConnections {
         // A second CONNECT, AUTH, or a packet only a server sends: a protocol error (MQTT 3.1.1 §3.1, 5.0 §4.13).
         this.core.disconnect(c.session, CLOSE_CODES.invalid_request, `invalid_request: unexpected ${packet.cmd.toUpperCase()}`);
     }
+  }
+
+  /**
+   * The Last Will, checked as a publish at CONNECT (topic, UTF-8 payload, the key's right to publish, a
+   * private channel's token, the plan's payload size): a will that could never be published refuses the
+   * connection rather than being dropped later. Its retain flag and 5.0 Will Delay are not honoured yet.
+   */
+  private async prepareWill(packet: IConnectPacket, ctx: AppContext, accessToken?: string): Promise<PreparedPublish | undefined> {
+    if (!packet.will) return undefined;
+    let message: string;
+    try {
+      message = utf8.decode(typeof packet.will.payload === 'string' ? Buffer.from(packet.will.payload) : packet.will.payload);
+    } catch {
+      throw new HeraldError('invalid_message', 'The will payload must be UTF-8 text');
+    }
+    return this.publisher.prepare(ctx, { channel: packet.will.topic, message, accessToken });
+  }
+
+  /**
+   * Publishes the will of a connection that ended without DISCONNECT (a lost network, a keep-alive
+   * timeout, a protocol error) — not of one a draining gateway sent elsewhere: that client reconnects.
+   */
+  private publishWill(c: Connected): void {
+    const will = c.will;
+    c.will = undefined;
+    if (!will || c.transport.closedFor?.startsWith('server_shutdown')) return;
+    this.publisher.publishPrepared(c.session.ctx.app, will).catch((e: Error) => this.logger.warn({ err: e.message, app: c.session.appId }, 'mqtt will not published'));
   }
 
   /**

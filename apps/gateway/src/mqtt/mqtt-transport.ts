@@ -57,6 +57,8 @@ export class MqttTransport implements Transport {
   readonly lost = new Set<string>();
   /** Positions changed since the last save. */
   dirty = false;
+  /** Why the server closed the connection (`reason: detail`), if it did. */
+  closedFor?: string;
   /** QoS 1 deliveries not yet acknowledged: packet id → the message's channel and position. */
   private readonly inflight = new Map<number, { channel: string; offset: number; epoch: string }>();
   private nextId = 0;
@@ -138,6 +140,7 @@ export class MqttTransport implements Transport {
   /** MQTT 5 clients get a DISCONNECT with the reason code (3.1.1 has none); then the stream ends. */
   close(code: number, reason: string): void {
     if (this.closed) return;
+    this.closedFor = reason;
     if (this.version === 5 && !this.socket.destroyed) {
       this.socket.write(generate({ cmd: 'disconnect', reasonCode: mqtt5Code(reason, 'disconnect', code), properties: { reasonString: reason.slice(0, 200) } }, { protocolVersion: 5 }));
     }
