@@ -23,6 +23,7 @@ export class RedisKeys {
       presenceCount: `${tag}:pres:count`,
       occupancy: `${tag}:occ`,
       subscribers: `${tag}:subs`,
+      retained: `${tag}:retained`,
     };
   }
 
@@ -160,4 +161,6 @@ export interface ChannelKeys {
   occupancy: string;
   /** Hash: gatewayId → its local subscriber count (refreshed within a second of a change, for the dashboard). */
   subscribers: string;
+  /** String: the channel's MQTT retained message (its payload text), given to each new MQTT subscriber. */
+  retained: string;
 }

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { generate, parser as mqttParser, type IConnectPacket, type IPublishPacket, type ISubscribePacket, type IUnsubscribePacket, type Packet } from 'mqtt-packet';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { KeyResolver, type AppContext } from '@herald/db';
-import { MqttSessions, type MqttSessionState } from '@herald/bus';
+import { MqttRetained, MqttSessions, type MqttSessionState } from '@herald/bus';
 import { PublishService, type PreparedPublish } from '@herald/publishing';
 import { kindOfKey, randomBase62 } from '@herald/auth';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
@@ -66,6 +66,7 @@ export class MqttConnections {
     private readonly auth: ConnectAuth,
     private readonly keys: KeyResolver,
     private readonly stored: MqttSessions,
+    private readonly retained: MqttRetained,
     private readonly publisher: PublishService,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
@@ -159,7 +160,6 @@ export class MqttConnections {
                 reasonCode: MQTT5.success,
                 properties: {
                   maximumQoS: 1,
-                  retainAvailable: false,
                   wildcardSubscriptionAvailable: false,
                   sharedSubscriptionAvailable: false,
                   maximumPacketSize: MAX_PACKET_BYTES,
@@ -311,7 +311,9 @@ export class MqttConnections {
   private async subscribe(c: Connected, packet: ISubscribePacket): Promise<void> {
     const v5 = c.transport.version === 5;
     const granted: number[] = [];
-    for (const { topic, qos } of packet.subscriptions) {
+    /** Channels whose retained message goes out after the SUBACK. */
+    const retainedFor: string[] = [];
+    for (const { topic, qos, rh } of packet.subscriptions) {
       if (topic.startsWith('$share/')) {
         granted.push(v5 ? MQTT5.sharedSubscriptionsNotSupported : MQTT311.subscribeFailure);
         continue;
@@ -322,9 +324,11 @@ export class MqttConnections {
       }
       const level: 0 | 1 = qos === 0 ? 0 : 1;
       // MQTT: subscribing again replaces the subscription (its QoS), it is no error.
+      // Retain Handling (5.0): 0 sends the retained message on every SUBSCRIBE, 1 only on a new one, 2 never.
       if (c.session.subscriptions.has(topic)) {
         c.transport.granted.set(topic, level);
         granted.push(level);
+        if (!rh) retainedFor.push(topic);
         continue;
       }
       c.transport.granted.set(topic, level);
@@ -332,10 +336,17 @@ export class MqttConnections {
       if (failed) {
         c.transport.granted.delete(topic);
         granted.push(v5 ? mqtt5Code(failed.reason, 'suback', failed.code) : MQTT311.subscribeFailure);
-      } else granted.push(level);
+      } else {
+        granted.push(level);
+        if (rh !== 2) retainedFor.push(topic);
+      }
     }
     await this.persist(c);
     c.transport.write(generate({ cmd: 'suback', messageId: packet.messageId, granted }, { protocolVersion: c.transport.version }));
+    for (const topic of retainedFor) {
+      const payload = await this.retained.get(c.session.appId, topic);
+      if (payload !== null) c.transport.sendRetained(topic, payload);
+    }
   }
 
   private async unsubscribe(c: Connected, packet: IUnsubscribePacket): Promise<void> {
@@ -362,8 +373,6 @@ export class MqttConnections {
     if (packet.qos === 2 && id !== undefined && c.awaitingRelease.has(id)) {
       return transport.write(generate({ cmd: 'pubrec', messageId: id }, { protocolVersion: transport.version }));
     }
-    // CONNACK said retainAvailable: false; a 5.0 client sending one anyway is disconnected (MQTT 5.0 §3.3.1.3).
-    if (v5 && packet.retain) return this.core.disconnect(c.session, CLOSE_CODES.invalid_request, 'retain_not_supported: retained messages are not supported yet');
     try {
       let message: string;
       try {
@@ -372,6 +381,8 @@ export class MqttConnections {
         throw new MqttRefusal('invalid_message', 'MQTT payloads must be UTF-8 text', MQTT5.payloadFormatInvalid);
       }
       await this.core.publishFrom(c.session, { channel: packet.topic, message, accessToken: c.accessToken });
+      // Stored (or cleared, by an empty payload) once published, before the acknowledgement.
+      if (packet.retain) await this.retained.set(c.session.appId, packet.topic, message, c.session.ctx.app.historyTtlSeconds);
       if (packet.qos === 1) transport.write(generate({ cmd: 'puback', messageId: id }, { protocolVersion: transport.version }));
       else if (packet.qos === 2) {
         c.awaitingRelease.add(id ?? 0);

@@ -30,8 +30,8 @@ function mqttMessage(frame: OutboundFrame): MqttMessage {
   return m;
 }
 
-function publishPacket(m: MqttMessage, qos: 0 | 1, version: MqttVersion, messageId?: number): Buffer {
-  const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, dup: false, retain: false, messageId };
+function publishPacket(m: Pick<MqttMessage, 'topic' | 'payload'>, qos: 0 | 1, version: MqttVersion, messageId?: number, retain = false): Buffer {
+  const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, dup: false, retain, messageId };
   return generate(packet, { protocolVersion: version });
 }
 
@@ -102,12 +102,23 @@ export class MqttTransport implements Transport {
     this.write(publishPacket(m, 1, this.version, id));
   }
 
+  /** A channel's retained message, to a new subscriber, with the retain flag (it has no position in the log). */
+  sendRetained(channel: string, payload: string): void {
+    const qos = this.granted.get(channel);
+    if (qos === undefined || this.closed) return;
+    const m = { topic: channel, payload: Buffer.from(payload, 'utf8') };
+    if (qos === 0) return this.write(publishPacket(m, 0, this.version, undefined, true));
+    const id = this.packetId();
+    this.inflight.set(id, { channel, offset: -1, epoch: '' });
+    this.write(publishPacket(m, 1, this.version, id, true));
+  }
+
   /** A PUBACK from the client: its position moves past that message. */
   acknowledged(messageId: number): void {
     const m = this.inflight.get(messageId);
     if (!m) return;
     this.inflight.delete(messageId);
-    this.advance(m.channel, m.offset, m.epoch);
+    if (m.offset >= 0) this.advance(m.channel, m.offset, m.epoch);
   }
 
   /** A subscription is live: a fresh one starts at the channel's tip; a resumed one that could not continue is lost. */
