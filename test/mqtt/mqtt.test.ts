@@ -138,3 +138,105 @@ test('hostile input: bad topic, non-UTF-8 payload, oversized payload → reason 
   }
   assert.equal((await fetch(`${stack.gateways[0].url}/health`)).status, 200);
 });
+
+/** Connects and returns the client with its CONNACK's sessionPresent. */
+async function session(url: string, opts: IClientOptions): Promise<{ c: MqttClient; present: boolean; got: string[]; disconnected: Promise<number | undefined> }> {
+  const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5_000, resubscribe: false, ...opts });
+  clients.push(c);
+  const got: string[] = [];
+  c.on('message', (_topic, payload) => got.push(payload.toString('utf8')));
+  // Listening from the start: a DISCONNECT may come in the same read as the CONNACK.
+  const disconnected = new Promise<number | undefined>((resolve) => c.once('disconnect', (p) => resolve(p.reasonCode)));
+  const present = await new Promise<boolean>((resolve, reject) => {
+    c.once('connect', (connack) => resolve(connack.sessionPresent));
+    c.once('error', reject);
+  });
+  return { c, present, got, disconnected };
+}
+
+for (const version of [4, 5] as const) {
+  test(`persistent session (${version === 4 ? '3.1.1 cleanSession=false' : '5.0 cleanStart=false + expiry'}): 50 messages while away, back on the other gateway → all 50 once, in order`, async () => {
+    const t = await createTenant(stack.apiUrl);
+    const opts: IClientOptions = { protocolVersion: version, username: t.commonKey, clientId: `device-${version}`, clean: false, ...(version === 5 ? { properties: { sessionExpiryInterval: 600 } } : {}) };
+    const first = await session(tcpUrl(0), opts);
+    assert.equal(first.present, false, 'a new session');
+    await first.c.subscribeAsync('fleet/alerts', { qos: 1 });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: 'before' });
+    await waitFor(() => first.got.length === 1, { what: 'the first message' });
+    await first.c.endAsync();
+    for (let i = 0; i < 50; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: `m${i}` });
+    const back = await session(tcpUrl(1), opts);
+    assert.equal(back.present, true, 'the session is found on another gateway');
+    await waitFor(() => back.got.length >= 50, { what: `50 missed messages (have ${back.got.length})` });
+    await restPublish(stack.apiUrl, t.secret, { channel: 'fleet/alerts', message: 'live' });
+    await waitFor(() => back.got.length === 51, { what: 'live after the replay' });
+    assert.deepEqual(back.got, [...Array.from({ length: 50 }, (_, i) => `m${i}`), 'live'], 'every missed message once, in order, then live');
+    // A clean session forgets it (and, on 5.0, an expiry of 0 ends the new one with the connection).
+    await back.c.endAsync();
+    const clean = await session(tcpUrl(0), { ...opts, clean: true, ...(version === 5 ? { properties: { sessionExpiryInterval: 0 } } : {}) });
+    assert.equal(clean.present, false);
+    await clean.c.endAsync();
+    assert.equal((await session(tcpUrl(0), opts)).present, false, 'nothing left after a clean session');
+  });
+}
+
+test('persistent session beyond the history window: told so (closed), then sessionPresent=false — never a silent gap', async () => {
+  const t = await createTenant(stack.apiUrl, { historySize: 10 });
+  const opts: IClientOptions = { protocolVersion: 5, username: t.commonKey, clientId: 'far-away', clean: false, properties: { sessionExpiryInterval: 600 } };
+  const first = await session(tcpUrl(0), opts);
+  await first.c.subscribeAsync('far', { qos: 1 });
+  await first.c.endAsync();
+  for (let i = 0; i < 30; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'far', message: `m${i}` });
+  const back = await session(tcpUrl(1), opts);
+  assert.equal(back.present, true);
+  const reason = await back.disconnected;
+  assert.equal(reason, 0x80, 'DISCONNECT: the session cannot continue');
+  assert.ok(back.got.length < 30, 'not the missing messages as if nothing happened');
+  const again = await session(tcpUrl(0), opts);
+  assert.equal(again.present, false, 'the lost session is gone: the client knows to start over');
+});
+
+test('Last Will: published when a device vanishes, not after DISCONNECT; a will that could never be published refuses the CONNECT', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const watcher = await client(tcpUrl(1), { protocolVersion: 5, username: t.subscribeKey, clientId: 'watcher' });
+  const seen = inbox(watcher);
+  await watcher.subscribeAsync('devices/7/status', { qos: 1 });
+  const will = { topic: 'devices/7/status', payload: Buffer.from('offline'), qos: 1 as const, retain: false };
+  const polite = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: 'polite', will });
+  await polite.endAsync(); // DISCONNECT: no will
+  const vanishing = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: 'vanishing', will });
+  vanishing.stream.destroy(); // the network goes away: no DISCONNECT
+  await waitFor(() => seen.get('devices/7/status')?.length === 1, { what: 'the will' });
+  await restPublish(stack.apiUrl, t.secret, { channel: 'devices/7/status', message: 'fence' });
+  await waitFor(() => seen.get('devices/7/status')?.length === 2, { what: 'the fence' });
+  assert.deepEqual(seen.get('devices/7/status'), ['offline', 'fence'], 'one will: the polite client left none');
+  // A subscribe key cannot publish, so neither can its will; a bad will topic is refused too.
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: t.subscribeKey, clientId: 'w1', will })).code, 0x87);
+  assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: t.commonKey, clientId: 'w2', will: { ...will, topic: 'bad topic' } })).code, 0x90);
+});
+
+test('retained messages: the last retained PUBLISH goes to each new MQTT subscriber (flagged), an empty one clears it; it is also an ordinary message in the channel log', async () => {
+  const t = await createTenant(stack.apiUrl);
+  const ws = await WsClient.connect(stack.wsUrl(0), t.subscribeKey);
+  await ws.subscribe('state/door');
+  const pub = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: 'door' });
+  await pub.publishAsync('state/door', 'closed', { qos: 1, retain: true });
+  await pub.publishAsync('state/door', 'open', { qos: 1, retain: true });
+  const late = await client(tcpUrl(1), { protocolVersion: 5, username: t.subscribeKey, clientId: 'late' });
+  const got: Array<{ payload: string; retain: boolean }> = [];
+  late.on('message', (_t, payload, packet) => got.push({ payload: payload.toString(), retain: packet.retain }));
+  await late.subscribeAsync('state/door', { qos: 1 });
+  await waitFor(() => got.length === 1, { what: 'the retained message' });
+  await pub.publishAsync('state/door', 'ajar', { qos: 1 });
+  await waitFor(() => got.length === 2, { what: 'a live message' });
+  assert.deepEqual(got, [{ payload: 'open', retain: true }, { payload: 'ajar', retain: false }], 'only the last retained one, flagged; live ones are not');
+  await pub.publishAsync('state/door', '', { qos: 1, retain: true }); // clears it
+  const later = await client(tcpUrl(0), { protocolVersion: 4, username: t.subscribeKey, clientId: 'later' });
+  const seen = inbox(later);
+  await later.subscribeAsync('state/door', { qos: 1 });
+  await restPublish(stack.apiUrl, t.secret, { channel: 'state/door', message: 'fence' });
+  await waitFor(() => seen.get('state/door')?.length === 1, { what: 'the fence' });
+  assert.deepEqual(seen.get('state/door'), ['fence'], 'nothing retained after the empty retained publish');
+  assert.deepEqual((await ws.waitForMessages(5, 'state/door')).map((f) => f.content), ['closed', 'open', 'ajar', '', 'fence'], 'every publish is in the channel log');
+  ws.close();
+});

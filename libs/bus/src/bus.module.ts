@@ -12,6 +12,8 @@ import { REDIS } from './redis-token.js';
 import { ChannelOccupancy } from './channel-occupancy.js';
 import { DeadLetters } from './dead-letters.js';
 import { EventsFeed } from './events-feed.js';
+import { MqttSessions } from './mqtt-sessions.js';
+import { MqttRetained } from './mqtt-retained.js';
 
 export { REDIS };
 
@@ -35,9 +37,11 @@ class RedisCloser implements OnApplicationShutdown {
     { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AttemptLimits(r, k) },
     { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
     { provide: EventsFeed, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new EventsFeed(r, k) },
+    { provide: MqttSessions, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new MqttSessions(r, k) },
+    { provide: MqttRetained, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new MqttRetained(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed, MqttSessions, MqttRetained],
 })
 export class BusModule {}

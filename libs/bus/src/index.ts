@@ -12,3 +12,5 @@ export * from './events-stream.js';
 export * from './events-feed.js';
 export * from './stream-group-consumer.js';
 export * from './dead-letters.js';
+export * from './mqtt-sessions.js';
+export * from './mqtt-retained.js';

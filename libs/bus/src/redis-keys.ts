@@ -23,11 +23,20 @@ export class RedisKeys {
       presenceCount: `${tag}:pres:count`,
       occupancy: `${tag}:occ`,
       subscribers: `${tag}:subs`,
+      retained: `${tag}:retained`,
     };
   }
 
   idempotency(appId: string, messageId: string): string {
     return `${this.prefix}idem:${appId}:${messageId}`;
+  }
+
+  /**
+   * An MQTT client's persistent session (issue 17): its subscriptions and positions, kept while the client
+   * is away. Client ids are any UTF-8 text: the key holds a digest of it, scoped by the app.
+   */
+  mqttSession(appId: string, clientIdDigest: string): string {
+    return `${this.prefix}mqtt:${appId}:${clientIdDigest}`;
   }
 
   /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */
@@ -160,4 +169,6 @@ export interface ChannelKeys {
   occupancy: string;
   /** Hash: gatewayId → its local subscriber count (refreshed within a second of a change, for the dashboard). */
   subscribers: string;
+  /** String: the channel's MQTT retained message (its payload text), given to each new MQTT subscriber. */
+  retained: string;
 }

@@ -40,6 +40,11 @@ const schema = z.object({
   HERALD_CONN_LEASE_MS: ms(30_000),
   /** Publishes per second one connection may make, whatever its plan allows the app. */
   HERALD_CONN_PUBLISH_RATE: z.coerce.number().int().min(1).default(50),
+  /** MQTT persistent sessions: how long a 3.1.1 session (cleanSession=false) is kept, and the cap on a 5.0 client's expiry. */
+  HERALD_MQTT_SESSION_TTL_S: z.coerce.number().int().min(1).default(86_400),
+  HERALD_MQTT_SESSION_MAX_S: z.coerce.number().int().min(1).default(7 * 86_400),
+  /** How often a persistent MQTT session's positions are saved while connected (a gateway that dies loses less). */
+  HERALD_MQTT_CHECKPOINT_MS: ms(5_000),
   HERALD_MAX_PRESENCE_MEMBERS: z.coerce.number().int().min(1).default(1000),
   HERALD_HEADERS_TIMEOUT_MS: ms(10_000),
   /** Transports the gateway serves, e.g. "sse,poll" to test the SDK's fallback against the real server. */
@@ -162,6 +167,7 @@ export interface HeraldConfig {
   presenceLeaseMs: number;
   connLeaseMs: number;
   connPublishRate: number;
+  mqtt: { sessionTtlSeconds: number; sessionMaxSeconds: number; checkpointMs: number };
   maxPresenceMembers: number;
   headersTimeoutMs: number;
   transports: ReadonlySet<'ws' | 'sse' | 'poll'>;
@@ -304,6 +310,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     presenceLeaseMs: e.HERALD_PRESENCE_LEASE_MS,
     connLeaseMs: e.HERALD_CONN_LEASE_MS,
     connPublishRate: e.HERALD_CONN_PUBLISH_RATE,
+    mqtt: { sessionTtlSeconds: e.HERALD_MQTT_SESSION_TTL_S, sessionMaxSeconds: e.HERALD_MQTT_SESSION_MAX_S, checkpointMs: e.HERALD_MQTT_CHECKPOINT_MS },
     maxPresenceMembers: e.HERALD_MAX_PRESENCE_MEMBERS,
     headersTimeoutMs: e.HERALD_HEADERS_TIMEOUT_MS,
     transports: new Set(e.HERALD_TRANSPORTS),

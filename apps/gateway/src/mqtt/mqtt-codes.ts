@@ -21,7 +21,6 @@ export const MQTT5 = {
   messageRateTooHigh: 0x96,
   quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
-  retainNotSupported: 0x9a,
   sharedSubscriptionsNotSupported: 0x9e,
   wildcardSubscriptionsNotSupported: 0xa2,
 } as const;
@@ -47,7 +46,7 @@ type Pair = { v5: number; v311: number };
 const BY_REASON: Readonly<Record<string, Pair>> = {
   malformed_packet: { v5: MQTT5.malformedPacket, v311: MQTT311.serverUnavailable },
   protocol_error: { v5: MQTT5.protocolError, v311: MQTT311.serverUnavailable },
-  retain_not_supported: { v5: MQTT5.retainNotSupported, v311: MQTT311.serverUnavailable },
+  session_lost: { v5: MQTT5.unspecified, v311: MQTT311.serverUnavailable },
   invalid_key: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },
   app_not_found: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },
   unauthorized: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },

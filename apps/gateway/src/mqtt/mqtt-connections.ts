@@ -2,8 +2,10 @@ import type { Duplex } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import { generate, parser as mqttParser, type IConnectPacket, type IPublishPacket, type ISubscribePacket, type IUnsubscribePacket, type Packet } from 'mqtt-packet';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { KeyResolver } from '@herald/db';
-import { kindOfKey } from '@herald/auth';
+import { KeyResolver, type AppContext } from '@herald/db';
+import { MqttRetained, MqttSessions, type MqttSessionState } from '@herald/bus';
+import { PublishService, type PreparedPublish } from '@herald/publishing';
+import { kindOfKey, randomBase62 } from '@herald/auth';
 import { CLOSE_CODES, HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
 import { mapError } from '@herald/http';
 import { ConnectAuth } from '../connect/connect-auth.js';
@@ -24,10 +26,16 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 interface Connected {
   session: Session;
   transport: MqttTransport;
+  clientId: string;
+  /** Seconds a persistent session outlives the connection; undefined for a clean session. */
+  persistFor?: number;
+  checkpoint?: NodeJS.Timeout;
   /** The CONNECT password when it is an access token (checked per channel, as everywhere). */
   accessToken?: string;
   /** QoS 2 packet ids published and waiting for PUBREL: a resent PUBLISH is not published twice. */
   awaitingRelease: Set<number>;
+  /** The Last Will, checked at CONNECT; published if the connection ends without a DISCONNECT. */
+  will?: PreparedPublish;
 }
 
 const isWildcard = (topic: string) => topic.includes('+') || topic.includes('#');
@@ -57,6 +65,9 @@ export class MqttConnections {
     private readonly core: SessionCore,
     private readonly auth: ConnectAuth,
     private readonly keys: KeyResolver,
+    private readonly stored: MqttSessions,
+    private readonly retained: MqttRetained,
+    private readonly publisher: PublishService,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.logger = createLogger(config, 'gateway').child({ component: 'mqtt' });
@@ -103,7 +114,11 @@ export class MqttConnections {
     stream.on('error', () => stream.destroy());
     stream.on('close', () => {
       clearTimeout(connectTimer);
-      if (typeof state === 'object') this.core.closed(state.session);
+      if (typeof state !== 'object') return;
+      this.core.closed(state.session);
+      clearInterval(state.checkpoint);
+      void this.persist(state);
+      this.publishWill(state);
     });
   }
 
@@ -126,6 +141,13 @@ export class MqttConnections {
     if (!packet.clientId && packet.clean === false) return refuse('invalid_request', 'A persistent session needs a client id');
     try {
       const credentials = await this.credentials(packet, origin);
+      const appId = credentials.connect.ctx.app.id;
+      const clientId = packet.clientId || `herald-${randomBase62(12)}`;
+      const persistFor = this.persistence(packet);
+      // A clean session starts from nothing: whatever the client id had before is forgotten.
+      const resumed = persistFor !== undefined && packet.clientId && !packet.clean ? await this.stored.load(appId, clientId) : null;
+      if (persistFor === undefined || !packet.clientId || packet.clean) await this.stored.drop(appId, clientId);
+      const will = await this.prepareWill(packet, credentials.connect.ctx, credentials.accessToken);
       const admitted = await this.auth.admit(credentials.connect);
       const transport = new MqttTransport(stream, version, packet.keepalive ?? 0, MAX_BUFFERED_BYTES, MAX_INFLIGHT);
       // CONNACK first: the session core's own `connected` frame has no MQTT form.
@@ -134,25 +156,30 @@ export class MqttConnections {
           version === 5
             ? {
                 cmd: 'connack',
-                sessionPresent: false,
+                sessionPresent: resumed !== null,
                 reasonCode: MQTT5.success,
                 properties: {
                   maximumQoS: 1,
-                  retainAvailable: false,
                   wildcardSubscriptionAvailable: false,
                   sharedSubscriptionAvailable: false,
                   maximumPacketSize: MAX_PACKET_BYTES,
                   topicAliasMaximum: 0,
                   receiveMaximum: MAX_INFLIGHT,
-                  ...(packet.clientId ? {} : { assignedClientIdentifier: `herald-${admitted.connId}` }),
+                  ...(packet.clientId ? {} : { assignedClientIdentifier: clientId }),
                 },
               }
-            : { cmd: 'connack', sessionPresent: false, returnCode: MQTT311.accepted },
+            : { cmd: 'connack', sessionPresent: resumed !== null, returnCode: MQTT311.accepted },
           { protocolVersion: version },
         ),
       );
       const session = this.core.open(admitted, transport);
-      return { session, transport, accessToken: credentials.accessToken, awaitingRelease: new Set() };
+      const c: Connected = { session, transport, clientId, persistFor, accessToken: credentials.accessToken, awaitingRelease: new Set(), will };
+      if (persistFor !== undefined) {
+        c.checkpoint = setInterval(() => transport.dirty && void this.persist(c), this.config.mqtt.checkpointMs);
+        c.checkpoint.unref();
+      }
+      if (resumed) await this.resume(c, resumed);
+      return c;
     } catch (e) {
       const { body, unexpected } = mapError(e);
       if (unexpected) this.logger.error({ err: (e as Error)?.message }, 'mqtt connect failed');
@@ -193,6 +220,8 @@ export class MqttConnections {
       case 'pingreq':
         return c.transport.write(generate({ cmd: 'pingresp' }, { protocolVersion: c.transport.version }));
       case 'disconnect':
+        // A normal DISCONNECT discards the will; 5.0's 0x04 "disconnect with will message" keeps it.
+        if (!(c.transport.version === 5 && packet.reasonCode === 0x04)) c.will = undefined;
         this.core.closed(c.session);
         c.transport.terminate();
         return;
@@ -202,10 +231,89 @@ export class MqttConnections {
     }
   }
 
+  /**
+   * The Last Will, checked as a publish at CONNECT (topic, UTF-8 payload, the key's right to publish, a
+   * private channel's token, the plan's payload size): a will that could never be published refuses the
+   * connection rather than being dropped later. Its retain flag and 5.0 Will Delay are not honoured yet.
+   */
+  private async prepareWill(packet: IConnectPacket, ctx: AppContext, accessToken?: string): Promise<PreparedPublish | undefined> {
+    if (!packet.will) return undefined;
+    let message: string;
+    try {
+      message = utf8.decode(typeof packet.will.payload === 'string' ? Buffer.from(packet.will.payload) : packet.will.payload);
+    } catch {
+      throw new HeraldError('invalid_message', 'The will payload must be UTF-8 text');
+    }
+    return this.publisher.prepare(ctx, { channel: packet.will.topic, message, accessToken });
+  }
+
+  /**
+   * Publishes the will of a connection that ended without DISCONNECT (a lost network, a keep-alive
+   * timeout, a protocol error) — not of one a draining gateway sent elsewhere: that client reconnects.
+   */
+  private publishWill(c: Connected): void {
+    const will = c.will;
+    c.will = undefined;
+    if (!will || c.transport.closedFor?.startsWith('server_shutdown')) return;
+    this.publisher.publishPrepared(c.session.ctx.app, will).catch((e: Error) => this.logger.warn({ err: e.message, app: c.session.appId }, 'mqtt will not published'));
+  }
+
+  /**
+   * How long the session outlives the connection: 3.1.1 `cleanSession=false` keeps it
+   * HERALD_MQTT_SESSION_TTL_S; 5.0 keeps it its Session Expiry Interval (0 = none), capped by
+   * HERALD_MQTT_SESSION_MAX_S; a clean 3.1.1 session, none.
+   */
+  private persistence(packet: IConnectPacket): number | undefined {
+    const { sessionTtlSeconds, sessionMaxSeconds } = this.config.mqtt;
+    if (packet.protocolVersion === 5) {
+      const expiry = packet.properties?.sessionExpiryInterval ?? 0;
+      return expiry > 0 ? Math.min(expiry, sessionMaxSeconds) : undefined;
+    }
+    return packet.clean === false ? sessionTtlSeconds : undefined;
+  }
+
+  /**
+   * A persistent session back on any gateway: every stored subscription resumes from the client's
+   * position, replaying what it missed in order. A channel whose history no longer reaches back that far
+   * (or whose epoch changed) cannot: the session is lost, dropped, and the client told so by a close, so
+   * that it reconnects with `sessionPresent: false` — never a silent gap.
+   */
+  private async resume(c: Connected, state: MqttSessionState): Promise<void> {
+    for (const [channel, sub] of Object.entries(state.subscriptions)) {
+      c.transport.granted.set(channel, sub.qos === 0 ? 0 : 1);
+      c.transport.positions.set(channel, { offset: sub.offset, epoch: sub.epoch });
+      const [failed] = await this.core.subscribe(c.session, [{ channel, since: { offset: sub.offset, epoch: sub.epoch }, accessToken: c.accessToken }]);
+      if (failed) c.transport.lost.add(channel);
+    }
+    if (c.transport.lost.size === 0) return;
+    await this.stored.drop(c.session.appId, c.clientId);
+    c.persistFor = undefined;
+    clearInterval(c.checkpoint);
+    const shown = [...c.transport.lost].slice(0, 3).join(', ');
+    this.core.disconnect(c.session, CLOSE_CODES.invalid_request, `session_lost: ${shown} cannot resume (beyond the history window or reset); reconnect for a new session`);
+  }
+
+  /** Saves a persistent session's subscriptions and positions (on changes, periodically, and at the end). */
+  private async persist(c: Connected): Promise<void> {
+    if (c.persistFor === undefined) return;
+    const subscriptions: MqttSessionState['subscriptions'] = {};
+    for (const [channel, qos] of c.transport.granted) {
+      const p = c.transport.positions.get(channel);
+      if (p) subscriptions[channel] = { qos, offset: p.offset, epoch: p.epoch };
+    }
+    c.transport.dirty = false;
+    await this.stored.save(c.session.appId, c.clientId, { subscriptions }, c.persistFor).catch((e: Error) => {
+      c.transport.dirty = true;
+      this.logger.warn({ err: e.message }, 'mqtt session save failed');
+    });
+  }
+
   private async subscribe(c: Connected, packet: ISubscribePacket): Promise<void> {
     const v5 = c.transport.version === 5;
     const granted: number[] = [];
-    for (const { topic, qos } of packet.subscriptions) {
+    /** Channels whose retained message goes out after the SUBACK. */
+    const retainedFor: string[] = [];
+    for (const { topic, qos, rh } of packet.subscriptions) {
       if (topic.startsWith('$share/')) {
         granted.push(v5 ? MQTT5.sharedSubscriptionsNotSupported : MQTT311.subscribeFailure);
         continue;
@@ -216,9 +324,11 @@ export class MqttConnections {
       }
       const level: 0 | 1 = qos === 0 ? 0 : 1;
       // MQTT: subscribing again replaces the subscription (its QoS), it is no error.
+      // Retain Handling (5.0): 0 sends the retained message on every SUBSCRIBE, 1 only on a new one, 2 never.
       if (c.session.subscriptions.has(topic)) {
         c.transport.granted.set(topic, level);
         granted.push(level);
+        if (!rh) retainedFor.push(topic);
         continue;
       }
       c.transport.granted.set(topic, level);
@@ -226,14 +336,26 @@ export class MqttConnections {
       if (failed) {
         c.transport.granted.delete(topic);
         granted.push(v5 ? mqtt5Code(failed.reason, 'suback', failed.code) : MQTT311.subscribeFailure);
-      } else granted.push(level);
+      } else {
+        granted.push(level);
+        if (rh !== 2) retainedFor.push(topic);
+      }
     }
+    await this.persist(c);
     c.transport.write(generate({ cmd: 'suback', messageId: packet.messageId, granted }, { protocolVersion: c.transport.version }));
+    for (const topic of retainedFor) {
+      const payload = await this.retained.get(c.session.appId, topic);
+      if (payload !== null) c.transport.sendRetained(topic, payload);
+    }
   }
 
   private async unsubscribe(c: Connected, packet: IUnsubscribePacket): Promise<void> {
     const held = new Set(await this.core.unsubscribe(c.session, packet.unsubscriptions));
-    for (const topic of packet.unsubscriptions) c.transport.granted.delete(topic);
+    for (const topic of packet.unsubscriptions) {
+      c.transport.granted.delete(topic);
+      c.transport.positions.delete(topic);
+    }
+    await this.persist(c);
     // MQTT 5: 0x00 success, 0x11 no subscription existed; 3.1.1's UNSUBACK carries no codes.
     const granted = c.transport.version === 5 ? packet.unsubscriptions.map((t) => (held.has(t) ? MQTT5.success : 0x11)) : [];
     c.transport.write(generate({ cmd: 'unsuback', messageId: packet.messageId, granted }, { protocolVersion: c.transport.version }));
@@ -251,8 +373,6 @@ export class MqttConnections {
     if (packet.qos === 2 && id !== undefined && c.awaitingRelease.has(id)) {
       return transport.write(generate({ cmd: 'pubrec', messageId: id }, { protocolVersion: transport.version }));
     }
-    // CONNACK said retainAvailable: false; a 5.0 client sending one anyway is disconnected (MQTT 5.0 §3.3.1.3).
-    if (v5 && packet.retain) return this.core.disconnect(c.session, CLOSE_CODES.invalid_request, 'retain_not_supported: retained messages are not supported yet');
     try {
       let message: string;
       try {
@@ -261,6 +381,8 @@ export class MqttConnections {
         throw new MqttRefusal('invalid_message', 'MQTT payloads must be UTF-8 text', MQTT5.payloadFormatInvalid);
       }
       await this.core.publishFrom(c.session, { channel: packet.topic, message, accessToken: c.accessToken });
+      // Stored (or cleared, by an empty payload) once published, before the acknowledgement.
+      if (packet.retain) await this.retained.set(c.session.appId, packet.topic, message, c.session.ctx.app.historyTtlSeconds);
       if (packet.qos === 1) transport.write(generate({ cmd: 'puback', messageId: id }, { protocolVersion: transport.version }));
       else if (packet.qos === 2) {
         c.awaitingRelease.add(id ?? 0);

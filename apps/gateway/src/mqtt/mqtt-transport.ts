@@ -12,6 +12,8 @@ export type MqttVersion = 4 | 5;
 interface MqttMessage {
   topic: string;
   payload: Buffer;
+  offset: number;
+  epoch: string;
   /** QoS 0 PUBLISH packets, built once per message for every subscriber of each protocol level. */
   qos0?: Partial<Record<MqttVersion, Buffer>>;
 }
@@ -21,15 +23,15 @@ const messages = new WeakMap<OutboundFrame, MqttMessage>();
 function mqttMessage(frame: OutboundFrame): MqttMessage {
   let m = messages.get(frame);
   if (m) return m;
-  const parsed = JSON.parse(frame.text()) as { channel: string; content: unknown };
+  const parsed = JSON.parse(frame.text()) as { channel: string; content: unknown; offset: number; epoch: string };
   const payload = Buffer.from(typeof parsed.content === 'string' ? parsed.content : JSON.stringify(parsed.content), 'utf8');
-  m = { topic: parsed.channel, payload };
+  m = { topic: parsed.channel, payload, offset: parsed.offset, epoch: parsed.epoch };
   messages.set(frame, m);
   return m;
 }
 
-function publishPacket(m: MqttMessage, qos: 0 | 1, version: MqttVersion, messageId?: number): Buffer {
-  const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, dup: false, retain: false, messageId };
+function publishPacket(m: Pick<MqttMessage, 'topic' | 'payload'>, qos: 0 | 1, version: MqttVersion, messageId?: number, retain = false): Buffer {
+  const packet: IPublishPacket = { cmd: 'publish', topic: m.topic, payload: m.payload, qos, dup: false, retain, messageId };
   return generate(packet, { protocolVersion: version });
 }
 
@@ -46,8 +48,19 @@ export class MqttTransport implements Transport {
   readonly pingIntervalMs: number;
   /** Channel → the QoS granted in SUBACK. */
   readonly granted = new Map<string, 0 | 1>();
-  /** QoS 1 deliveries not yet acknowledged: packet id → its bytes. */
-  private readonly inflight = new Map<number, Buffer>();
+  /**
+   * Where the client stands in each channel: the last message it has (sent at QoS 0, acknowledged at QoS 1).
+   * A persistent session saves these; resuming from them re-sends what was not acknowledged.
+   */
+  readonly positions = new Map<string, { offset: number; epoch: string }>();
+  /** Channels a resumed subscription could not continue (`recovered: false`): the session is lost. */
+  readonly lost = new Set<string>();
+  /** Positions changed since the last save. */
+  dirty = false;
+  /** Why the server closed the connection (`reason: detail`), if it did. */
+  closedFor?: string;
+  /** QoS 1 deliveries not yet acknowledged: packet id → the message's channel and position. */
+  private readonly inflight = new Map<number, { channel: string; offset: number; epoch: string }>();
   private nextId = 0;
   private closed = false;
 
@@ -72,24 +85,56 @@ export class MqttTransport implements Transport {
   }
 
   send(frame: OutboundFrame): void {
-    if (frame.type !== 'message' || this.closed) return;
+    if (this.closed) return;
+    if (frame.type === 'subscribed') return this.subscribed(frame);
+    if (frame.type !== 'message') return;
     const m = mqttMessage(frame);
     const qos = this.granted.get(m.topic);
     if (qos === undefined) return;
     if (qos === 0) {
       const cache = (m.qos0 ??= {});
+      this.advance(m.topic, m.offset, m.epoch);
       return this.write((cache[this.version] ??= publishPacket(m, 0, this.version)));
     }
     if (this.inflight.size >= this.maxInflight) return this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: too many unacknowledged QoS 1 messages');
     const id = this.packetId();
-    const bytes = publishPacket(m, 1, this.version, id);
-    this.inflight.set(id, bytes);
-    this.write(bytes);
+    this.inflight.set(id, { channel: m.topic, offset: m.offset, epoch: m.epoch });
+    this.write(publishPacket(m, 1, this.version, id));
   }
 
-  /** A PUBACK from the client. */
+  /** A channel's retained message, to a new subscriber, with the retain flag (it has no position in the log). */
+  sendRetained(channel: string, payload: string): void {
+    const qos = this.granted.get(channel);
+    if (qos === undefined || this.closed) return;
+    const m = { topic: channel, payload: Buffer.from(payload, 'utf8') };
+    if (qos === 0) return this.write(publishPacket(m, 0, this.version, undefined, true));
+    const id = this.packetId();
+    this.inflight.set(id, { channel, offset: -1, epoch: '' });
+    this.write(publishPacket(m, 1, this.version, id, true));
+  }
+
+  /** A PUBACK from the client: its position moves past that message. */
   acknowledged(messageId: number): void {
+    const m = this.inflight.get(messageId);
+    if (!m) return;
     this.inflight.delete(messageId);
+    if (m.offset >= 0) this.advance(m.channel, m.offset, m.epoch);
+  }
+
+  /** A subscription is live: a fresh one starts at the channel's tip; a resumed one that could not continue is lost. */
+  private subscribed(frame: OutboundFrame): void {
+    const f = JSON.parse(frame.text()) as { channel: string; offset: number; epoch: string };
+    const held = this.positions.get(f.channel);
+    if (held && !frame.recovered) this.lost.add(f.channel);
+    if (!held || !frame.recovered) this.positions.set(f.channel, { offset: f.offset, epoch: f.epoch });
+    this.dirty = true;
+  }
+
+  private advance(channel: string, offset: number, epoch: string): void {
+    const p = this.positions.get(channel);
+    if (p && p.epoch === epoch && p.offset >= offset) return;
+    this.positions.set(channel, { offset, epoch });
+    this.dirty = true;
   }
 
   /** An MQTT packet built by the connection (CONNACK, SUBACK, PUBACK, PINGRESP, DISCONNECT). */
@@ -106,6 +151,7 @@ export class MqttTransport implements Transport {
   /** MQTT 5 clients get a DISCONNECT with the reason code (3.1.1 has none); then the stream ends. */
   close(code: number, reason: string): void {
     if (this.closed) return;
+    this.closedFor = reason;
     if (this.version === 5 && !this.socket.destroyed) {
       this.socket.write(generate({ cmd: 'disconnect', reasonCode: mqtt5Code(reason, 'disconnect', code), properties: { reasonString: reason.slice(0, 200) } }, { protocolVersion: 5 }));
     }
