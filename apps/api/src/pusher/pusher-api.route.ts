@@ -67,8 +67,13 @@ export class PusherApiRoute implements HttpRoute {
     ];
   }
 
+  /**
+   * Only Pusher's own paths: the dashboard's pages live under `/apps/{id}/…` too (keys, console, …) and
+   * must reach the SPA's history-API fallback.
+   */
   matches(pathname: string): boolean {
-    return APP_PATH.test(pathname);
+    const rest = APP_PATH.exec(pathname)?.[2];
+    return rest !== undefined && this.endpoints.some((e) => e.pattern.test(rest));
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -94,8 +99,7 @@ export class PusherApiRoute implements HttpRoute {
     } catch {
       throw new PusherHttpError(404, 'Unknown app');
     }
-    const routes = this.endpoints.filter((e) => e.pattern.test(rest));
-    if (routes.length === 0) throw new PusherHttpError(404, 'Not found');
+    const routes = this.endpoints.filter((e) => e.pattern.test(rest)); // one at least: matches() said so
     const endpoint = routes.find((e) => e.method === req.method);
     if (!endpoint) throw new PusherHttpError(405, `Method not allowed: ${routes.map((e) => e.method).join(', ')} only`);
     const ctx = await this.auth.verify(appId, { method: endpoint.method, path: url.pathname, query: url.searchParams, body });
