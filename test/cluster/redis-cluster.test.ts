@@ -47,6 +47,7 @@ test('a Cluster client stores a key on each master and reads it back from that m
         const slot = keySlot(`k${i}`);
         if (slots.get(port)!.some(([from, to]) => slot >= from && slot <= to)) key = `k${i}`;
       }
+      assert.equal(await cluster.ownerPort(key), port);
       await client.set(key, `on ${port}`);
       const owner = new Redis(port, '127.0.0.1');
       try {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
 import { ACCEPT_MANY, CHARGE_ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
@@ -46,7 +46,7 @@ const ACCEPT_CHUNK = 100;
 /** A channel's durable log in Redis: accept (store, number and fan out), recover, read. */
 export class ChannelLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RedisKeys,
   ) {}
 
@@ -65,7 +65,7 @@ export class ChannelLog {
     const c = publishCharge(this.keys, appId, charge, now, 1);
     const reply = await CHARGE_ACCEPT.run<[number, string]>(
       this.redis,
-      [k.meta, k.pending, k.history, this.keys.idempotency(appId, messageId), this.keys.archive, ...c.keys],
+      [k.meta, k.pending, k.history, this.keys.idempotency(appId, channel, messageId), this.keys.archive, ...c.keys],
       [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, ...c.args],
     );
     if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
@@ -87,7 +87,7 @@ export class ChannelLog {
       const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs];
       for (const m of chunk) {
         const k = this.keys.channel(appId, m.channel);
-        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.messageId));
+        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.channel, m.messageId));
         args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout);
       }
       return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);

@@ -18,6 +18,8 @@ export interface TestRedisCluster {
   stop(): Promise<void>;
   /** SIGKILLs master i (no shutdown save): its replica takes over after the node timeout. */
   killMaster(i: number): Promise<void>;
+  /** The port of the master serving `key`'s slot (asked of a live master). */
+  ownerPort(key: string): Promise<number>;
 }
 
 interface Node {
@@ -54,6 +56,14 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
     masterPorts: nodes.slice(0, masters).map((n) => n.port),
     stop,
     killMaster: async (i) => kill(nodes[i].proc),
+    ownerPort: async (key) => {
+      const slot = keySlot(key);
+      const live = nodes.find((n) => n.proc.exitCode === null && n.proc.signalCode === null)!;
+      const ranges = await withNode(live.port, (c) => c.cluster('SLOTS'));
+      const owner = ranges.find(([from, to]) => slot >= from && slot <= to);
+      if (!owner) throw new Error(`no master serves slot ${slot}`);
+      return owner[2][1];
+    },
   };
 }
 
