@@ -76,3 +76,13 @@ test('resume positions and history reads on channels of all three masters', asyn
     assert.deepEqual(page.frames, []);
   }
 });
+
+test('retention finds the history streams of every master', async () => {
+  const log = new ChannelLog(redis, keys);
+  const channels = await channelPerMaster('app3');
+  // A history entry per channel, as an accept leaves it (accepts do not run on a cluster yet).
+  for (const channel of channels) await redis.xadd(keys.channel('app3', channel).history, '1-0', 'f', '{}', 't', Date.now());
+  const found: string[] = [];
+  for await (const page of log.historyChannels()) for (const c of page) if (c.appId === 'app3') found.push(c.channel);
+  assert.deepEqual(found.sort(), [...channels].sort());
+});

@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
@@ -185,19 +186,25 @@ export class ChannelLog {
     }
   }
 
-  /** Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name. */
+  /**
+   * Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name.
+   * SCAN sees one server's keys: on a cluster, every master is scanned.
+   */
   async *historyChannels(): AsyncGenerator<Array<{ appId: string; channel: string }>> {
     const head = `${this.keys.prefix}{`;
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
-      cursor = next;
-      yield found.flatMap((key) => {
-        const member = key.slice(head.length, -'}:hist'.length);
-        const i = member.indexOf('|');
-        return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
-      });
-    } while (cursor !== '0');
+    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, found] = await server.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
+        cursor = next;
+        yield found.flatMap((key) => {
+          const member = key.slice(head.length, -'}:hist'.length);
+          const i = member.indexOf('|');
+          return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
+        });
+      } while (cursor !== '0');
+    }
   }
 
   /** Drops a channel's history (its app was deleted). */
