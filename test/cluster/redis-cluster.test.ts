@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cluster, Redis } from 'ioredis';
-import { keySlot, startRedisCluster, type TestRedisCluster } from '@herald/testing';
+import { keySlot, startRedisCluster, waitFor, type TestRedisCluster } from '@herald/testing';
 
 // The harness itself: a real 3-master/3-replica cluster on loopback ports.
 let cluster: TestRedisCluster;
@@ -59,5 +59,29 @@ test('a Cluster client stores a key on each master and reads it back from that m
   } finally {
     client.disconnect();
     direct.disconnect();
+  }
+});
+
+test('killMaster: the replica takes over its slots and the cluster serves them again', async () => {
+  const seeds = cluster.nodes.split(',').map((a) => ({ host: a.split(':')[0], port: Number(a.split(':')[1]) }));
+  const client = new Cluster(seeds);
+  client.on('error', () => undefined); // the killed node refuses connections until the client drops it
+  try {
+    let key = '';
+    for (let i = 0; !key; i++) if ((await cluster.ownerPort(`f${i}`)) === cluster.masterPorts[0]) key = `f${i}`;
+    // Written on the master and acknowledged by its replica before the kill (WAIT on that connection).
+    const master = new Redis(cluster.masterPorts[0], '127.0.0.1');
+    await master.set(key, 'before');
+    assert.equal(await master.wait(1, 2_000), 1);
+    master.disconnect();
+    const killedAt = Date.now();
+    await cluster.killMaster(0);
+    await waitFor(async () => (await cluster.ownerPort(key)) !== cluster.masterPorts[0], { timeoutMs: 20_000, intervalMs: 100, what: 'a replica promoted' });
+    assert.ok(Date.now() - killedAt < 20_000);
+    await waitFor(async () => (await client.get(key)) === 'before', { timeoutMs: 20_000, intervalMs: 100, what: 'the key served by the new master' });
+    await client.set(key, 'after');
+    assert.equal(await client.get(key), 'after');
+  } finally {
+    client.disconnect();
   }
 });

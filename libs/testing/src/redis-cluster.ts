@@ -30,7 +30,7 @@ interface Node {
 /**
  * A Redis Cluster of the test's own: `masters` masters with `replicasPerMaster` replicas each, from
  * Debian's redis-server (≥ 7), on free loopback ports, node timeout 2 s so a failover takes seconds.
- * Resolves once every node reports cluster_state:ok.
+ * Resolves once every node reports cluster_state:ok and every replica is in sync with its master.
  */
 export async function startRedisCluster(opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {}): Promise<TestRedisCluster> {
   const masters = opts.masters ?? 3;
@@ -47,6 +47,9 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
     // redis-cli makes the first `masters` addresses masters and the rest their replicas.
     await run('redis-cli', ['--cluster', 'create', ...addresses, '--cluster-replicas', String(replicas), '--cluster-yes'], { timeout: 30_000 });
     await waitFor(async () => (await Promise.all(nodes.map((n) => clusterState(n.port)))).every((s) => s === 'ok'), { timeoutMs: 30_000, intervalMs: 100, what: 'redis cluster state ok' });
+    // A replica that has not finished its first sync cannot take over: wait until each master has its replicas online.
+    const online = async (port: number) => (await withNode(port, (c) => c.info('replication'))).match(/state=online/g)?.length ?? 0;
+    await waitFor(async () => (await Promise.all(nodes.slice(0, masters).map((n) => online(n.port)))).every((n) => n === replicas), { timeoutMs: 30_000, intervalMs: 100, what: 'redis cluster replicas online' });
   } catch (e) {
     await stop();
     throw e;
