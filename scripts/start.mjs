@@ -8,8 +8,9 @@
 //
 // Options: --no-install (never run npm ci), --no-build (never run npm run build),
 //          --gateways N (N gateway processes on GATEWAY_PORT, +10, +20, …; default 1).
-// Env: DATABASE_URL, REDIS_URL, API_PORT, GATEWAY_PORT, WORKER_PORT, MQTT_PORT (1883; gateway i on
-//      MQTT_PORT + 10·i; `off`; a taken one is skipped with a warning), HERALD_HOST,
+// Env: DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES=host:port,…: a Redis Cluster, REDIS_URL then ignored),
+//      API_PORT, GATEWAY_PORT, WORKER_PORT, MQTT_PORT (1883; gateway i on MQTT_PORT + 10·i; `off`; a taken
+//      one is skipped with a warning), HERALD_HOST,
 //      HERALD_PUBLIC_API_URL, HERALD_PUBLIC_GATEWAY_URL, HERALD_DEMO_* (passed to the seed and apps),
 //      HERALD_START_TIMEOUT_MS (how long each /health may take, default 60000).
 // Ctrl-C stops every process gracefully (SIGTERM, SIGKILL after 10 s); so does SIGTERM to this
@@ -309,7 +310,7 @@ async function main() {
 
   ensureDeps({ skip: !opts.install });
   ensureBuild({ skip: !opts.build });
-  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL });
+  await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL, redisClusterNodes: process.env.REDIS_CLUSTER_NODES });
   await ensureDatabase(process.env.DATABASE_URL);
   migrate(process.env.DATABASE_URL);
 

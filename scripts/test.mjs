@@ -29,6 +29,7 @@ const SUITES = [
   { dir: 'dist/apps', suffix: '.spec.js' },
   { dir: 'dist/libs', suffix: '.spec.js' },
   { dir: 'dist/test/integration', suffix: '.test.js' },
+  { dir: 'dist/test/cluster', suffix: '.test.js' },
   { dir: 'dist/test/e2e', suffix: '.test.js' },
   { dir: 'dist/test/sdk', suffix: '.test.js' },
   { dir: 'dist/test/dashboard', suffix: '.test.js' },

@@ -133,6 +133,23 @@ async function probeRedis(url) {
   }
 }
 
+/** REDIS_CLUSTER_NODES (`host:port,…`): the first seed that answers must report cluster_state:ok. */
+async function probeRedisCluster(nodes) {
+  const seeds = nodes.split(',').map((n) => n.trim()).filter(Boolean);
+  let last = 'no seed node given';
+  for (const seed of seeds) {
+    try {
+      const [info] = await redisCommands(`redis://${seed}`, [['CLUSTER', 'INFO']]);
+      if (info instanceof Error) return `${seed}: CLUSTER INFO answered ${info.message}`;
+      const state = /cluster_state:(\w+)/.exec(String(info))?.[1];
+      return state === 'ok' ? null : `${seed} reports cluster_state:${state}`;
+    } catch (e) {
+      last = `${seed}: ${e.message}`;
+    }
+  }
+  return last;
+}
+
 async function probePostgres(url) {
   const t = pgTarget(url);
   return tcpProbe(t.host, t.port);
@@ -199,15 +216,18 @@ async function waitUntilUp(urls, down, timeoutMs) {
  * STACK-NOTES start local ones; else a Docker engine runs the compose services; else it prints what
  * to start and throws.
  */
-export async function ensureServices({ databaseUrl, redisUrl, autoStart = false }) {
-  step(`Checking Postgres (${describeUrl(databaseUrl)}) and Redis (${describeUrl(redisUrl)})`);
+export async function ensureServices({ databaseUrl, redisUrl, redisClusterNodes, autoStart = false }) {
+  // REDIS_CLUSTER_NODES selects cluster mode: REDIS_URL is ignored, and a cluster is never started here.
+  const cluster = redisClusterNodes?.trim();
+  step(`Checking Postgres (${describeUrl(databaseUrl)}) and Redis ${cluster ? `Cluster (${cluster})` : `(${describeUrl(redisUrl)})`}`);
   const urls = { postgres: databaseUrl, redis: redisUrl };
-  const errors = { postgres: await probePostgres(databaseUrl), redis: await probeRedis(redisUrl) };
+  const errors = { postgres: await probePostgres(databaseUrl), redis: cluster ? await probeRedisCluster(cluster) : await probeRedis(redisUrl) };
   const down = Object.keys(errors).filter((k) => errors[k]);
   if (!down.length) {
     note('both reachable');
     return;
   }
+  if (cluster && down.includes('redis')) throw new Fatal(`the Redis Cluster at REDIS_CLUSTER_NODES=${cluster} is not ready: ${errors.redis}`);
   for (const s of down) warn(`${s} is not reachable at ${describeUrl(urls[s])}: ${errors[s]}`);
 
   if (autoStart && down.every((s) => isLocalDefault(urls[s]))) {

@@ -1,8 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { AppLimits, ChannelLog, ChannelOccupancy, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, ChannelOccupancy, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { uniquePrefix, waitFor } from '@herald/testing';
 import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
@@ -14,7 +13,7 @@ import { OutboundFrame } from '../../apps/gateway/src/session/outbound-frame.js'
 // The gateway's channel hub on the real Redis: gap filling, duplicate dropping, subscriptions held
 // only while local subscribers exist.
 let config: HeraldConfig;
-let redis: Redis;
+let redis: RedisClient;
 let keys: RedisKeys;
 let log: ChannelLog;
 let hub: ChannelHub;

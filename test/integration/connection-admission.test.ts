@@ -1,8 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { AppLimits, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { HeraldError } from '@herald/protocol';
 import { uniquePrefix } from '@herald/testing';
 import { generateKey, keyDigest } from '@herald/auth';
@@ -11,8 +10,8 @@ import { KeyResolver, type KeysRepository } from '@herald/db';
 // Connection admission batched per event-loop turn (AppLimits.admitConnection → one ADMIT_MANY per app):
 // the plan's cap still holds exactly across gateways admitting at the same time.
 let config: HeraldConfig;
-let redisA: Redis;
-let redisB: Redis;
+let redisA: RedisClient;
+let redisB: RedisClient;
 let keys: RedisKeys;
 
 before(() => {

@@ -1,16 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis } from '@herald/bus';
+import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { DeliveryGate, type DeliveryGatePolicy } from '@herald/webhooks';
 import { dropRedisPrefix, uniquePrefix } from '@herald/testing';
 
 // The webhook fair share and circuit breaker against the real Redis, two workers' connections sharing one
 // prefix, with the clock passed in so every transition is checked exactly.
 let config: HeraldConfig;
-let redisA: Redis;
-let redisB: Redis;
+let redisA: RedisClient;
+let redisB: RedisClient;
 let keys: RedisKeys;
 
 before(() => {

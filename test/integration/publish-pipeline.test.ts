@@ -2,15 +2,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { AppLimits, ChannelLog, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
 import { dropRedisPrefix, uniquePrefix, waitFor } from '@herald/testing';
 
 // The publish path on the real Redis: one accept script stores, numbers, fans out and feeds the archive.
 let config: HeraldConfig;
-let redis: Redis;
-let sub: Redis;
+let redis: RedisClient;
+let sub: RedisClient;
 let keys: RedisKeys;
 let log: ChannelLog;
 let publisher: PublishService;

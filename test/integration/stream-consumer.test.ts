@@ -1,19 +1,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Redis } from 'ioredis';
 import { createLogger, loadConfig, type HeraldConfig } from '@herald/config';
-import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry } from '@herald/bus';
+import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry, type RedisClient } from '@herald/bus';
 import { dropRedisPrefix, uniquePrefix, waitFor } from '@herald/testing';
 
 // The consumer loop every durable stream goes through, on the real Redis: a failing entry is isolated,
 // retried a bounded number of times and parked; a failure of what the handler depends on is not
 // counted against any entry.
 let config: HeraldConfig;
-let redis: Redis;
+let redis: RedisClient;
 let keys: RedisKeys;
 let deadLetters: DeadLetters;
 const consumers: StreamGroupConsumer[] = [];
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 
 before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });

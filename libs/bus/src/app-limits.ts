@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import { LuaScript } from './lua-script.js';
@@ -182,7 +182,7 @@ const CHARGE = new LuaScript('charge', `${chargeLua(0, 0, (c) => String(c))}\nre
  */
 export class AppLimits {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -327,7 +327,7 @@ export class AppLimits {
     await p.exec();
   }
 
-  private countMinute<T extends ReturnType<Redis['pipeline']>>(p: T, appId: string, field: 'p' | 'd' | 'w', n: number, now: number): T {
+  private countMinute<T extends ReturnType<RedisClient['pipeline']>>(p: T, appId: string, field: 'p' | 'd' | 'w', n: number, now: number): T {
     const minute = minuteOf(now);
     const key = this.keys.usageMinute(appId, minute);
     p.hincrby(key, field, n).expire(key, DAY_TTL_S).zadd(this.keys.usageIndex, 'NX', minute, `${appId}|${minute}`);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import { LuaScript } from './lua-script.js';
@@ -32,7 +32,7 @@ const refused = (what: string, limit: AttemptLimit, ttlMs: number) =>
  */
 export class AttemptLimits {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
@@ -19,7 +19,7 @@ export { REDIS };
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -30,15 +30,15 @@ class RedisCloser implements OnApplicationShutdown {
 @Module({
   providers: [
     { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
-    { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix) },
-    { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new ChannelLog(r, k) },
-    { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new PresenceStore(r, k) },
-    { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AppLimits(r, k) },
-    { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new AttemptLimits(r, k) },
-    { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new DeadLetters(r, k) },
-    { provide: EventsFeed, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new EventsFeed(r, k) },
-    { provide: MqttSessions, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new MqttSessions(r, k) },
-    { provide: MqttRetained, inject: [REDIS, RedisKeys], useFactory: (r: Redis, k: RedisKeys) => new MqttRetained(r, k) },
+    { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix, c.redisClusterNodes !== undefined) },
+    { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new ChannelLog(r, k) },
+    { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new PresenceStore(r, k) },
+    { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AppLimits(r, k) },
+    { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AttemptLimits(r, k) },
+    { provide: DeadLetters, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new DeadLetters(r, k) },
+    { provide: EventsFeed, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new EventsFeed(r, k) },
+    { provide: MqttSessions, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new MqttSessions(r, k) },
+    { provide: MqttRetained, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new MqttRetained(r, k) },
     ChannelOccupancy,
     RedisCloser,
   ],

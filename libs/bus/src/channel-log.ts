@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { newEpoch } from '@herald/auth';
 import { RedisKeys } from './redis-keys.js';
 import { ACCEPT_MANY, CHARGE_ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
@@ -46,7 +47,7 @@ const ACCEPT_CHUNK = 100;
 /** A channel's durable log in Redis: accept (store, number and fan out), recover, read. */
 export class ChannelLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RedisKeys,
   ) {}
 
@@ -65,7 +66,7 @@ export class ChannelLog {
     const c = publishCharge(this.keys, appId, charge, now, 1);
     const reply = await CHARGE_ACCEPT.run<[number, string]>(
       this.redis,
-      [k.meta, k.pending, k.history, this.keys.idempotency(appId, messageId), this.keys.archive, ...c.keys],
+      [k.meta, k.pending, k.history, this.keys.idempotency(appId, channel, messageId), this.keys.archive, ...c.keys],
       [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, ...c.args],
     );
     if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
@@ -87,7 +88,7 @@ export class ChannelLog {
       const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs];
       for (const m of chunk) {
         const k = this.keys.channel(appId, m.channel);
-        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.messageId));
+        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.channel, m.messageId));
         args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout);
       }
       return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);
@@ -185,19 +186,25 @@ export class ChannelLog {
     }
   }
 
-  /** Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name. */
+  /**
+   * Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name.
+   * SCAN sees one server's keys: on a cluster, every master is scanned.
+   */
   async *historyChannels(): AsyncGenerator<Array<{ appId: string; channel: string }>> {
     const head = `${this.keys.prefix}{`;
-    let cursor = '0';
-    do {
-      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
-      cursor = next;
-      yield found.flatMap((key) => {
-        const member = key.slice(head.length, -'}:hist'.length);
-        const i = member.indexOf('|');
-        return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
-      });
-    } while (cursor !== '0');
+    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
+    for (const server of servers) {
+      let cursor = '0';
+      do {
+        const [next, found] = await server.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
+        cursor = next;
+        yield found.flatMap((key) => {
+          const member = key.slice(head.length, -'}:hist'.length);
+          const i = member.indexOf('|');
+          return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
+        });
+      } while (cursor !== '0');
+    }
   }
 
   /** Drops a channel's history (its app was deleted). */

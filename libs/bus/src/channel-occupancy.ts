@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { LuaScript } from './lua-script.js';
 import { RedisKeys } from './redis-keys.js';
@@ -85,7 +85,7 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   private readonly logger;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
@@ -115,7 +115,7 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     const pending = this.releasing.get(m);
     this.held.set(m, { appId, channel });
     if (pending) {
-      clearTimeout(pending); // still held in Redis: nothing to tell anyone
+      clearTimeout(pending); // still held in RedisClient: nothing to tell anyone
       this.releasing.delete(m);
       return;
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** One parked entry: where it came from, why it failed, and its original fields. */
@@ -27,7 +27,7 @@ const MAX_PARKED = 10_000;
  */
 export class DeadLetters {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

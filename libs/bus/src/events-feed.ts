@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { EVENTS_MAXLEN } from './presence-scripts.js';
 import type { EventType } from './events-stream.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -11,7 +11,7 @@ import type { RedisKeys } from './redis-keys.js';
  */
 export class EventsFeed {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

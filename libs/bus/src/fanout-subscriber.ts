@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 
 export type FanoutHandler = (appId: string, channel: string, frame: string) => void;
@@ -25,7 +25,7 @@ export class FanoutSubscriber {
   private readonly sweepTimer?: NodeJS.Timeout;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     onFrame: FanoutHandler,
     onResync: () => void,
@@ -51,7 +51,7 @@ export class FanoutSubscriber {
     if (entry) {
       entry.refs++;
       entry.idleSince = 0;
-      await entry.ready; // live only once Redis confirmed the subscription
+      await entry.ready; // live only once RedisClient confirmed the subscription
       return;
     }
     const ready = this.redis.subscribe(name);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 
 type Arg = string | number;
 
@@ -16,7 +16,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run<T>(redis: Redis, keys: string[], args: Arg[]): Promise<T> {
+  async run<T>(redis: RedisClient, keys: string[], args: Arg[]): Promise<T> {
     if (this.numKeys !== 'variable' && keys.length !== this.numKeys) throw new Error(`${this.name}: expected ${this.numKeys} keys`);
     try {
       return (await redis.evalsha(this.sha, keys.length, ...keys, ...args)) as T;

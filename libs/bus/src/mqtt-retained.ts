@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /**
@@ -8,7 +8,7 @@ import type { RedisKeys } from './redis-keys.js';
  */
 export class MqttRetained {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** One subscription of a persistent MQTT session: its granted QoS and the last position the client has. */
@@ -23,7 +23,7 @@ const digest = (clientId: string) => createHash('sha256').update(clientId, 'utf8
  */
 export class MqttSessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import type { LuaScript } from './lua-script.js';
@@ -107,7 +107,7 @@ type Reply = Array<string | number>;
  */
 export class PresenceStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: RedisKeys,
   ) {}
 

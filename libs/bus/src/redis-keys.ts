@@ -1,11 +1,30 @@
 /**
  * Every Redis key and pub/sub channel Herald uses, in one place, always scoped by the configured prefix
  * and the app id. App ids ([A-Za-z0-9_]) and channel names never contain '|', so `appId|channel`
- * cannot be forged by a channel name. Per-channel keys share one hash tag, so a channel's Lua scripts
- * stay within one slot should Redis Cluster be used.
+ * cannot be forged by a channel name.
+ *
+ * Slot families (Redis Cluster hashes only the `{…}` part of a key): per-channel keys share the tag
+ * `{appId|channel}` in both modes. In cluster mode per-app keys carry `{appId}`, the channel's
+ * idempotency keys move under its `{appId|channel}`, and global keys share `{g}`. On a single Redis the
+ * per-app, idempotency and global keys keep their names, so upgrading loses no counter, stream entry
+ * or queued job. docs/architecture.md#redis-cluster-in-progress.
  */
 export class RedisKeys {
-  constructor(readonly prefix: string) {}
+  constructor(
+    readonly prefix: string,
+    /** Redis Cluster: per-app and global keys carry hash tags (see above). */
+    readonly cluster = false,
+  ) {}
+
+  /** The app id as it appears in per-app keys: its own slot family in cluster mode. */
+  private app(appId: string): string {
+    return this.cluster ? `{${appId}}` : appId;
+  }
+
+  /** A key of no app (a stream or index over all apps): all in slot family `{g}` in cluster mode, to be split into shards next. */
+  private global(name: string): string {
+    return this.cluster ? `${this.prefix}{g}${name}` : `${this.prefix}${name}`;
+  }
 
   member(appId: string, channel: string): string {
     return `${appId}|${channel}`;
@@ -27,8 +46,12 @@ export class RedisKeys {
     };
   }
 
-  idempotency(appId: string, messageId: string): string {
-    return `${this.prefix}idem:${appId}:${messageId}`;
+  /**
+   * A message id's acceptance, checked by the accept script. On a single Redis ids are unique per app;
+   * in cluster mode per channel (the key must sit in the channel's slot; docs/protocol.md).
+   */
+  idempotency(appId: string, channel: string, messageId: string): string {
+    return this.cluster ? `${this.prefix}{${appId}|${channel}}:idem:${messageId}` : `${this.prefix}idem:${appId}:${messageId}`;
   }
 
   /**
@@ -41,37 +64,37 @@ export class RedisKeys {
 
   /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */
   connections(appId: string): string {
-    return `${this.prefix}conns:${appId}`;
+    return `${this.prefix}conns:${this.app(appId)}`;
   }
 
   /** Publishes of an app in one second (fixed window, expires after 2 s). */
   publishRate(appId: string, second: number): string {
-    return `${this.prefix}rate:${appId}:${second}`;
+    return `${this.prefix}rate:${this.app(appId)}:${second}`;
   }
 
   /** Messages (publishes + deliveries) of an app on one UTC day, YYYYMMDD. */
   dailyUsage(appId: string, day: string): string {
-    return `${this.prefix}usage:${appId}:${day}`;
+    return `${this.prefix}usage:${this.app(appId)}:${day}`;
   }
 
   /** Hash of one app's counters in one second (p publishes, d deliveries), kept 10 s for live rates. */
   liveSecond(appId: string, second: number): string {
-    return `${this.prefix}ls:${appId}:${second}`;
+    return `${this.prefix}ls:${this.app(appId)}:${second}`;
   }
 
   /** ZSET channel → (a lower bound of) its earliest holder lease expiry: one app's occupied channels. */
   occupiedChannels(appId: string): string {
-    return `${this.prefix}occ-app:${appId}`;
+    return `${this.prefix}occ-app:${this.app(appId)}`;
   }
 
   /** Hash of one app's counters in one UTC minute (p publishes, d deliveries, w webhook attempts, c peak connections). */
   usageMinute(appId: string, minute: number): string {
-    return `${this.prefix}um:${appId}:${minute}`;
+    return `${this.prefix}um:${this.app(appId)}:${minute}`;
   }
 
   /** ZSET `appId|minute` → minute: the per-minute counters the worker has not finished rolling up. */
   get usageIndex(): string {
-    return `${this.prefix}usage-minutes`;
+    return this.global('usage-minutes');
   }
 
   /** Log-in or sign-up attempts from one client address in the current window (management plane, no app). */
@@ -86,7 +109,7 @@ export class RedisKeys {
 
   /** Channels held by some gateway, scored by (a lower bound of) their earliest holder lease expiry. */
   get occupancyIndex(): string {
-    return `${this.prefix}occupied-channels`;
+    return this.global('occupied-channels');
   }
 
   /**
@@ -99,17 +122,17 @@ export class RedisKeys {
 
   /** Stream of channel and presence events (occupied, vacated, joined, left) that webhooks are made of. */
   get events(): string {
-    return `${this.prefix}events`;
+    return this.global('events');
   }
 
   /** ZSET delivery job id → lease expiry: one app's webhook deliveries in flight, on every worker. */
   webhookSlots(appId: string): string {
-    return `${this.prefix}wh-slots:${appId}`;
+    return `${this.prefix}wh-slots:${this.app(appId)}`;
   }
 
   /** Hash of one webhook endpoint's circuit: f = consecutive failures, o = open until (ms), p = half-open probe lease. */
   webhookCircuit(appId: string, webhookId: string): string {
-    return `${this.prefix}wh-circuit:${appId}:${webhookId}`;
+    return `${this.prefix}wh-circuit:${this.app(appId)}:${webhookId}`;
   }
 
   /**
@@ -117,22 +140,22 @@ export class RedisKeys {
    * by the worker at start to append them (ChannelLog.drainLegacy). Nothing writes it any more.
    */
   get legacyPendingIndex(): string {
-    return `${this.prefix}pending-channels`;
+    return this.global('pending-channels');
   }
 
   /** Channels with presence members, scored by (a lower bound of) their earliest lease expiry. */
   get presenceIndex(): string {
-    return `${this.prefix}presence-channels`;
+    return this.global('presence-channels');
   }
 
   /** Feed of stored messages for the Postgres archiver and message.published webhooks (a stream with a consumer group). */
   get archive(): string {
-    return `${this.prefix}archive`;
+    return this.global('archive');
   }
 
   /** Stream of entries a consumer gave up on after HERALD_STREAM_MAX_ATTEMPTS (libs/bus dead-letters). */
   get deadLetters(): string {
-    return `${this.prefix}dead-letters`;
+    return this.global('dead-letters');
   }
 
   /** Hash: entry id → failed attempts, for one consumed stream. */
@@ -140,8 +163,9 @@ export class RedisKeys {
     return `${stream}:attempts`;
   }
 
+  /** BullMQ's key prefix: in cluster mode one hash tag, so each queue's keys (BullMQ's scripts span them) share a slot. */
   get bullPrefix(): string {
-    return `${this.prefix}bull`;
+    return this.cluster ? `{${this.prefix}bull}` : `${this.prefix}bull`;
   }
 
   /** Pub/sub pattern matching every fan-out channel of this prefix (metrics, debugging). */

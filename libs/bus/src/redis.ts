@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { createLogger, type HeraldConfig } from '@herald/config';
 
 /**
@@ -7,9 +7,13 @@ import { createLogger, type HeraldConfig } from '@herald/config';
  */
 export type RedisRole = 'command' | 'subscriber' | 'bullmq';
 
+/** One Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES): the same commands, routed by key slot. */
+export type RedisClient = Redis | Cluster;
+
 const ERROR_LOG_EVERY_MS = 5_000;
 
-export function createRedis(config: Pick<HeraldConfig, 'redisUrl' | 'logLevel'>, role: RedisRole, name: string): Redis {
+export function createRedis(config: Pick<HeraldConfig, 'redisUrl' | 'redisClusterNodes' | 'logLevel'>, role: RedisRole, name: string): RedisClient {
+  // No keyPrefix: BullMQ refuses it, and a key's hash tag must stay where RedisKeys put it.
   const opts: RedisOptions = {
     connectionName: `herald:${name}:${role}`,
     lazyConnect: false,
@@ -17,7 +21,14 @@ export function createRedis(config: Pick<HeraldConfig, 'redisUrl' | 'logLevel'>,
     maxRetriesPerRequest: role === 'command' ? 2 : null,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
   };
-  const redis = new Redis(config.redisUrl, opts);
+  const redis = config.redisClusterNodes
+    ? new Cluster(config.redisClusterNodes, {
+        // Per-node options; the cluster client pipelines per node and follows MOVED/ASK itself.
+        redisOptions: { connectionName: opts.connectionName, maxRetriesPerRequest: opts.maxRetriesPerRequest },
+        enableAutoPipelining: opts.enableAutoPipelining,
+        clusterRetryStrategy: opts.retryStrategy,
+      })
+    : new Redis(config.redisUrl, opts);
   // ioredis reconnects by itself; say so once in a while instead of once per attempt.
   const logger = createLogger(config, name);
   let lastLog = 0;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from '@herald/config';
 import type { DeadLetters } from './dead-letters.js';
 
@@ -49,7 +49,7 @@ export class StreamGroupConsumer {
   private loop?: Promise<void>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly o: StreamGroupOptions,
   ) {}
 

@@ -68,3 +68,22 @@ test('transports can be switched off, never all of them', () => {
   assert.throws(() => loadConfig({ HERALD_TRANSPORTS: 'ws,carrier-pigeon' }), /HERALD_TRANSPORTS/);
   assert.throws(() => loadConfig({ HERALD_TRANSPORTS: '' }), /HERALD_TRANSPORTS/);
 });
+
+test('REDIS_CLUSTER_NODES selects cluster mode; empty or unset is a single Redis', () => {
+  assert.equal(loadConfig({}).redisClusterNodes, undefined);
+  assert.equal(loadConfig({ REDIS_CLUSTER_NODES: ' ' }).redisClusterNodes, undefined);
+  assert.deepEqual(loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-b:7001,[::1]:7002' }).redisClusterNodes, [
+    { host: '127.0.0.1', port: 7000 },
+    { host: 'redis-b', port: 7001 },
+    { host: '::1', port: 7002 },
+  ]);
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: '127.0.0.1' }), /REDIS_CLUSTER_NODES: expected host:port/);
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'redis://a:1' }), /REDIS_CLUSTER_NODES/);
+  assert.throws(() => loadConfig({ REDIS_CLUSTER_NODES: 'a:70000' }), /REDIS_CLUSTER_NODES/);
+});
+
+test('HERALD_REDIS_WAIT_REPLICAS defaults to 0', () => {
+  assert.equal(loadConfig({}).redisWaitReplicas, 0);
+  assert.equal(loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '1' }).redisWaitReplicas, 1);
+  assert.throws(() => loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '-1' }), /HERALD_REDIS_WAIT_REPLICAS/);
+});

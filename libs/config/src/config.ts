@@ -12,6 +12,13 @@ const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   DATABASE_URL: z.string().url().default('postgresql://postgres@127.0.0.1:5432/herald'),
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Seed nodes of a Redis Cluster, `host:port,host:port,…`: selects cluster mode, and REDIS_URL is then ignored. */
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseClusterNodes(v, ctx)),
+  /** Replicas a publish waits for (WAIT n) before it is acknowledged; 0 acknowledges on the master's write. */
+  HERALD_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
   HERALD_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/).default('herald:'),
   HERALD_HOST: z.string().default('0.0.0.0'),
   API_PORT: port(3000),
@@ -140,10 +147,35 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `host:port,…` → nodes; empty or unset → undefined (single Redis). */
+function parseClusterNodes(value: string | undefined, ctx: z.RefinementCtx): RedisNode[] | undefined {
+  const parts = (value ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  if (!parts.length) return undefined;
+  const nodes: RedisNode[] = [];
+  for (const p of parts) {
+    const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(p);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `expected host:port,host:port,… (got "${p}")` });
+      return undefined;
+    }
+    nodes.push({ host: m[1].replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
+}
+
 export interface HeraldConfig {
   env: Env['NODE_ENV'];
   databaseUrl: string;
   redisUrl: string;
+  /** Cluster mode's seed nodes; undefined on a single Redis (redisUrl). */
+  redisClusterNodes: RedisNode[] | undefined;
+  redisWaitReplicas: number;
   redisPrefix: string;
   host: string;
   apiPort: number;
@@ -288,6 +320,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     env: e.NODE_ENV,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisWaitReplicas: e.HERALD_REDIS_WAIT_REPLICAS,
     redisPrefix: e.HERALD_REDIS_PREFIX,
     host: e.HERALD_HOST,
     apiPort: e.API_PORT,

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { REDIS } from '@herald/bus';
+import { REDIS, type RedisClient } from '@herald/bus';
 import { PrismaService } from '@herald/db';
 import { HealthController } from './health.controller.js';
 import { READINESS_PROBES, READINESS_TIMEOUT_MS, Readiness, type Probe } from './readiness.js';
@@ -9,7 +8,7 @@ import { RedisBootCheck } from './redis-boot-check.js';
 import { observabilityProviders, type AppName } from './observability-logger.js';
 
 /** Redis is unready at once when its connection is down; queueing a PING would only wait for the timeout. */
-function redisProbe(redis: Redis): Probe {
+function redisProbe(redis: RedisClient): Probe {
   return async () => {
     if (redis.status !== 'ready') throw new Error(`redis connection ${redis.status}`);
     await redis.ping();
@@ -31,7 +30,7 @@ export class HealthModule {
         {
           provide: READINESS_PROBES,
           inject: [PrismaService, REDIS],
-          useFactory: (prisma: PrismaService, redis: Redis): Record<string, Probe> => ({
+          useFactory: (prisma: PrismaService, redis: RedisClient): Record<string, Probe> => ({
             postgres: () => prisma.$queryRaw`SELECT 1`,
             redis: redisProbe(redis),
           }),

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@herald/config';
-import { REDIS } from '@herald/bus';
+import { REDIS, type RedisClient } from '@herald/bus';
 import { OBSERVABILITY_LOGGER, OBSERVED_APP, type AppName } from './observability-logger.js';
 
 export interface RedisDurabilitySettings {
@@ -35,7 +34,7 @@ export function redisSettingWarnings(s: RedisDurabilitySettings): string[] {
 }
 
 /** CONFIG GET answers [name, value]; a disabled or renamed CONFIG (managed Redis) throws. */
-async function configValue(redis: Redis, name: string): Promise<string | undefined> {
+async function configValue(redis: RedisClient, name: string): Promise<string | undefined> {
   const reply = (await redis.call('CONFIG', 'GET', name)) as string[];
   return reply[1];
 }
@@ -44,7 +43,7 @@ async function configValue(redis: Redis, name: string): Promise<string | undefin
  * Reads the settings Herald relies on and warns about each one that is off. Resolves to the warnings (also
  * logged); never throws: a Redis that hides CONFIG only costs the check, logged at debug.
  */
-export async function checkRedisSettings(redis: Redis, logger: Logger): Promise<string[]> {
+export async function checkRedisSettings(redis: RedisClient, logger: Logger): Promise<string[]> {
   let settings: RedisDurabilitySettings;
   try {
     settings = {
@@ -71,7 +70,7 @@ export const REDIS_CHECK_APP: AppName = 'api';
 @Injectable()
 export class RedisBootCheck implements OnApplicationBootstrap {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(OBSERVABILITY_LOGGER) private readonly logger: Logger,
     @Inject(OBSERVED_APP) private readonly app: AppName,
   ) {}

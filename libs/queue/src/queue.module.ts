@@ -1,12 +1,11 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis } from '@herald/bus';
+import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { SCHEDULED_JOB, SCHEDULED_QUEUE, ScheduledJob, scheduledJobId } from './scheduled-job.js';
 import { WEBHOOK_BACKOFF, WEBHOOK_JOB, WEBHOOK_QUEUE, WebhookJob, webhookAttempts, webhookJobId } from './webhook-job.js';
 
-const connections = new WeakMap<Queue, Redis>();
+const connections = new WeakMap<Queue, RedisClient>();
 
 function createQueue<T>(config: HeraldConfig, keys: RedisKeys, queueName: string, name: string, defaultJobOptions: JobsOptions): Queue<T> {
   const connection = createRedis(config, 'bullmq', name);

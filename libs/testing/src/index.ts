@@ -8,3 +8,4 @@ export * from './redis-server.js';
 export * from './redis-cleanup.js';
 export * from './tcp-proxy.js';
 export * from './webhook-receiver.js';
+export * from './redis-cluster.js';

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { LuaScript, RedisKeys } from '@herald/bus';
+import { LuaScript, RedisKeys, type RedisClient } from '@herald/bus';
 
 // KEYS: the app's slots ZSET, the endpoint's circuit HASH. ARGV: slot token, now, slot lease, app cap,
 // probe lease, defer ms. Returns {1, probe} to go (probe = 1: the half-open circuit's one trial), or
@@ -78,7 +77,7 @@ const CIRCUIT_TTL_MS = 24 * 3_600_000;
  */
 export class DeliveryGate {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly policy: DeliveryGatePolicy,
   ) {}

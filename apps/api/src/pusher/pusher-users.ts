@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@herald/bus';
 import { REDIS, RedisKeys, assertUserId } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { PusherHttpError } from './pusher-request-auth.js';
@@ -17,7 +17,7 @@ export function pusherUserId(raw: string): string {
 @Injectable()
 export class PusherUsers {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, ChannelLog, ChannelOccupancy, FanoutSubscriber, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, ChannelLog, ChannelOccupancy, FanoutSubscriber, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { HeraldError, type Position } from '@herald/protocol';
-import type { Redis } from 'ioredis';
 import { GatewayMetrics } from '@herald/observability';
 import type { Session, Subscription } from '../session/session.js';
 import { LiveFrame, readLiveFrame } from './live-frame.js';
@@ -69,7 +68,7 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   private readonly deliveries = new Map<string, number>();
   private flushTimer?: NodeJS.Timeout;
   private fanout!: FanoutSubscriber;
-  private subscriber!: Redis;
+  private subscriber!: RedisClient;
   private readonly logger;
 
   constructor(

@@ -1,5 +1,5 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@herald/bus';
 import { PUSHER_USER_CHANNEL_PREFIX, USER_CHANNEL_PREFIX, pusherSignatureValid, userChannel, userSigninText } from '@herald/auth';
 import { RedisKeys, assertUserId, createRedis } from '@herald/bus';
 import { CONFIG, type HeraldConfig } from '@herald/config';
@@ -29,7 +29,7 @@ export class PusherSignin implements OnApplicationShutdown {
   /** Signed-in sessions by `appId|userId`, and the user of each. */
   private readonly byUser = new Map<string, Set<Session>>();
   private readonly userOf = new WeakMap<Session, string>();
-  private subscriber?: Redis;
+  private subscriber?: RedisClient;
   private listening?: Promise<unknown>;
 
   constructor(

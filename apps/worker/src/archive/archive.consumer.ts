@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry } from '@herald/bus';
+import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry, type RedisClient } from '@herald/bus';
 import { ArchiveRepository, isTransientStoreError, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
 import { WebhookDispatcher } from '@herald/webhooks';
@@ -15,7 +14,7 @@ const GROUP = 'archivers';
  */
 @Injectable()
 export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private redis?: Redis;
+  private redis?: RedisClient;
   private consumer?: StreamGroupConsumer;
   private readonly logger;
 

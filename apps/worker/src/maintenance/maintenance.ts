@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig, type Logger } from '@herald/config';
-import { RedisKeys, createRedis } from '@herald/bus';
+import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { MAINTENANCE_QUEUE } from '@herald/queue';
 
 interface Task {
@@ -26,7 +25,7 @@ export class Maintenance implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly logger: Logger;
   private queue?: Queue;
   private worker?: Worker;
-  private connections: Redis[] = [];
+  private connections: RedisClient[] = [];
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,

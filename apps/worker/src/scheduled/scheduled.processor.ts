@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis } from '@herald/bus';
+import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { SCHEDULED_QUEUE, type ScheduledJob } from '@herald/queue';
 import { Maintenance } from '../maintenance/maintenance.js';
 import { ScheduledPublishService, type FireOutcome } from '@herald/publishing';
@@ -18,7 +17,7 @@ const MAX_EARLY_WAIT_MS = 1_000;
 @Injectable()
 export class ScheduledProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<ScheduledJob>;
-  private connection?: Redis;
+  private connection?: RedisClient;
   private readonly logger;
 
   constructor(

@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, parseEventEntry } from '@herald/bus';
+import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, parseEventEntry, type RedisClient } from '@herald/bus';
 import { isTransientStoreError } from '@herald/db';
 import { WebhookDispatcher } from '@herald/webhooks';
 
@@ -17,7 +16,7 @@ const BATCH = 1000;
  */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private redis?: Redis;
+  private redis?: RedisClient;
   private consumer?: StreamGroupConsumer;
   private readonly logger;
 

@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, REDIS, RedisKeys, createRedis } from '@herald/bus';
+import { AppLimits, REDIS, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
 import { WebhooksRepository } from '@herald/db';
 import { DeliveryGate, PusherWebhookHold, PusherWebhookSigner, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
@@ -26,7 +25,7 @@ class DeliveryFailed extends Error {}
 @Injectable()
 export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
   private worker?: Worker<WebhookJob>;
-  private connection?: Redis;
+  private connection?: RedisClient;
   private sender?: WebhookSender;
   private gate?: DeliveryGate;
   private flushTimer?: NodeJS.Timeout;
@@ -41,7 +40,7 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     private readonly pusherSigner: PusherWebhookSigner,
     private readonly pusherHold: PusherWebhookHold,
     private readonly limits: AppLimits,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'webhooks' });
   }
