@@ -33,6 +33,7 @@ const plan = {
   maxScheduledPending: 1000,
   maxWebhooks: 10,
   maxClientEventsPerSecond: 10,
+  maxPusherBatchEvents: 10,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {

@@ -5,14 +5,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, TcpProxy, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { ROOT, TcpProxy, callOk, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 import { serverLibrary } from './pusher-clients.js';
 
 // Laravel Echo over pusher-js's browser build in headless Chromium (Debian's package, driven by
 // playwright-core), against the real gateway and API. The test plays the Laravel app: it serves the page,
 // the `/broadcasting/auth` endpoint (the `pusher` library's authorizeChannel) and a route that broadcasts
-// `toOthers` (the X-Socket-ID header becomes the trigger's socket_id). Presence (`join`) and whispers are
-// not covered here yet (docs/pusher.md).
+// `toOthers` (the X-Socket-ID header becomes the trigger's socket_id); presence members are the user the
+// page says it is (an `X-User` header standing in for Laravel's session).
 const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const WAIT_MS = Number(process.env.HERALD_SDK_TEST_TIMEOUT_MS || 20_000);
@@ -60,7 +60,10 @@ async function laravelApp(req: IncomingMessage): Promise<[number, string, string
     const form = new URLSearchParams(await body(req));
     const channel = form.get('channel_name') ?? '';
     if (channel === 'private-forbidden') return [403, 'application/json', '{"message":"Forbidden"}'];
-    return [200, 'application/json', JSON.stringify(serverLibrary(stack, tenant).authorizeChannel(form.get('socket_id') ?? '', channel))];
+    const user = req.headers['x-user'];
+    // A presence channel's auth carries the member (Laravel's channel callback returns the user's info).
+    const member = channel.startsWith('presence-') && typeof user === 'string' ? { user_id: user, user_info: { name: user.toUpperCase() } } : undefined;
+    return [200, 'application/json', JSON.stringify(serverLibrary(stack, tenant).authorizeChannel(form.get('socket_id') ?? '', channel, member))];
   }
   if (req.method === 'POST' && url.pathname === '/messages') {
     // broadcast(new MessageSent($text))->toOthers()
@@ -76,9 +79,18 @@ interface PageState {
   errors: string[];
 }
 type Subscribable = { listen(e: string, f: (d: unknown) => void): Subscribable; error(f: (e: unknown) => void): Subscribable };
+type Presence = Subscribable & {
+  here(f: (users: unknown[]) => void): Presence;
+  joining(f: (u: unknown) => void): Presence;
+  leaving(f: (u: unknown) => void): Presence;
+  whisper(e: string, d: unknown): Presence;
+  listenForWhisper(e: string, f: (d: unknown) => void): Presence;
+};
 type EchoInstance = {
   channel(n: string): Subscribable;
   private(n: string): Subscribable;
+  join(n: string): Presence;
+  leave(n: string): void;
   socketId(): string;
   connector: { pusher: { channel(n: string): { subscribed: boolean } | undefined; connection: { state: string } } };
 };
@@ -90,14 +102,14 @@ declare const window: {
 };
 
 /** A page of the app with Laravel Echo configured for Herald (the snippet of docs/pusher.md); optionally the replay plugin. */
-async function echoPage(t: Tenant, opts: { port: number; replay: boolean }): Promise<Page> {
+async function echoPage(t: Tenant, opts: { port: number; replay: boolean; user?: string }): Promise<Page> {
   const page = await browser.newPage();
   await page.goto(appUrl);
   await page.addScriptTag({ url: '/pusher.min.js' });
   await page.addScriptTag({ url: '/echo.iife.js' });
   if (opts.replay) await page.addScriptTag({ url: `${stack.gateways[0].url}/sdk/herald-pusher.js` });
   await page.evaluate(
-    ({ key, port, replay }) => {
+    ({ key, port, replay, user }) => {
       window.state = { got: [], errors: [] };
       window.echo = new window.Echo.default({
         broadcaster: 'pusher',
@@ -109,10 +121,11 @@ async function echoPage(t: Tenant, opts: { port: number; replay: boolean }): Pro
         enabledTransports: ['ws'],
         disableStats: true,
         authEndpoint: '/broadcasting/auth',
+        auth: { headers: user ? { 'X-User': user } : {} },
       });
       if (replay) window.HeraldPusher.withHeraldReplay(window.echo.connector.pusher);
     },
-    { key: t.commonKey, port: opts.port, replay: opts.replay },
+    { key: t.commonKey, port: opts.port, replay: opts.replay, user: opts.user },
   );
   return page;
 }
@@ -183,4 +196,38 @@ test('herald-pusher (/sdk/herald-pusher.js) with Laravel Echo in Chromium: a 3 s
   await waitFor(async () => (await state(page)).got.length >= 32, { timeoutMs: WAIT_MS, what: 'every event after the cut' });
   assert.deepEqual((await state(page)).got, Array.from({ length: 32 }, (_, n) => ['tick', { n }]));
   await page.close();
+});
+
+test('Laravel Echo in Chromium: join().here/joining/leaving on a presence channel, whisper/listenForWhisper (client events, not echoed)', async () => {
+  tenant = await createTenant(stack.apiUrl);
+  await callOk(stack.apiUrl, 'PATCH', `/v1/apps/${tenant.appId}`, { token: tenant.token, json: { clientEvents: true } });
+  const join = (page: Page) =>
+    page.evaluate(() => {
+      const push = (name: string) => (d: unknown) => window.state.got.push([name, d]);
+      window.echo
+        .join('room')
+        .here((users: unknown[]) => window.state.got.push(['here', users]))
+        .joining(push('joining'))
+        .leaving(push('leaving'))
+        .listenForWhisper('typing', push('typing'));
+    });
+  const alice = await echoPage(tenant, { port: stack.gateways[0].port, replay: false, user: 'alice' });
+  await join(alice);
+  await subscribed(alice, ['presence-room']);
+  const bob = await echoPage(tenant, { port: stack.gateways[0].port, replay: false, user: 'bob' });
+  await join(bob);
+  await subscribed(bob, ['presence-room']);
+  await waitFor(async () => (await state(alice)).got.some(([n]) => n === 'joining'), { timeoutMs: WAIT_MS, what: 'alice sees bob joining' });
+  await bob.evaluate(() => void window.echo.join('room').whisper('typing', { who: 'bob' }));
+  await waitFor(async () => (await state(alice)).got.some(([n]) => n === 'typing'), { timeoutMs: WAIT_MS, what: "bob's whisper at alice's" });
+  await bob.evaluate(() => window.echo.leave('room'));
+  await waitFor(async () => (await state(alice)).got.some(([n]) => n === 'leaving'), { timeoutMs: WAIT_MS, what: 'alice sees bob leaving' });
+  const a = await state(alice);
+  const b = await state(bob);
+  const names = (users: unknown) => (users as Array<{ name: string }>).map((u) => u.name).sort();
+  assert.deepEqual(names(a.got.find(([n]) => n === 'here')?.[1]), ['ALICE']);
+  assert.deepEqual(names(b.got.find(([n]) => n === 'here')?.[1]), ['ALICE', 'BOB']);
+  assert.deepEqual(a.got.filter(([n]) => n !== 'here'), [['joining', { name: 'BOB' }], ['typing', { who: 'bob' }], ['leaving', { name: 'BOB' }]]);
+  assert.equal(b.got.filter(([n]) => n === 'typing').length, 0, 'a whisper is not echoed to its sender');
+  await Promise.all([alice.close(), bob.close()]);
 });

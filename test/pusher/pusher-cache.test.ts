@@ -77,3 +77,26 @@ test('raw frames: the cached event follows subscription_succeeded on cache-, pri
   c.close();
   o.close();
 });
+
+test("the HTTP API's info=cache: a cache channel's last event and its TTL; none on an empty one; 400 on a channel that is not a cache channel", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const server = serverLibrary(stack, t);
+  await server.trigger('cache-quote', 'price', { v: 1 });
+  await server.trigger('cache-quote', 'price', { v: 2 });
+  const get = async (path: string) => {
+    const r = await server.get({ path, params: { info: 'cache' } });
+    return { status: r.status, body: r.status === 200 ? ((await r.json()) as { occupied: boolean; cache?: { data: string; ttl: number } }) : undefined };
+  };
+  const hit = await get('/channels/cache-quote');
+  assert.equal(hit.status, 200);
+  assert.equal(hit.body!.occupied, false);
+  assert.deepEqual(JSON.parse(hit.body!.cache!.data), { v: 2 }, 'the last event, its data as triggered');
+  assert.ok(hit.body!.cache!.ttl > 0 && hit.body!.cache!.ttl <= 259_200, `ttl ${hit.body!.cache!.ttl}`);
+  const empty = await get('/channels/cache-empty');
+  assert.deepEqual(empty.body, { occupied: false }, 'no cached event: no cache attribute');
+  assert.equal((await get('/channels/lobby').catch((e: { status?: number }) => ({ status: e.status }))).status, 400);
+  // Another app's cache channel of the same name holds nothing of this one.
+  const other = await createTenant(stack.apiUrl);
+  const r = await serverLibrary(stack, other).get({ path: '/channels/cache-quote', params: { info: 'cache' } });
+  assert.deepEqual(await r.json(), { occupied: false });
+});

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { pusherHmac } from '@herald/auth';
 import { WsClient, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 import { connected, disconnectAll, pusherJs, serverLibrary, type PusherClient } from './pusher-clients.js';
@@ -174,4 +175,25 @@ test('hostile channel queries: info=user_count without a presence prefix, users 
   params.set('auth_signature', pusherHmac(t.secret, `GET\n/apps/${t.appId}/channels\n${[...params].map(([k, v]) => `${k}=${v}`).join('&')}`));
   params.set('filter_by_prefix', 'private-');
   assert.equal((await fetch(`${stack.apiUrl}/apps/${t.appId}/channels?${params}`)).status, 401);
+});
+
+test("batch_events takes more than Pusher's 10 only where the plan says so (maxPusherBatchEvents)", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const ok = Array.from({ length: 15 }, (_, n) => ({ channel: 'lobby', name: 'e', data: String(n) }));
+  assert.equal(await signed(t, 'POST', `/apps/${t.appId}/batch_events`, { batch: ok }), 400, 'the default plan: 10');
+  const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await db.connect();
+  try {
+    const id = `t-${randomBytes(4).toString('hex')}`;
+    await db.query(
+      `INSERT INTO "Plan" (id, name, "maxConnections", "maxMessagesPerDay", "maxPublishesPerSecond", "maxPayloadBytes", "historySize", "historyTtlSeconds", "maxChannelsPerConnection", "maxPusherBatchEvents")
+       VALUES ($1, $1, 100, NULL, 1000, 65536, 100, 3600, 100, 20)`,
+      [id],
+    );
+    await db.query('UPDATE "App" SET "planId" = $1 WHERE id = $2', [id, t.appId]);
+  } finally {
+    await db.end();
+  }
+  await waitFor(async () => (await signed(t, 'POST', `/apps/${t.appId}/batch_events`, { batch: ok })) === 200, { what: 'the new plan applies (key cache)' });
+  assert.equal(await signed(t, 'POST', `/apps/${t.appId}/batch_events`, { batch: [...ok, ...ok] }), 400, 'over the plan: 30 > 20');
 });

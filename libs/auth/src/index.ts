@@ -6,3 +6,4 @@ export * from './session-tokens.js';
 export * from './access-token.js';
 export * from './pusher-signature.js';
 export * from './pusher-user.js';
+export * from './pusher-channel-kinds.js';

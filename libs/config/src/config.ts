@@ -121,8 +121,6 @@ const schema = z.object({
   HERALD_PUSHER_MAX_TRIGGER_CHANNELS: z.coerce.number().int().min(1).default(100),
   /** How often a gateway checks the subscriber counts of its Pusher sockets' channels (pusher_internal:subscription_count); 0 = never. */
   HERALD_PUSHER_SUBSCRIPTION_COUNT_MS: ms(5_000),
-  /** Events per Pusher `batch_events` request (Pusher's 10). */
-  HERALD_PUSHER_MAX_BATCH_EVENTS: z.coerce.number().int().min(1).max(1000).default(10),
   /** Pusher-format webhooks hold channel_vacated / member_removed this long, dropped if undone meanwhile (Pusher's 3 s). */
   HERALD_PUSHER_WEBHOOK_HOLD_MS: ms(3_000),
   /** Scheduled publishes waiting longer than this past their time are re-enqueued (lost job). */
@@ -251,7 +249,7 @@ export interface HeraldConfig {
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
   batch: { maxItems: number; maxBytes: number };
-  pusher: { timestampWindowMs: number; maxTriggerChannels: number; subscriptionCountMs: number; maxBatchEvents: number; webhookHoldMs: number };
+  pusher: { timestampWindowMs: number; maxTriggerChannels: number; subscriptionCountMs: number; webhookHoldMs: number };
   demo: {
     appId?: string;
     commonKey?: string;
@@ -396,7 +394,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,
     batch: { maxItems: e.HERALD_BATCH_MAX_ITEMS, maxBytes: e.HERALD_BATCH_MAX_BYTES },
-    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS, subscriptionCountMs: e.HERALD_PUSHER_SUBSCRIPTION_COUNT_MS, maxBatchEvents: e.HERALD_PUSHER_MAX_BATCH_EVENTS, webhookHoldMs: e.HERALD_PUSHER_WEBHOOK_HOLD_MS },
+    pusher: { timestampWindowMs: e.HERALD_PUSHER_TIMESTAMP_WINDOW_MS, maxTriggerChannels: e.HERALD_PUSHER_MAX_TRIGGER_CHANNELS, subscriptionCountMs: e.HERALD_PUSHER_SUBSCRIPTION_COUNT_MS, webhookHoldMs: e.HERALD_PUSHER_WEBHOOK_HOLD_MS },
     demo: {
       appId: e.HERALD_DEMO_APP_ID,
       commonKey: e.HERALD_DEMO_COMMON_KEY,

@@ -137,6 +137,7 @@ export class PlanView {
   @ApiProperty({ description: 'Scheduled messages of an app waiting for their time (409 too_many_scheduled over it)' }) maxScheduledPending: number;
   @ApiProperty({ description: "Webhook endpoints per app (409 too_many_webhooks over it)" }) maxWebhooks: number;
   @ApiProperty({ description: 'Pusher client events one connection may send per second (pusher:error 4301 over it)' }) maxClientEventsPerSecond: number;
+  @ApiProperty({ description: 'Events per Pusher batch_events request (400 over it)' }) maxPusherBatchEvents: number;
   @ApiPropertyOptional({ description: 'In plan lists: a customer may pick it when creating an app; other plans are assigned by an operator' }) selectable?: boolean;
 
   static of(p: PlanLimits | PlanOffer): PlanView {

@@ -1,14 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { USER_CHANNEL_PREFIX } from '@herald/auth';
+import { USER_CHANNEL_PREFIX, isCacheChannel } from '@herald/auth';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { ChannelOccupancy, PresenceStore } from '@herald/bus';
+import { ChannelLog, ChannelOccupancy, PresenceStore } from '@herald/bus';
 import type { AppContext } from '@herald/db';
 import { PRESENCE_PREFIX, isValidChannel } from '@herald/protocol';
 import { PusherHttpError } from './pusher-request-auth.js';
 
 /** The attributes Pusher's `info` parameter may ask for. */
-export type ChannelAttribute = 'user_count' | 'subscription_count';
-export type ChannelAttributes = Partial<Record<ChannelAttribute, number>>;
+export type ChannelAttribute = 'user_count' | 'subscription_count' | 'cache';
+export type ChannelAttributes = Partial<Record<'user_count' | 'subscription_count', number>>;
+/** A cache channel's cached event as Pusher's HTTP API gives it: its data and the seconds it stays cached. */
+export interface CachedEvent {
+  data: string;
+  ttl: number;
+}
 
 /** A listing of channels stops here (Pusher sets no bound; Herald's index scan needs one). */
 export const MAX_LISTED_CHANNELS = 10_000;
@@ -47,6 +52,7 @@ export class PusherChannelQueries {
   constructor(
     private readonly occupancy: ChannelOccupancy,
     private readonly presence: PresenceStore,
+    private readonly log: ChannelLog,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {}
 
@@ -81,13 +87,28 @@ export class PusherChannelQueries {
     return { channels: Object.fromEntries(names.map((n, i) => [n, attrs[i]])) };
   }
 
-  /** GET /apps/{id}/channels/{name}: `occupied`, and the asked counts (`user_count` of a presence channel only). */
-  async channel(ctx: AppContext, channel: string, query: URLSearchParams): Promise<{ occupied: boolean } & ChannelAttributes> {
-    const wanted = parseInfo(query.get('info') ?? undefined, ['user_count', 'subscription_count']);
+  /**
+   * GET /apps/{id}/channels/{name}: `occupied`, and the asked counts (`user_count` of a presence channel
+   * only) and `cache` (a cache channel's last event, from the channel's history, absent when there is none).
+   */
+  async channel(ctx: AppContext, channel: string, query: URLSearchParams): Promise<{ occupied: boolean; cache?: CachedEvent } & ChannelAttributes> {
+    const wanted = parseInfo(query.get('info') ?? undefined, ['user_count', 'subscription_count', 'cache']);
     if (wanted.has('user_count') && !isPresence(channel)) throw new PusherHttpError(400, 'info=user_count is only for presence channels');
+    if (wanted.has('cache') && !isCacheChannel(channel)) throw new PusherHttpError(400, 'info=cache is only for cache channels');
     const [held] = await this.occupancy.occupiedCounts(ctx.app.id, [channel]);
     const [attrs] = await this.attributes(ctx.app.id, [channel], wanted);
-    return { occupied: held !== undefined, ...attrs };
+    const cache = wanted.has('cache') ? await this.cached(ctx, channel) : undefined;
+    return { occupied: held !== undefined, ...attrs, ...(cache ? { cache } : {}) };
+  }
+
+  /** A cache channel's last event, as a Pusher client would get it on subscribe, and how long it stays. */
+  private async cached(ctx: AppContext, channel: string, now = Date.now()): Promise<CachedEvent | undefined> {
+    const ttlMs = ctx.app.historyTtlSeconds * 1000;
+    const page = await this.log.history(ctx.app.id, channel, { limit: 1, minTime: now - ttlMs });
+    if (page.frames.length === 0) return undefined;
+    const m = JSON.parse(page.frames[0]) as { content: unknown; event?: unknown; time: number };
+    const data = typeof m.event === 'string' && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+    return { data, ttl: Math.max(0, Math.round((m.time + ttlMs - now) / 1000)) };
   }
 
   /** GET /apps/{id}/channels/{name}/users: the presence channel's members (distinct user ids). */

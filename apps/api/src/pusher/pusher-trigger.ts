@@ -76,7 +76,7 @@ export class PusherTrigger {
   /** POST /apps/{id}/batch_events → `{}`, or `{batch: [attributes per event]}` when some event asked `info`. */
   async batch(ctx: AppContext, body: Buffer): Promise<{ batch?: ChannelAttributes[] }> {
     const batch = asObject(parseJsonBody(body), 'Request body').batch;
-    const max = this.config.pusher.maxBatchEvents;
+    const max = ctx.app.plan.maxPusherBatchEvents;
     if (!Array.isArray(batch) || batch.length === 0 || batch.length > max) throw new PusherHttpError(400, `batch must list 1-${max} events`);
     const events = batch.map((raw, i) => {
       const e = asObject(raw, `batch[${i}]`);

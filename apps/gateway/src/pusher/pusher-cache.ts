@@ -2,17 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog, EventsFeed } from '@herald/bus';
 import type { Position } from '@herald/protocol';
+import { isCacheChannel } from '@herald/auth';
 import { readLiveFrame } from '../channels/live-frame.js';
 import type { Session } from '../session/session.js';
 import { encodePusher } from './pusher-frames.js';
 import type { PusherTransport } from './pusher-transport.js';
 
-/** Pusher's cache channels: `cache-…`, `private-cache-…`, `private-encrypted-cache-…`, `presence-cache-…`. */
-const CACHE_CHANNEL = /^(?:private-(?:encrypted-)?|presence-)?cache-/;
-
-export function isCacheChannel(channel: string): boolean {
-  return CACHE_CHANNEL.test(channel);
-}
 
 /**
  * Pusher's cache channels on Herald's channel log: the cached event is the channel's last message in

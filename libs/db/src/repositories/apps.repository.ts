@@ -23,6 +23,8 @@ export interface PlanLimits {
   maxWebhooks: number;
   /** Pusher client events one connection may send per second. */
   maxClientEventsPerSecond: number;
+  /** Events per Pusher `batch_events` request. */
+  maxPusherBatchEvents: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -72,6 +74,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     maxScheduledPending: p.maxScheduledPending,
     maxWebhooks: p.maxWebhooks,
     maxClientEventsPerSecond: p.maxClientEventsPerSecond,
+    maxPusherBatchEvents: p.maxPusherBatchEvents,
   };
 }
 
