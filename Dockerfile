@@ -23,6 +23,8 @@ COPY apps ./apps
 COPY libs ./libs
 # The dashboard's API types are generated from the API's OpenAPI document during the build.
 COPY scripts/dashboard-api-types.mjs ./scripts/dashboard-api-types.mjs
+# The SDK and the Pusher plugin share one browser-library build.
+COPY scripts/lib/browser-library.mjs ./scripts/lib/browser-library.mjs
 # Dev tools go; the patched @prisma/adapter-pg and the generated client stay (no scripts re-run).
 RUN npm run build \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund

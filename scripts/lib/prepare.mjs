@@ -12,7 +12,7 @@ const buildStamp = (root) => join(root, 'dist', '.herald-build-stamp');
 const INSTALL_STAMP = join(ROOT, 'node_modules', '.herald-install-stamp');
 const SOURCE_DIRS = ['apps', 'libs', 'test'];
 // Files outside SOURCE_DIRS whose change changes the build's output.
-const BUILD_INPUTS = ['tsconfig.json', 'package.json', 'package-lock.json', 'libs/sdk/build.mjs', 'libs/pusher-plugin/build.mjs', 'apps/dashboard/vite.config.ts', 'apps/dashboard/tsconfig.json', 'scripts/dashboard-api-types.mjs'];
+const BUILD_INPUTS = ['tsconfig.json', 'package.json', 'package-lock.json', 'libs/sdk/build.mjs', 'libs/pusher-plugin/build.mjs', 'scripts/lib/browser-library.mjs', 'apps/dashboard/vite.config.ts', 'apps/dashboard/tsconfig.json', 'scripts/dashboard-api-types.mjs'];
 // .tsx, .css and .html: the dashboard (apps/dashboard, built by Vite into dist/dashboard).
 const SOURCE_FILE = /\.(ts|tsx|css|html)$/;
 
