@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { connect as netConnect } from 'node:net';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createTenant, restPublish, startStack, waitFor, WsClient, type Stack, type Tenant } from '@herald/testing';
@@ -238,5 +239,28 @@ test('retained messages: the last retained PUBLISH goes to each new MQTT subscri
   await waitFor(() => seen.get('state/door')?.length === 1, { what: 'the fence' });
   assert.deepEqual(seen.get('state/door'), ['fence'], 'nothing retained after the empty retained publish');
   assert.deepEqual((await ws.waitForMessages(5, 'state/door')).map((f) => f.content), ['closed', 'open', 'ajar', '', 'fence'], 'every publish is in the channel log');
+  ws.close();
+});
+
+/** Runs one of Debian's mosquitto clients (`mosquitto-clients`) to completion; its stdout. */
+function mosquitto(cmd: 'mosquitto_pub' | 'mosquitto_sub', args: string[], timeoutMs = 15_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(`/usr/bin/${cmd}`, args, { timeout: timeoutMs }, (err, stdout, stderr) => (err ? reject(new Error(`${cmd}: ${err.message} ${stderr}`)) : resolve(stdout)));
+  });
+}
+
+test("Debian's mosquitto_sub and mosquitto_pub (a second, independent client): REST → mosquitto_sub, mosquitto_pub → WebSocket; a bad key is refused", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const port = String(stack.gateways[0].listening('mqtt'));
+  // -C 2: exit after two messages; -v: "topic payload" lines; -V mqttv311 and mqttv5 both.
+  const sub = mosquitto('mosquitto_sub', ['-h', '127.0.0.1', '-p', port, '-u', t.subscribeKey, '-i', 'mosq-sub', '-t', 'plant/line-1', '-q', '1', '-C', '2', '-v', '-V', 'mqttv5']);
+  await waitFor(async () => ((await fetch(`${stack.apiUrl}/v1/apps/${t.appId}/channels`, { headers: { authorization: `Bearer ${t.token}` } }).then((r) => r.json())) as { channels?: Array<{ channel: string }> }).channels?.some((c) => c.channel === 'plant/line-1') === true, { what: 'mosquitto_sub subscribed' });
+  await restPublish(stack.apiUrl, t.secret, { channel: 'plant/line-1', message: 'from REST' });
+  const ws = await WsClient.connect(stack.wsUrl(1), t.subscribeKey);
+  await ws.subscribe('plant/line-1');
+  await mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', t.commonKey, '-i', 'mosq-pub', '-t', 'plant/line-1', '-m', 'from mosquitto_pub', '-q', '1', '-V', 'mqttv311']);
+  assert.equal(await sub, 'plant/line-1 from REST\nplant/line-1 from mosquitto_pub\n');
+  assert.deepEqual((await ws.waitForMessages(1, 'plant/line-1')).map((f) => f.content), ['from mosquitto_pub']);
+  await assert.rejects(mosquitto('mosquitto_pub', ['-h', '127.0.0.1', '-p', port, '-u', 'BC-nosuchkeynosuchkeynosuch', '-t', 'x', '-m', 'x', '-q', '1']), /mosquitto_pub/);
   ws.close();
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Position } from '@herald/protocol';
 import { OutboundFrame } from '../session/outbound-frame.js';
-import { toPusher, type PusherSocketInfo } from './pusher-frames.js';
+import { pusherMessage, toPusher, type PusherSocketInfo } from './pusher-frames.js';
 
 const socket = (socketId: string, resuming: Array<[string, Position | null]> = []): PusherSocketInfo => ({ socketId, activityTimeout: 30, resuming: new Map(resuming), presenceUsers: new Map() });
 const message = (m: object) => OutboundFrame.fromText('message', JSON.stringify({ type: 'message', channel: 'c', id: 'm1', time: 1, offset: 7, epoch: 'E1', ...m }));
@@ -13,6 +13,12 @@ test('a channel event carries its position; one encoding per message for every s
   assert.deepEqual(JSON.parse(a!), { event: 'evt', channel: 'c', data: '{"a":1}', herald: { offset: 7, epoch: 'E1' } });
   assert.equal(toPusher(frame, socket('5.6')), a, 'the same string, not re-encoded');
   assert.equal(toPusher(frame, socket('1.2')), undefined);
+  // The fan-out path: one prepared frame (WebSocket bytes built once) shared by every Pusher socket.
+  const shared = pusherMessage(frame, socket('3.4'))!;
+  assert.equal(pusherMessage(frame, socket('5.6')), shared);
+  assert.equal(shared.text(), a);
+  assert.equal(shared.ws(), shared.ws(), 'framed once');
+  assert.equal(pusherMessage(frame, socket('1.2')), undefined, 'the excluded socket');
   assert.deepEqual(JSON.parse(toPusher(message({ content: { x: 1 } }), socket('3.4'))!), { event: 'message', channel: 'c', data: '{"x":1}', herald: { offset: 7, epoch: 'E1' } });
 });
 

@@ -1,6 +1,6 @@
 import { PRESENCE_PREFIX, type Position, type PresenceFrame } from '@herald/protocol';
 import { toPusherChannel } from '@herald/auth';
-import type { OutboundFrame } from '../session/outbound-frame.js';
+import { OutboundFrame } from '../session/outbound-frame.js';
 import { pusherCodeFor } from './pusher-codes.js';
 
 /** A server→client Pusher frame: `data` is a JSON string, as pusher-js and every Pusher server send it. */
@@ -20,6 +20,8 @@ export const HERALD_RESET = 'herald:reset';
 /** A delivery as a Pusher client sees it, encoded once per message for every Pusher socket of this gateway. */
 interface PusherDelivery {
   text: string;
+  /** The same text as a frame whose WebSocket bytes are built once, on first write (ws-writer.ts). */
+  frame: OutboundFrame;
   /** The `socket_id` a trigger excluded, if any. */
   exclude?: string;
 }
@@ -65,9 +67,19 @@ function delivery(frame: OutboundFrame): PusherDelivery {
   const data = pusherEvent !== undefined && typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
   const userId = typeof m.user_id === 'string' ? m.user_id : undefined;
   const herald = { offset: m.offset, epoch: m.epoch };
-  d = { text: encodePusher({ event: pusherEvent ?? 'message', channel: toPusherChannel(m.channel), data, herald, user_id: userId }), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
+  const text = encodePusher({ event: pusherEvent ?? 'message', channel: toPusherChannel(m.channel), data, herald, user_id: userId });
+  d = { text, frame: OutboundFrame.fromText('message', text), exclude: typeof m.exclude === 'string' ? m.exclude : undefined };
   deliveries.set(frame, d);
   return d;
+}
+
+/**
+ * A channel message as this Pusher socket gets it: one prepared frame per message for every Pusher socket
+ * (the WebSocket framing is done once, as for Herald's own `/ws`), or nothing for the socket a trigger excluded.
+ */
+export function pusherMessage(frame: OutboundFrame, socket: Pick<PusherSocketInfo, 'socketId'>): OutboundFrame | undefined {
+  const d = delivery(frame);
+  return d.exclude === socket.socketId ? undefined : d.frame;
 }
 
 /** What a Pusher socket needs to know to translate a frame of the session core. */

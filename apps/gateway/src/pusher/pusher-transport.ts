@@ -3,9 +3,9 @@ import { CLOSE_CODES, closeReason, type Position } from '@herald/protocol';
 import { OutboundFrame } from '../session/outbound-frame.js';
 import type { Transport } from '../session/transport.js';
 import { corkForTurn } from '../session/turn-cork.js';
-import { socketOf } from '../ws/ws-writer.js';
+import { socketOf, writeWsFrame } from '../ws/ws-writer.js';
 import { pusherCodeFor } from './pusher-codes.js';
-import { pusherError, toPusher, type PusherSocketInfo } from './pusher-frames.js';
+import { pusherError, pusherMessage, toPusher, type PusherSocketInfo } from './pusher-frames.js';
 
 /** The core's ping frame, translated by toPusher like any other. */
 const PING_FRAME = OutboundFrame.of({ type: 'ping' });
@@ -38,20 +38,30 @@ export class PusherTransport implements Transport, PusherSocketInfo {
   }
 
   send(frame: OutboundFrame): void {
+    if (frame.type === 'message') {
+      // The fan-out path: the message's Pusher frame is shared by every Pusher socket, framed once.
+      const out = pusherMessage(frame, this);
+      if (out && this.writable()) writeWsFrame(this.ws, out);
+      return;
+    }
     const text = toPusher(frame, this);
     if (text !== undefined) this.write(text);
   }
 
   /** A Pusher frame built by the connection itself (pong, subscription errors). */
   write(text: string): void {
-    if (this.ws.readyState !== WebSocket.OPEN) return;
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: slow consumer');
-      return;
-    }
+    if (!this.writable()) return;
     const socket = socketOf(this.ws);
     if (socket) corkForTurn(socket);
     this.ws.send(text);
+  }
+
+  /** Open and keeping up; a reader too slow for its buffer is closed as Herald's own sockets are. */
+  private writable(): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.bufferedAmount <= this.maxBufferedBytes) return true;
+    this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: slow consumer');
+    return false;
   }
 
   /** A protocol ping and `pusher:ping` (pusher-js answers `pusher:pong`), in one write. */
