@@ -56,8 +56,8 @@ function assertErrorShape(a: Answer, what: string): void {
   assert.deepEqual(Object.keys(a.body).sort(), ['code', 'content', 'reason'], `${what}: nothing else in an error`);
 }
 
-/** Pusher's HTTP API (`/apps/{id}/events` on the API) answers as Pusher does: its status, a plain-text body. */
-const PUSHER_PATH = /^\/apps\/[^/]+\/events$/;
+/** Pusher's HTTP API (its paths under `/apps/{id}/` on the API) answers as Pusher does: its status, a plain-text body. */
+const PUSHER_PATH = /^\/apps\/[^/]+\/(events|batch_events|channels(\/[^/]+(\/users)?)?|users\/[^/]+\/terminate_connections)$/;
 function assertPusherErrorShape(a: Answer, what: string): void {
   assert.ok([400, 401, 403, 404, 405, 413, 429].includes(a.status), `${what}: one of Pusher's statuses, got ${a.status}`);
   assert.ok(a.text.trim().length > 0 && a.body === undefined, `${what}: a plain-text reason, got ${a.text.slice(0, 200)}`);
@@ -160,7 +160,7 @@ describe('refused origins get no CORS grant', () => {
 });
 
 describe('generated input (property)', () => {
-  const segment = fc.oneof(fc.constantFrom('v1', 'v2', 'publish', 'history', 'herenow', 'apps', 'events', 'channels', 'pubsub', 'poll', 'sse', 'tokens', 'sessions', 'accounts', 'admin', '..', '%00', '%2e'), fc.webSegment());
+  const segment = fc.oneof(fc.constantFrom('v1', 'v2', 'publish', 'history', 'herenow', 'apps', 'events', 'batch_events', 'channels', 'users', 'terminate_connections', 'pubsub', 'poll', 'sse', 'tokens', 'sessions', 'accounts', 'admin', '..', '%00', '%2e'), fc.webSegment());
   const path = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => '/' + s.join('/'));
   const query = fc.dictionary(fc.constantFrom('appkey', 'channel', 'since', 'limit', 'token', 'before', 'cursor', 'lastEventId'), fc.string({ maxLength: 40 }), { maxKeys: 4 });
   const body = fc.oneof(fc.json({ depthSize: 'medium' }), fc.string({ maxLength: 200 }), fc.constant('{"channel":"c","message":' + '['.repeat(3000)), fc.constant(''));
