@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { environment, loadConfig } from '@herald/config';
-import { ROOT, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
-import { WAIT_MS, launchChromium } from './browser.js';
+import { ROOT, WsClient, call, callOk, createTenant, restPublish, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, startStackAndBrowser, stopStackAndBrowser } from './browser.js';
 
 // The dashboard (apps/dashboard, served by the API at /) in headless Chromium against the real apps.
 // HERALD_SCREENSHOTS=1 also writes docs/img/dashboard-*.png at 1366×768.
@@ -20,18 +20,12 @@ let browser: Browser;
 before(async () => {
   // Short roll-ups so the usage chart shows what was just published; the API's /v1/config names this
   // stack's gateway, which the debug console connects to.
-  const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '300' }, publicGatewayUrl: true });
-  try {
-    browser = await launchChromium();
-  } finally {
-    stack = await starting; // stopped by after() even when Chromium failed to start
-  }
+  ({ stack, browser } = await startStackAndBrowser({ env: { HERALD_USAGE_ROLLUP_MS: '300' } }));
 }, { timeout: 60_000 });
 /** Content-Security-Policy violations reported by any page of this file: the policy must fit the SPA. */
 const cspViolations: string[] = [];
 after(async () => {
-  await browser?.close();
-  await stack?.stop();
+  await stopStackAndBrowser(stack, browser);
   assert.deepEqual(cspViolations, [], 'no page broke the dashboard CSP');
 }, { timeout: 30_000 });
 

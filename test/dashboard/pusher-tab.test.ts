@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import PusherJsModule from 'pusher-js';
 import PusherServer from 'pusher';
-import { createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
-import { WAIT_MS, launchChromium } from './browser.js';
+import { createTenant, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, startStackAndBrowser, stopStackAndBrowser } from './browser.js';
 
 // The app's Pusher tab: credentials (the secret only behind Reveal) and snippets whose values work —
 // the `.env` snippet's PUSHER_* drive the real `pusher` library and its VITE_PUSHER_* the real pusher-js.
@@ -12,18 +12,8 @@ const PusherJs = PusherJsModule as unknown as typeof PusherJsModule.default;
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
-  const starting = startStack({ workers: 0, publicGatewayUrl: true });
-  try {
-    browser = await launchChromium();
-  } finally {
-    stack = await starting;
-  }
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 30_000 });
+before(async () => void ({ stack, browser } = await startStackAndBrowser({ workers: 0 })), { timeout: 60_000 });
+after(() => stopStackAndBrowser(stack, browser), { timeout: 30_000 });
 
 async function open(tenant: Tenant): Promise<{ page: Page; reveals: string[]; secretSeen: () => boolean }> {
   const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
-import { createTenant, startStack, type Stack, type Tenant } from '@herald/testing';
-import { WAIT_MS, launchChromium } from './browser.js';
+import { createTenant, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, startStackAndBrowser, stopStackAndBrowser } from './browser.js';
 
 // The dashboard on a phone (390×844) and a small laptop (1366×768), in headless Chromium against the real apps.
 const PHONE = { width: 390, height: 844 };
@@ -10,18 +10,8 @@ const LAPTOP = { width: 1366, height: 768 };
 
 let stack: Stack;
 let browser: Browser;
-before(async () => {
-  const starting = startStack({ publicGatewayUrl: true });
-  try {
-    browser = await launchChromium();
-  } finally {
-    stack = await starting;
-  }
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 30_000 });
+before(async () => void ({ stack, browser } = await startStackAndBrowser()), { timeout: 60_000 });
+after(() => stopStackAndBrowser(stack, browser), { timeout: 30_000 });
 
 /** A page logged in as a new tenant (a test that logs out ends that session). */
 async function open(viewport: { width: number; height: number }, tenant: Tenant): Promise<Page> {

@@ -1,25 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
-import { createTenant, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
-import { WAIT_MS, launchChromium } from './browser.js';
+import { createTenant, restPublish, waitFor, type Stack } from '@herald/testing';
+import { WAIT_MS, startStackAndBrowser, stopStackAndBrowser } from './browser.js';
 
 // The Stats tab before the worker's roll-up has run: today's live counter must show in the 30-day chart,
 // not "Messages today 3" beside an empty chart. The roll-up is set to an hour so it never runs here.
 let stack: Stack;
 let browser: Browser;
-before(async () => {
-  const starting = startStack({ env: { HERALD_USAGE_ROLLUP_MS: '3600000' }, publicGatewayUrl: true });
-  try {
-    browser = await launchChromium();
-  } finally {
-    stack = await starting;
-  }
-}, { timeout: 60_000 });
-after(async () => {
-  await browser?.close();
-  await stack?.stop();
-}, { timeout: 30_000 });
+before(async () => void ({ stack, browser } = await startStackAndBrowser({ env: { HERALD_USAGE_ROLLUP_MS: '3600000' } })), { timeout: 60_000 });
+after(() => stopStackAndBrowser(stack, browser), { timeout: 30_000 });
 
 interface Day {
   day: string;
