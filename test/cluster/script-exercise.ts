@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '@herald/config';
-import { AppLimits, AttemptLimits, ChannelLog, ChannelOccupancy, LuaScript, PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
+import { AppLimits, AttemptLimits, ChannelLog, ChannelOccupancy, LuaScript, MqttSessions, PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
 import { DeliveryGate } from '@herald/webhooks';
 
 /** Scripts whose keys span several slot families today, with exactly those families: next slice's work. */
@@ -78,6 +78,7 @@ export async function exerciseEveryScript(redis: RedisClient, keys: RedisKeys, c
     },
     () => presence.join(appId, channel, { connId: 'c1', userId: 'u1', leaseMs: 10_000, now }),
     () => presence.hereNow(appId, channel, 100, now),
+    () => new MqttSessions(redis, keys).save(appId, 'client-1', 'conn-1', { subscriptions: {} }, 60),
     // A minute later c1's lease has lapsed: the sweep finds the channel in the presence index.
     () => presence.sweep(now + 60_000),
     () => presence.join(appId, channel, { connId: 'c2', userId: 'u2', leaseMs: 10_000, now }),

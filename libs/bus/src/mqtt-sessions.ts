@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from './redis.js';
+import { LuaScript } from './lua-script.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** One subscription of a persistent MQTT session: its granted QoS and the last position the client has. */
@@ -17,6 +18,21 @@ export interface MqttSessionState {
 const digest = (clientId: string) => createHash('sha256').update(clientId, 'utf8').digest('hex').slice(0, 40);
 
 /**
+ * Saves a session only while the connection that claimed it still owns it: a connection that ended
+ * after the same client came back (or started clean) must not write its older state over the new one.
+ * KEYS: the session. ARGV: owner, value (JSON with `owner`), TTL seconds. Returns 1 when saved.
+ */
+const SAVE_IF_OWNER = new LuaScript(
+  'mqtt-session-save',
+  `local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if cjson.decode(v).owner ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+return 1`,
+  1,
+);
+
+/**
  * Persistent MQTT sessions (`cleanSession=false`, or `cleanStart=false` with an expiry) in Redis: one
  * JSON value per app and client id, expiring with the session. Positions are where the client stands in
  * each channel's log; the channel's history replays what it missed.
@@ -32,14 +48,21 @@ export class MqttSessions {
     if (!text) return null;
     try {
       const state = JSON.parse(text) as MqttSessionState;
-      return typeof state?.subscriptions === 'object' && state.subscriptions !== null ? state : null;
+      return typeof state?.subscriptions === 'object' && state.subscriptions !== null ? { subscriptions: state.subscriptions } : null;
     } catch {
       return null; // a value we cannot read is a session we do not have
     }
   }
 
-  async save(appId: string, clientId: string, state: MqttSessionState, ttlSeconds: number): Promise<void> {
-    await this.redis.set(this.keys.mqttSession(appId, digest(clientId)), JSON.stringify(state), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  /** A connection takes the session over (at CONNECT): from now on only its saves count. */
+  async claim(appId: string, clientId: string, owner: string, state: MqttSessionState, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.keys.mqttSession(appId, digest(clientId)), JSON.stringify({ owner, ...state }), 'EX', Math.max(1, Math.ceil(ttlSeconds)));
+  }
+
+  /** Saves the owner's state; false when another connection (or a clean session) took the client id since. */
+  async save(appId: string, clientId: string, owner: string, state: MqttSessionState, ttlSeconds: number): Promise<boolean> {
+    const saved = await SAVE_IF_OWNER.run<number>(this.redis, [this.keys.mqttSession(appId, digest(clientId))], [owner, JSON.stringify({ owner, ...state }), Math.max(1, Math.ceil(ttlSeconds))]);
+    return saved === 1;
   }
 
   async drop(appId: string, clientId: string): Promise<void> {

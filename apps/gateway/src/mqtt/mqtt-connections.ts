@@ -13,6 +13,7 @@ import { SessionCore } from '../session/session-core.js';
 import type { Session } from '../session/session.js';
 import { MQTT311, MQTT5, mqtt311ConnackCode, mqtt5Code, validFor } from './mqtt-codes.js';
 import { MqttTransport, type MqttVersion } from './mqtt-transport.js';
+import { sessionLifetime, sessionStateOf } from './mqtt-session-state.js';
 
 /** Bytes an MQTT client may have queued before it counts as too slow (as for /ws). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -143,7 +144,7 @@ export class MqttConnections {
       const credentials = await this.credentials(packet, origin);
       const appId = credentials.connect.ctx.app.id;
       const clientId = packet.clientId || `herald-${randomBase62(12)}`;
-      const persistFor = this.persistence(packet);
+      const persistFor = sessionLifetime(packet, this.config.mqtt);
       // A clean session starts from nothing: whatever the client id had before is forgotten.
       const resumed = persistFor !== undefined && packet.clientId && !packet.clean ? await this.stored.load(appId, clientId) : null;
       if (persistFor === undefined || !packet.clientId || packet.clean) await this.stored.drop(appId, clientId);
@@ -175,6 +176,8 @@ export class MqttConnections {
       const session = this.core.open(admitted, transport);
       const c: Connected = { session, transport, clientId, persistFor, accessToken: credentials.accessToken, awaitingRelease: new Set(), will };
       if (persistFor !== undefined) {
+        // This connection owns the client id's session now: a connection of the same client ending later saves nothing.
+        await this.stored.claim(appId, clientId, session.id, resumed ?? { subscriptions: {} }, persistFor);
         c.checkpoint = setInterval(() => transport.dirty && void this.persist(c), this.config.mqtt.checkpointMs);
         c.checkpoint.unref();
       }
@@ -259,20 +262,6 @@ export class MqttConnections {
   }
 
   /**
-   * How long the session outlives the connection: 3.1.1 `cleanSession=false` keeps it
-   * HERALD_MQTT_SESSION_TTL_S; 5.0 keeps it its Session Expiry Interval (0 = none), capped by
-   * HERALD_MQTT_SESSION_MAX_S; a clean 3.1.1 session, none.
-   */
-  private persistence(packet: IConnectPacket): number | undefined {
-    const { sessionTtlSeconds, sessionMaxSeconds } = this.config.mqtt;
-    if (packet.protocolVersion === 5) {
-      const expiry = packet.properties?.sessionExpiryInterval ?? 0;
-      return expiry > 0 ? Math.min(expiry, sessionMaxSeconds) : undefined;
-    }
-    return packet.clean === false ? sessionTtlSeconds : undefined;
-  }
-
-  /**
    * A persistent session back on any gateway: every stored subscription resumes from the client's
    * position, replaying what it missed in order. A channel whose history no longer reaches back that far
    * (or whose epoch changed) cannot: the session is lost, dropped, and the client told so by a close, so
@@ -296,13 +285,8 @@ export class MqttConnections {
   /** Saves a persistent session's subscriptions and positions (on changes, periodically, and at the end). */
   private async persist(c: Connected): Promise<void> {
     if (c.persistFor === undefined) return;
-    const subscriptions: MqttSessionState['subscriptions'] = {};
-    for (const [channel, qos] of c.transport.granted) {
-      const p = c.transport.positions.get(channel);
-      if (p) subscriptions[channel] = { qos, offset: p.offset, epoch: p.epoch };
-    }
     c.transport.dirty = false;
-    await this.stored.save(c.session.appId, c.clientId, { subscriptions }, c.persistFor).catch((e: Error) => {
+    await this.stored.save(c.session.appId, c.clientId, c.session.id, sessionStateOf(c.transport), c.persistFor).catch((e: Error) => {
       c.transport.dirty = true;
       this.logger.warn({ err: e.message }, 'mqtt session save failed');
     });
