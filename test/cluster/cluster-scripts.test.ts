@@ -55,7 +55,7 @@ test('on every master, single-slot scripts run and cross-slot ones are refused',
   }
   for (const name of ['recover', 'attempt-hit', 'webhook-enter', 'webhook-leave']) assert.ok(ran.has(name), `${name} ran`);
   const succeeded = new Set(recording.calls.filter((c) => !c.error).map((c) => c.name));
-  assert.deepEqual([...succeeded].sort(), ['attempt-hit', 'recover', 'webhook-enter', 'webhook-leave']);
+  assert.deepEqual([...succeeded].sort(), ['attempt-hit', 'mqtt-session-save', 'recover', 'webhook-enter', 'webhook-leave']);
 });
 
 test('resume positions and history reads on channels of all three masters', async () => {
