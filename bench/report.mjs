@@ -87,6 +87,8 @@ function checks(s) {
   add('S1', 'memory per connection ≤ 8 KB', h1 ? kb(h1.totalBytes) : 'not measured', h1 ? h1.totalBytes <= 8192 : null);
   const n1 = g('s1', 'nchan', 'ws');
   add('S1', 'below Nchan', h1 && n1 ? `${kb(h1.totalBytes)} vs ${kb(n1.totalBytes)} (${ratio(h1.totalBytes, n1.totalBytes)}×)` : 'not measured', h1 && n1 ? h1.totalBytes < n1.totalBytes : null);
+  const r1 = g('s1', 'raw-ws', 'ws');
+  add('S1', '≤ 1.0× raw ws (issue 14)', h1 && r1 ? `${kb(h1.totalBytes)} vs ${kb(r1.totalBytes)} (${ratio(h1.totalBytes, r1.totalBytes)}×)` : 'not measured', h1 && r1 ? h1.totalBytes <= r1.totalBytes : null);
   const o1 = g('s1', 'socketio', 'ws');
   add('S1', 'below half of Socket.IO', h1 && o1 ? `${kb(h1.totalBytes)} vs ${kb(o1.totalBytes)} (${ratio(h1.totalBytes, o1.totalBytes)}×)` : 'not measured', h1 && o1 ? h1.totalBytes < o1.totalBytes / 2 : null);
   // S2
@@ -104,6 +106,9 @@ function checks(s) {
   versus('S3', 'p99 ≤ 0.8× Nchan+Redis p99 (both durable)', h3 && d3 ? `${fmt(h3.p99, 2)} ms vs ${fmt(d3.p99, 2)} ms (${ratio(h3.p99, d3.p99)}×)` : 'not measured', h3 && d3 ? h3.p99 <= 0.8 * d3.p99 : null, [['Nchan+Redis', d3]]);
   // S4
   const s4 = s.s4;
+  const bb = s4?.bestBatch;
+  add('S4', 'batched: CPU per message ≤ 0.1 ms at the best rate within p99 50 ms (issue 14)', bb ? `${fmt(bb.cpuPer1kPublishes.total, 3)} ms at ${fmt(bb.achievedRate, 0)}/s` : 'not measured', bb ? bb.cpuPer1kPublishes.total <= 0.1 : null);
+  add('S4', 'batched: ≥ 5,000 durable publishes/s on this machine, p99 ≤ 50 ms (issue 14)', bb ? `${fmt(bb.achievedRate, 0)}/s (p99 ${fmt(bb.latencyMs.p99, 1)} ms)` : 'not measured', bb ? bb.achievedRate >= 5000 * 0.95 && bb.targetRate >= 5000 : null);
   add('S4', '≥ 10,000 durable publishes/s batched, p99 ≤ 50 ms', s4 ? `${fmt(s4.bestBatch?.achievedRate ?? 0, 0)}/s (p99 ${fmt(s4.bestBatch?.latencyMs.p99, 1)} ms)` : 'not measured', s4 ? (s4.bestBatch?.achievedRate ?? 0) >= 10_000 * 0.95 && s4.bestBatch.targetRate >= 10_000 : null);
   // CPU per single durable publish at 1,000/s: Herald's own target, and against Nchan+Redis at the same step.
   const h1k = s4?.at1000;
@@ -118,6 +123,9 @@ function checks(s) {
   const hs = g('s2', 'herald', 'sse');
   const ns = g('s2', 'nchan', 'sse');
   versus('S6', 'SSE deliveries per CPU-second ≥ 1.0× Nchan SSE', hs && ns ? `${fmt(hs.perCpuSecond, 0)} vs ${fmt(ns.perCpuSecond, 0)} (${ratio(hs.perCpuSecond, ns.perCpuSecond)}×)` : 'not measured', hs && ns ? ratio(hs.perCpuSecond, ns.perCpuSecond) >= 1 : null, [['Nchan SSE', ns]]);
+  const hs3 = g('s3', 'herald', 'sse');
+  const ns3 = g('s3', 'nchan', 'sse');
+  versus('S6', 'SSE p99 ≤ 1.0× Nchan SSE (issue 14)', hs3 && ns3 ? `${fmt(hs3.p99, 2)} ms vs ${fmt(ns3.p99, 2)} ms (${ratio(hs3.p99, ns3.p99)}×)` : 'not measured', hs3 && ns3 ? hs3.p99 <= ns3.p99 : null, [['Nchan SSE', ns3]]);
   const hp = g('s2', 'herald', 'poll');
   const np = g('s2', 'nchan', 'poll');
   versus('S6', 'long-poll deliveries per CPU-second ≥ 1.5× Nchan', hp && np ? `${fmt(hp.perCpuSecond, 0)} vs ${fmt(np.perCpuSecond, 0)} (${ratio(hp.perCpuSecond, np.perCpuSecond)}×)` : 'not measured', hp && np ? ratio(hp.perCpuSecond, np.perCpuSecond) >= 1.5 : null, [['Nchan long-poll', np]]);
@@ -128,6 +136,9 @@ function checks(s) {
   const hpu = g('s2', 'herald', 'pusher');
   const rpu = ratio(hpu?.perCpuSecond, h2?.perCpuSecond);
   add('Pusher', "S2 over Pusher's protocol ≥ 0.9× Herald's own deliveries per CPU-second", rpu == null ? 'not measured' : `${fmt(hpu.perCpuSecond, 0)} vs ${fmt(h2.perCpuSecond, 0)} (${rpu}×)`, rpu == null ? null : rpu >= 0.9);
+  // npm start's defaults (the logs scenario's default-level arm): one channel per publish, one subscriber each.
+  const dl = s.logs?.per?.info;
+  add('Defaults', `single durable publishes at ${fmt(s.logs?.rate ?? 0, 0)}/s over ${s.logs?.channels ?? '–'} channels, npm start's defaults: CPU per publish ≤ 0.5 ms (issue 14)`, dl ? `${fmt(dl.total, 3)} ms` : 'not measured', dl ? dl.total <= 0.5 : null);
   // Isolation
   const iso = s.iso;
   add('Isolation', "tenant B's p99 under A's flood within +20 % of B alone", iso ? `${fmt(iso.floodedP99, 2)} ms vs ${fmt(iso.aloneP99, 2)} ms alone (${iso.ratio}×)` : 'not measured', iso ? iso.ratio <= 1.2 : null);
@@ -199,7 +210,7 @@ export function writeReport(report) {
   L.push(`[benchmarks.json](benchmarks.json). Figures are **medians of ${c.runs} run${c.runs > 1 ? 's' : ''}** unless a table says otherwise. Ratios are`);
   L.push('Herald ÷ peer, measured in the same run on the same machine with the same load generator over 127.0.0.1.');
   if (carried.length) L.push('', `Carried over from an earlier run (not run this time): ${carried.map(([k, v]) => `${k} (${v.date?.slice(0, 10)}, ${v.gitCommit})`).join(', ')}.`);
-  L.push('', '## Targets (issue 8)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
+  L.push('', '## Targets (issues 8 and 14)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
   // A row measured by an earlier run says so itself (the line above lists them too): one report, one commit per row.
   const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Pusher: ['s2'], Isolation: ['iso'] };
   const origin = (scenario) => (SOURCE[scenario] ?? []).map((k) => report.scenarioMeta?.[k]).find((v) => v?.carriedOver);
