@@ -245,13 +245,16 @@ async function signedIn(t: Tenant, user: string): Promise<Page> {
   return p;
 }
 
-test("signin() and sendToUser reach the user's pages only; terminateUserConnections disconnects them with 4009 and pusher-js stays down", async () => {
+test("signin() and sendToUser reach the user's pages only (not another app's user of the same id); terminateUserConnections disconnects them with 4009 and pusher-js stays down", async () => {
   const { t, server } = await newApp();
-  const [alice1, alice2, bob] = [await signedIn(t, 'alice'), await signedIn(t, 'alice'), await signedIn(t, 'bob')];
+  const other = await newApp();
+  const [alice1, alice2, bob, theirAlice] = [await signedIn(t, 'alice'), await signedIn(t, 'alice'), await signedIn(t, 'bob'), await signedIn(other.t, 'alice')];
   await server.sendToUser('alice', 'hello', { n: 1 });
   await server.sendToUser('bob', 'hi', 'text');
+  await other.server.sendToUser('alice', 'theirs', {});
   for (const p of [alice1, alice2]) assert.deepEqual(await received(p, 'user', 1), [['user hello', { n: 1 }]]);
   assert.deepEqual(await received(bob, 'user', 1), [['user hi', 'text']]);
+  assert.deepEqual(await received(theirAlice, 'user', 1), [['user theirs', {}]]);
 
   await server.terminateUserConnections('alice');
   for (const p of [alice1, alice2]) {
@@ -261,7 +264,9 @@ test("signin() and sendToUser reach the user's pages only; terminateUserConnecti
   }
   await server.sendToUser('bob', 'still-here', {});
   await server.sendToUser('alice', 'gone', {});
+  await other.server.sendToUser('alice', 'still-theirs', {});
   assert.deepEqual(await received(bob, 'user', 2), [['user hi', 'text'], ['user still-here', {}]]);
+  assert.deepEqual(await received(theirAlice, 'user', 2), [['user theirs', {}], ['user still-theirs', {}]], "another app's alice is not terminated");
   for (const p of [alice1, alice2]) {
     const s = await pageState(p);
     assert.deepEqual(s.got, [['user hello', { n: 1 }]]);
@@ -269,7 +274,7 @@ test("signin() and sendToUser reach the user's pages only; terminateUserConnecti
     assert.equal(s.states.filter((x) => x === 'connecting').length, 0);
   }
   assert.equal(await connectionState(bob), 'connected');
-  await Promise.all([alice1, alice2, bob].map(closePage));
+  await Promise.all([alice1, alice2, bob, theirAlice].map(closePage));
 });
 
 /** A page connecting with `key`, once pusher-js is connected or has given up: its error codes and state changes. */
