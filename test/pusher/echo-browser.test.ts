@@ -1,11 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT, TcpProxy, callOk, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import type { Browser, Page } from 'playwright-core';
+import { ROOT, TcpProxy, callOk, createTenant, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WAIT_MS, readBody, startBrowserApp, type BrowserApp, type Reply } from './browser-app.js';
 import { serverLibrary } from './pusher-clients.js';
 
 // Laravel Echo over pusher-js's browser build in headless Chromium (Debian's package, driven by
@@ -13,51 +13,36 @@ import { serverLibrary } from './pusher-clients.js';
 // the `/broadcasting/auth` endpoint (the `pusher` library's authorizeChannel) and a route that broadcasts
 // `toOthers` (the X-Socket-ID header becomes the trigger's socket_id); presence members are the user the
 // page says it is (an `X-User` header standing in for Laravel's session).
-const CHROMIUM = process.env.HERALD_CHROMIUM ?? '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const WAIT_MS = Number(process.env.HERALD_SDK_TEST_TIMEOUT_MS || 20_000);
 const OUTAGE_MS = 3000;
 
-const SCRIPTS: Record<string, string> = {
-  '/pusher.min.js': join(ROOT, 'node_modules/pusher-js/dist/web/pusher.min.js'),
-  '/echo.iife.js': join(ROOT, 'node_modules/laravel-echo/dist/echo.iife.js'),
-};
-
+let fixture: BrowserApp;
 let stack: Stack;
-let proxy: TcpProxy;
 let browser: Browser;
-let app: Server;
+let proxy: TcpProxy;
 let appUrl: string;
 /** The tenant the page's app (auth endpoint, toOthers route) acts for, set by each test. */
 let tenant: Tenant;
 
 before(async () => {
-  [stack, browser] = await Promise.all([startStack({ workers: 0 }), chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true })]);
+  fixture = await startBrowserApp({
+    scripts: {
+      '/pusher.min.js': join(ROOT, 'node_modules/pusher-js/dist/web/pusher.min.js'),
+      '/echo.iife.js': join(ROOT, 'node_modules/laravel-echo/dist/echo.iife.js'),
+    },
+    routes: laravelApp,
+  });
+  ({ stack, browser, url: appUrl } = fixture);
   proxy = await TcpProxy.start(stack.gateways[0].port);
-  app = createServer((req, res) => void laravelApp(req).then(([status, type, body]) => res.writeHead(status, { 'content-type': type }).end(body)));
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  appUrl = `http://127.0.0.1:${(app.address() as { port: number }).port}`;
 }, { timeout: 60_000 });
 after(async () => {
-  await browser?.close();
-  await new Promise((resolve) => app?.close(resolve));
   await proxy?.stop();
-  await stack?.stop();
+  await fixture?.stop();
 }, { timeout: 30_000 });
 
-async function body(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** What a Laravel app with the pusher broadcaster answers; `private-forbidden` is a channel the user may not join. */
-async function laravelApp(req: IncomingMessage): Promise<[number, string, string]> {
-  const url = new URL(req.url ?? '/', appUrl);
-  if (req.method === 'GET' && SCRIPTS[url.pathname]) return [200, 'application/javascript', readFileSync(SCRIPTS[url.pathname], 'utf8')];
-  if (req.method === 'GET' && url.pathname === '/') return [200, 'text/html', '<!doctype html><title>echo</title>'];
+async function laravelApp(req: IncomingMessage, url: URL): Promise<Reply | undefined> {
   if (req.method === 'POST' && url.pathname === '/broadcasting/auth') {
-    const form = new URLSearchParams(await body(req));
+    const form = new URLSearchParams(await readBody(req));
     const channel = form.get('channel_name') ?? '';
     if (channel === 'private-forbidden') return [403, 'application/json', '{"message":"Forbidden"}'];
     const user = req.headers['x-user'];
@@ -68,10 +53,10 @@ async function laravelApp(req: IncomingMessage): Promise<[number, string, string
   if (req.method === 'POST' && url.pathname === '/messages') {
     // broadcast(new MessageSent($text))->toOthers()
     const socketId = req.headers['x-socket-id'];
-    await serverLibrary(stack, tenant).trigger('private-room', 'App\\Events\\MessageSent', JSON.parse(await body(req)), typeof socketId === 'string' ? { socket_id: socketId } : {});
+    await serverLibrary(stack, tenant).trigger('private-room', 'App\\Events\\MessageSent', JSON.parse(await readBody(req)), typeof socketId === 'string' ? { socket_id: socketId } : {});
     return [204, 'text/plain', ''];
   }
-  return [404, 'text/plain', 'not found'];
+  return undefined;
 }
 
 interface PageState {

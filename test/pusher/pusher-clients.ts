@@ -57,10 +57,14 @@ export class RawPusher {
   }
 }
 
-/** The Node server library, pointed at the stack's API with the tenant's credentials. */
-export function serverLibrary(stack: Stack, t: Tenant): PusherServer {
+/**
+ * The Node server library, pointed at the stack's API with the tenant's credentials; with an encryption
+ * master key it seals private-encrypted- triggers and adds `shared_secret` to their authorizations, as a
+ * customer's server does (Herald never sees the key).
+ */
+export function serverLibrary(stack: Stack, t: Tenant, opts: { encryptionMasterKeyBase64?: string } = {}): PusherServer {
   const api = new URL(stack.apiUrl);
-  return new PusherServer({ appId: t.appId, key: t.commonKey, secret: t.secret, host: api.hostname, port: api.port, useTLS: false });
+  return new PusherServer({ appId: t.appId, key: t.commonKey, secret: t.secret, host: api.hostname, port: api.port, useTLS: false, ...opts });
 }
 
 /** A presence member as an app's auth endpoint gives it to the server library (which takes a numeric id too, typings aside). */

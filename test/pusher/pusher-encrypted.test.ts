@@ -1,9 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import PusherServer from 'pusher';
+import type PusherServer from 'pusher';
 import { WsClient, callOk, createTenant, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
-import { RawPusher, connected, disconnectAll, pusherJs } from './pusher-clients.js';
+import { RawPusher, connected, disconnectAll, pusherJs, serverLibrary } from './pusher-clients.js';
 
 // Pusher's end-to-end encrypted channels: the gateway checks the auth and relays the sealed payloads untouched.
 let stack: Stack;
@@ -16,10 +16,7 @@ after(async () => {
 });
 
 /** The app's server library with an encryption master key, as a customer's server holds it (Herald never sees it). */
-function sealingServer(t: Tenant): PusherServer {
-  const api = new URL(stack.apiUrl);
-  return new PusherServer({ appId: t.appId, key: t.commonKey, secret: t.secret, host: api.hostname, port: api.port, useTLS: false, encryptionMasterKeyBase64: randomBytes(32).toString('base64') });
-}
+const sealingServer = (t: Tenant): PusherServer => serverLibrary(stack, t, { encryptionMasterKeyBase64: randomBytes(32).toString('base64') });
 
 test('pusher-js decrypts what the server library sealed; the gateway, a raw socket and Herald only ever see ciphertext', async () => {
   const t = await createTenant(stack.apiUrl);
