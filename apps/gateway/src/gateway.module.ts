@@ -22,6 +22,10 @@ import { PusherConnections } from './pusher/pusher-connections.js';
 import { PusherChannelAuth } from './pusher/pusher-channel-auth.js';
 import { MqttConnections } from './mqtt/mqtt-connections.js';
 import { MqttListener } from './mqtt/mqtt-listener.js';
+import { MqttPublishing } from './mqtt/mqtt-publishing.js';
+import { MqttSubscriptions } from './mqtt/mqtt-subscriptions.js';
+import { MqttTakeover } from './mqtt/mqtt-takeover.js';
+import { MqttWildcards } from './mqtt/mqtt-wildcards.js';
 import { PusherPresence } from './pusher/pusher-presence.js';
 import { PusherClientEvents } from './pusher/pusher-client-events.js';
 import { PusherCache } from './pusher/pusher-cache.js';
@@ -40,6 +44,6 @@ import { PusherSignin } from './pusher/pusher-signin.js';
     MetricsModule.forRoot({ app: 'gateway' }),
   ],
   controllers: [GatewayPublishController, ReadsController, SdkController],
-  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount, PusherSignin, MqttConnections, MqttListener],
+  providers: [SseRoute, PollRoute, ChannelHub, SessionCore, PresenceMembers, KeyAudit, ConnectAuth, HttpConnectService, WsGateway, PusherConnections, PusherChannelAuth, PusherPresence, PusherClientEvents, PusherCache, PusherSubscriptionCount, PusherSignin, MqttConnections, MqttListener, MqttPublishing, MqttSubscriptions, MqttTakeover, MqttWildcards],
 })
 export class GatewayModule {}

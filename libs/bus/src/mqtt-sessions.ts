@@ -13,9 +13,13 @@ export interface MqttSubscriptionState {
 /** What an MQTT client with a persistent session finds again when it comes back, on any gateway. */
 export interface MqttSessionState {
   subscriptions: Record<string, MqttSubscriptionState>;
+  /** Wildcard topic filters and their granted QoS: live only, they have no position to resume from. */
+  filters?: Record<string, 0 | 1>;
 }
 
-const digest = (clientId: string) => createHash('sha256').update(clientId, 'utf8').digest('hex').slice(0, 40);
+/** An MQTT client id as it appears in keys and notices (client ids are any UTF-8 text). */
+export const mqttClientDigest = (clientId: string) => createHash('sha256').update(clientId, 'utf8').digest('hex').slice(0, 40);
+const digest = mqttClientDigest;
 
 /**
  * Saves a session only while the connection that claimed it still owns it: a connection that ended
@@ -48,7 +52,9 @@ export class MqttSessions {
     if (!text) return null;
     try {
       const state = JSON.parse(text) as MqttSessionState;
-      return typeof state?.subscriptions === 'object' && state.subscriptions !== null ? { subscriptions: state.subscriptions } : null;
+      if (typeof state?.subscriptions !== 'object' || state.subscriptions === null) return null;
+      const filters = typeof state.filters === 'object' && state.filters !== null ? state.filters : {};
+      return { subscriptions: state.subscriptions, filters };
     } catch {
       return null; // a value we cannot read is a session we do not have
     }

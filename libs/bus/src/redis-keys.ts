@@ -62,6 +62,19 @@ export class RedisKeys {
     return `${this.prefix}mqtt:${appId}:${clientIdDigest}`;
   }
 
+  /**
+   * Pub/sub channel of MQTT session takeovers: each notice names one app, one client id digest and the
+   * connection that now holds it; every other live connection with that client id closes (0x8E).
+   */
+  get mqttTakeovers(): string {
+    return `${this.prefix}mqtt-takeovers`;
+  }
+
+  /** ZSET channel → retained message expiry (ms): one app's channels with an MQTT retained message, for wildcard subscribers. */
+  mqttRetainedIndex(appId: string): string {
+    return `${this.prefix}mqtt-retained:${this.app(appId)}`;
+  }
+
   /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */
   connections(appId: string): string {
     return `${this.prefix}conns:${this.app(appId)}`;

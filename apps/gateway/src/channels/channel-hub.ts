@@ -278,8 +278,14 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     const sent = { ws: 0, sse: 0, poll: 0, pusher: 0, mqtt: 0 };
     for (const sub of state.subs) if (this.deliverTo(sub, live)) sent[sub.session.transport.name]++;
     for (const t of ['ws', 'sse', 'poll', 'pusher', 'mqtt'] as const) if (sent[t] > 0) this.metrics.delivered(t, sent[t], live.time);
-    const total = sent.ws + sent.sse + sent.poll + sent.pusher;
+    const total = sent.ws + sent.sse + sent.poll + sent.pusher + sent.mqtt;
     if (total > 0) this.deliveries.set(state.appId, (this.deliveries.get(state.appId) ?? 0) + total);
+  }
+
+  /** Deliveries made outside a channel's subscribers (MQTT wildcard filters): metrics and the app's usage, as for theirs. */
+  countDeliveries(appId: string, transport: 'mqtt', n: number, publishedAt: number): void {
+    this.metrics.delivered(transport, n, publishedAt);
+    this.deliveries.set(appId, (this.deliveries.get(appId) ?? 0) + n);
   }
 
   /**

@@ -15,6 +15,7 @@ export const MQTT5 = {
   serverBusy: 0x89,
   serverShuttingDown: 0x8b,
   keepAliveTimeout: 0x8d,
+  sessionTakenOver: 0x8e,
   topicFilterInvalid: 0x8f,
   topicNameInvalid: 0x90,
   packetTooLarge: 0x95,
@@ -22,7 +23,6 @@ export const MQTT5 = {
   quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
   sharedSubscriptionsNotSupported: 0x9e,
-  wildcardSubscriptionsNotSupported: 0xa2,
 } as const;
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3) and the SUBACK failure code (§3.9.3). */
@@ -47,6 +47,7 @@ const BY_REASON: Readonly<Record<string, Pair>> = {
   malformed_packet: { v5: MQTT5.malformedPacket, v311: MQTT311.serverUnavailable },
   protocol_error: { v5: MQTT5.protocolError, v311: MQTT311.serverUnavailable },
   session_lost: { v5: MQTT5.unspecified, v311: MQTT311.serverUnavailable },
+  session_taken_over: { v5: MQTT5.sessionTakenOver, v311: MQTT311.serverUnavailable },
   invalid_key: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },
   app_not_found: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },
   unauthorized: { v5: MQTT5.badUserNameOrPassword, v311: MQTT311.badUserNameOrPassword },
@@ -66,6 +67,7 @@ const BY_REASON: Readonly<Record<string, Pair>> = {
   frame_too_large: { v5: MQTT5.packetTooLarge, v311: MQTT311.serverUnavailable },
   too_many_connections: { v5: MQTT5.quotaExceeded, v311: MQTT311.serverUnavailable },
   too_many_channels: { v5: MQTT5.quotaExceeded, v311: MQTT311.serverUnavailable },
+  too_many_members: { v5: MQTT5.quotaExceeded, v311: MQTT311.serverUnavailable },
   quota_exceeded: { v5: MQTT5.quotaExceeded, v311: MQTT311.serverUnavailable },
   rate_limited: { v5: MQTT5.messageRateTooHigh, v311: MQTT311.serverUnavailable },
   unavailable: { v5: MQTT5.serverUnavailable, v311: MQTT311.serverUnavailable },

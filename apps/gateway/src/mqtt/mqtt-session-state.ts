@@ -16,12 +16,14 @@ export function sessionLifetime(packet: IConnectPacket, limits: HeraldConfig['mq
   return packet.clean === false ? limits.sessionTtlSeconds : undefined;
 }
 
-/** What a persistent session keeps: each granted subscription with the client's position in it. */
+/** What a persistent session keeps: each granted subscription with the client's position in it, and its wildcard filters. */
 export function sessionStateOf(transport: MqttTransport): MqttSessionState {
   const subscriptions: MqttSessionState['subscriptions'] = {};
   for (const [channel, qos] of transport.granted) {
     const p = transport.positions.get(channel);
     if (p) subscriptions[channel] = { qos, offset: p.offset, epoch: p.epoch };
   }
-  return { subscriptions };
+  const filters: Record<string, 0 | 1> = {};
+  for (const [filter, { qos }] of transport.filters) filters[filter] = qos;
+  return { subscriptions, filters };
 }

@@ -4,6 +4,7 @@ import { CLOSE_CODES } from '@herald/protocol';
 import type { OutboundFrame } from '../session/outbound-frame.js';
 import type { Transport } from '../session/transport.js';
 import { mqtt5Code } from './mqtt-codes.js';
+import type { TopicFilter } from './topic-filter.js';
 
 /** MQTT protocol levels served: 3.1.1 (4) and 5.0 (5). */
 export type MqttVersion = 4 | 5;
@@ -48,6 +49,8 @@ export class MqttTransport implements Transport {
   readonly pingIntervalMs: number;
   /** Channel → the QoS granted in SUBACK. */
   readonly granted = new Map<string, 0 | 1>();
+  /** Wildcard topic filter → its matcher and granted QoS (live only: matched channels have no positions). */
+  readonly filters = new Map<string, { match: TopicFilter; qos: 0 | 1 }>();
   /**
    * Where the client stands in each channel: the last message it has (sent at QoS 0, acknowledged at QoS 1).
    * A persistent session saves these; resuming from them re-sends what was not acknowledged.
@@ -90,21 +93,31 @@ export class MqttTransport implements Transport {
     if (frame.type !== 'message') return;
     const m = mqttMessage(frame);
     const qos = this.granted.get(m.topic);
-    if (qos === undefined) return;
+    if (qos !== undefined) this.deliver(m, qos, true);
+  }
+
+  /**
+   * A message of a channel matched only by wildcard filters (not subscribed by name), at the highest QoS
+   * they granted. No position moves: wildcard deliveries are live only.
+   */
+  sendMatched(frame: OutboundFrame, qos: 0 | 1): void {
+    if (!this.closed) this.deliver(mqttMessage(frame), qos, false);
+  }
+
+  private deliver(m: MqttMessage, qos: 0 | 1, positioned: boolean): void {
     if (qos === 0) {
       const cache = (m.qos0 ??= {});
-      this.advance(m.topic, m.offset, m.epoch);
+      if (positioned) this.advance(m.topic, m.offset, m.epoch);
       return this.write((cache[this.version] ??= publishPacket(m, 0, this.version)));
     }
     if (this.inflight.size >= this.maxInflight) return this.close(CLOSE_CODES.slow_consumer, 'slow_consumer: too many unacknowledged QoS 1 messages');
     const id = this.packetId();
-    this.inflight.set(id, { channel: m.topic, offset: m.offset, epoch: m.epoch });
+    this.inflight.set(id, positioned ? { channel: m.topic, offset: m.offset, epoch: m.epoch } : { channel: m.topic, offset: -1, epoch: '' });
     this.write(publishPacket(m, 1, this.version, id));
   }
 
-  /** A channel's retained message, to a new subscriber, with the retain flag (it has no position in the log). */
-  sendRetained(channel: string, payload: string): void {
-    const qos = this.granted.get(channel);
+  /** A channel's retained message, to a new subscriber (by name or by a filter's QoS), with the retain flag (it has no position in the log). */
+  sendRetained(channel: string, payload: string, qos = this.granted.get(channel)): void {
     if (qos === undefined || this.closed) return;
     const m = { topic: channel, payload: Buffer.from(payload, 'utf8') };
     if (qos === 0) return this.write(publishPacket(m, 0, this.version, undefined, true));

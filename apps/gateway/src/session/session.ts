@@ -28,6 +28,8 @@ export class Session {
   // Allocated with their first channel: two empty Sets per idle connection were ≈ 0.3 KB of heap.
   private watchingSet?: Set<string>;
   private membershipMap?: Map<string, PresenceMember>;
+  /** MQTT wildcard filters held: each counts as one of the plan's channels per connection. */
+  filterCount = 0;
   lastSeen: number;
   lastPing: number;
   closed = false;
@@ -51,11 +53,11 @@ export class Session {
   }
 
   /**
-   * Distinct channels this session holds, subscribed or watched for presence: each one is a Redis
-   * subscription, so the plan's channels-per-connection cap counts them all.
+   * Distinct channels this session holds, subscribed or watched for presence (and MQTT wildcard
+   * filters): each one is a Redis subscription, so the plan's channels-per-connection cap counts them all.
    */
   channelCount(): number {
-    let n = this.subscriptions.size;
+    let n = this.subscriptions.size + this.filterCount;
     for (const c of this.watching) if (!this.subscriptions.has(c)) n++;
     return n;
   }
