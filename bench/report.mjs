@@ -1,9 +1,9 @@
 // Medians, Herald ÷ peer ratios, target checks and the docs/benchmarks.md text for scripts/bench.mjs.
 import { median } from './lib.mjs';
 
-const LABEL = { herald: 'Herald', 'raw-ws': 'raw ws', nchan: 'Nchan', socketio: 'Socket.IO', 'nchan-redis': 'Nchan+Redis' };
+const LABEL = { herald: 'Herald', 'raw-ws': 'raw ws', nchan: 'Nchan', socketio: 'Socket.IO', 'nchan-redis': 'Nchan+Redis', mosquitto: 'mosquitto' };
 const TRANSPORT = { ws: 'WebSocket', sse: 'SSE', poll: 'long-polling' };
-const PEER_ORDER = ['raw-ws', 'nchan', 'socketio', 'nchan-redis'];
+const PEER_ORDER = ['raw-ws', 'nchan', 'socketio', 'nchan-redis', 'mosquitto'];
 const round = (x, d = 1) => (x == null || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 const med = (runs, get) => median((runs ?? []).map(get));
 const sum = (runs, get) => (runs ?? []).reduce((t, r) => t + (get(r) ?? 0), 0);
@@ -139,6 +139,15 @@ function checks(s) {
   // npm start's defaults (the logs scenario's default-level arm): one channel per publish, one subscriber each.
   const dl = s.logs?.per?.info;
   add('Defaults', `single durable publishes at ${fmt(s.logs?.rate ?? 0, 0)}/s over ${s.logs?.channels ?? '–'} channels, npm start's defaults: CPU per publish ≤ 0.5 ms (issue 14)`, dl ? `${fmt(dl.total, 3)} ms` : 'not measured', dl ? dl.total <= 0.5 : null);
+  // MQTT (issue 17): Herald's gateways against mosquitto, total memory (Redis included) and CPU.
+  const hm1 = s.mqtt?.s1['herald/mqtt'];
+  const mm1 = s.mqtt?.s1['mosquitto/mqtt'];
+  const rm1 = ratio(hm1?.totalBytes, mm1?.totalBytes);
+  add('MQTT', 'memory per connection ≤ 1.5× mosquitto', rm1 == null ? 'not measured' : `${kb(hm1.totalBytes)} vs ${kb(mm1.totalBytes)} (${rm1}×)`, rm1 == null ? null : rm1 <= 1.5);
+  const hm2 = s.mqtt?.s2['herald/mqtt'];
+  const mm2 = s.mqtt?.s2['mosquitto/mqtt'];
+  const rm2 = ratio(hm2?.perCpuSecond, mm2?.perCpuSecond);
+  versus('MQTT', 'QoS 0 deliveries per CPU-second ≥ 0.5× mosquitto', rm2 == null ? 'not measured' : `${fmt(hm2.perCpuSecond, 0)} vs ${fmt(mm2.perCpuSecond, 0)} (${rm2}×)`, rm2 == null ? null : rm2 >= 0.5, [['mosquitto', mm2]]);
   // Isolation
   const iso = s.iso;
   add('Isolation', "tenant B's p99 under A's flood within +20 % of B alone", iso ? `${fmt(iso.floodedP99, 2)} ms vs ${fmt(iso.aloneP99, 2)} ms alone (${iso.ratio}×)` : 'not measured', iso ? iso.ratio <= 1.2 : null);
@@ -177,6 +186,15 @@ export function aggregate(report) {
   }
   const logs = r.logs?.['herald/ws']?.[0];
   if (logs) s.logs = logLevelSummary(logs);
+  // MQTT: results.mqtt[`${target}/s1|s2|s3`], summarised like S1–S3 under `${target}/mqtt`.
+  if (r.mqtt && Object.keys(r.mqtt).length) {
+    const split = { s1: {}, s2: {}, s3: {} };
+    for (const [key, runs] of Object.entries(r.mqtt)) {
+      const [target, sc] = key.split('/');
+      if (split[sc]) split[sc][`${target}/mqtt`] = runs;
+    }
+    s.mqtt = fanoutSummary(split);
+  }
   s.checks = checks(s);
   return s;
 }
@@ -212,7 +230,7 @@ export function writeReport(report) {
   if (carried.length) L.push('', `Carried over from an earlier run (not run this time): ${carried.map(([k, v]) => `${k} (${v.date?.slice(0, 10)}, ${v.gitCommit})`).join(', ')}.`);
   L.push('', '## Targets (issues 8 and 14)', '', '| Scenario | Target | Measured | Result |', '|---|---|---|---|');
   // A row measured by an earlier run says so itself (the line above lists them too): one report, one commit per row.
-  const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Pusher: ['s2'], Isolation: ['iso'] };
+  const SOURCE = { S1: ['s1'], S2: ['s2'], S3: ['s3'], S4: ['s4'], S5: ['s5'], S6: ['s2', 's3'], Pusher: ['s2'], MQTT: ['mqtt'], Isolation: ['iso'] };
   const origin = (scenario) => (SOURCE[scenario] ?? []).map((k) => report.scenarioMeta?.[k]).find((v) => v?.carriedOver);
   for (const x of s.checks) {
     const o = origin(x.scenario);
@@ -260,6 +278,22 @@ export function writeReport(report) {
       const hw = (sec, f) => ratio(f(s[sec][`herald/pusher`] ?? {}), f(s[sec][`herald/ws`] ?? {}));
       const rr = tr === 'ws' ? '—' : `memory ${hw('s1', (v) => v.totalBytes) ?? '–'}×, deliveries/CPU-s ${hw('s2', (v) => v.perCpuSecond) ?? '–'}×, S3 p99 ${hw('s3', (v) => v.p99) ?? '–'}×`;
       L.push(`| ${tr === 'ws' ? "Herald's protocol (`/ws`)" : "Pusher's protocol (`/app/{key}`)"} | ${kb(a?.totalBytes)} | **${fmt(b?.perCpuSecond, 0)}** | ${fmt(b?.p99, 2)} | ${fmt(d?.p50, 2)} | **${fmt(d?.p99, 2)}** | ${(b?.gaps ?? 0) + (d?.gaps ?? 0)} / ${(b?.duplicates ?? 0) + (d?.duplicates ?? 0)} | ${rr} |`);
+    }
+  }
+  // MQTT
+  if (s.mqtt) {
+    const mq = report.config.mqtt ?? {};
+    L.push('', '## MQTT — Herald against mosquitto', '');
+    L.push(`MQTT 3.1.1 QoS 0 subscribers over TCP (a minimal client on \`mqtt-packet\` in the load generator): ${fmt(mq.subscribers, 0)} idle subscribers on one topic (memory per connection, as S1), then ≥ ${fmt(mq.deliveries, 0)} deliveries closed loop (as S2), then ${fmt(mq.latencySubscribers, 0)} subscribers at S3's rate (publish → deliver). Herald: both gateways' MQTT ports, messages published over REST (stored with offsets, then fanned out; Redis and Postgres counted). mosquitto (Debian, \`bench/peers/mosquitto.mjs\`): one process with a generated config on a free loopback port, no persistence; messages published by one MQTT client at QoS 1. Targets (issue 17): memory per connection ≤ 1.5× mosquitto, deliveries per CPU-second ≥ 0.5× mosquitto (a C broker with no durability).`, '');
+    L.push('| Target | memory per connection: servers / total | S2 deliveries per CPU-s | S2 p99 ms | S3 p50 ms | S3 p99 ms | gaps / dups | Herald ÷ mosquitto |', '|---|---:|---:|---:|---:|---:|---:|---|');
+    for (const t of ['herald', 'mosquitto']) {
+      const a = s.mqtt.s1[`${t}/mqtt`];
+      const b = s.mqtt.s2[`${t}/mqtt`];
+      const d = s.mqtt.s3[`${t}/mqtt`];
+      if (!a && !b && !d) continue;
+      const hm = (sec, f) => ratio(f(s.mqtt[sec]['herald/mqtt'] ?? {}), f(s.mqtt[sec]['mosquitto/mqtt'] ?? {}));
+      const rr = t === 'herald' ? '—' : `memory ${hm('s1', (v) => v.totalBytes) ?? '–'}×, deliveries/CPU-s ${hm('s2', (v) => v.perCpuSecond) ?? '–'}×, S3 p99 ${hm('s3', (v) => v.p99) ?? '–'}×`;
+      L.push(`| ${LABEL[t]} | ${kb(a?.bytes)} / ${kb(a?.totalBytes)} | **${fmt(b?.perCpuSecond, 0)}** | ${fmt(b?.p99, 2)} | ${fmt(d?.p50, 2)} | **${fmt(d?.p99, 2)}** | ${(b?.gaps ?? 0) + (d?.gaps ?? 0)} / ${(b?.duplicates ?? 0) + (d?.duplicates ?? 0)} | ${rr} |`);
     }
   }
   // S6

@@ -1,6 +1,6 @@
-// The order of a bench run: Herald first (S1–S3, S6, S4, isolation, then S5, which kills a gateway),
-// then the log-level arms, then each peer on its own (started, measured, stopped), so no two targets
-// hold connections at once.
+// The order of a bench run: Herald first (S1–S3, S6, MQTT, S4, isolation, then S5, which kills a gateway),
+// then the log-level arms, then each peer on its own (started, measured, stopped; mosquitto for MQTT), so
+// no two targets hold connections at once.
 // results[scenario][`${target}/${transport}`] = [run, …]; a failing scenario is recorded in `errors`
 // and the run goes on.
 import { idleRun } from './scenarios/s1-idle.mjs';
@@ -10,6 +10,8 @@ import { durableRun } from './scenarios/s4-durable.mjs';
 import { reconnectRun } from './scenarios/s5-reconnect.mjs';
 import { isolationRun } from './scenarios/isolation.mjs';
 import { logCostRun } from './scenarios/log-cost.mjs';
+import { mqttRuns } from './scenarios/mqtt.mjs';
+import { ensureMosquitto, startMosquitto } from './peers/mosquitto.mjs';
 import { broadcast, openFor } from './scenarios/common.mjs';
 import { startHerald, upsertBenchPlan } from './peers/herald.mjs';
 import { startRawWs } from './peers/raw-ws.mjs';
@@ -24,7 +26,7 @@ const SOCKETS = new Set(['ws', 'pusher']);
 export async function runAll(ctx) {
   const { config, step, note, warn } = ctx;
   const want = new Set(config.scenarios);
-  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, logs: {}, webhooks: {} };
+  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, logs: {}, webhooks: {}, mqtt: {} };
   const errors = [];
   const skipped = {};
   const targets = {};
@@ -87,6 +89,13 @@ export async function runAll(ctx) {
     }
   }
 
+  /** The MQTT scenario for Herald or mosquitto: results.mqtt[`${target}/s1|s2|s3`]. */
+  async function mqtt(target) {
+    const c = config.mqtt;
+    const runs = { n: c.subscribers, m: c.latencySubscribers, runs: config.runs, window: config.s2.window, deliveries: c.deliveries, rate: config.s3.rate, seconds: config.s3.seconds, bytes: config.bytes };
+    await attempt(`${target.label} MQTT`, () => mqttRuns(ctx, target, runs, (s, value) => record('mqtt', `${target.name}/${s}`, value), { step, note }));
+  }
+
   /** S1–S3 (ws) and S6 (sse, poll) for a target, as selected. */
   async function fanout(target) {
     const transports = [];
@@ -110,7 +119,7 @@ export async function runAll(ctx) {
   await upsertBenchPlan(ctx.pg);
   // Herald's own defaults (log level included): only where its stores are.
   const heraldEnv = { DATABASE_URL: ctx.databaseUrl, REDIS_URL: ctx.redisUrl };
-  const heraldNeeded = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso'].some((s) => want.has(s));
+  const heraldNeeded = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'mqtt'].some((s) => want.has(s));
   if (heraldNeeded) {
     step('Starting Herald: API + 2 gateways + 1 worker (real processes, production timings)');
     const herald = await startHerald({ testing: ctx.testing, env: heraldEnv, pg: ctx.pg });
@@ -118,6 +127,7 @@ export async function runAll(ctx) {
     note(`api ${herald.stack.apiUrl}, gateways ${herald.stack.gateways.map((g) => g.url).join(', ')}, Redis prefix ${herald.stack.prefix}`);
     try {
       await fanout(herald);
+      if (want.has('mqtt')) await mqtt(herald);
       if (want.has('s4')) {
         step(`Herald S4: ${config.s4.channels} channels × 1 subscriber, single ${config.s4.rates.join('/')}/s, batch (${config.s4.batchSize}) ${config.s4.batchRates.join('/')}/s, ${config.s4.seconds} s per step`);
         const r = await attempt('Herald S4', () => durableRun(ctx, herald, { ...config.s4, tag: ctx.tag }));
@@ -193,6 +203,28 @@ export async function runAll(ctx) {
       }
     } finally {
       await target.stop();
+    }
+  }
+
+  // --- mosquitto (MQTT) ------------------------------------------------------------------------------
+  if (want.has('mqtt')) {
+    let target;
+    try {
+      const why = ensureMosquitto((m) => note(m));
+      if (why) throw new Error(why);
+      target = await startMosquitto();
+    } catch (e) {
+      warn(`mosquitto skipped: ${e.message}`);
+      skipped.mosquitto = e.message.slice(0, 500);
+    }
+    if (target) {
+      step(`Peer ${target.label} started (${Object.keys(target.pids()).join(', ')})`);
+      targets.mosquitto = { label: target.label, processes: Object.keys(target.pids()) };
+      try {
+        await mqtt(target);
+      } finally {
+        await target.stop();
+      }
     }
   }
 

@@ -17,6 +17,9 @@
 //   s4   durable pipeline: C channels × 1 subscriber, stepped REST rate, single and batch (Herald; Nchan+Redis single)
 //   s5   reconnect storm: gateway 1 SIGKILLed under N clients, resume on gateway 2       (Herald)
 //   s6   s1–s3 over SSE and long-polling                                              (Herald, Nchan)
+//   mqtt MQTT 3.1.1 QoS 0 subscribers: memory per connection, broadcast deliveries per CPU-second and
+//        publish→deliver p99 (S1–S3's method), Herald's gateways against Debian's mosquitto (installed with
+//        apt-get when missing; its own config on a free port, never the machine's broker on 1883)
 //   iso  tenant isolation: tenant B's p99 alone and while tenant A floods at 10× its limit (Herald)
 //   logs what the log level costs: single publishes at a fixed rate, default level vs debug (Herald)
 //   webhooks  webhook deliveries/s and scheduled-publish punctuality (its own stack; only when named)
@@ -34,6 +37,7 @@
 //   BENCH_S1_SUBSCRIBERS (10000)  BENCH_S2_DELIVERIES (1500000)  BENCH_S2_WINDOW (4: closed loop, messages in flight)  BENCH_BYTES (100)
 //   BENCH_S3_SUBSCRIBERS (2000)  BENCH_S3_RATE (20 msg/s)  BENCH_S3_SECONDS (20)
 //   BENCH_POLL_SUBSCRIBERS (1000: long-poll N in s6, the same for Herald and Nchan; SSE uses the s1/s3 N)
+//   BENCH_MQTT_SUBSCRIBERS (10000)  BENCH_MQTT_DELIVERIES (1500000)  BENCH_MQTT_S3_SUBSCRIBERS (2000; rate and time: S3's)
 //   BENCH_S4_CHANNELS (1000)  BENCH_S4_RATES (100,250,500,1000,2000,3000,5000,7500,10000)
 //   BENCH_S4_BATCH_RATES (1000,2500,5000,10000,15000,20000)  BENCH_S4_BATCH (100 items)  BENCH_S4_SECONDS (5)
 //   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
@@ -53,7 +57,7 @@ import { ROOT, run, buildReason } from './lib/prepare.mjs';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureDatabase, ensureServices, migrate, redisCommands, withDatabase } from './lib/services.mjs';
 import { Fatal, note, runMain, step, warn } from './lib/ui.mjs';
 
-const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'iso', 'logs', 'webhooks'];
+const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'mqtt', 'iso', 'logs', 'webhooks'];
 const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'webhooks');
 const PEERS = ['raw-ws', 'nchan', 'socketio', 'nchan-redis'];
 
@@ -109,6 +113,7 @@ function readConfig(opts) {
     s2: { deliveries: sc('BENCH_S2_DELIVERIES', 1_500_000, 1000), window: numEnv('BENCH_S2_WINDOW', 4, { min: 1 }) },
     s3: { subscribers: sc('BENCH_S3_SUBSCRIBERS', 2000, 10), rate: numEnv('BENCH_S3_RATE', 20, { min: 1, int: false }), seconds: numEnv('BENCH_S3_SECONDS', 20, { min: 1, int: false }) },
     s6: { pollSubscribers: sc('BENCH_POLL_SUBSCRIBERS', 1000, 10) },
+    mqtt: { subscribers: sc('BENCH_MQTT_SUBSCRIBERS', 10_000, 10), deliveries: sc('BENCH_MQTT_DELIVERIES', 1_500_000, 1000), latencySubscribers: sc('BENCH_MQTT_S3_SUBSCRIBERS', 2000, 10) },
     s4: {
       channels: sc('BENCH_S4_CHANNELS', 1000, 10),
       rates: ratesEnv('BENCH_S4_RATES', '100,250,500,1000,2000,3000,5000,7500,10000'),
@@ -178,6 +183,7 @@ async function main() {
   const testing = await import(pathToFileURL(join(ROOT, 'dist/libs/testing/src/index.js')).href);
   const { default: pg } = await import('pg');
   const { nchanVersion } = await import('../bench/peers/nchan.mjs');
+  const { mosquittoVersion } = await import('../bench/peers/mosquitto.mjs');
 
   // 2. Facts about the machine and the software.
   const machine = lib.machineInfo();
@@ -201,6 +207,8 @@ async function main() {
     socketIoRedisAdapter: pkgVersion('@socket.io/redis-adapter'),
     socketIoClient: pkgVersion('socket.io-client'),
     ...nchanVersion(),
+    ...mosquittoVersion(),
+    mqttPacket: pkgVersion('mqtt-packet'),
     gitCommit: sh('git', ['rev-parse', '--short', 'HEAD']),
     uncommittedServerFiles: (sh('git', ['status', '--porcelain', '--', 'apps', 'libs']) ?? '').split('\n').filter(Boolean).length,
   };

@@ -12,8 +12,11 @@
 // order) or, when it was seen already, is a duplicate. Gaps = holes still open + what never arrived.
 // Client kinds: herald-ws, herald-sdk (WebSocket that resumes on the other gateway with its cursor),
 // herald-sse, herald-poll, herald-pusher (Pusher's protocol 7 on /app/{key}, the frames pusher-js sends and
-// reads), peer-ws (raw ws, Nchan), peer-sse (Nchan eventsource), nchan-poll, socketio.
+// reads), peer-ws (raw ws, Nchan), peer-sse (Nchan eventsource), nchan-poll, socketio, mqtt (MQTT 3.1.1
+// over TCP, QoS 0, clean session: Herald's gateways and mosquitto alike; the payload is the published JSON).
 import http from 'node:http';
+import net from 'node:net';
+import { generate, parser as mqttParser } from 'mqtt-packet';
 import * as hdr from 'hdr-histogram-js';
 import WebSocket from 'ws';
 import { io } from 'socket.io-client';
@@ -164,6 +167,29 @@ const openers = {
       else if (f.event === 'pusher:ping') c.ws.send('{"event":"pusher:pong","data":{}}');
       else if (f.event === 'pusher:error' || f.event === 'pusher:subscription_error') noteError(text);
     });
+  },
+  mqtt(c) {
+    // A minimal client (the `mqtt` package's per-client state would weigh on 5,000 per process): CONNECT,
+    // then SUBSCRIBE at QoS 0 once CONNACK accepts; ready at SUBACK.
+    const sock = net.connect(c.port, c.host);
+    c.sock = sock;
+    sock.setNoDelay(true);
+    const parser = mqttParser({ protocolVersion: 4 });
+    parser.on('packet', (p) => {
+      if (p.cmd === 'publish') onPeerPayload(c, p.payload.toString('utf8'), nowMs());
+      else if (p.cmd === 'connack') {
+        if (p.returnCode !== 0) return c.fail(new Error(`CONNACK ${p.returnCode}`));
+        sock.write(generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: c.channel, qos: 0 }] }));
+      } else if (p.cmd === 'suback') {
+        if (p.granted[0] === 0x80) return c.fail(new Error('SUBACK refused'));
+        c.ready();
+      }
+    });
+    parser.on('error', (e) => noteError(e));
+    sock.on('connect', () => sock.write(generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: `bench-${process.pid}-${c.index}`, keepalive: 0, username: c.username })));
+    sock.on('data', (d) => parser.parse(d));
+    sock.on('error', (e) => (c.fail?.(e), noteError(e)));
+    sock.on('close', () => c.onClose?.());
   },
   socketio(c) {
     const s = io(c.url, { transports: ['websocket'], query: { channel: c.channel }, reconnection: false, forceNew: true, timeout: 30_000 });
@@ -361,6 +387,7 @@ process.on('message', async (m) => {
       try {
         if (c.ws) c.ws.terminate();
         else if (c.sio) c.sio.disconnect();
+        else if (c.sock) c.sock.destroy();
         else c.req?.destroy();
       } catch {
         /* closing anyway */

@@ -75,6 +75,8 @@ export async function startHerald({ testing, env, pg, gateways = 2 }) {
       const g = gateway ?? gw(i);
       const base = g.url; // http://127.0.0.1:<port>
       if (transport === 'ws') return { kind: 'herald-ws', url: `${base.replace('http', 'ws')}/ws?appkey=${key}`, channel };
+      // MQTT over TCP on the gateway's MQTT port (startStack gives each gateway a free one).
+      if (transport === 'mqtt') return { kind: 'mqtt', host: '127.0.0.1', port: g.listening('mqtt'), username: tenant.subscribeKey, channel, index: i };
       if (transport === 'pusher') return { kind: 'herald-pusher', url: `${base.replace('http', 'ws')}/app/${key}?protocol=7&client=herald-bench&version=1`, channel };
       return { kind: transport === 'sse' ? 'herald-sse' : 'herald-poll', url: `${base}/${transport}?appkey=${key}&channel=${encodeURIComponent(channel)}`, channel };
     },
