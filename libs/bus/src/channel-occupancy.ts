@@ -5,7 +5,7 @@ import type { RedisClient } from './redis.js';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { LuaScript } from './lua-script.js';
 import { RedisKeys } from './redis-keys.js';
-import { EVENTS_MAXLEN } from './presence-scripts.js';
+import { EVENTS_MAXLEN } from './events-stream.js';
 import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
 import { splitMember } from './channel-log.js';
 import { REDIS } from './redis-token.js';

@@ -1,5 +1,5 @@
 import type { RedisClient } from './redis.js';
-import { EVENTS_MAXLEN } from './presence-scripts.js';
+import { EVENTS_MAXLEN } from './events-stream.js';
 import type { EventType } from './events-stream.js';
 import type { RedisKeys } from './redis-keys.js';
 

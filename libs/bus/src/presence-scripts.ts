@@ -22,8 +22,6 @@ import { LuaScript } from './lua-script.js';
 
 // Shared prologue. Every script has KEYS = conns, users, count and starts its ARGV with
 // fanout, channel, now, maxExpire.
-/** Bounds the events stream should no worker read it for a long time (Redis runs with noeviction). */
-export const EVENTS_MAXLEN = 1_000_000;
 
 const PROLOGUE = `
 local FAN, CH, NOW, MAX = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])

@@ -2,7 +2,8 @@ import type { RedisClient } from './redis.js';
 import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import type { LuaScript } from './lua-script.js';
-import { EVENTS_MAXLEN, PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
+import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
+import { EVENTS_MAXLEN } from './events-stream.js';
 import { sendAll, valuesOf, type Command } from './commands.js';
 
 /** The JSON object a client gives at connect, shown to other members (GoEasy's `member.data`). */

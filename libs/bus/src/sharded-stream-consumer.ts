@@ -6,14 +6,14 @@ import { StreamGroupConsumer, type StreamGroupOptions } from './stream-group-con
  * One consumer group read across every shard of a sharded stream (RedisKeys.allShards): a
  * StreamGroupConsumer per shard, each blocking on a connection of its own (a blocking read holds its
  * connection, and the shards sit in different slots). The previous version's unsharded stream is read
- * once at start until it is empty (`drained`), through the same group, with the same handler, bounded
- * retries and dead letters.
+ * once at start until it is empty, through the same group, with the same handler, bounded retries and
+ * dead letters.
  */
 export class ShardedStreamConsumer {
   private readonly connections: RedisClient[] = [];
   private readonly consumers: StreamGroupConsumer[] = [];
   private legacy?: StreamGroupConsumer;
-  private drainedCount: Promise<number> = Promise.resolve(0);
+  private draining?: Promise<void>;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -33,20 +33,18 @@ export class ShardedStreamConsumer {
     const redis = createRedis(this.config, 'subscriber', `${this.name}-legacy`);
     this.connections.push(redis);
     this.legacy = new StreamGroupConsumer(redis, { ...this.options, stream: this.legacyStream });
-    this.drainedCount = this.legacy.drain().catch((e: Error) => {
-      this.options.logger.warn({ err: e.message, stream: this.legacyStream }, 'could not read the previous version\'s stream');
-      return 0;
-    });
-  }
-
-  /** Resolves with how many entries of the previous version's stream were handled, once it is empty. */
-  drained(): Promise<number> {
-    return this.drainedCount;
+    this.draining = this.legacy.drain().then(
+      (n) => {
+        if (n > 0) this.options.logger.info({ stream: this.legacyStream, entries: n }, "read what the previous version left in its unsharded stream");
+      },
+      (e: Error) => this.options.logger.warn({ err: e.message, stream: this.legacyStream }, "could not read the previous version's stream"),
+    ).finally(() => redis.disconnect()); // read once: its connection is not kept
   }
 
   /** Ends within one `blockMs`; closes the connections. */
   async stop(): Promise<void> {
     await Promise.all([...this.consumers, ...(this.legacy ? [this.legacy] : [])].map((c) => c.stop()));
+    await this.draining;
     for (const c of this.connections) c.disconnect();
   }
 }

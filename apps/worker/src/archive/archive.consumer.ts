@@ -77,11 +77,6 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     throw new Error(`injected failure for ${first.messageId}`);
   }
 
-  /** Resolves once the previous version's unsharded feed is empty (tests). */
-  legacyDrained(): Promise<number> {
-    return this.consumer?.drained() ?? Promise.resolve(0);
-  }
-
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop(); // ends within one HERALD_ARCHIVE_BLOCK_MS
