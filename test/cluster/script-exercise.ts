@@ -2,21 +2,6 @@ import type { HeraldConfig } from '@herald/config';
 import { AppLimits, AttemptLimits, ChannelLog, ChannelOccupancy, LuaScript, MqttSessions, PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
 import { DeliveryGate } from '@herald/webhooks';
 
-/** Scripts whose keys span several slot families today, with exactly those families: next slice's work. */
-export const NEXT_SLICE: Record<string, { families: string[]; why: string }> = {
-  'charge-accept': { families: ['app', 'channel', 'global'], why: 'charge (app) and accept (channel) become two steps; archive feed and usage index sharded' },
-  'accept-many': { families: ['channel', 'global', 'other channel'], why: 'one script call per channel; archive feed sharded' },
-  'drain-legacy': { families: ['channel', 'global'], why: 'archive feed and legacy index sharded (or the legacy drain dropped)' },
-  charge: { families: ['app', 'global'], why: 'usage index split into shards' },
-  admit: { families: ['app', 'global'], why: 'usage index split into shards' },
-  'admit-many': { families: ['app', 'global'], why: 'usage index split into shards' },
-  occupancy: { families: ['app', 'channel', 'global'], why: 'occupancy index and events feed sharded; per-app occupied set updated in a second step' },
-  'presence-join': { families: ['channel', 'global'], why: 'presence index and events feed sharded' },
-  'presence-leave': { families: ['channel', 'global'], why: 'presence index and events feed sharded' },
-  'presence-sweep': { families: ['channel', 'global'], why: 'presence index and events feed sharded' },
-  'presence-here-now': { families: ['channel', 'global'], why: 'presence index and events feed sharded' },
-};
-
 /** One script call as made by Herald's code: its keys, and Redis's error if it refused it. */
 export interface ScriptCall {
   name: string;
@@ -58,7 +43,9 @@ export async function exerciseEveryScript(redis: RedisClient, keys: RedisKeys, c
   const gate = new DeliveryGate(redis, keys, { appConcurrency: 2, slotLeaseMs: 10_000, deferMs: 100, circuitFailures: 3, circuitCooldownMs: 1_000 });
   const now = Date.now();
   const steps: Array<() => Promise<unknown>> = [
-    () => log.accept(appId, channel, 'm1', '{"data":1', window, 60_000, now, caps),
+    // A publish: the app's charge, then the channel's accept (two steps, two slots).
+    () => limits.chargePublish(appId, caps, now),
+    () => log.accept(appId, channel, 'm1', '{"data":1', window, 60_000, now),
     async () => {
       const results = await log.acceptMany(appId, [{ channel, messageId: 'm2', frameHead: '{"data":2' }, { channel: other, messageId: 'm3', frameHead: '{"data":3' }], window, 60_000, now);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
@@ -67,7 +54,6 @@ export async function exerciseEveryScript(redis: RedisClient, keys: RedisKeys, c
     () => log.drainLegacy(appId, channel, window),
     () => limits.admitConnectionNow(appId, 'c1', caps, 10_000),
     () => limits.admitMany(appId, ['c2', 'c3'], caps, 10_000),
-    () => limits.chargePublish(appId, caps),
     () => attempts.hitAddress('login', '192.0.2.1', { max: 10, windowMs: 60_000 }),
     // Occupancy never throws (a lease heals a failed call): its outcome is in the recorded calls.
     async () => {
@@ -81,6 +67,7 @@ export async function exerciseEveryScript(redis: RedisClient, keys: RedisKeys, c
     () => new MqttSessions(redis, keys).save(appId, 'client-1', 'conn-1', { subscriptions: {} }, 60),
     // A minute later c1's lease has lapsed: the sweep finds the channel in the presence index.
     () => presence.sweep(now + 60_000),
+    () => occupancy.sweep(now + 60_000),
     () => presence.join(appId, channel, { connId: 'c2', userId: 'u2', leaseMs: 10_000, now }),
     () => presence.leave(appId, channel, { connId: 'c2', userId: 'u2', now }),
     () => gate.enter(appId, 'wh1', 't1'),

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, environment } from '@herald/config';
+import { RedisKeys } from '@herald/bus';
 import { WebhookReceiver, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 
 // One stack: a message no consumer can handle must not hold up any other app's archive or webhooks.
@@ -72,7 +73,7 @@ test('U+0000 and unpaired surrogates are ordinary content: delivered, archived a
   await waitFor(async () => (await archived(a.appId, 'p')).length === 2, { what: 'both messages archived', timeoutMs: 10_000 });
   assert.deepEqual((await archived(a.appId, 'p')).map((r) => r.content), [nul, lone]);
   assert.deepEqual((await archived(b.appId, 'q')).map((r) => r.content), ['after the poison']);
-  await waitFor(async () => (await pendingOf(`${stack.prefix}archive`, 'archivers')) === 0, { what: 'archive stream drained' });
+  await waitFor(async () => (await pendingOf(new RedisKeys(stack.prefix).archive(a.appId, 'p'), 'archivers')) === 0, { what: 'archive stream drained' });
   sub.close();
   ws.close();
 });
@@ -81,8 +82,8 @@ test('an entry that cannot be stored is retried a bounded number of times, parke
   const a = await createTenant(stack.apiUrl);
   const b = await createTenant(stack.apiUrl);
   const rxB = await withReceiver(b);
-  // What no publish can produce, but a bug or a corrupted Redis could: a frame that is not JSON.
-  const stream = `${stack.prefix}archive`;
+  // What no publish can produce, but a bug or a corrupted Redis could: a frame that is not JSON (in its channel's shard).
+  const stream = new RedisKeys(stack.prefix).archive(a.appId, 'broken');
   await redis.xadd(stream, '*', 'k', `${a.appId}|broken`, 'f', '{"not json');
   const reply = await restPublish(stack.apiUrl, b.secret, { channel: 'q', message: { n: 1 } });
 

@@ -188,3 +188,45 @@ test('upgrade: messages the previous version accepted and left pending are appen
     redis.disconnect();
   }
 });
+
+test('upgrade: what the previous version left in the unsharded feeds and indexes is handled by the new worker', async () => {
+  const s = await stack({ workers: 0, workerEnv: { HERALD_PRESENCE_LEASE_MS: '1500' } });
+  const t = await createTenant(s.apiUrl);
+  const rx = await WebhookReceiver.start();
+  receivers.push(rx);
+  await callOk(s.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url: rx.url, events: ['message.published', 'member.joined', 'member.left'] } });
+  const redis = new Redis(loadConfig({ ...environment(), ...s.env }).redisUrl);
+  try {
+    const keys = new RedisKeys(s.prefix);
+    const archive = keys.legacy('archive');
+    const frame = (n: number) => JSON.stringify({ type: 'message', channel: 'feed', id: `f-${n}`, time: Date.now(), content: n, offset: n, epoch: 'Eold0feeds' });
+    // The previous version's archive feed: entry 1 read by a worker that died before acknowledging it, entry 2 never read.
+    await redis.xgroup('CREATE', archive, 'archivers', '0', 'MKSTREAM');
+    await redis.xadd(archive, '*', 'k', keys.member(t.appId, 'feed'), 'f', frame(1));
+    await redis.xreadgroup('GROUP', 'archivers', 'dead-worker', 'COUNT', 1, 'STREAMS', archive, '>');
+    await redis.xadd(archive, '*', 'k', keys.member(t.appId, 'feed'), 'f', frame(2));
+    // Its events feed: a member.joined not yet turned into a webhook.
+    await redis.xadd(keys.legacy('events'), '*', 'k', keys.member(t.appId, 'presence-room'), 'e', 'member.joined', 't', Date.now(), 'd', JSON.stringify({ id: 'ann', data: {}, reason: 'join' }));
+    // Its presence index: ann's lease lapsed (her gateway died), listed only under the unsharded name.
+    const k = keys.channel(t.appId, 'presence-room');
+    await redis.zadd(k.presenceConns, Date.now() - 1000, 'conn-1|ann');
+    await redis.hset(k.presenceUsers, 'ann', '{}');
+    await redis.hset(k.presenceCount, 'ann', 1);
+    await redis.zadd(keys.legacy('presence-channels'), Date.now() - 1000, keys.member(t.appId, 'presence-room'));
+
+    await s.startWorker();
+    await waitFor(async () => (await archivedIds(t.appId, 'feed')).length === 2, { what: 'both archived', timeoutMs: 20_000 });
+    assert.deepEqual(await archivedIds(t.appId, 'feed'), ['f-1', 'f-2']);
+    await rx.waitForEvents(2, 'message.published', 20_000);
+    await rx.waitForEvents(1, 'member.joined', 20_000);
+    // The sweep finds ann through the unsharded index, announces her timeout (on the new, sharded feed) and moves on.
+    const [left] = await rx.waitForEvents(1, 'member.left', 20_000);
+    assert.deepEqual([left.channel, (left.data as { id: string; reason: string }).reason], ['presence-room', 'timeout']);
+    assert.equal(await redis.zcard(keys.legacy('presence-channels')), 0);
+    await waitFor(async () => (await redis.xpending(archive, 'archivers') as [number])[0] === 0, { what: 'nothing pending in the old feed' });
+    assert.equal(await redis.xlen(archive), 0);
+    assert.deepEqual([...publishedCounts(rx).values()], [1, 1]);
+  } finally {
+    redis.disconnect();
+  }
+});

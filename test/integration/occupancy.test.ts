@@ -34,8 +34,15 @@ function setup(env: Record<string, string> = {}): { keys: RedisKeys; config: Her
   return { keys, config, gateway };
 }
 
+/** Every shard of the events stream, entries in time order (one channel's are all in one shard). */
+async function eventEntries(keys: RedisKeys): Promise<Array<[string, string[]]>> {
+  const shards = await Promise.all(keys.allShards('events').map((k) => redis.xrange(k, '-', '+')));
+  const at = (id: string) => id.split('-').map(Number);
+  return shards.flat().sort(([a], [b]) => at(a)[0] - at(b)[0] || at(a)[1] - at(b)[1]);
+}
+
 async function events(keys: RedisKeys): Promise<Array<{ type: string; channel: string; data?: unknown }>> {
-  const entries = await redis.xrange(keys.events, '-', '+');
+  const entries = await eventEntries(keys);
   return entries.map(([id, fields]) => parseEventEntry(id, fields)!).map((e) => ({ type: e.type, channel: e.channel, data: e.data }));
 }
 
@@ -58,7 +65,7 @@ test('many gateways holding a channel at the same moment → one occupied; the l
   gws[0].hold('app_1', 'same');
   gws[1].hold('app_2', 'same');
   await Promise.all([gws[0].settled(), gws[1].settled()]);
-  const occupied = (await redis.xrange(keys.events, '-', '+')).map(([id, f]) => parseEventEntry(id, f)!).filter((e) => e.channel === 'same');
+  const occupied = (await eventEntries(keys)).map(([id, f]) => parseEventEntry(id, f)!).filter((e) => e.channel === 'same');
   assert.deepEqual(occupied.map((e) => e.appId).sort(), ['app_1', 'app_2']);
 });
 

@@ -77,7 +77,7 @@ test('join and leave each publish exactly one event, in GoEasy’s shape', async
   assert.deepEqual(left.events, [frames[1]]);
   // An empty channel leaves nothing behind, not even in the sweep index.
   const k = store.keys.channel('app_a', 'room');
-  assert.equal(await redis.exists(k.presenceConns, k.presenceUsers, k.presenceCount, store.keys.presenceIndex), 0);
+  assert.equal(await redis.exists(k.presenceConns, k.presenceUsers, k.presenceCount, store.keys.presenceIndex('app_a', 'room')), 0);
 });
 
 test('a user with several connections joins on the first and leaves after the last', async () => {
@@ -119,7 +119,7 @@ test('lapsed leases are swept: one timeout per user, and the member is gone', as
   assert.deepEqual(frames.map((f) => `${f.action}:${f.member.id}`), ['join:dead', 'join:alive', 'timeout:dead']);
 
   await store.sweep(t + 20_000, 100);
-  assert.equal(await redis.zcard(store.keys.presenceIndex), 0);
+  assert.equal(await redis.zcard(store.keys.presenceIndex('app_a', 'room')), 0);
 });
 
 test('any call on the channel expires lapsed connections first: a rejoin after a lapse is a new join', async () => {

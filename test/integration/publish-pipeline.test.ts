@@ -7,13 +7,15 @@ import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
 import { dropRedisPrefix, uniquePrefix, waitFor } from '@herald/testing';
 
-// The publish path on the real Redis: one accept script stores, numbers, fans out and feeds the archive.
+// The publish path on the real Redis: the app's charge, then one accept script per channel that stores,
+// numbers and fans out, then the archive feed (the channel's shard).
 let config: HeraldConfig;
 let redis: RedisClient;
 let sub: RedisClient;
 let keys: RedisKeys;
 let log: ChannelLog;
 let publisher: PublishService;
+let limits: AppLimits;
 let prisma: PrismaService;
 const delivered = new Map<string, string[]>();
 
@@ -48,7 +50,8 @@ before(async () => {
   keys = new RedisKeys(config.redisPrefix);
   log = new ChannelLog(redis, keys);
   prisma = new PrismaService(config);
-  publisher = new PublishService(log, config, new AccessTokens(new KeysRepository(prisma), config), new AppLimits(redis, keys));
+  limits = new AppLimits(redis, keys);
+  publisher = new PublishService(log, config, new AccessTokens(new KeysRepository(prisma), config), limits);
   await sub.psubscribe(`${keys.fanoutPrefix}*`);
   sub.on('pmessage', (_p: string, ch: string, frame: string) => {
     const list = delivered.get(ch) ?? [];
@@ -68,7 +71,7 @@ const window = { historySize: 1000, historyTtlMs: 3_600_000 };
 const offsetsOf = (frames: string[]) => frames.map((f) => (JSON.parse(f) as { offset: number }).offset);
 /** The archive stream's entries for one app's channel, oldest first. */
 async function archived(appId: string, channel: string): Promise<Array<{ offset: number; id: string }>> {
-  const entries = (await redis.xrange(keys.archive, '-', '+')) as Array<[string, string[]]>;
+  const entries = (await redis.xrange(keys.archive(appId, channel), '-', '+')) as Array<[string, string[]]>;
   return entries
     .filter(([, f]) => f[1] === `${appId}|${channel}`)
     .map(([, f]) => JSON.parse(f[3]) as { offset: number; id: string })
@@ -217,4 +220,51 @@ test('upgrade: a quiet channel left pending is appended by the drain the worker 
   assert.deepEqual(offsetsOf((await log.history('app_quiet', 'c', { limit: 10, minTime: 0 })).frames), [1, 2, 3]);
   assert.equal((await log.legacyPendingChannels()).some((c) => c.appId === 'app_quiet'), false);
   assert.equal((await publisher.publish(tenant('app_quiet'), { channel: 'c', message: 4 })).offset, 4);
+});
+
+test('an accept that fails after its charge gives the charge back: nothing stored, nothing billed', async () => {
+  const ctx = tenant('app_refund');
+  const now = Date.now();
+  // A channel meta of the wrong type: Redis refuses the accept script (as a failing node would).
+  await redis.set(keys.channel('app_refund', 'c').meta, 'not a hash');
+  await assert.rejects(publisher.publish(ctx, { channel: 'c', message: 1 }, now), /WRONGTYPE/);
+  const usage = await limits.usage('app_refund', now);
+  assert.equal(usage.messagesToday, 0, 'the day quota is refunded');
+  assert.equal(usage.publishesThisSecond, 1, 'the per-second rate keeps it, as it keeps refused publishes');
+  const [minute] = (await limits.pendingMinutes()).filter((m) => m.appId === 'app_refund');
+  assert.equal(minute.publishes, 0, 'the roll-up sees no publish');
+  // A batch: the failed channel's items are refunded, the other channel's stay billed.
+  const batch = await publisher.publishBatch(ctx, [{ channel: 'c', message: 2 }, { channel: 'ok', message: 3 }], now);
+  assert.deepEqual(batch.map((r) => (r.ok ? 'ok' : r.error.reason)), ['unavailable', 'ok']);
+  assert.equal((await limits.usage('app_refund', now)).messagesToday, 1);
+});
+
+test('an archive feed that fails after the accept: 503, the message is stored and kept billed, a retry with its id feeds it', async () => {
+  const ctx = tenant('app_feed');
+  const feed = keys.archive('app_feed', 'c');
+  await redis.set(feed, 'not a stream');
+  await assert.rejects(publisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' }), (e: { reason?: string; code?: number }) => e.reason === 'unavailable' && e.code === 503);
+  assert.deepEqual((await log.history('app_feed', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f).id), ['feed-1']);
+  assert.equal((await limits.usage('app_feed')).messagesToday, 1, 'stored, so billed');
+  await redis.del(feed);
+  const retry = await publisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' });
+  assert.deepEqual([retry.duplicate, retry.offset], [true, 1]);
+  assert.deepEqual(await archived('app_feed', 'c'), [{ offset: 1, id: 'feed-1' }]);
+});
+
+test('the usage roll-up reads every shard of the usage index and the previous version\'s unsharded one', async () => {
+  const now = Date.now();
+  const minute = Math.floor(now / 60_000);
+  const apps = Array.from({ length: 12 }, (_, i) => `app_usage${i}`);
+  for (const appId of apps) await publisher.publish(tenant(appId), { channel: 'c', message: 1 }, now);
+  assert.ok(new Set(apps.map((a) => keys.shardOf(a))).size > 1, 'the apps span shards');
+  // A minute the previous version indexed under the unsharded name.
+  await redis.hset(keys.usageMinute('app_old', minute - 5), 'p', 7);
+  await redis.zadd(keys.legacy('usage-minutes'), minute - 5, `app_old|${minute - 5}`);
+  const pending = await limits.pendingMinutes();
+  for (const appId of apps) assert.deepEqual(pending.filter((m) => m.appId === appId).map((m) => [m.minute, m.publishes]), [[minute, 1]], appId);
+  assert.deepEqual(pending.filter((m) => m.appId === 'app_old').map((m) => [m.minute, m.publishes]), [[minute - 5, 7]]);
+  await limits.forgetMinutes(pending.filter((m) => m.appId === 'app_old'));
+  assert.equal(await redis.zcard(keys.legacy('usage-minutes')), 0);
+  assert.equal((await limits.pendingMinutes()).some((m) => m.appId === 'app_old'), false);
 });

@@ -2,8 +2,9 @@ import type { RedisClient } from './redis.js';
 import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
 import { LuaScript } from './lua-script.js';
+import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
 
-// KEYS: connections ZSET, usage minute HASH, usage index. ARGV: connId, now, leaseMs, max, indexMember, minute.
+// KEYS: connections ZSET, usage minute HASH. ARGV: connId, now, leaseMs, max.
 // Returns 1 admitted, 0 refused. Connections only grow on admission, so the minute's peak is kept here.
 const ADMIT = new LuaScript(
   'admit',
@@ -19,15 +20,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 local c = redis.call('ZCARD', KEYS[1])
 if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
 redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
-redis.call('ZADD', KEYS[3], 'NX', ARGV[6], ARGV[5])
 return 1
 `,
-  3,
+  2,
 );
 
 // ADMIT for many connections of one app at once (those of one event-loop turn): one round trip and one
-// script for a reconnect storm's thousands. KEYS: ADMIT's. ARGV: now, leaseMs, max, indexMember, minute,
-// connId…. Returns 1 (admitted) or 0 (refused) per connId, in order: the cap is checked connection by
+// script for a reconnect storm's thousands. KEYS: ADMIT's. ARGV: now, leaseMs, max, connId….
+// Returns 1 (admitted) or 0 (refused) per connId, in order: the cap is checked connection by
 // connection inside one atomic script, so it holds exactly whatever other gateways admit meanwhile.
 const ADMIT_MANY = new LuaScript(
   'admit-many',
@@ -38,7 +38,7 @@ local max = tonumber(ARGV[3])
 local c = redis.call('ZCARD', KEYS[1])
 local out = {}
 local added = 0
-for i = 6, #ARGV do
+for i = 4, #ARGV do
   if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
     redis.call('ZADD', KEYS[1], expiry, ARGV[i])
     out[#out + 1] = 1
@@ -55,11 +55,10 @@ if added > 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
   redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
-  redis.call('ZADD', KEYS[3], 'NX', ARGV[5], ARGV[4])
 end
 return out
 `,
-  3,
+  2,
 );
 
 /** Connections admitted by one ADMIT_MANY call at most (the script blocks Redis while it runs). */
@@ -125,45 +124,28 @@ export function utcDay(now: number): string {
   return day;
 }
 
-/**
- * The publish charge as a Lua fragment, so a single publish is charged and accepted by one script (one
- * round trip) and a batch by one CHARGE before its accepts. `k` and `a` are the KEYS and ARGV indexes
- * before the charge's own: KEYS rate, day usage, minute usage, usage index, live second; ARGV count,
- * max per second, max per day (-1: none), minute, minute member, day TTL, live TTL. Returns from the
- * script with -1 (rate) or -2 (quota) when refused. Checked before anything is billed: a refused publish
- * counts toward the rate (so a flood stays refused) but never toward the day's usage or the roll-up.
- */
-export function chargeLua(k: number, a: number, refused: (code: number) => string): string {
-  const K = (i: number) => `KEYS[${k + i}]`;
-  const A = (i: number) => `ARGV[${a + i}]`;
-  return `
-local chargeN = tonumber(${A(1)})
-if chargeN > 0 then
-  local perSecond = redis.call('INCRBY', ${K(1)}, chargeN)
-  redis.call('EXPIRE', ${K(1)}, 2)
-  if perSecond > tonumber(${A(2)}) then return ${refused(-1)} end
-  if tonumber(${A(3)}) >= 0 and tonumber(redis.call('GET', ${K(2)}) or '0') + chargeN > tonumber(${A(3)}) then return ${refused(-2)} end
-  redis.call('INCRBY', ${K(2)}, chargeN)
-  redis.call('EXPIRE', ${K(2)}, ${A(6)})
-  redis.call('HINCRBY', ${K(3)}, 'p', chargeN)
-  redis.call('EXPIRE', ${K(3)}, ${A(6)})
-  redis.call('ZADD', ${K(4)}, 'NX', ${A(4)}, ${A(5)})
-  redis.call('HINCRBY', ${K(5)}, 'p', chargeN)
-  redis.call('EXPIRE', ${K(5)}, ${A(7)})
-end
-`;
-}
-
-export const CHARGE_KEYS = 5;
-
-/** KEYS and ARGV of the charge fragment; count 0 charges nothing (batch items after their CHARGE). */
-export function publishCharge(keys: RedisKeys, appId: string, caps: PlanCaps, now: number, count: number): { keys: string[]; args: Array<string | number> } {
-  const minute = minuteOf(now);
-  return {
-    keys: [keys.publishRate(appId, Math.floor(now / 1000)), keys.dailyUsage(appId, utcDay(now)), keys.usageMinute(appId, minute), keys.usageIndex, keys.liveSecond(appId, Math.floor(now / 1000))],
-    args: [count, caps.maxPublishesPerSecond, caps.maxMessagesPerDay ?? -1, minute, `${appId}|${minute}`, DAY_TTL_S, LIVE_TTL_S],
-  };
-}
+// KEYS: rate, day usage, minute usage, live second (one app: one slot)
+// ARGV: count, max per second, max per day (-1: none), day TTL, live TTL
+// Returns 0 charged, -1 (rate) or -2 (quota) refused. Checked before anything is billed: a refused
+// publish counts toward the rate (so a flood stays refused) but never toward the day's usage or the roll-up.
+const CHARGE = new LuaScript(
+  'charge',
+  `
+local n = tonumber(ARGV[1])
+local perSecond = redis.call('INCRBY', KEYS[1], n)
+redis.call('EXPIRE', KEYS[1], 2)
+if perSecond > tonumber(ARGV[2]) then return -1 end
+if tonumber(ARGV[3]) >= 0 and tonumber(redis.call('GET', KEYS[2]) or '0') + n > tonumber(ARGV[3]) then return -2 end
+redis.call('INCRBY', KEYS[2], n)
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+redis.call('HINCRBY', KEYS[3], 'p', n)
+redis.call('EXPIRE', KEYS[3], ARGV[4])
+redis.call('HINCRBY', KEYS[4], 'p', n)
+redis.call('EXPIRE', KEYS[4], ARGV[5])
+return 0
+`,
+  4,
+);
 
 /** The 429 of a refused charge (-1 rate, -2 quota). */
 export function chargeRefusal(code: number, caps: PlanCaps, now: number): HeraldError {
@@ -172,8 +154,32 @@ export function chargeRefusal(code: number, caps: PlanCaps, now: number): Herald
   return new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
 }
 
-// KEYS and ARGV: those of the charge fragment. Returns 0 charged, -1/-2 refused.
-const CHARGE = new LuaScript('charge', `${chargeLua(0, 0, (c) => String(c))}\nreturn 0\n`, CHARGE_KEYS);
+/**
+ * The usage index (in the app's shard, another slot than the app's counters) learns of an app's minute
+ * before its first counter is written, so the roll-up never misses counted messages: a crash in between
+ * leaves at worst an indexed minute with no counts (rolled up as zeros). Remembered per process for the
+ * current minute, so it costs one command per app and minute, not one per publish.
+ */
+class MinuteIndex {
+  private minute = -1;
+  private readonly indexed = new Set<string>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async ensure(appId: string, minute: number): Promise<void> {
+    if (minute === this.minute && this.indexed.has(appId)) return;
+    await this.redis.zadd(this.keys.usageIndex(appId), 'NX', minute, `${appId}|${minute}`);
+    if (minute !== this.minute) {
+      if (minute < this.minute) return; // a caller with an older clock: not remembered
+      this.minute = minute;
+      this.indexed.clear();
+    }
+    this.indexed.add(appId);
+  }
+}
 
 /**
  * Plan limits kept in Redis, so every gateway and API process enforces the same numbers (a per-process
@@ -181,10 +187,14 @@ const CHARGE = new LuaScript('charge', `${chargeLua(0, 0, (c) => String(c))}\nre
  * gateway: a gateway that dies frees its slots within the lease.
  */
 export class AppLimits {
+  private readonly minutes: MinuteIndex;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
-  ) {}
+  ) {
+    this.minutes = new MinuteIndex(redis, keys);
+  }
 
   private admitting = new Map<string, AdmitBatch>();
 
@@ -229,21 +239,15 @@ export class AppLimits {
   /** Admits connections in order until the cap: 1 or 0 per connection. */
   async admitMany(appId: string, connIds: string[], caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<number[]> {
     const minute = minuteOf(now);
-    return ADMIT_MANY.run<number[]>(
-      this.redis,
-      [this.keys.connections(appId), this.keys.usageMinute(appId, minute), this.keys.usageIndex],
-      [now, leaseMs, caps.maxConnections, `${appId}|${minute}`, minute, ...connIds],
-    );
+    await this.minutes.ensure(appId, minute);
+    return ADMIT_MANY.run<number[]>(this.redis, [this.keys.connections(appId), this.keys.usageMinute(appId, minute)], [now, leaseMs, caps.maxConnections, ...connIds]);
   }
 
   /** One connection, one round trip of its own (no batching): tests and tools with a fixed clock. */
   async admitConnectionNow(appId: string, connId: string, caps: PlanCaps, leaseMs: number, now = Date.now()): Promise<void> {
     const minute = minuteOf(now);
-    const ok = await ADMIT.run<number>(
-      this.redis,
-      [this.keys.connections(appId), this.keys.usageMinute(appId, minute), this.keys.usageIndex],
-      [connId, now, leaseMs, caps.maxConnections, `${appId}|${minute}`, minute],
-    );
+    await this.minutes.ensure(appId, minute);
+    const ok = await ADMIT.run<number>(this.redis, [this.keys.connections(appId), this.keys.usageMinute(appId, minute)], [connId, now, leaseMs, caps.maxConnections]);
     if (ok !== 1) throw new HeraldError('too_many_connections', `At most ${caps.maxConnections} concurrent connections on this plan`, Math.ceil(leaseMs / 3000));
   }
 
@@ -251,7 +255,7 @@ export class AppLimits {
     await this.redis.zrem(this.keys.connections(appId), connId);
   }
 
-  /** One pipelined round trip for every live connection of a gateway. */
+  /** One pipelined round trip (per node) for every live connection of a gateway. */
   async renewConnections(entries: ReadonlyArray<{ appId: string; connId: string }>, leaseMs: number, now = Date.now()): Promise<void> {
     if (entries.length === 0) return;
     // One ZADD per app and 500 connections (not one per connection): 10,000 connections are 20 commands.
@@ -262,59 +266,89 @@ export class AppLimits {
       if (!args) byApp.set(e.appId, (args = []));
       args.push(expiry, e.connId);
     }
-    const p = this.redis.pipeline();
+    const commands: Command[] = [];
     for (const [appId, args] of byApp) {
       const key = this.keys.connections(appId);
-      for (let i = 0; i < args.length; i += 1000) p.zadd(key, 'XX', ...args.slice(i, i + 1000));
-      p.pexpire(key, leaseMs);
+      for (let i = 0; i < args.length; i += 1000) commands.push(['zadd', key, 'XX', ...args.slice(i, i + 1000)]);
+      commands.push(['pexpire', key, leaseMs]);
     }
-    await p.exec();
+    await sendAll(this.redis, commands);
   }
 
   /**
-   * Counts a publish against the per-second rate and the daily quota; refuses with 429 and Retry-After
-   * when either is exceeded. Only accepted publishes are billed. One script, one round trip (a single
-   * publish runs the same charge inside ACCEPT instead: see ChannelLog.accept).
+   * Counts publishes against the per-second rate and the daily quota; refuses with 429 and Retry-After
+   * when either is exceeded. Only accepted publishes are billed: the caller refunds (`refundPublish`) what
+   * it charged and then failed to store.
    */
   async chargePublish(appId: string, caps: PlanCaps, now = Date.now(), count = 1): Promise<void> {
-    const c = publishCharge(this.keys, appId, caps, now, count);
-    const code = await CHARGE.run<number>(this.redis, c.keys, c.args);
+    const minute = minuteOf(now);
+    const second = Math.floor(now / 1000);
+    await this.minutes.ensure(appId, minute);
+    const code = await CHARGE.run<number>(
+      this.redis,
+      [this.keys.publishRate(appId, second), this.keys.dailyUsage(appId, utcDay(now)), this.keys.usageMinute(appId, minute), this.keys.liveSecond(appId, second)],
+      [count, caps.maxPublishesPerSecond, caps.maxMessagesPerDay ?? -1, DAY_TTL_S, LIVE_TTL_S],
+    );
     if (code < 0) throw chargeRefusal(code, caps, now);
+  }
+
+  /**
+   * Gives back the usage of publishes charged at `now` that were then not stored (their accept failed):
+   * the day's quota, the minute roll-up and the live rate. The per-second rate keeps them, as it keeps
+   * refused publishes. One transaction on the app's slot.
+   */
+  async refundPublish(appId: string, now: number, count: number): Promise<void> {
+    if (count <= 0) return;
+    const second = Math.floor(now / 1000);
+    await this.redis
+      .multi()
+      .decrby(this.keys.dailyUsage(appId, utcDay(now)), count)
+      .hincrby(this.keys.usageMinute(appId, minuteOf(now)), 'p', -count)
+      .hincrby(this.keys.liveSecond(appId, second), 'p', -count)
+      .exec();
   }
 
   /** Deliveries count toward the daily quota too (GoEasy bills 1 per publish plus 1 per delivery). */
   async chargeDeliveries(counts: ReadonlyMap<string, number>, now = Date.now()): Promise<void> {
     if (counts.size === 0) return;
     const day = utcDay(now);
-    const p = this.redis.pipeline();
+    await Promise.all([...counts.keys()].map((appId) => this.minutes.ensure(appId, minuteOf(now))));
+    const commands: Command[] = [];
     for (const [appId, n] of counts) {
-      p.incrby(this.keys.dailyUsage(appId, day), n).expire(this.keys.dailyUsage(appId, day), DAY_TTL_S);
-      this.countMinute(p, appId, 'd', n, now);
+      commands.push(['incrby', this.keys.dailyUsage(appId, day), n], ['expire', this.keys.dailyUsage(appId, day), DAY_TTL_S]);
+      this.countMinute(commands, appId, 'd', n, now);
     }
-    await p.exec();
+    await sendAll(this.redis, commands);
   }
 
   /** Webhook HTTP attempts (billing and the dashboard; they do not count against the message quota). */
   async countWebhookAttempts(counts: ReadonlyMap<string, number>, now = Date.now()): Promise<void> {
     if (counts.size === 0) return;
-    const p = this.redis.pipeline();
-    for (const [appId, n] of counts) this.countMinute(p, appId, 'w', n, now);
-    await p.exec();
+    await Promise.all([...counts.keys()].map((appId) => this.minutes.ensure(appId, minuteOf(now))));
+    const commands: Command[] = [];
+    for (const [appId, n] of counts) this.countMinute(commands, appId, 'w', n, now);
+    await sendAll(this.redis, commands);
   }
 
-  /** The minute counters not yet finished by the roll-up, up to `limit` of them, oldest first. */
+  /**
+   * The minute counters not yet finished by the roll-up, up to `limit` of them, oldest first: from every
+   * shard of the usage index, and from the previous version's unsharded index while it has any.
+   */
   async pendingMinutes(limit = 1000): Promise<MinuteUsage[]> {
-    const members = await this.redis.zrange(this.keys.usageIndex, '0', String(limit - 1));
-    if (members.length === 0) return [];
-    const p = this.redis.pipeline();
-    const parsed = members.map((m) => {
-      const i = m.lastIndexOf('|');
-      return { appId: m.slice(0, i), minute: Number(m.slice(i + 1)) };
-    });
-    for (const e of parsed) p.hgetall(this.keys.usageMinute(e.appId, e.minute));
-    const res = (await p.exec()) ?? [];
+    const indexes = [...this.keys.allShards('usage-minutes'), this.keys.legacy('usage-minutes')];
+    const pages = valuesOf(await sendAll(this.redis, indexes.map((k): Command => ['zrange', k, 0, limit - 1]))) as string[][];
+    const found = new Map<string, { appId: string; minute: number }>();
+    for (const page of pages) {
+      for (const m of page) {
+        const bar = m.lastIndexOf('|');
+        found.set(m, { appId: m.slice(0, bar), minute: Number(m.slice(bar + 1)) });
+      }
+    }
+    const parsed = [...found.values()].sort((a, b) => a.minute - b.minute).slice(0, limit);
+    if (parsed.length === 0) return [];
+    const res = await sendAll(this.redis, parsed.map((e): Command => ['hgetall', this.keys.usageMinute(e.appId, e.minute)]));
     return parsed.map((e, i) => {
-      const h = (res[i]?.[1] ?? {}) as Record<string, string>;
+      const h = hashOf(res[i]?.[1]);
       return { ...e, publishes: Number(h.p ?? 0), deliveries: Number(h.d ?? 0), webhookAttempts: Number(h.w ?? 0), peakConnections: Number(h.c ?? 0) };
     });
   }
@@ -322,20 +356,23 @@ export class AppLimits {
   /** Drops minutes the roll-up stored for good (closed long enough for late counts to have landed). */
   async forgetMinutes(entries: ReadonlyArray<{ appId: string; minute: number }>): Promise<void> {
     if (entries.length === 0) return;
-    const p = this.redis.pipeline();
-    for (const e of entries) p.zrem(this.keys.usageIndex, `${e.appId}|${e.minute}`).del(this.keys.usageMinute(e.appId, e.minute));
-    await p.exec();
+    const legacy = this.keys.legacy('usage-minutes');
+    const commands: Command[] = [];
+    for (const e of entries) {
+      const member = `${e.appId}|${e.minute}`;
+      commands.push(['zrem', this.keys.usageIndex(e.appId), member], ['zrem', legacy, member], ['del', this.keys.usageMinute(e.appId, e.minute)]);
+    }
+    valuesOf(await sendAll(this.redis, commands));
   }
 
-  private countMinute<T extends ReturnType<RedisClient['pipeline']>>(p: T, appId: string, field: 'p' | 'd' | 'w', n: number, now: number): T {
-    const minute = minuteOf(now);
-    const key = this.keys.usageMinute(appId, minute);
-    p.hincrby(key, field, n).expire(key, DAY_TTL_S).zadd(this.keys.usageIndex, 'NX', minute, `${appId}|${minute}`);
+  /** Adds a minute counter's commands (its minute is indexed already: MinuteIndex). */
+  private countMinute(commands: Command[], appId: string, field: 'p' | 'd' | 'w', n: number, now: number): void {
+    const key = this.keys.usageMinute(appId, minuteOf(now));
+    commands.push(['hincrby', key, field, n], ['expire', key, DAY_TTL_S]);
     if (field !== 'w') {
       const live = this.keys.liveSecond(appId, Math.floor(now / 1000));
-      p.hincrby(live, field, n).expire(live, LIVE_TTL_S);
+      commands.push(['hincrby', live, field, n], ['expire', live, LIVE_TTL_S]);
     }
-    return p;
   }
 
   /**
@@ -345,9 +382,9 @@ export class AppLimits {
   async liveRates(appId: string, seconds = 5, now = Date.now()): Promise<LiveRates> {
     const n = Math.max(1, Math.min(seconds, LIVE_TTL_S - 1));
     const current = Math.floor(now / 1000);
-    const p = this.redis.pipeline();
-    for (let s = current - n; s < current; s++) p.hmget(this.keys.liveSecond(appId, s), 'p', 'd');
-    const res = (await p.exec()) ?? [];
+    const commands: Command[] = [];
+    for (let s = current - n; s < current; s++) commands.push(['hmget', this.keys.liveSecond(appId, s), 'p', 'd']);
+    const res = await sendAll(this.redis, commands);
     let publishes = 0;
     let deliveries = 0;
     for (const [err, v] of res) {
@@ -373,3 +410,4 @@ export class AppLimits {
     };
   }
 }
+

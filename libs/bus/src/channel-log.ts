@@ -1,9 +1,9 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis.js';
 import { newEpoch } from '@herald/auth';
+import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from './redis-keys.js';
-import { ACCEPT_MANY, CHARGE_ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
-import { chargeRefusal, publishCharge, type PlanCaps } from './app-limits.js';
+import { ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
 
 export interface Accepted {
   /** false when the message id was seen within the idempotency window: nothing new was stored. */
@@ -41,7 +41,7 @@ export interface HistoryPage {
   frames: string[];
 }
 
-/** Messages per ACCEPT_MANY call: a long batch is several calls, so no one script holds Redis for long. */
+/** Messages per ACCEPT call: a long batch is several calls, so no one script holds Redis for long. */
 const ACCEPT_CHUNK = 100;
 
 /** A channel's durable log in Redis: accept (store, number and fan out), recover, read. */
@@ -52,66 +52,108 @@ export class ChannelLog {
   ) {}
 
   /**
-   * Accepts a message: its offset, its history entry, its fan-out, its archive feed and its idempotency
-   * key in one script. With `charge`, the app's rate and quota are charged first in the same script (one
-   * round trip; refused with the 429 of AppLimits, nothing stored); without, the caller charged already.
+   * Accepts a message (already charged: AppLimits.chargePublish): its offset, its history entry, its
+   * fan-out and its idempotency key in one script on the channel's slot, then its archive feed entry.
    */
-  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
-    if (!charge) {
-      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], window, idemTtlMs, now);
-      if (one.status === 'rejected') throw one.reason;
-      return one.value;
-    }
-    const k = this.keys.channel(appId, channel);
-    const c = publishCharge(this.keys, appId, charge, now, 1);
-    const reply = await CHARGE_ACCEPT.run<[number, string]>(
-      this.redis,
-      [k.meta, k.pending, k.history, this.keys.idempotency(appId, channel, messageId), this.keys.archive, ...c.keys],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, ...c.args],
-    );
-    if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
-    return accepted(reply[0], reply[1]);
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number): Promise<Accepted> {
+    const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], window, idemTtlMs, now);
+    if (one.status === 'rejected') throw one.reason;
+    return one.value;
   }
 
   /**
    * Accepts already charged messages of one app in the order given (per channel, offsets follow it), as
-   * that many `accept`s one after another would, in one script call per ACCEPT_CHUNK messages. The calls
-   * go out together on one connection, so Redis runs them in order. A failed call (Redis unreachable)
-   * fails its own messages only: the others' outcomes are exact.
+   * that many `accept`s one after another would: one script call per channel and ACCEPT_CHUNK messages
+   * (a script may only touch its channel's slot). The calls go out together, those of one channel on
+   * one connection, so Redis runs them in order. A failed call (Redis unreachable) fails its own
+   * messages only: the others' outcomes are exact.
    */
   async acceptMany(appId: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
     const epoch = newEpoch(); // used by a channel only if it has no epoch yet
-    const chunks: Array<readonly ToAccept[]> = [];
-    for (let from = 0; from < items.length; from += ACCEPT_CHUNK) chunks.push(items.slice(from, from + ACCEPT_CHUNK));
-    const calls = chunks.map((chunk) => {
-      const keys = [this.keys.archive];
-      const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs];
-      for (const m of chunk) {
-        const k = this.keys.channel(appId, m.channel);
-        keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.channel, m.messageId));
-        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout);
+    const byChannel = new Map<string, number[]>();
+    items.forEach((m, i) => {
+      const list = byChannel.get(m.channel);
+      if (list) list.push(i);
+      else byChannel.set(m.channel, [i]);
+    });
+    const out = new Array<PromiseSettledResult<Accepted>>(items.length);
+    const calls: Array<Promise<void>> = [];
+    for (const [channel, indexes] of byChannel) {
+      for (let from = 0; from < indexes.length; from += ACCEPT_CHUNK) {
+        const chunk = indexes.slice(from, from + ACCEPT_CHUNK);
+        const call = this.acceptOnChannel(appId, channel, chunk.map((i) => items[i]), window, idemTtlMs, now, epoch);
+        calls.push(
+          call.then(
+            (accepted) => chunk.forEach((i, j) => (out[i] = { status: 'fulfilled', value: accepted[j] })),
+            (reason: unknown) => chunk.forEach((i) => (out[i] = { status: 'rejected', reason })),
+          ),
+        );
       }
-      return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);
-    });
-    const settled = await Promise.allSettled(calls);
-    return settled.flatMap((call, c): Array<PromiseSettledResult<Accepted>> => {
-      if (call.status === 'rejected') return chunks[c].map(() => call);
-      const reply = call.value;
-      return chunks[c].map((_, i) => ({ status: 'fulfilled', value: accepted(Number(reply[2 * i]), String(reply[2 * i + 1])) }));
-    });
+    }
+    await Promise.all(calls);
+    return out;
+  }
+
+  /** One ACCEPT call (messages of one channel), then the archive feed of what it stored. */
+  private async acceptOnChannel(appId: string, channel: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number, epoch: string): Promise<Accepted[]> {
+    const k = this.keys.channel(appId, channel);
+    const idem = items.map((m) => this.keys.idempotency(appId, channel, m.messageId));
+    const keys = [k.meta, k.history, k.unfed, ...idem];
+    const args = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, ...items.map((m) => m.frameHead)];
+    let reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
+    if (reply[0] === UPGRADE_FIRST) {
+      await this.drainLegacy(appId, channel, window, now);
+      reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
+    }
+    const accepted: Accepted[] = [];
+    const toFeed: Array<{ idem: string; frame: string; retried: boolean }> = [];
+    for (let i = 0; i < reply.length; i += 3) {
+      const one = acceptedOf(Number(reply[i]), String(reply[i + 1]));
+      accepted.push(one);
+      if (reply[i + 2]) toFeed.push({ idem: idem[i / 3], frame: String(reply[i + 2]), retried: !one.fresh });
+    }
+    await this.feedArchive(appId, channel, toFeed, idemTtlMs);
+    return accepted;
+  }
+
+  /**
+   * The second step of an accept: its frames, in offset order, onto the archive feed (the channel's
+   * shard, another slot). The publisher is answered after it. When it fails the publish fails (503)
+   * and the messages are marked unfed in their channel's slot, so a retry with the same id, answered as
+   * a duplicate, feeds them then (and clears the mark). Consumers are idempotent (archive rows and
+   * webhook deliveries are keyed by channel, epoch and offset): a frame fed twice is stored and
+   * announced once.
+   */
+  private async feedArchive(appId: string, channel: string, items: ReadonlyArray<{ idem: string; frame: string; retried: boolean }>, idemTtlMs: number): Promise<void> {
+    if (items.length === 0) return;
+    const k = this.keys.channel(appId, channel);
+    const feed = this.keys.archive(appId, channel);
+    const member = this.keys.member(appId, channel);
+    try {
+      await Promise.all(items.map((m) => this.redis.xadd(feed, '*', 'k', member, 'f', m.frame)));
+    } catch (e) {
+      await this.redis.multi().sadd(k.unfed, ...items.map((m) => m.idem)).pexpire(k.unfed, idemTtlMs).exec().catch(() => undefined);
+      throw new ArchiveFeedFailed((e as Error).message);
+    }
+    const retried = items.filter((m) => m.retried).map((m) => m.idem);
+    if (retried.length > 0) await this.redis.srem(k.unfed, ...retried);
   }
 
   /**
    * Appends and publishes, in offset order, what the previous publish path accepted on a channel and left
-   * pending for a worker (see channel-scripts.ts, upgrade). Returns how many frames it moved.
+   * pending for a worker (see channel-scripts.ts), feeds them to the archive, then forgets the channel in
+   * the previous path's index. Returns how many frames it moved.
    */
   async drainLegacy(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
     const k = this.keys.channel(appId, channel);
-    return DRAIN_LEGACY.run<number>(
-      this.redis,
-      [k.meta, k.pending, k.history, this.keys.archive, this.keys.legacyPendingIndex],
-      [k.fanout, this.keys.member(appId, channel), window.historySize, window.historyTtlMs, now],
-    );
+    const frames = await DRAIN_LEGACY.run<string[]>(this.redis, [k.meta, k.pending, k.history], [k.fanout, window.historySize, window.historyTtlMs, now]);
+    if (frames.length > 0) {
+      const feed = this.keys.archive(appId, channel);
+      const member = this.keys.member(appId, channel);
+      await Promise.all(frames.map((f) => this.redis.xadd(feed, '*', 'k', member, 'f', f)));
+    }
+    await this.redis.zrem(this.keys.legacyPendingIndex, this.keys.member(appId, channel));
+    return frames.length;
   }
 
   /** Channels the previous path left with pending messages (its index of them), a page at a time. */
@@ -122,7 +164,8 @@ export class ChannelLog {
   /** Forgets a legacy pending channel whose app no longer exists. */
   async forgetLegacy(appId: string, channel: string): Promise<void> {
     const k = this.keys.channel(appId, channel);
-    await this.redis.multi().del(k.pending).hdel(k.meta, 'a', 'j').zrem(this.keys.legacyPendingIndex, this.keys.member(appId, channel)).exec();
+    await this.redis.multi().del(k.pending).hdel(k.meta, 'a', 'j').exec();
+    await this.redis.zrem(this.keys.legacyPendingIndex, this.keys.member(appId, channel));
   }
 
   async recover(appId: string, channel: string, since: { offset: number; epoch: string } | undefined, window: Window, now = Date.now()): Promise<Recovery> {
@@ -224,8 +267,21 @@ function fieldOf(fields: string[], name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The message was stored and published, but its archive feed entry could not be written: the publish
+ * fails (503) and a retry with the same id feeds it (ACCEPT returns a duplicate's frame).
+ */
+export class ArchiveFeedFailed extends HeraldError {
+  constructor(cause: string) {
+    super('unavailable', `Stored, but not yet handed to the archive (${cause}): retry with the same id`);
+  }
+}
+
+/** ACCEPT's answer for a channel an older version left pending: drain it first. */
+const UPGRADE_FIRST = -3;
+
 /** An accept script's reply: fresh (1|0), "epoch:offset:channel". */
-function accepted(fresh: number, pos: string): Accepted {
+function acceptedOf(fresh: number, pos: string): Accepted {
   // Epochs and offsets have no ':', channel names may.
   const [epoch, offset] = pos.split(':', 2);
   return { fresh: fresh === 1, epoch, offset: Number(offset), channel: pos.slice(epoch.length + offset.length + 2) };

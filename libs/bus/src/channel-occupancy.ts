@@ -5,7 +5,9 @@ import type { RedisClient } from './redis.js';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { LuaScript } from './lua-script.js';
 import { RedisKeys } from './redis-keys.js';
-import { EVENTS_MAXLEN } from './presence-scripts.js';
+import { EVENTS_MAXLEN } from './events-stream.js';
+import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
+import { splitMember } from './channel-log.js';
 import { REDIS } from './redis-token.js';
 
 /*
@@ -17,39 +19,31 @@ import { REDIS } from './redis-token.js';
  * sweep) finds the lapse and announces the vacancy once.
  */
 
-// KEYS: occupancy ZSET, occupancy index, events stream, the app's occupied-channels index
-// ARGV: op (hold | release | sweep), gatewayId, now, expiry, indexMember, channel
-// Returns {occupied (1|0) after the call, events appended}
+// KEYS: occupancy ZSET (the channel's slot)
+// ARGV: op (hold | release | sweep), gatewayId, now, expiry
+// Returns {occupied (1|0) after the call, the earliest holder lease ('' when none), event kinds...}: the
+// caller appends the events to the events feed and updates the indexes (other slots; see run()).
 const OCCUPANCY = new LuaScript(
   'occupancy',
   `
-local op, gw, now, idx = ARGV[1], ARGV[2], ARGV[3], ARGV[5]
-local n = 0
-local function emit(kind)
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ${EVENTS_MAXLEN}, '*', 'k', idx, 'e', kind, 't', now)
-  n = n + 1
-end
+local op, gw, now = ARGV[1], ARGV[2], ARGV[3]
+local events = {}
 local before = redis.call('ZCARD', KEYS[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local live = redis.call('ZCARD', KEYS[1])
-if before > 0 and live == 0 then emit('channel.vacated') end
+if before > 0 and live == 0 then events[#events + 1] = 'channel.vacated' end
 if op == 'hold' then
-  if redis.call('ZADD', KEYS[1], ARGV[4], gw) == 1 and live == 0 then emit('channel.occupied') end
+  if redis.call('ZADD', KEYS[1], ARGV[4], gw) == 1 and live == 0 then events[#events + 1] = 'channel.occupied' end
 elseif op == 'release' then
-  if redis.call('ZREM', KEYS[1], gw) == 1 and live == 1 then emit('channel.vacated') end
+  if redis.call('ZREM', KEYS[1], gw) == 1 and live == 1 then events[#events + 1] = 'channel.vacated' end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if first[1] then
-  redis.call('ZADD', KEYS[2], first[2], idx)
-  redis.call('ZADD', KEYS[4], first[2], ARGV[6])
-else
-  redis.call('ZREM', KEYS[2], idx)
-  redis.call('ZREM', KEYS[4], ARGV[6])
-  redis.call('DEL', KEYS[1])
-end
-return {redis.call('ZCARD', KEYS[1]) > 0 and 1 or 0, n}
+local out = {0, ''}
+if first[1] then out = {1, first[2]} else redis.call('DEL', KEYS[1]) end
+for _, e in ipairs(events) do out[#out + 1] = e end
+return out
 `,
-  4,
+  1,
 );
 
 type Op = 'hold' | 'release' | 'sweep';
@@ -143,20 +137,20 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   private async flushCounts(): Promise<void> {
     this.countTimer = undefined;
     if (this.dirty.size === 0) return;
-    const p = this.redis.pipeline();
+    const commands: Command[] = [];
     for (const m of this.dirty) {
       const c = this.counts.get(m);
       if (!c) continue;
       const key = this.keys.channel(c.appId, c.channel).subscribers;
-      if (c.n > 0) p.hset(key, this.gatewayId, c.n).pexpire(key, 2 * this.config.occupancyLeaseMs);
+      if (c.n > 0) commands.push(['hset', key, this.gatewayId, c.n], ['pexpire', key, 2 * this.config.occupancyLeaseMs]);
       else {
-        p.hdel(key, this.gatewayId);
+        commands.push(['hdel', key, this.gatewayId]);
         this.counts.delete(m);
       }
     }
     this.dirty.clear();
     try {
-      await p.exec();
+      await sendAll(this.redis, commands);
     } catch (e) {
       this.logger.warn({ err: (e as Error).message }, 'subscriber count update failed');
     }
@@ -187,15 +181,15 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
   /** Per channel: the sum of its live holders' reported counts, or undefined when no live gateway holds it. */
   private async holderCounts(appId: string, channels: readonly string[], now: number): Promise<Array<number | undefined>> {
     if (channels.length === 0) return [];
-    const p = this.redis.pipeline();
+    const commands: Command[] = [];
     for (const channel of channels) {
       const k = this.keys.channel(appId, channel);
-      p.zrangebyscore(k.occupancy, now + 1, '+inf').hgetall(k.subscribers);
+      commands.push(['zrangebyscore', k.occupancy, now + 1, '+inf'], ['hgetall', k.subscribers]);
     }
-    const res = (await p.exec()) ?? [];
+    const res = await sendAll(this.redis, commands);
     return channels.map((_, i) => {
       const holders = (res[i * 2]?.[1] ?? []) as string[];
-      const reported = (res[i * 2 + 1]?.[1] ?? {}) as Record<string, string>;
+      const reported = hashOf(res[i * 2 + 1]?.[1]);
       return holders.length === 0 ? undefined : holders.reduce((sum, gw) => sum + Number(reported[gw] ?? 0), 0);
     });
   }
@@ -233,13 +227,22 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     await Promise.all([...this.tails.values()]);
   }
 
-  /** Finds channels whose holders' leases lapsed and announces their vacancy (worker sweep). */
+  /**
+   * Finds channels whose holders' leases lapsed and announces their vacancy (worker sweep): up to
+   * `limit` due channels of each shard of the index, and of the previous version's unsharded index
+   * (whose entries move to their shard on the way).
+   */
   async sweep(now = Date.now(), limit = 100): Promise<number> {
-    const due = await this.redis.zrangebyscore(this.keys.occupancyIndex, '-inf', now, 'LIMIT', 0, limit);
+    const legacy = this.keys.legacy('occupied-channels');
+    const indexes = [...this.keys.allShards('occupied-channels'), legacy];
+    const due = valuesOf(await sendAll(this.redis, indexes.map((k): Command => ['zrangebyscore', k, '-inf', now, 'LIMIT', 0, limit]))) as string[][];
     let events = 0;
-    for (const m of due) {
-      const i = m.indexOf('|');
-      events += (await this.run('sweep', m.slice(0, i), m.slice(i + 1), now))[1];
+    for (const [i, members] of due.entries()) {
+      for (const m of members) {
+        const { appId, channel } = splitMember(m);
+        events += (await this.run('sweep', appId, channel, now))[1];
+        if (indexes[i] === legacy) await this.redis.zrem(legacy, m);
+      }
     }
     return events;
   }
@@ -260,12 +263,27 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     return next;
   }
 
-  private run(op: Op, appId: string, channel: string, now = Date.now()): Promise<[number, number]> {
-    return OCCUPANCY.run<[number, number]>(
+  /**
+   * The occupancy script on the channel's slot, then its second step on other slots: its events onto the
+   * events feed (the channel's shard) and the channel into or out of the occupancy index (its shard) and
+   * the app's occupied set (the app's slot). A crash between the two loses those writes; a holder's
+   * renewal puts a missing index entry back (renew), so only the events are at stake.
+   */
+  private async run(op: Op, appId: string, channel: string, now = Date.now()): Promise<[number, number]> {
+    const [occupied, first, ...events] = await OCCUPANCY.run<[number, string, ...string[]]>(
       this.redis,
-      [this.keys.channel(appId, channel).occupancy, this.keys.occupancyIndex, this.keys.events, this.keys.occupiedChannels(appId)],
-      [op, this.gatewayId, now, now + this.config.occupancyLeaseMs, this.keys.member(appId, channel), channel],
+      [this.keys.channel(appId, channel).occupancy],
+      [op, this.gatewayId, now, now + this.config.occupancyLeaseMs],
     );
+    const member = this.keys.member(appId, channel);
+    const feed = this.keys.events(appId, channel);
+    const commands: Command[] = events.map((kind): Command => ['xadd', feed, 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'k', member, 'e', kind, 't', now]);
+    const index = this.keys.occupancyIndex(appId, channel);
+    const ofApp = this.keys.occupiedChannels(appId);
+    if (first !== '') commands.push(['zadd', index, first, member], ['zadd', ofApp, first, channel]);
+    else commands.push(['zrem', index, member], ['zrem', ofApp, channel]);
+    valuesOf(await sendAll(this.redis, commands));
+    return [occupied, events.length];
   }
 
   /** Extends this gateway's leases; a channel swept meanwhile (a long stall) is held again. */
@@ -274,10 +292,15 @@ export class ChannelOccupancy implements OnModuleInit, OnApplicationShutdown {
     const entries = [...this.held.entries()];
     const expiry = now + this.config.occupancyLeaseMs;
     try {
-      const p = this.redis.pipeline();
-      for (const [, e] of entries) p.zadd(this.keys.channel(e.appId, e.channel).occupancy, 'XX', 'GT', 'CH', expiry, this.gatewayId).zscore(this.keys.channel(e.appId, e.channel).occupancy, this.gatewayId);
-      for (const c of this.counts.values()) if (c.n > 0) p.pexpire(this.keys.channel(c.appId, c.channel).subscribers, 2 * this.config.occupancyLeaseMs);
-      const res = (await p.exec()) ?? [];
+      const commands: Command[] = [];
+      for (const [, e] of entries) {
+        const occupancy = this.keys.channel(e.appId, e.channel).occupancy;
+        commands.push(['zadd', occupancy, 'XX', 'GT', 'CH', expiry, this.gatewayId], ['zscore', occupancy, this.gatewayId]);
+      }
+      // Index entries a racing release removed come back (NX: an entry's earlier score is kept).
+      for (const [m, e] of entries) commands.push(['zadd', this.keys.occupancyIndex(e.appId, e.channel), 'NX', expiry, m], ['zadd', this.keys.occupiedChannels(e.appId), 'NX', expiry, e.channel]);
+      for (const c of this.counts.values()) if (c.n > 0) commands.push(['pexpire', this.keys.channel(c.appId, c.channel).subscribers, 2 * this.config.occupancyLeaseMs]);
+      const res = await sendAll(this.redis, commands);
       entries.forEach(([m, e], i) => {
         if (res[i * 2 + 1]?.[1] === null && this.held.has(m)) void this.chain(m, () => this.run('hold', e.appId, e.channel));
       });

@@ -1,114 +1,107 @@
 import { LuaScript } from './lua-script.js';
-import { CHARGE_KEYS, chargeLua } from './app-limits.js';
 
 /*
- * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys:
- *  - ACCEPT gives it the channel's next offset, appends its frame to the history stream (trimmed to the
- *    window), publishes it on the fan-out channel, feeds the archive stream and records the idempotency
- *    key — all or nothing. Redis runs one script at a time, so a channel's messages are stored and
- *    published in offset order whichever API or gateway process accepted them; the publisher is answered
- *    after this one round trip.
+ * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys
+ * (one cluster slot, `{app|channel}`):
+ *  - ACCEPT gives each message the channel's next offset, appends its frame to the history stream
+ *    (trimmed to the window), publishes it on the fan-out channel and records the idempotency key — all
+ *    or nothing. Redis runs one script at a time, so a channel's messages are stored and published in
+ *    offset order whichever API or gateway process accepted them.
  *  - RECOVER answers a resuming subscriber: the missed frames after its position, or not recovered.
  * What must then happen once per message off the hot path (the Postgres archive and the
- * message.published webhooks) reads the archive stream through a consumer group (the worker).
+ * message.published webhooks) reads the archive feed, a stream in another slot (the channel's shard):
+ * the accepting process appends the frames the script returns to it before answering the publisher
+ * (ChannelLog.feedArchive; docs/architecture.md#redis-cluster).
  * A channel's meta hash holds its epoch (e) and last offset (s). When it is lost (Redis flushed, or
  * restarted without persistence) a new epoch begins.
  *
- * Upgrade: the previous path stored accepted frames in a pending hash until a worker appended them, and
- * kept the last appended offset in meta field `a`. A channel that still has that field is upgraded by
- * its first script (ACCEPT, or DRAIN_LEGACY at worker start): its pending frames are appended and
- * published in offset order first, then the field goes. Nothing the old path accepted is lost.
+ * Upgrade: an older publish path stored accepted frames in a pending hash until a worker appended them,
+ * and kept the last appended offset in meta field `a`. ACCEPT refuses such a channel ({-3}) until
+ * DRAIN_LEGACY has appended and published its pending frames in offset order (the caller runs it, feeds
+ * the archive with them and tries again). Nothing the old path accepted is lost.
  */
 
-const UPGRADE_FN = `
-local function upgrade(meta, pending, history, archive, fanout, member, maxLen, now)
-  local a = redis.call('HGET', meta, 'a')
-  if not a then return 0 end
-  local s = tonumber(redis.call('HGET', meta, 's') or '0')
-  local n = 0
-  for i = tonumber(a) + 1, s do
-    local f = redis.call('HGET', pending, i)
-    if f then
-      redis.call('XADD', history, 'MAXLEN', maxLen, i .. '-0', 'f', f, 't', now)
-      redis.call('PUBLISH', fanout, f)
-      redis.call('XADD', archive, '*', 'k', member, 'f', f)
-      n = n + 1
-    end
-  end
-  redis.call('DEL', pending)
-  redis.call('HDEL', meta, 'a', 'j')
-  return n
+// KEYS: meta, history, unfed, then the idempotency key of each message (one channel)
+// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, then each message's frame head
+// (JSON object text without its closing brace)
+// Returns three values per message: fresh (1|0), "epoch:offset:channel", the frame to feed to the
+// archive ('' for none). A repeated id gives 0 and the first acceptance's position, and its frame only
+// when that acceptance's feed failed (its idempotency key is in `unfed`) and the history still holds it:
+// the publisher's retry feeds it then. Returns {-3} when the channel must be upgraded first (see above).
+export const ACCEPT = new LuaScript(
+  'accept',
+  `
+local meta, history, unfed = KEYS[1], KEYS[2], KEYS[3]
+local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if redis.call('HEXISTS', meta, 'a') == 1 then return {-3} end
+local epoch = redis.call('HGET', meta, 'e')
+if not epoch then
+  -- A new epoch: whatever history survived the meta belongs to the old one.
+  epoch = newEpoch
+  redis.call('HSET', meta, 'e', epoch, 's', 0)
+  redis.call('DEL', history)
 end
-`;
-
-// accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
-// Returns {fresh (1|0), "epoch:offset:channel"} — for a repeated id, {0, the first acceptance's}.
-const ACCEPT_FN = `${UPGRADE_FN}
-local function accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
-  local prev = redis.call('GET', idem)
-  if prev then return {0, prev} end
-  local epoch = redis.call('HGET', meta, 'e')
-  if not epoch then
-    -- A new epoch: whatever history survived the meta belongs to the old one.
-    epoch = newEpoch
-    redis.call('HSET', meta, 'e', epoch, 's', 0)
-    redis.call('DEL', history)
-  else
-    upgrade(meta, pending, history, archive, fanout, member, maxLen, now)
-  end
-  local seq = redis.call('HINCRBY', meta, 's', 1)
-  local frame = head .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}'
-  redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
-  redis.call('PEXPIRE', history, historyTtlMs)
-  redis.call('PUBLISH', fanout, frame)
-  redis.call('XADD', archive, '*', 'k', member, 'f', frame)
-  local pos = epoch .. ':' .. seq .. ':' .. channel
-  redis.call('SET', idem, pos, 'PX', idemTtlMs)
-  return {1, pos}
+local function unfedFrame(idem, pos)
+  if redis.call('SISMEMBER', unfed, idem) == 0 then return '' end
+  local e, o, ch = string.match(pos, '^([^:]*):(%d+):(.*)$')
+  if e ~= epoch or ch ~= channel then return '' end
+  local r = redis.call('XRANGE', history, o .. '-0', o .. '-0')
+  if not r[1] then return '' end
+  local fields = r[1][2]
+  for j = 1, #fields, 2 do if fields[j] == 'f' then return fields[j + 1] end end
+  return ''
 end
-`;
-
-const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n`;
-
-// KEYS: meta, pending, history, idempotency, archive, then the publish charge's (app-limits.ts)
-// ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
-// fanout, maxLen, historyTtlMs, then the charge's. A single publish: charged, stored and published in
-// one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
-export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(5, 9, (c) => `{${c}}`)}${ACCEPT_ONE}`, 5 + CHARGE_KEYS);
-
-// Many already charged messages of one app (a batch, after one CHARGE), accepted in the order given, in
-// one script: the same as that many accepts one after another, without a script call and a reply each.
-// KEYS: archive, then meta, pending, history, idempotency per message
-// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, then frameHead, member, channel, fanout per message
-// Returns accept's two values per message, one after another.
-export const ACCEPT_MANY = new LuaScript(
-  'accept-many',
-  `${ACCEPT_FN}
 local out = {}
-for i = 0, (#KEYS - 1) / 4 - 1 do
-  local k = 2 + 4 * i
-  local a = 6 + 4 * i
-  local r = accept(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[1], ARGV[a], ARGV[1], ARGV[2], ARGV[3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[4], ARGV[5])
-  out[#out + 1] = r[1]
-  out[#out + 1] = r[2]
+for i = 4, #KEYS do
+  local prev = redis.call('GET', KEYS[i])
+  if prev then
+    out[#out + 1] = 0
+    out[#out + 1] = prev
+    out[#out + 1] = unfedFrame(KEYS[i], prev)
+  else
+    local seq = redis.call('HINCRBY', meta, 's', 1)
+    local frame = ARGV[i + 4] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}'
+    redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
+    redis.call('PUBLISH', fanout, frame)
+    local pos = epoch .. ':' .. seq .. ':' .. channel
+    redis.call('SET', KEYS[i], pos, 'PX', idemTtlMs)
+    out[#out + 1] = 1
+    out[#out + 1] = pos
+    out[#out + 1] = frame
+  end
 end
+redis.call('PEXPIRE', history, historyTtlMs)
 return out
 `,
   'variable',
 );
 
-// KEYS: meta, pending, history, archive, legacyPendingIndex
-// ARGV: fanout, member, maxLen, historyTtlMs, now
-// Appends what the previous path accepted and left pending on one channel; returns how many frames.
+// KEYS: meta, pending, history
+// ARGV: fanout, maxLen, historyTtlMs, now
+// Appends and publishes, in offset order, what the previous path accepted and left pending on one
+// channel; returns those frames (the caller feeds them to the archive).
 export const DRAIN_LEGACY = new LuaScript(
   'drain-legacy',
-  `${UPGRADE_FN}
-local n = upgrade(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[5])
-if n > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[4]) end
-redis.call('ZREM', KEYS[5], ARGV[2])
-return n
+  `
+local meta, pending, history = KEYS[1], KEYS[2], KEYS[3]
+local a = redis.call('HGET', meta, 'a')
+if not a then return {} end
+local s = tonumber(redis.call('HGET', meta, 's') or '0')
+local moved = {}
+for i = tonumber(a) + 1, s do
+  local f = redis.call('HGET', pending, i)
+  if f then
+    redis.call('XADD', history, 'MAXLEN', ARGV[2], i .. '-0', 'f', f, 't', ARGV[4])
+    redis.call('PUBLISH', ARGV[1], f)
+    moved[#moved + 1] = f
+  end
+end
+redis.call('DEL', pending)
+redis.call('HDEL', meta, 'a', 'j')
+if #moved > 0 then redis.call('PEXPIRE', history, ARGV[3]) end
+return moved
 `,
-  5,
+  3,
 );
 
 // KEYS: meta, history

@@ -5,7 +5,7 @@ import type { RedisKeys } from './redis-keys.js';
 export interface DeadLetter {
   /** Id of the dead-letter entry (not of the source entry). */
   id: string;
-  /** The stream it was read from, without the prefix (`archive`, `events`). */
+  /** The stream it was read from, without the prefix and shard (`archive`, `events`). */
   source: string;
   /** Its id in that stream. */
   sourceId: string;
@@ -43,15 +43,18 @@ export class DeadLetters {
     return this.keys.deadAttempts(stream);
   }
 
-  /** Moves an entry out of its stream (acknowledged for `group`, deleted) into the dead-letter stream. */
+  /**
+   * Moves an entry out of its stream (acknowledged for `group`, deleted) into the dead-letter stream: two
+   * steps, as the two streams sit in different slots (a sharded stream and the global dead letters).
+   * Parked first, so a crash in between leaves the entry parked and still pending: parked again by the
+   * next attempt (listed twice), never lost.
+   */
   async park(stream: string, group: string, sourceId: string, fields: string[], error: string, attempts: number): Promise<void> {
-    await this.redis
-      .multi()
-      .xadd(this.keys.deadLetters, 'MAXLEN', '~', MAX_PARKED, '*', 'src', this.sourceName(stream), 'sid', sourceId, 'err', error.slice(0, 500), 'n', attempts, 'at', Date.now(), 'fields', JSON.stringify(fields))
-      .xack(stream, group, sourceId)
-      .xdel(stream, sourceId)
-      .hdel(this.keys.deadAttempts(stream), sourceId)
-      .exec();
+    await this.redis.xadd(
+      this.keys.deadLetters, 'MAXLEN', '~', MAX_PARKED, '*',
+      'src', this.keys.streamName(stream), 'key', stream, 'sid', sourceId, 'err', error.slice(0, 500), 'n', attempts, 'at', Date.now(), 'fields', JSON.stringify(fields),
+    );
+    await this.redis.multi().xack(stream, group, sourceId).xdel(stream, sourceId).hdel(this.keys.deadAttempts(stream), sourceId).exec();
   }
 
   async count(): Promise<number> {
@@ -61,29 +64,34 @@ export class DeadLetters {
   /** Newest first. */
   async list(limit: number): Promise<DeadLetter[]> {
     const entries = (await this.redis.xrevrange(this.keys.deadLetters, '+', '-', 'COUNT', limit)) as Array<[string, string[]]>;
-    return entries.map(([id, f]) => toDeadLetter(id, f));
+    return entries.map(([id, f]) => {
+      const { key: _key, ...letter } = toDeadLetter(id, f);
+      return letter;
+    });
   }
 
-  /** Puts a parked entry back at the end of its stream; false if there is no such entry. */
+  /**
+   * Puts a parked entry back at the end of the stream it came from (the same shard); false if there is no
+   * such entry. Appended first, then dropped from the dead letters (two slots): a crash in between leaves
+   * it replayed and still listed, and the consumers are idempotent.
+   */
   async replay(id: string): Promise<boolean> {
     const [entry] = (await this.redis.xrange(this.keys.deadLetters, id, id)) as Array<[string, string[]]>;
     if (!entry) return false;
     const letter = toDeadLetter(entry[0], entry[1]);
     const fields = Object.entries(letter.fields).flat();
-    await this.redis.multi().xadd(this.keys.prefix + letter.source, '*', ...fields).xdel(this.keys.deadLetters, id).exec();
+    // Letters parked by the previous version name their stream without prefix only.
+    await this.redis.xadd(letter.key ?? this.keys.prefix + letter.source, '*', ...fields);
+    await this.redis.xdel(this.keys.deadLetters, id);
     return true;
   }
 
   async drop(id: string): Promise<boolean> {
     return (await this.redis.xdel(this.keys.deadLetters, id)) > 0;
   }
-
-  private sourceName(stream: string): string {
-    return stream.startsWith(this.keys.prefix) ? stream.slice(this.keys.prefix.length) : stream;
-  }
 }
 
-function toDeadLetter(id: string, raw: string[]): DeadLetter {
+function toDeadLetter(id: string, raw: string[]): DeadLetter & { key?: string } {
   const f: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) f[raw[i]] = raw[i + 1];
   const list = JSON.parse(f.fields ?? '[]') as string[];
@@ -94,6 +102,7 @@ function toDeadLetter(id: string, raw: string[]): DeadLetter {
   return {
     id,
     source: f.src ?? '',
+    key: f.key,
     sourceId: f.sid ?? '',
     appId: bar > 0 ? k.slice(0, bar) : undefined,
     error: f.err ?? '',

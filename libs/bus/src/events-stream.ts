@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** Bounds each shard of the events stream should no worker read it for a long time (Redis runs with noeviction). */
+export const EVENTS_MAXLEN = 1_000_000;
+
 /** The events an app's webhooks can subscribe to. */
 export const EVENT_TYPES = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left', 'client.event', 'cache.miss'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

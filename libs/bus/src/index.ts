@@ -11,6 +11,8 @@ export * from './channel-occupancy.js';
 export * from './events-stream.js';
 export * from './events-feed.js';
 export * from './stream-group-consumer.js';
+export * from './sharded-stream-consumer.js';
+export * from './commands.js';
 export * from './dead-letters.js';
 export * from './mqtt-sessions.js';
 export * from './mqtt-retained.js';

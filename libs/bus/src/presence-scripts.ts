@@ -1,29 +1,30 @@
 import { LuaScript } from './lua-script.js';
 
 /*
- * Presence lives in three per-channel keys (same hash tag as the channel's log) plus one global index:
+ * Presence lives in three per-channel keys (same hash tag as the channel's log) plus a sharded index:
  *  - conns  ZSET  `connId|userId` → lease expiry (ms); a gateway renews its connections' leases.
  *  - users  HASH  userId → data (JSON object text), for every user with at least one live connection.
  *  - count  HASH  userId → live connections of that user; HLEN is the channel's member count.
- *  - index  ZSET  `appId|channel` → a lower bound of the channel's earliest lease, so a sweep only
- *    visits channels that may hold expired connections. Renewals leave it stale-low on purpose
- *    (a visit then finds nothing and re-indexes) instead of costing a write per renewal.
+ *  - index  ZSET  `appId|channel` → a lower bound of the channel's earliest lease (in the channel's
+ *    shard), so a sweep only visits channels that may hold expired connections. Renewals leave it
+ *    stale-low on purpose (a visit then finds nothing and re-indexes) instead of costing a write per
+ *    renewal.
  * Each script first expires the channel's lapsed connections, then does its change and publishes the
  * resulting events on the channel's fan-out channel — atomically, so whichever gateway, API or sweeper
  * gets there first produces the one event, and nobody else can produce it again.
- * Each event is also appended to the events stream (KEYS[5]) in the same script, so the worker turns
- * exactly one member.joined / member.left webhook event out of each change, whichever process made it.
+ * The index and the events stream sit in other slots (shards): each script returns its events and the
+ * channel's earliest lease, and its caller appends the events to the events stream and re-indexes the
+ * channel (PresenceStore.run), so the worker turns one member.joined / member.left webhook event out
+ * of each change, whichever process made it.
  * userIds (safe alphabet, no '|') and channel names (no '"' or '\') are embedded in the frame text as-is;
  * data is JSON text produced by JSON.stringify.
  */
 
-// Shared prologue. Every script has KEYS = conns, users, count, index, events and starts its ARGV with
-// indexMember, fanout, channel, now, maxExpire.
-/** Bounds the events stream should no worker read it for a long time (Redis runs with noeviction). */
-export const EVENTS_MAXLEN = 1_000_000;
+// Shared prologue. Every script has KEYS = conns, users, count and starts its ARGV with
+// fanout, channel, now, maxExpire.
 
 const PROLOGUE = `
-local IDX, FAN, CH, NOW, MAX = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local FAN, CH, NOW, MAX = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local events = {}
 
 local function emit(action, uid, data)
@@ -31,10 +32,6 @@ local function emit(action, uid, data)
   local f = '{"type":"presence","channel":"' .. CH .. '","action":"' .. action .. '","member":{"id":"' .. uid ..
     '","data":' .. data .. '},"time":' .. NOW .. ',"amount":' .. amount .. '}'
   redis.call('PUBLISH', FAN, f)
-  local kind = 'member.left'
-  if action == 'join' then kind = 'member.joined' end
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ${EVENTS_MAXLEN}, '*', 'k', IDX, 'e', kind, 't', NOW,
-    'd', '{"id":"' .. uid .. '","data":' .. data .. ',"reason":"' .. action .. '"}')
   events[#events + 1] = f
 end
 
@@ -56,66 +53,63 @@ local function expire()
   end
 end
 
-local function reindex()
+-- The earliest lease ('' when none), for the caller to index the channel by.
+local function earliest()
   local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  if first[1] then redis.call('ZADD', KEYS[4], first[2], IDX) else redis.call('ZREM', KEYS[4], IDX) end
+  return first[2] or ''
 end
 
 expire()
 `;
 
 // ARGV: …prologue, member, userId, data, expiry
-// Returns {joined (1|0), amount, eventFrame...}
+// Returns {joined (1|0), amount, earliest lease, eventFrame...}
 export const PRESENCE_JOIN = new LuaScript(
   'presence-join',
   `${PROLOGUE}
-local member, uid = ARGV[6], ARGV[7]
+local member, uid = ARGV[5], ARGV[6]
 local joined = 0
 -- ZADD answers 1 only for a new connection; a repeated join of the same one just extends its lease.
-if redis.call('ZADD', KEYS[1], ARGV[9], member) == 1 and redis.call('HINCRBY', KEYS[3], uid, 1) == 1 then
-  redis.call('HSET', KEYS[2], uid, ARGV[8])
-  emit('join', uid, ARGV[8])
+if redis.call('ZADD', KEYS[1], ARGV[8], member) == 1 and redis.call('HINCRBY', KEYS[3], uid, 1) == 1 then
+  redis.call('HSET', KEYS[2], uid, ARGV[7])
+  emit('join', uid, ARGV[7])
   joined = 1
 end
-reindex()
-return {joined, redis.call('HLEN', KEYS[3]), unpack(events)}
+return {joined, redis.call('HLEN', KEYS[3]), earliest(), unpack(events)}
 `,
-  5,
+  3,
 );
 
 // ARGV: …prologue, member, userId
-// Returns {left (1|0), amount, eventFrame...}
+// Returns {left (1|0), amount, earliest lease, eventFrame...}
 export const PRESENCE_LEAVE = new LuaScript(
   'presence-leave',
   `${PROLOGUE}
 local left = 0
 -- An unknown connection (never joined, already left or already expired) changes nothing.
-if redis.call('ZREM', KEYS[1], ARGV[6]) == 1 then left = drop(ARGV[7], 'leave') end
-reindex()
-return {left, redis.call('HLEN', KEYS[3]), unpack(events)}
+if redis.call('ZREM', KEYS[1], ARGV[5]) == 1 then left = drop(ARGV[6], 'leave') end
+return {left, redis.call('HLEN', KEYS[3]), earliest(), unpack(events)}
 `,
-  5,
+  3,
 );
 
 // ARGV: …prologue
-// Returns {eventFrame...}
+// Returns {earliest lease, eventFrame...}
 export const PRESENCE_SWEEP = new LuaScript(
   'presence-sweep',
   `${PROLOGUE}
-reindex()
-return events
+return {earliest(), unpack(events)}
 `,
-  5,
+  3,
 );
 
 // ARGV: …prologue, limit
-// Returns {amount, eventCount, eventFrame..., userId, data, userId, data...}
+// Returns {amount, eventCount, earliest lease, eventFrame..., userId, data, userId, data...}
 export const PRESENCE_HERE_NOW = new LuaScript(
   'presence-here-now',
   `${PROLOGUE}
-reindex()
-local limit = tonumber(ARGV[6])
-local out = {redis.call('HLEN', KEYS[3]), #events}
+local limit = tonumber(ARGV[5])
+local out = {redis.call('HLEN', KEYS[3]), #events, earliest()}
 for _, f in ipairs(events) do out[#out + 1] = f end
 local seen, n, cursor = {}, 0, '0'
 repeat
@@ -134,5 +128,5 @@ repeat
 until cursor == '0' or n >= limit
 return out
 `,
-  5,
+  3,
 );

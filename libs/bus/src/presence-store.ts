@@ -3,6 +3,8 @@ import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } f
 import { RedisKeys } from './redis-keys.js';
 import type { LuaScript } from './lua-script.js';
 import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
+import { EVENTS_MAXLEN } from './events-stream.js';
+import { sendAll, valuesOf, type Command } from './commands.js';
 
 /** The JSON object a client gives at connect, shown to other members (GoEasy's `member.data`). */
 export type PresenceData = Record<string, unknown>;
@@ -116,14 +118,18 @@ export class PresenceStore {
     const data = encodeData(c.data);
     const now = c.now ?? Date.now();
     const expiry = now + assertLease(c.leaseMs);
-    const [joined, amount, ...events] = await this.run(PRESENCE_JOIN, appId, channel, now, [member, c.userId, data, expiry]);
-    return { joined: joined === 1, amount: Number(amount), events: parseEvents(events) };
+    const [joined, amount, first, ...frames] = await this.run(PRESENCE_JOIN, appId, channel, now, [member, c.userId, data, expiry]);
+    const events = parseEvents(frames);
+    await this.afterScript(appId, channel, first, events);
+    return { joined: joined === 1, amount: Number(amount), events };
   }
 
   async leave(appId: string, channel: string, c: { connId: string; userId: string; now?: number }): Promise<LeaveResult> {
     const member = connMember(assertConnId(c.connId), assertUserId(c.userId));
-    const [left, amount, ...events] = await this.run(PRESENCE_LEAVE, appId, channel, c.now ?? Date.now(), [member, c.userId]);
-    return { left: left === 1, amount: Number(amount), events: parseEvents(events) };
+    const [left, amount, first, ...frames] = await this.run(PRESENCE_LEAVE, appId, channel, c.now ?? Date.now(), [member, c.userId]);
+    const events = parseEvents(frames);
+    await this.afterScript(appId, channel, first, events);
+    return { left: left === 1, amount: Number(amount), events };
   }
 
   /**
@@ -133,15 +139,18 @@ export class PresenceStore {
   async renew(entries: readonly PresenceEntry[], leaseMs: number, now = Date.now()): Promise<PresenceEntry[]> {
     if (entries.length === 0) return [];
     const expiry = now + assertLease(leaseMs);
-    const pipeline = this.redis.pipeline();
+    const commands: Command[] = [];
+    const channels = new Map<string, PresenceEntry>();
     for (const e of entries) {
       const conns = this.keys.channel(e.appId, e.channel).presenceConns;
       const member = connMember(e.connId, e.userId);
       // XX: only existing connections; GT: a delayed renewal never shortens a newer lease.
-      pipeline.zadd(conns, 'XX', 'GT', expiry, member);
-      pipeline.zscore(conns, member);
+      commands.push(['zadd', conns, 'XX', 'GT', expiry, member], ['zscore', conns, member]);
+      channels.set(this.keys.member(e.appId, e.channel), e);
     }
-    const results = (await pipeline.exec()) ?? [];
+    // An index entry a racing call removed comes back (NX: an entry's earlier score is kept).
+    for (const [m, e] of channels) commands.push(['zadd', this.keys.presenceIndex(e.appId, e.channel), 'NX', expiry, m]);
+    const results = await sendAll(this.redis, commands);
     const lost: PresenceEntry[] = [];
     entries.forEach((e, i) => {
       const [addErr] = results[i * 2] ?? [new Error('renew: no reply')];
@@ -153,19 +162,28 @@ export class PresenceStore {
   }
 
   /**
-   * Expires lapsed connections in up to `limit` channels due by `now`, publishing one `timeout` per user
-   * whose last connection lapsed. Safe to run in several processes at once: each channel's expiry is
-   * one atomic script, so a connection is removed, and its event published, exactly once.
+   * Expires lapsed connections in up to `limit` channels due by `now` in each shard of the index (and in
+   * the previous version's unsharded index, whose entries move to their shard on the way), publishing one
+   * `timeout` per user whose last connection lapsed. Safe to run in several processes at once: each
+   * channel's expiry is one atomic script, so a connection is removed, and its event published, exactly once.
    */
   async sweep(now = Date.now(), limit = 100): Promise<Array<{ appId: string; frame: PresenceFrame }>> {
-    const due = await this.redis.zrangebyscore(this.keys.presenceIndex, '-inf', now, 'LIMIT', 0, limit);
+    const legacy = this.keys.legacy('presence-channels');
+    const indexes = [...this.keys.allShards('presence-channels'), legacy];
+    const due = valuesOf(await sendAll(this.redis, indexes.map((k): Command => ['zrangebyscore', k, '-inf', now, 'LIMIT', 0, limit]))) as string[][];
     const swept = await Promise.all(
-      due.map(async (m) => {
-        const i = m.indexOf('|');
-        const appId = m.slice(0, i);
-        const events = await this.run(PRESENCE_SWEEP, appId, m.slice(i + 1), now, []);
-        return parseEvents(events).map((frame) => ({ appId, frame }));
-      }),
+      due.flatMap((members, i) =>
+        members.map(async (m) => {
+          const bar = m.indexOf('|');
+          const appId = m.slice(0, bar);
+          const channel = m.slice(bar + 1);
+          const [first, ...frames] = await this.run(PRESENCE_SWEEP, appId, channel, now, []);
+          const events = parseEvents(frames);
+          await this.afterScript(appId, channel, first, events);
+          if (indexes[i] === legacy) await this.redis.zrem(legacy, m);
+          return events.map((frame) => ({ appId, frame }));
+        }),
+      ),
     );
     return swept.flat();
   }
@@ -173,7 +191,8 @@ export class PresenceStore {
   /** Members with a live connection (lapsed ones are expired first): the count and up to `limit` of them. */
   async hereNow(appId: string, channel: string, limit = 100, now = Date.now()): Promise<HereNow> {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new HeraldError('invalid_request', 'limit must be a positive integer');
-    const [amount, eventCount, ...rest] = await this.run(PRESENCE_HERE_NOW, appId, channel, now, [limit]);
+    const [amount, eventCount, first, ...rest] = await this.run(PRESENCE_HERE_NOW, appId, channel, now, [limit]);
+    await this.afterScript(appId, channel, first, parseEvents(rest.slice(0, Number(eventCount))));
     const pairs = rest.slice(Number(eventCount));
     const members: PresenceMember[] = [];
     for (let i = 0; i < pairs.length; i += 2) members.push({ id: String(pairs[i]), data: JSON.parse(String(pairs[i + 1])) as PresenceData });
@@ -191,9 +210,7 @@ export class PresenceStore {
    */
   async memberCounts(appId: string, channels: readonly string[]): Promise<number[]> {
     if (channels.length === 0) return [];
-    const p = this.redis.pipeline();
-    for (const c of channels) p.hlen(this.keys.channel(appId, c).presenceCount);
-    const res = (await p.exec()) ?? [];
+    const res = await sendAll(this.redis, channels.map((c): Command => ['hlen', this.keys.channel(appId, c).presenceCount]));
     return channels.map((_, i) => Number(res[i]?.[1] ?? 0));
   }
 
@@ -201,11 +218,24 @@ export class PresenceStore {
     // `now` becomes the events' `time` as written: it must be an integer to keep the frame valid.
     if (!Number.isSafeInteger(now)) throw new HeraldError('invalid_request', 'now must be an integer (ms)');
     const k = this.keys.channel(appId, assertChannel(channel));
-    return script.run<Reply>(
-      this.redis,
-      [k.presenceConns, k.presenceUsers, k.presenceCount, this.keys.presenceIndex, this.keys.events],
-      [this.keys.member(appId, channel), k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args],
-    );
+    return script.run<Reply>(this.redis, [k.presenceConns, k.presenceUsers, k.presenceCount], [k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args]);
+  }
+
+  /**
+   * A script's second step, on other slots: its events onto the events feed (member.joined / member.left
+   * for webhooks) and the channel into or out of the presence index, by its earliest lease. A crash in
+   * between loses these writes; a member's renewal puts a missing index entry back (renew).
+   */
+  private async afterScript(appId: string, channel: string, first: string | number, events: readonly PresenceFrame[]): Promise<void> {
+    const member = this.keys.member(appId, channel);
+    const feed = this.keys.events(appId, channel);
+    const commands: Command[] = events.map((f): Command => [
+      'xadd', feed, 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'k', member, 'e', f.action === 'join' ? 'member.joined' : 'member.left', 't', f.time,
+      'd', JSON.stringify({ id: f.member.id, data: f.member.data, reason: f.action }),
+    ]);
+    const index = this.keys.presenceIndex(appId, channel);
+    commands.push(first === '' ? ['zrem', index, member] : ['zadd', index, first, member]);
+    valuesOf(await sendAll(this.redis, commands));
   }
 }
 

@@ -1,27 +1,73 @@
+/** HERALD_REDIS_SHARDS' default: how many shards the streams and indexes over all apps are split into. */
+export const DEFAULT_REDIS_SHARDS = 8;
+
+/** The streams and indexes over all apps, each split into shards (`RedisKeys.shardKey`). */
+export type ShardedKey = 'archive' | 'events' | 'usage-minutes' | 'presence-channels' | 'occupied-channels';
+
 /**
  * Every Redis key and pub/sub channel Herald uses, in one place, always scoped by the configured prefix
  * and the app id. App ids ([A-Za-z0-9_]) and channel names never contain '|', so `appId|channel`
  * cannot be forged by a channel name.
  *
  * Slot families (Redis Cluster hashes only the `{…}` part of a key): per-channel keys share the tag
- * `{appId|channel}` in both modes. In cluster mode per-app keys carry `{appId}`, the channel's
- * idempotency keys move under its `{appId|channel}`, and global keys share `{g}`. On a single Redis the
- * per-app, idempotency and global keys keep their names, so upgrading loses no counter, stream entry
- * or queued job. docs/architecture.md#redis-cluster-in-progress.
+ * `{appId|channel}` in both modes. In cluster mode per-app keys carry `{appId}` and the channel's
+ * idempotency keys move under its `{appId|channel}`; on a single Redis those keep their names, so
+ * upgrading loses no counter. The streams and indexes over all apps (archive feed, events feed, usage,
+ * presence and occupancy indexes) are split into `shards` shards `{<prefix>s:<k>}` in both modes, k a
+ * stable hash of `appId|channel` (of `appId` for usage), so one channel's entries stay in order in one
+ * shard and no single key carries all traffic. What the previous version wrote to their unsharded
+ * names (`legacy`) is read by the worker until it is empty. docs/architecture.md#redis-cluster.
  */
 export class RedisKeys {
   constructor(
     readonly prefix: string,
-    /** Redis Cluster: per-app and global keys carry hash tags (see above). */
+    /** Redis Cluster: per-app keys carry hash tags, idempotency keys sit in their channel's slot (see above). */
     readonly cluster = false,
-  ) {}
+    /** HERALD_REDIS_SHARDS. */
+    readonly shards = DEFAULT_REDIS_SHARDS,
+  ) {
+    if (!Number.isSafeInteger(shards) || shards < 1) throw new Error(`shards must be a positive integer, got ${shards}`);
+  }
+
+  /** The shard of a channel's (or, without a channel, an app's) entries: FNV-1a of `appId|channel`, stable across versions and processes. */
+  shardOf(appId: string, channel?: string): number {
+    const text = channel === undefined ? appId : `${appId}|${channel}`;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    return (h >>> 0) % this.shards;
+  }
+
+  /** Shard `k` of a sharded stream or index: its own slot family `{<prefix>s:<k>}`. */
+  shardKey(name: ShardedKey, k: number): string {
+    return `{${this.prefix}s:${k}}${name}`;
+  }
+
+  /** Every shard of a sharded stream or index, in shard order (the consumers read them all). */
+  allShards(name: ShardedKey): string[] {
+    return Array.from({ length: this.shards }, (_, k) => this.shardKey(name, k));
+  }
+
+  /** The unsharded name the previous version wrote (`P<name>`; `P{g}<name>` in cluster mode): drained by the worker. */
+  legacy(name: ShardedKey): string {
+    return this.global(name);
+  }
+
+  /** A stream's name as operators see it (dead letters' `source`): without prefix and shard tag. */
+  streamName(key: string): string {
+    const shardTag = `{${this.prefix}s:`;
+    if (key.startsWith(shardTag)) return key.slice(key.indexOf('}') + 1);
+    return key.startsWith(this.prefix) ? key.slice(this.prefix.length) : key;
+  }
 
   /** The app id as it appears in per-app keys: its own slot family in cluster mode. */
   private app(appId: string): string {
     return this.cluster ? `{${appId}}` : appId;
   }
 
-  /** A key of no app (a stream or index over all apps): all in slot family `{g}` in cluster mode, to be split into shards next. */
+  /** A key of no app and no shard (dead letters, the previous version's unsharded names): slot family `{g}` in cluster mode. */
   private global(name: string): string {
     return this.cluster ? `${this.prefix}{g}${name}` : `${this.prefix}${name}`;
   }
@@ -43,6 +89,7 @@ export class RedisKeys {
       occupancy: `${tag}:occ`,
       subscribers: `${tag}:subs`,
       retained: `${tag}:retained`,
+      unfed: `${tag}:unfed`,
     };
   }
 
@@ -105,9 +152,9 @@ export class RedisKeys {
     return `${this.prefix}um:${this.app(appId)}:${minute}`;
   }
 
-  /** ZSET `appId|minute` → minute: the per-minute counters the worker has not finished rolling up. */
-  get usageIndex(): string {
-    return this.global('usage-minutes');
+  /** ZSET `appId|minute` → minute: the per-minute counters the worker has not finished rolling up (the app's shard). */
+  usageIndex(appId: string): string {
+    return this.shardKey('usage-minutes', this.shardOf(appId));
   }
 
   /** Log-in or sign-up attempts from one client address in the current window (management plane, no app). */
@@ -120,9 +167,9 @@ export class RedisKeys {
     return `${this.prefix}login-fail:${accountDigest}`;
   }
 
-  /** Channels held by some gateway, scored by (a lower bound of) their earliest holder lease expiry. */
-  get occupancyIndex(): string {
-    return this.global('occupied-channels');
+  /** Channels held by some gateway, scored by (a lower bound of) their earliest holder lease expiry (the channel's shard). */
+  occupancyIndex(appId: string, channel: string): string {
+    return this.shardKey('occupied-channels', this.shardOf(appId, channel));
   }
 
   /**
@@ -133,9 +180,9 @@ export class RedisKeys {
     return `${this.prefix}pusher-terminations`;
   }
 
-  /** Stream of channel and presence events (occupied, vacated, joined, left) that webhooks are made of. */
-  get events(): string {
-    return this.global('events');
+  /** Stream of channel and presence events (occupied, vacated, joined, left) that webhooks are made of (the channel's shard). */
+  events(appId: string, channel: string): string {
+    return this.shardKey('events', this.shardOf(appId, channel));
   }
 
   /** ZSET delivery job id → lease expiry: one app's webhook deliveries in flight, on every worker. */
@@ -156,14 +203,14 @@ export class RedisKeys {
     return this.global('pending-channels');
   }
 
-  /** Channels with presence members, scored by (a lower bound of) their earliest lease expiry. */
-  get presenceIndex(): string {
-    return this.global('presence-channels');
+  /** Channels with presence members, scored by (a lower bound of) their earliest lease expiry (the channel's shard). */
+  presenceIndex(appId: string, channel: string): string {
+    return this.shardKey('presence-channels', this.shardOf(appId, channel));
   }
 
-  /** Feed of stored messages for the Postgres archiver and message.published webhooks (a stream with a consumer group). */
-  get archive(): string {
-    return this.global('archive');
+  /** Feed of stored messages for the Postgres archiver and message.published webhooks (the channel's shard; a stream with a consumer group). */
+  archive(appId: string, channel: string): string {
+    return this.shardKey('archive', this.shardOf(appId, channel));
   }
 
   /** Stream of entries a consumer gave up on after HERALD_STREAM_MAX_ATTEMPTS (libs/bus dead-letters). */
@@ -208,4 +255,6 @@ export interface ChannelKeys {
   subscribers: string;
   /** String: the channel's MQTT retained message (its payload text), given to each new MQTT subscriber. */
   retained: string;
+  /** Set of idempotency keys whose message is stored but whose archive feed write failed: fed by the publisher's retry. */
+  unfed: string;
 }

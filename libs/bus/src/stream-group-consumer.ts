@@ -64,6 +64,37 @@ export class StreamGroupConsumer {
     await this.loop?.catch(() => undefined);
   }
 
+  /**
+   * Reads the stream until nothing is left — new entries, this consumer's own and every other consumer's
+   * pending ones (claimed at once: their consumers are gone) — then returns how many it handled. For a
+   * stream nothing writes any more: the previous version's unsharded feeds, read at worker start. Failed
+   * entries are retried and parked as in the loop; `stop` ends it.
+   */
+  async drain(): Promise<number> {
+    if ((await this.redis.exists(this.o.stream)) === 0) return 0;
+    await this.ensureGroup();
+    let handled = 0;
+    while (!this.stopped) {
+      try {
+        let entries = await this.read('0', false);
+        let retrying = entries.length > 0;
+        if (entries.length === 0) {
+          entries = ((await this.redis.xautoclaim(this.o.stream, this.o.group, this.consumer, 0, '0', 'COUNT', this.o.batch)) as [string, StreamEntry[]])[1];
+          retrying = entries.length > 0;
+        }
+        if (entries.length === 0) entries = await this.read('>', false);
+        if (entries.length === 0) break;
+        await this.process(entries, retrying);
+        handled += entries.length;
+      } catch (e) {
+        if (this.stopped) break;
+        if (!(e instanceof EntriesFailed)) this.o.logger.warn({ err: (e as Error).message, stream: this.o.stream }, 'draining the stream failed; retrying');
+        await new Promise((r) => setTimeout(r, this.o.retryMs));
+      }
+    }
+    return handled;
+  }
+
   private async ensureGroup(): Promise<void> {
     try {
       await this.redis.xgroup('CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');

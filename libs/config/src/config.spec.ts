@@ -87,3 +87,10 @@ test('HERALD_REDIS_WAIT_REPLICAS defaults to 0', () => {
   assert.equal(loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '1' }).redisWaitReplicas, 1);
   assert.throws(() => loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '-1' }), /HERALD_REDIS_WAIT_REPLICAS/);
 });
+
+test('HERALD_REDIS_SHARDS defaults to 8 and refuses 0 or a fraction', () => {
+  assert.equal(loadConfig({}).redisShards, 8);
+  assert.equal(loadConfig({ HERALD_REDIS_SHARDS: '3' }).redisShards, 3);
+  assert.throws(() => loadConfig({ HERALD_REDIS_SHARDS: '0' }), /HERALD_REDIS_SHARDS/);
+  assert.throws(() => loadConfig({ HERALD_REDIS_SHARDS: '1.5' }), /HERALD_REDIS_SHARDS/);
+});

@@ -19,6 +19,12 @@ const schema = z.object({
     .transform((v, ctx) => parseClusterNodes(v, ctx)),
   /** Replicas a publish waits for (WAIT n) before it is acknowledged; 0 acknowledges on the master's write. */
   HERALD_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  /**
+   * The streams and indexes over all apps (archive and events feeds, usage, presence and occupancy
+   * indexes) are split into this many shards, each its own cluster slot. Every process of a deployment
+   * must use the same number; changing it leaves entries in the shards no longer read.
+   */
+  HERALD_REDIS_SHARDS: z.coerce.number().int().min(1).max(1024).default(8),
   HERALD_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/).default('herald:'),
   HERALD_HOST: z.string().default('0.0.0.0'),
   API_PORT: port(3000),
@@ -174,6 +180,7 @@ export interface HeraldConfig {
   /** Cluster mode's seed nodes; undefined on a single Redis (redisUrl). */
   redisClusterNodes: RedisNode[] | undefined;
   redisWaitReplicas: number;
+  redisShards: number;
   redisPrefix: string;
   host: string;
   apiPort: number;
@@ -320,6 +327,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisWaitReplicas: e.HERALD_REDIS_WAIT_REPLICAS,
+    redisShards: e.HERALD_REDIS_SHARDS,
     redisPrefix: e.HERALD_REDIS_PREFIX,
     host: e.HERALD_HOST,
     apiPort: e.API_PORT,

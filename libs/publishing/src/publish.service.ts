@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertJsonDepth, assertMessageId } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
-import { AppLimits, ChannelLog } from '@herald/bus';
+import { AppLimits, ArchiveFeedFailed, ChannelLog, type Accepted } from '@herald/bus';
 import { RefusedApps } from './refused-apps.js';
 import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
@@ -48,9 +48,11 @@ export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false;
 
 /**
  * The one publish use case, for REST, batches, scheduled messages and clients on the gateway: check,
- * then accept — one Redis script stores the message in its channel's history with the next offset,
- * publishes it to the subscribers and feeds the archive (idempotent by id). The publisher is answered
- * after that one round trip; nothing is half-done, and a retry with the same id is answered the same.
+ * charge the app (its rate and quota, on the app's slot), then accept — one Redis script on the
+ * channel's slot stores the message in its history with the next offset and publishes it to the
+ * subscribers (idempotent by id), then the archive feed gets it. The publisher is answered after
+ * those steps; an accept that fails after its charge gives the charge back (docs/architecture.md#redis-cluster),
+ * and a retry with the same id is answered the same.
  */
 @Injectable()
 export class PublishService {
@@ -87,18 +89,20 @@ export class PublishService {
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
     this.refused.check(app.id, now);
-    // Charged inside the accept script: one round trip for rate, quota, usage and the offset.
-    const [item] = await this.acceptAll(app, [prepared], now, true);
-    if (!item.ok) {
-      this.refused.remember(app.id, item.error, now);
-      throw item.error;
+    try {
+      await this.limits.chargePublish(app.id, app.plan, now);
+    } catch (e) {
+      this.refused.remember(app.id, e, now);
+      throw e;
     }
+    const [item] = await this.acceptCharged(app, [prepared], now);
+    if (!item.ok) throw item.error;
     return item.result;
   }
 
   /** Accepts a publish charged earlier (a scheduled one, counted when it was scheduled): never billed twice. */
   async publishPrepaid(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
-    const [item] = await this.acceptAll(app, [prepared], now);
+    const [item] = results([prepared], await this.accept(app, [prepared], now));
     if (!item.ok) throw item.error;
     return item.result;
   }
@@ -132,35 +136,45 @@ export class PublishService {
         throw e;
       }
     }
-    const accepted = await this.acceptAll(ctx.app, valid, now);
+    const accepted = await this.acceptCharged(ctx.app, valid, now);
     let next = 0;
     return checked.map((c) => (c.ok ? accepted[next++] : c));
   }
 
   /**
-   * Accepts in the order given: one script for many messages (ChannelLog.acceptMany), or with `charge`
-   * a single publish charged by its own accept script.
+   * Accepts publishes charged at `now`, and gives back the charge of those that were not stored (their
+   * accept failed: Redis unreachable or refusing), so a message is never billed without being stored —
+   * unless the refund fails too (the node is gone): then it stays counted, erring towards a charge
+   * without a message, never a message without its charge. One stored whose archive feed failed keeps it.
    */
-  private async acceptAll(app: AppRecord, items: readonly PreparedPublish[], now: number, charge = false): Promise<BatchItemResult[]> {
-    const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now}${pusherFields(p)},"content":${p.content}`;
-    const ttl = this.config.idempotencyTtlMs;
-    const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
-    const replies = charge
-      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), window, ttl, now, app.plan)))
-      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), window, ttl, now);
-    return replies.map((r, i): BatchItemResult => {
-      const p = items[i];
-      if (r.status === 'rejected') {
-        if (items.length === 1 && !(r.reason instanceof HeraldError)) throw r.reason; // a single publish keeps its own error
-        return { ok: false, error: asHeraldError(r.reason) };
-      }
-      const accepted = r.value;
-      if (accepted.channel !== p.channel) {
-        return { ok: false, error: new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${accepted.channel}`) };
-      }
-      return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
-    });
+  private async acceptCharged(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<BatchItemResult[]> {
+    const replies = await this.accept(app, items, now);
+    const unstored = replies.filter((r) => r.status === 'rejected' && !(r.reason instanceof ArchiveFeedFailed)).length;
+    if (unstored > 0) await this.limits.refundPublish(app.id, now, unstored).catch(() => undefined);
+    return results(items, replies);
   }
+
+  /** Accepts in the order given: one script call per channel and hundred messages (ChannelLog.acceptMany). */
+  private accept(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
+    const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now}${pusherFields(p)},"content":${p.content}`;
+    const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
+    return this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), window, this.config.idempotencyTtlMs, now);
+  }
+}
+
+function results(items: readonly PreparedPublish[], replies: Array<PromiseSettledResult<Accepted>>): BatchItemResult[] {
+  return replies.map((r, i): BatchItemResult => {
+    const p = items[i];
+    if (r.status === 'rejected') {
+      if (items.length === 1 && !(r.reason instanceof HeraldError)) throw r.reason; // a single publish keeps its own error
+      return { ok: false, error: asHeraldError(r.reason) };
+    }
+    const accepted = r.value;
+    if (accepted.channel !== p.channel) {
+      return { ok: false, error: new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${accepted.channel}`) };
+    }
+    return { ok: true, result: { id: p.messageId, channel: p.channel, offset: accepted.offset, epoch: accepted.epoch, duplicate: !accepted.fresh } };
+  });
 }
 
 /** The Pusher fields of a frame (an event name, the excluded socket, a client event's user), empty for Herald's publishes. */

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 
 /**
- * Deletes the keys under `prefix` (SCAN + UNLINK), best effort and bounded: at most `maxKeys` keys
+ * Deletes the keys under `prefix` and those whose hash tag starts with it (`{prefix…}`: the sharded
+ * streams and indexes, BullMQ in cluster mode) (SCAN + UNLINK), best effort and bounded: at most `maxKeys` keys
  * and `timeoutMs` in all, so a stop() never hangs on a huge or unreachable Redis. Returns how many
  * keys were unlinked.
  */
@@ -14,12 +15,14 @@ export async function dropRedisPrefix(redisUrl: string, prefix: string, opts: { 
   let dropped = 0;
   try {
     await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length) dropped += await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0' && dropped < maxKeys && Date.now() < deadline);
+    for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length) dropped += await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0' && dropped < maxKeys && Date.now() < deadline);
+    }
   } catch {
     // Best effort: a test may have killed its Redis on purpose.
   } finally {

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEntry, type RedisClient } from '@herald/bus';
+import { DeadLetters, RedisKeys, ShardedStreamConsumer, type StreamEntry } from '@herald/bus';
 import { ArchiveRepository, isTransientStoreError, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
 import { WebhookDispatcher } from '@herald/webhooks';
@@ -9,13 +9,13 @@ import { eventId, type ChannelEvent } from '@herald/bus';
 const GROUP = 'archivers';
 
 /**
- * Copies appended messages into Postgres in batches, through a Redis stream consumer group: an entry is
- * acknowledged only after its batch is stored, so a crashed worker's entries are claimed by another.
+ * Copies appended messages into Postgres in batches, through a Redis stream consumer group on every shard
+ * of the archive feed: an entry is acknowledged only after its batch is stored, so a crashed worker's
+ * entries are claimed by another. The previous version's unsharded feed is read at start until empty.
  */
 @Injectable()
 export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private redis?: RedisClient;
-  private consumer?: StreamGroupConsumer;
+  private consumer?: ShardedStreamConsumer;
   private readonly logger;
 
   constructor(
@@ -29,10 +29,8 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.redis = createRedis(this.config, 'subscriber', 'archive');
     const w = this.config.worker;
-    this.consumer = new StreamGroupConsumer(this.redis, {
-      stream: this.keys.archive,
+    this.consumer = new ShardedStreamConsumer(this.config, 'archive', this.keys.allShards('archive'), this.keys.legacy('archive'), {
       group: GROUP,
       batch: w.archiveBatch,
       blockMs: w.archiveBlockMs,
@@ -82,7 +80,6 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   /** Stops before the database closes, so no batch is cut in half by the shutdown. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop(); // ends within one HERALD_ARCHIVE_BLOCK_MS
-    this.redis?.disconnect();
   }
 }
 

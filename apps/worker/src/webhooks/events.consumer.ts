@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, parseEventEntry, type RedisClient } from '@herald/bus';
+import { DeadLetters, RedisKeys, ShardedStreamConsumer, parseEventEntry } from '@herald/bus';
 import { isTransientStoreError } from '@herald/db';
 import { WebhookDispatcher } from '@herald/webhooks';
 
@@ -8,16 +8,16 @@ const GROUP = 'webhooks';
 const BATCH = 1000;
 
 /**
- * Turns the events stream (channel occupied/vacated, member joined/left — appended by the presence and
- * occupancy scripts) into webhook deliveries, through a consumer group: entries are acknowledged after
+ * Turns the events stream (channel occupied/vacated, member joined/left — appended after the presence and
+ * occupancy scripts) into webhook deliveries, through a consumer group on every shard (and the previous
+ * version's unsharded stream, read at start until empty): entries are acknowledged after
  * their deliveries are stored and enqueued, so a killed worker's entries are claimed and dispatched again,
  * which the deterministic delivery ids make harmless. Reading lingers HERALD_WEBHOOK_LINGER_MS after a
  * first entry, so a burst of events goes out as a few deliveries carrying many events.
  */
 @Injectable()
 export class EventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private redis?: RedisClient;
-  private consumer?: StreamGroupConsumer;
+  private consumer?: ShardedStreamConsumer;
   private readonly logger;
 
   constructor(
@@ -30,10 +30,8 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.redis = createRedis(this.config, 'subscriber', 'events');
     const linger = this.config.webhooks.lingerMs;
-    this.consumer = new StreamGroupConsumer(this.redis, {
-      stream: this.keys.events,
+    this.consumer = new ShardedStreamConsumer(this.config, 'events', this.keys.allShards('events'), this.keys.legacy('events'), {
       group: GROUP,
       batch: BATCH,
       blockMs: this.config.worker.archiveBlockMs,
@@ -58,6 +56,5 @@ export class EventsConsumer implements OnApplicationBootstrap, BeforeApplication
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.stop();
-    this.redis?.disconnect();
   }
 }
