@@ -70,8 +70,8 @@ after(async () => {
 const window = { historySize: 1000, historyTtlMs: 3_600_000 };
 const offsetsOf = (frames: string[]) => frames.map((f) => (JSON.parse(f) as { offset: number }).offset);
 /** The archive stream's entries for one app's channel, oldest first. */
-async function archived(appId: string, channel: string): Promise<Array<{ offset: number; id: string }>> {
-  const entries = (await redis.xrange(keys.archive(appId, channel), '-', '+')) as Array<[string, string[]]>;
+async function archived(appId: string, channel: string, on = keys): Promise<Array<{ offset: number; id: string }>> {
+  const entries = (await redis.xrange(on.archive(appId, channel), '-', '+')) as Array<[string, string[]]>;
   return entries
     .filter(([, f]) => f[1] === `${appId}|${channel}`)
     .map(([, f]) => JSON.parse(f[3]) as { offset: number; id: string })
@@ -239,17 +239,34 @@ test('an accept that fails after its charge gives the charge back: nothing store
   assert.equal((await limits.usage('app_refund', now)).messagesToday, 1);
 });
 
-test('an archive feed that fails after the accept: 503, the message is stored and kept billed, a retry with its id feeds it', async () => {
-  const ctx = tenant('app_feed');
-  const feed = keys.archive('app_feed', 'c');
+test('on one Redis the accept feeds the archive in its own script: a feed Redis refuses stores nothing of the message and gives the charge back', async () => {
+  const ctx = tenant('app_feed1');
+  const feed = keys.archive('app_feed1', 'c');
   await redis.set(feed, 'not a stream');
-  await assert.rejects(publisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' }), (e: { reason?: string; code?: number }) => e.reason === 'unavailable' && e.code === 503);
-  assert.deepEqual((await log.history('app_feed', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f).id), ['feed-1']);
-  assert.equal((await limits.usage('app_feed')).messagesToday, 1, 'stored, so billed');
+  await assert.rejects(publisher.publish(ctx, { channel: 'c', message: 'lost?', id: 'feed-1' }), /WRONGTYPE/);
+  assert.deepEqual((await log.history('app_feed1', 'c', { limit: 10, minTime: 0 })).frames, [], 'not in history');
+  assert.equal((await limits.usage('app_feed1')).messagesToday, 0, 'not stored, so not billed');
   await redis.del(feed);
-  const retry = await publisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' });
+  const again = await publisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' });
+  assert.deepEqual([again.duplicate, again.offset], [false, 1], 'the id was not taken by the refused attempt');
+  assert.deepEqual(await archived('app_feed1', 'c', keys), [{ offset: 1, id: 'feed-1' }]);
+});
+
+test('on a cluster (the feed in another slot, written second): a feed that fails after the accept answers 503, the message is stored and kept billed, a retry with its id feeds it', async () => {
+  const clusterKeys = new RedisKeys(config.redisPrefix, true);
+  const clusterLog = new ChannelLog(redis, clusterKeys);
+  const clusterLimits = new AppLimits(redis, clusterKeys);
+  const clusterPublisher = new PublishService(clusterLog, config, new AccessTokens(new KeysRepository(prisma), config), clusterLimits);
+  const ctx = tenant('app_feed');
+  const feed = clusterKeys.archive('app_feed', 'c');
+  await redis.set(feed, 'not a stream');
+  await assert.rejects(clusterPublisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' }), (e: { reason?: string; code?: number }) => e.reason === 'unavailable' && e.code === 503);
+  assert.deepEqual((await clusterLog.history('app_feed', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f).id), ['feed-1']);
+  assert.equal((await clusterLimits.usage('app_feed')).messagesToday, 1, 'stored, so billed');
+  await redis.del(feed);
+  const retry = await clusterPublisher.publish(ctx, { channel: 'c', message: 'kept', id: 'feed-1' });
   assert.deepEqual([retry.duplicate, retry.offset], [true, 1]);
-  assert.deepEqual(await archived('app_feed', 'c'), [{ offset: 1, id: 'feed-1' }]);
+  assert.deepEqual(await archived('app_feed', 'c', clusterKeys), [{ offset: 1, id: 'feed-1' }]);
 });
 
 test('the usage roll-up reads every shard of the usage index and the previous version\'s unsharded one', async () => {

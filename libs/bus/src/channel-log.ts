@@ -94,12 +94,17 @@ export class ChannelLog {
     return out;
   }
 
-  /** One ACCEPT call (messages of one channel), then the archive feed of what it stored. */
+  /**
+   * One ACCEPT call (messages of one channel). On one Redis the script feeds the archive too (all or
+   * nothing); on a cluster the feed is another slot, so what it stored is fed here, second.
+   */
   private async acceptOnChannel(appId: string, channel: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number, epoch: string): Promise<Accepted[]> {
     const k = this.keys.channel(appId, channel);
     const idem = items.map((m) => this.keys.idempotency(appId, channel, m.messageId));
-    const keys = [k.meta, k.history, k.unfed, ...idem];
-    const args = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, ...items.map((m) => m.frameHead)];
+    const inline = !this.keys.cluster;
+    const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...idem] : [k.meta, k.history, k.unfed, ...idem];
+    const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, inline ? this.keys.member(appId, channel) : ''];
+    for (const m of items) args.push(m.frameHead, '');
     let reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
     if (reply[0] === UPGRADE_FIRST) {
       await this.drainLegacy(appId, channel, window, now);
@@ -117,8 +122,8 @@ export class ChannelLog {
   }
 
   /**
-   * The second step of an accept: its frames, in offset order, onto the archive feed (the channel's
-   * shard, another slot). The publisher is answered after it. When it fails the publish fails (503)
+   * The second step of an accept on a cluster: its frames, in offset order, onto the archive feed (the
+   * channel's shard, another slot). The publisher is answered after it. When it fails the publish fails (503)
    * and the messages are marked unfed in their channel's slot, so a retry with the same id, answered as
    * a duplicate, feeds them then (and clears the mark). Consumers are idempotent (archive rows and
    * webhook deliveries are keyed by channel, epoch and offset): a frame fed twice is stored and

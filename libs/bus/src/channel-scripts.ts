@@ -9,9 +9,10 @@ import { LuaScript } from './lua-script.js';
  *    offset order whichever API or gateway process accepted them.
  *  - RECOVER answers a resuming subscriber: the missed frames after its position, or not recovered.
  * What must then happen once per message off the hot path (the Postgres archive and the
- * message.published webhooks) reads the archive feed, a stream in another slot (the channel's shard):
- * the accepting process appends the frames the script returns to it before answering the publisher
- * (ChannelLog.feedArchive; docs/architecture.md#redis-cluster).
+ * message.published webhooks) reads the archive feed, a stream of the channel's shard. On one Redis ACCEPT
+ * appends to it as well (nothing stored goes unfed, whatever process dies when); on a cluster the shard is
+ * another slot, so the accepting process appends the frames the script returns before answering the
+ * publisher (ChannelLog.feedArchive; docs/architecture.md#redis-cluster).
  * A channel's meta hash holds its epoch (e) and last offset (s). When it is lost (Redis flushed, or
  * restarted without persistence) a new epoch begins.
  *
@@ -21,18 +22,28 @@ import { LuaScript } from './lua-script.js';
  * the archive with them and tries again). Nothing the old path accepted is lost.
  */
 
-// KEYS: meta, history, unfed, then the idempotency key of each message (one channel)
-// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, then each message's frame head
-// (JSON object text without its closing brace)
-// Returns three values per message: fresh (1|0), "epoch:offset:channel", the frame to feed to the
-// archive ('' for none). A repeated id gives 0 and the first acceptance's position, and its frame only
+// KEYS: meta, history, unfed, [the archive feed, on one Redis only,] then the idempotency key of each
+// message (one channel)
+// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member (the feed entry's `k`; ''
+// when the feed is not a key of this call), then per message its frame head (JSON object text without its
+// closing brace) and its Web Push spec ('' for none)
+// On one Redis (member given) the script also appends each new frame to the archive feed: stored,
+// published and fed all or nothing. On a cluster the feed is another slot, so the caller feeds it.
+// Returns three values per message: fresh (1|0), "epoch:offset:channel", the frame the caller must feed
+// to the archive ('' for none). A repeated id gives 0 and the first acceptance's position, and its frame only
 // when that acceptance's feed failed (its idempotency key is in `unfed`) and the history still holds it:
 // the publisher's retry feeds it then. Returns {-3} when the channel must be upgraded first (see above).
 export const ACCEPT = new LuaScript(
   'accept',
   `
 local meta, history, unfed = KEYS[1], KEYS[2], KEYS[3]
-local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local feed = nil
+local first = 4
+if member ~= '' then
+  feed = KEYS[4]
+  first = 5
+end
 if redis.call('HEXISTS', meta, 'a') == 1 then return {-3} end
 local epoch = redis.call('HGET', meta, 'e')
 if not epoch then
@@ -52,22 +63,32 @@ local function unfedFrame(idem, pos)
   return ''
 end
 local out = {}
-for i = 4, #KEYS do
+for i = first, #KEYS do
+  local head, push = ARGV[9 + 2 * (i - first)], ARGV[10 + 2 * (i - first)]
   local prev = redis.call('GET', KEYS[i])
   if prev then
     out[#out + 1] = 0
     out[#out + 1] = prev
     out[#out + 1] = unfedFrame(KEYS[i], prev)
   else
-    local seq = redis.call('HINCRBY', meta, 's', 1)
-    local frame = ARGV[i + 4] .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}'
+    local seq = tonumber(redis.call('HGET', meta, 's') or '0') + 1
+    local frame = head .. ',"offset":' .. seq .. ',"epoch":"' .. epoch .. '"}'
+    -- The feed first: a script is not rolled back, so a feed Redis refuses leaves nothing of the message.
+    if feed then
+      if push == '' then
+        redis.call('XADD', feed, '*', 'k', member, 'f', frame)
+      else
+        redis.call('XADD', feed, '*', 'k', member, 'f', frame, 'p', push)
+      end
+    end
+    redis.call('HSET', meta, 's', seq)
     redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
     redis.call('PUBLISH', fanout, frame)
     local pos = epoch .. ':' .. seq .. ':' .. channel
     redis.call('SET', KEYS[i], pos, 'PX', idemTtlMs)
     out[#out + 1] = 1
     out[#out + 1] = pos
-    out[#out + 1] = frame
+    out[#out + 1] = feed and '' or frame
   end
 end
 redis.call('PEXPIRE', history, historyTtlMs)
