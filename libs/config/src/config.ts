@@ -122,7 +122,8 @@ const schema = z.object({
   HERALD_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
   /** Push requests of one app in flight at once, across every worker (its fair share of the pool above). */
   HERALD_PUSH_APP_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
-  HERALD_PUSH_DEFER_MS: z.coerce.number().int().min(1).default(1_000),
+  /** A delivery whose app is at its share waits this long (plus up to as much jitter): short, a fan-out is a burst of one app. */
+  HERALD_PUSH_DEFER_MS: z.coerce.number().int().min(1).default(250),
   /** A push service origin's circuit opens after this many consecutive failed requests, for the cool-down. */
   HERALD_PUSH_CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(10),
   HERALD_PUSH_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),

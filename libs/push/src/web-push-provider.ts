@@ -6,6 +6,10 @@ import { isBlockedAddress, publicOnlyLookup } from '@herald/webhooks';
 import { parseRetryAfter, type PushCredentials, type PushMessageOptions, type PushProvider, type PushResult, type PushTarget } from './push-provider.js';
 
 const RESPONSE_SNIPPET = 200;
+/** A VAPID JWT is signed for 12 h and reused until 1 h before it expires (push services accept up to 24 h). */
+const JWT_LIFETIME_S = 12 * 3600;
+const JWT_REUSE_S = 11 * 3600;
+const MAX_CACHED_JWTS = 10_000;
 
 /**
  * Web Push (RFC 8030) with VAPID (RFC 8292) and aes128gcm encryption (RFC 8291): the `web-push` library
@@ -16,6 +20,8 @@ const RESPONSE_SNIPPET = 200;
 export class WebPushProvider implements PushProvider {
   readonly kind = 'webpush' as const;
   private readonly agents: { http: http.Agent; https: https.Agent };
+  /** `Authorization: vapid t=…, k=…` per app key, push service origin and subject: signing one costs milliseconds (the library's key conversion), so it is done once per origin and 11 h, not per push. */
+  private readonly jwts = new Map<string, { header: string; renewAt: number }>();
 
   constructor(private readonly opts: { timeoutMs: number; allowPrivate: boolean; maxSockets?: number }) {
     const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 256, lookup: opts.allowPrivate ? undefined : publicOnlyLookup };
@@ -27,7 +33,7 @@ export class WebPushProvider implements PushProvider {
     let details: ReturnType<typeof webpush.generateRequestDetails>;
     try {
       details = webpush.generateRequestDetails({ endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } }, message.payload, {
-        vapidDetails: { subject: credentials.subject, publicKey: credentials.vapid.publicKey, privateKey: credentials.vapid.privateKey },
+        headers: { Authorization: this.vapidHeader(new URL(target.endpoint).origin, credentials) },
         TTL: message.ttl,
         urgency: message.urgency,
         ...(message.topic ? { topic: message.topic } : {}),
@@ -74,6 +80,17 @@ export class WebPushProvider implements PushProvider {
       req.on('error', (e) => done({ statusCode: null, error: e.message }));
       req.end(body ?? undefined);
     });
+  }
+
+  private vapidHeader(audience: string, c: PushCredentials, now = Date.now()): string {
+    const key = `${c.vapid.publicKey}|${audience}|${c.subject}`;
+    const hit = this.jwts.get(key);
+    if (hit && now < hit.renewAt) return hit.header;
+    const nowS = Math.floor(now / 1000);
+    const header = webpush.getVapidHeaders(audience, c.subject, c.vapid.publicKey, c.vapid.privateKey, 'aes128gcm', nowS + JWT_LIFETIME_S).Authorization;
+    if (this.jwts.size >= MAX_CACHED_JWTS) this.jwts.clear();
+    this.jwts.set(key, { header, renewAt: (nowS + JWT_REUSE_S) * 1000 });
+    return header;
   }
 
   close(): void {

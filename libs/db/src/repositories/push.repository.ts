@@ -176,11 +176,15 @@ export class PushRepository {
     return new Set(pending.map((p) => p.id));
   }
 
+  /** The delivery and its subscription in one round trip (one per job). */
   async deliveryTarget(appId: string, deliveryId: string): Promise<DeliveryTarget | undefined> {
-    const d = await this.prisma.pushDelivery.findFirst({ where: { appId, id: deliveryId }, select: { status: true, pushMessageId: true, subscriptionId: true } });
-    if (!d) return undefined;
-    const s = await this.prisma.pushSubscription.findFirst({ where: { appId, id: d.subscriptionId }, select: { endpoint: true, p256dh: true, auth: true } });
-    return { ...d, subscription: s };
+    const [row] = await this.prisma.$queryRaw<Array<{ status: PushDeliveryStatus; pushMessageId: string; subscriptionId: string; endpoint: string | null; p256dh: string | null; auth: string | null }>>`
+      SELECT d."status"::text AS "status", d."pushMessageId", d."subscriptionId", s."endpoint", s."p256dh", s."auth"
+      FROM "PushDelivery" d LEFT JOIN "PushSubscription" s ON s."id" = d."subscriptionId" AND s."appId" = d."appId"
+      WHERE d."id" = ${deliveryId} AND d."appId" = ${appId}`;
+    if (!row) return undefined;
+    const { endpoint, p256dh, auth, ...d } = row;
+    return { ...d, subscription: endpoint !== null && p256dh !== null && auth !== null ? { endpoint, p256dh, auth } : null };
   }
 
   /** One attempt and the delivery's new state, in one statement. */
