@@ -36,6 +36,7 @@ const plan = {
   maxWebhooks: 10,
   maxClientEventsPerSecond: 10,
   maxPusherBatchEvents: 10,
+  maxPushSubscriptions: 10000,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {
@@ -252,11 +253,17 @@ test('on one Redis the accept feeds the archive in its own script: a feed Redis 
   assert.deepEqual(await archived('app_feed1', 'c', keys), [{ offset: 1, id: 'feed-1' }]);
 });
 
-test('on a cluster (the feed in another slot, written second): a feed that fails after the accept answers 503, the message is stored and kept billed, a retry with its id feeds it', async () => {
+/** The publish path as on a Redis Cluster (slot-tagged keys: the archive feed written after the accept), on the test Redis. */
+function clusterParts() {
   const clusterKeys = new RedisKeys(config.redisPrefix, true);
   const clusterLog = new ChannelLog(redis, clusterKeys);
   const clusterLimits = new AppLimits(redis, clusterKeys);
   const clusterPublisher = new PublishService(clusterLog, config, new AccessTokens(new KeysRepository(prisma), config), clusterLimits);
+  return { keys: clusterKeys, log: clusterLog, limits: clusterLimits, publisher: clusterPublisher };
+}
+
+test('on a cluster (the feed in another slot, written second): a feed that fails after the accept answers 503, the message is stored and kept billed, a retry with its id feeds it', async () => {
+  const { keys: clusterKeys, log: clusterLog, limits: clusterLimits, publisher: clusterPublisher } = clusterParts();
   const ctx = tenant('app_feed');
   const feed = clusterKeys.archive('app_feed', 'c');
   await redis.set(feed, 'not a stream');
@@ -285,3 +292,31 @@ test('the usage roll-up reads every shard of the usage index and the previous ve
   assert.equal(await redis.zcard(keys.legacy('usage-minutes')), 0);
   assert.equal((await limits.pendingMinutes()).some((m) => m.appId === 'app_old'), false);
 });
+
+for (const cluster of [false, true]) {
+  test(`a publish with push carries its push spec on its archive entry (single and batch), a duplicate nothing; the frame stays as it was (${cluster ? 'cluster: fed second' : 'one Redis: fed by the accept'})`, async () => {
+    const appId = cluster ? 'app_push_c' : 'app_push';
+    const on = cluster ? clusterParts() : { keys, log, publisher };
+    const ctx = tenant(appId);
+    const push = { title: 'T', body: 'B', urgency: 'high' };
+    await on.publisher.publish(ctx, { channel: 'c', message: 1, id: 'p-1', push, pushMode: 'offline' });
+    await on.publisher.publish(ctx, { channel: 'c', message: 2, id: 'p-2' });
+    await on.publisher.publish(ctx, { channel: 'c', message: 1, id: 'p-1', push, pushMode: 'offline' }); // duplicate
+    await on.publisher.publishBatch(ctx, [{ channel: 'c', message: 3, id: 'p-3', push: { title: 'batch', body: '' } }, { channel: 'c', message: 4, id: 'p-4' }]);
+    const entries = ((await redis.xrange(on.keys.archive(appId, 'c'), '-', '+')) as Array<[string, string[]]>).filter(([, f]) => f[1] === `${appId}|c`);
+    const specs = entries.map(([, f]) => {
+      const i = f.indexOf('p');
+      return i >= 0 && i % 2 === 0 ? (JSON.parse(f[i + 1]) as { payload: string; ttl: number; urgency: string; mode: string }) : undefined;
+    });
+    assert.equal(entries.length, 4, 'the duplicate is stored nowhere');
+    assert.deepEqual(specs.map((s) => s && { ...s, payload: JSON.parse(s.payload) }), [
+      { payload: { title: 'T', body: 'B', channel: 'c', id: 'p-1' }, ttl: 86_400, urgency: 'high', mode: 'offline' },
+      undefined,
+      { payload: { title: 'batch', body: '', channel: 'c', id: 'p-3' }, ttl: 86_400, urgency: 'normal', mode: 'always' },
+      undefined,
+    ]);
+    const frames = (await on.log.history(appId, 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f) as Record<string, unknown>);
+    assert.ok(frames.every((f) => !('push' in f) && !('p' in f)), 'subscribers never see the push spec');
+    await assert.rejects(on.publisher.publish(tenant(appId, 'common'), { channel: 'c', message: 5, push }), { reason: 'push_forbidden' });
+  });
+}

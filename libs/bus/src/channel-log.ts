@@ -19,6 +19,8 @@ export interface ToAccept {
   channel: string;
   messageId: string;
   frameHead: string;
+  /** Its Web Push spec as JSON text, carried on the archive entry for the worker's push fan-out. */
+  push?: string;
 }
 
 export interface Window {
@@ -41,6 +43,14 @@ export interface HistoryPage {
   frames: string[];
 }
 
+/** A stored frame the caller appends to the archive feed (a cluster's second step), with its push spec. */
+interface ToFeed {
+  idem: string;
+  frame: string;
+  retried: boolean;
+  push?: string;
+}
+
 /** Messages per ACCEPT call: a long batch is several calls, so no one script holds Redis for long. */
 const ACCEPT_CHUNK = 100;
 
@@ -55,8 +65,8 @@ export class ChannelLog {
    * Accepts a message (already charged: AppLimits.chargePublish): its offset, its history entry, its
    * fan-out and its idempotency key in one script on the channel's slot, then its archive feed entry.
    */
-  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number): Promise<Accepted> {
-    const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], window, idemTtlMs, now);
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number, push?: string): Promise<Accepted> {
+    const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead, push }], window, idemTtlMs, now);
     if (one.status === 'rejected') throw one.reason;
     return one.value;
   }
@@ -104,18 +114,18 @@ export class ChannelLog {
     const inline = !this.keys.cluster;
     const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...idem] : [k.meta, k.history, k.unfed, ...idem];
     const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, inline ? this.keys.member(appId, channel) : ''];
-    for (const m of items) args.push(m.frameHead, '');
+    for (const m of items) args.push(m.frameHead, m.push ?? '');
     let reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
     if (reply[0] === UPGRADE_FIRST) {
       await this.drainLegacy(appId, channel, window, now);
       reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
     }
     const accepted: Accepted[] = [];
-    const toFeed: Array<{ idem: string; frame: string; retried: boolean }> = [];
+    const toFeed: ToFeed[] = [];
     for (let i = 0; i < reply.length; i += 3) {
       const one = acceptedOf(Number(reply[i]), String(reply[i + 1]));
       accepted.push(one);
-      if (reply[i + 2]) toFeed.push({ idem: idem[i / 3], frame: String(reply[i + 2]), retried: !one.fresh });
+      if (reply[i + 2]) toFeed.push({ idem: idem[i / 3], frame: String(reply[i + 2]), retried: !one.fresh, push: items[i / 3].push });
     }
     await this.feedArchive(appId, channel, toFeed, idemTtlMs);
     return accepted;
@@ -129,13 +139,13 @@ export class ChannelLog {
    * webhook deliveries are keyed by channel, epoch and offset): a frame fed twice is stored and
    * announced once.
    */
-  private async feedArchive(appId: string, channel: string, items: ReadonlyArray<{ idem: string; frame: string; retried: boolean }>, idemTtlMs: number): Promise<void> {
+  private async feedArchive(appId: string, channel: string, items: readonly ToFeed[], idemTtlMs: number): Promise<void> {
     if (items.length === 0) return;
     const k = this.keys.channel(appId, channel);
     const feed = this.keys.archive(appId, channel);
     const member = this.keys.member(appId, channel);
     try {
-      await Promise.all(items.map((m) => this.redis.xadd(feed, '*', 'k', member, 'f', m.frame)));
+      await Promise.all(items.map((m) => (m.push ? this.redis.xadd(feed, '*', 'k', member, 'f', m.frame, 'p', m.push) : this.redis.xadd(feed, '*', 'k', member, 'f', m.frame))));
     } catch (e) {
       await this.redis.multi().sadd(k.unfed, ...items.map((m) => m.idem)).pexpire(k.unfed, idemTtlMs).exec().catch(() => undefined);
       throw new ArchiveFeedFailed((e as Error).message);
