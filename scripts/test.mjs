@@ -35,6 +35,7 @@ const SUITES = [
   { dir: 'dist/test/dashboard', suffix: '.test.js' },
   { dir: 'dist/test/pusher', suffix: '.test.js' },
   { dir: 'dist/test/mqtt', suffix: '.test.js' },
+  { dir: 'dist/test/push', suffix: '.test.js' },
   // The scripts' own tests run from source: scripts are plain .mjs, not compiled.
   { dir: 'scripts', suffix: '.test.mjs', source: true },
 ];

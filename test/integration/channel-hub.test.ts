@@ -39,7 +39,7 @@ class RecordingTransport implements Transport {
 }
 
 function session(appId: string): { s: Session; t: RecordingTransport } {
-  const plan = { id: 'demo', name: 'Demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true, maxScheduleDelaySeconds: 86400, archiveRetentionDays: 30, maxScheduledPending: 1000, maxWebhooks: 10, maxClientEventsPerSecond: 10, maxPusherBatchEvents: 10 };
+  const plan = { id: 'demo', name: 'Demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true, maxScheduleDelaySeconds: 86400, archiveRetentionDays: 30, maxScheduledPending: 1000, maxWebhooks: 10, maxClientEventsPerSecond: 10, maxPusherBatchEvents: 10, maxPushSubscriptions: 10000 };
   const app = { id: appId, accountId: 'acc', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], clientEvents: false, subscriptionCount: false, plan, historySize: 100, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
   const ctx: AppContext = { app, keyId: 'k', keyKind: 'common' };
   const t = new RecordingTransport();

@@ -34,6 +34,7 @@ const plan = {
   maxWebhooks: 10,
   maxClientEventsPerSecond: 10,
   maxPusherBatchEvents: 10,
+  maxPushSubscriptions: 10000,
 };
 
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {

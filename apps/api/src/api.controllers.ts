@@ -15,6 +15,8 @@ import { PublicConfigController } from './public-config/public-config.controller
 import { ChannelsController } from './channels/channels.controller.js';
 import { AdminController } from './admin/admin.controller.js';
 import { DeadLettersController } from './admin/dead-letters.controller.js';
+import { PushController } from './push/push.controller.js';
+import { OwnerPushController } from './push/owner-push.controller.js';
 
 /**
  * Every controller of the API, in one list so the OpenAPI test can check each route is documented.
@@ -37,4 +39,6 @@ export const API_CONTROLLERS: Type[] = [
   ChannelsController,
   AdminController,
   DeadLettersController,
+  PushController,
+  OwnerPushController,
 ];

@@ -16,6 +16,7 @@ import { AppKeyGuard } from './data-plane/app-key.guard.js';
 import { PublishIngress } from './publish/publish-ingress.js';
 import { ChannelsModule } from '@herald/channels';
 import { WebhooksModule } from '@herald/webhooks';
+import { PushModule } from '@herald/push';
 import { DashboardChannels } from './channels/channels.service.js';
 import { AdminGuard } from './admin/admin.guard.js';
 import { AdminService } from './admin/admin.service.js';
@@ -34,6 +35,7 @@ import { PusherRequestAuth } from './pusher/pusher-request-auth.js';
     PublishingModule,
     ChannelsModule,
     WebhooksModule,
+    PushModule,
     HealthModule.forRoot({ app: 'api' }),
     MetricsModule.forRoot({ app: 'api', queueDepth: true }),
   ],

@@ -5,6 +5,7 @@ import { BusModule } from '@herald/bus';
 import { QueueModule } from '@herald/queue';
 import { PublishingModule } from '@herald/publishing';
 import { WebhooksModule } from '@herald/webhooks';
+import { PushModule } from '@herald/push';
 import { HealthModule, MetricsModule } from '@herald/observability';
 import { LegacyDrain } from './upgrade/legacy-drain.js';
 import { Maintenance } from './maintenance/maintenance.js';
@@ -16,6 +17,8 @@ import { EventsConsumer } from './webhooks/events.consumer.js';
 import { WebhookDeliveryProcessor } from './webhooks/webhook-delivery.processor.js';
 import { UsageRollup } from './usage/usage-rollup.js';
 import { RetentionJob } from './retention/retention.job.js';
+import { PushFanoutProcessor } from './push/push-fanout.processor.js';
+import { PushDeliveryProcessor } from './push/push-delivery.processor.js';
 
 @Module({
   // QueueModule: the queues' producer handles (queue depth metrics, webhook jobs); the worker consumes
@@ -27,6 +30,7 @@ import { RetentionJob } from './retention/retention.job.js';
     QueueModule,
     PublishingModule,
     WebhooksModule,
+    PushModule,
     HealthModule.forRoot({ app: 'worker' }),
     MetricsModule.forRoot({ app: 'worker', queueDepth: true }),
   ],
@@ -41,6 +45,8 @@ import { RetentionJob } from './retention/retention.job.js';
     WebhookDeliveryProcessor,
     UsageRollup,
     RetentionJob,
+    PushFanoutProcessor,
+    PushDeliveryProcessor,
   ],
 })
 export class WorkerModule {}

@@ -19,6 +19,8 @@ export interface ToAccept {
   channel: string;
   messageId: string;
   frameHead: string;
+  /** Its Web Push spec as JSON text, carried on the archive entry for the worker's push fan-out. */
+  push?: string;
 }
 
 export interface Window {
@@ -55,10 +57,11 @@ export class ChannelLog {
    * Accepts a message: its offset, its history entry, its fan-out, its archive feed and its idempotency
    * key in one script. With `charge`, the app's rate and quota are charged first in the same script (one
    * round trip; refused with the 429 of AppLimits, nothing stored); without, the caller charged already.
+   * `push` (a Web Push spec's JSON text) rides on the archive entry to the worker's push fan-out.
    */
-  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number, charge?: PlanCaps): Promise<Accepted> {
+  async accept(appId: string, channel: string, messageId: string, frameHead: string, window: Window, idemTtlMs: number, now: number, charge?: PlanCaps, push?: string): Promise<Accepted> {
     if (!charge) {
-      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead }], window, idemTtlMs, now);
+      const [one] = await this.acceptMany(appId, [{ channel, messageId, frameHead, push }], window, idemTtlMs, now);
       if (one.status === 'rejected') throw one.reason;
       return one.value;
     }
@@ -67,7 +70,7 @@ export class ChannelLog {
     const reply = await CHARGE_ACCEPT.run<[number, string]>(
       this.redis,
       [k.meta, k.pending, k.history, this.keys.idempotency(appId, channel, messageId), this.keys.archive, ...c.keys],
-      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, ...c.args],
+      [frameHead, newEpoch(), idemTtlMs, now, this.keys.member(appId, channel), channel, k.fanout, window.historySize, window.historyTtlMs, push ?? '', ...c.args],
     );
     if (reply[0] < 0) throw chargeRefusal(reply[0], charge, now);
     return accepted(reply[0], reply[1]);
@@ -89,7 +92,7 @@ export class ChannelLog {
       for (const m of chunk) {
         const k = this.keys.channel(appId, m.channel);
         keys.push(k.meta, k.pending, k.history, this.keys.idempotency(appId, m.channel, m.messageId));
-        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout);
+        args.push(m.frameHead, this.keys.member(appId, m.channel), m.channel, k.fanout, m.push ?? '');
       }
       return ACCEPT_MANY.run<Array<number | string>>(this.redis, keys, args);
     });

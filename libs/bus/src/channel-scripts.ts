@@ -41,10 +41,12 @@ local function upgrade(meta, pending, history, archive, fanout, member, maxLen, 
 end
 `;
 
-// accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
+// accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs, push)
+// push: the publish's Web Push spec (JSON text) or '' — carried on the archive entry (field p), so the
+// worker that archives the message is the one that fans its push out, once.
 // Returns {fresh (1|0), "epoch:offset:channel"} — for a repeated id, {0, the first acceptance's}.
 const ACCEPT_FN = `${UPGRADE_FN}
-local function accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs)
+local function accept(meta, pending, history, idem, archive, head, newEpoch, idemTtlMs, now, member, channel, fanout, maxLen, historyTtlMs, push)
   local prev = redis.call('GET', idem)
   if prev then return {0, prev} end
   local epoch = redis.call('HGET', meta, 'e')
@@ -61,25 +63,29 @@ local function accept(meta, pending, history, idem, archive, head, newEpoch, ide
   redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
   redis.call('PEXPIRE', history, historyTtlMs)
   redis.call('PUBLISH', fanout, frame)
-  redis.call('XADD', archive, '*', 'k', member, 'f', frame)
+  if push == '' then
+    redis.call('XADD', archive, '*', 'k', member, 'f', frame)
+  else
+    redis.call('XADD', archive, '*', 'k', member, 'f', frame, 'p', push)
+  end
   local pos = epoch .. ':' .. seq .. ':' .. channel
   redis.call('SET', idem, pos, 'PX', idemTtlMs)
   return {1, pos}
 end
 `;
 
-const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9])\n`;
+const ACCEPT_ONE = `${ACCEPT_FN}return accept(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])\n`;
 
 // KEYS: meta, pending, history, idempotency, archive, then the publish charge's (app-limits.ts)
 // ARGV: frameHead (JSON object text without its closing brace), newEpoch, idemTtlMs, now, member, channel,
-// fanout, maxLen, historyTtlMs, then the charge's. A single publish: charged, stored and published in
-// one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
-export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(5, 9, (c) => `{${c}}`)}${ACCEPT_ONE}`, 5 + CHARGE_KEYS);
+// fanout, maxLen, historyTtlMs, push ('' for none), then the charge's. A single publish: charged, stored and
+// published in one round trip. Returns {-1} / {-2} when the charge is refused (rate / quota), before anything is stored.
+export const CHARGE_ACCEPT = new LuaScript('charge-accept', `${chargeLua(5, 10, (c) => `{${c}}`)}${ACCEPT_ONE}`, 5 + CHARGE_KEYS);
 
 // Many already charged messages of one app (a batch, after one CHARGE), accepted in the order given, in
 // one script: the same as that many accepts one after another, without a script call and a reply each.
 // KEYS: archive, then meta, pending, history, idempotency per message
-// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, then frameHead, member, channel, fanout per message
+// ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, then frameHead, member, channel, fanout, push per message
 // Returns accept's two values per message, one after another.
 export const ACCEPT_MANY = new LuaScript(
   'accept-many',
@@ -87,8 +93,8 @@ export const ACCEPT_MANY = new LuaScript(
 local out = {}
 for i = 0, (#KEYS - 1) / 4 - 1 do
   local k = 2 + 4 * i
-  local a = 6 + 4 * i
-  local r = accept(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[1], ARGV[a], ARGV[1], ARGV[2], ARGV[3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[4], ARGV[5])
+  local a = 6 + 5 * i
+  local r = accept(KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3], KEYS[1], ARGV[a], ARGV[1], ARGV[2], ARGV[3], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[4], ARGV[5], ARGV[a + 4])
   out[#out + 1] = r[1]
   out[#out + 1] = r[2]
 end

@@ -185,6 +185,13 @@ export class PresenceStore {
     return (await this.redis.hexists(this.keys.channel(appId, channel).presenceCount, userId)) === 1;
   }
 
+  /** Which of these users have a live connection on the channel (as isMember: a lapsed one counts until swept). */
+  async liveUsers(appId: string, channel: string, userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    const counts = await this.redis.hmget(this.keys.channel(appId, channel).presenceCount, ...userIds);
+    return new Set(userIds.filter((_, i) => counts[i] !== null));
+  }
+
   /**
    * Member counts of several channels in one round trip, without expiring lapsed leases (a listing:
    * hereNow is the exact read). A crashed gateway's members count until the sweep removes them.

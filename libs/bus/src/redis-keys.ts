@@ -135,6 +135,16 @@ export class RedisKeys {
     return `${this.prefix}wh-circuit:${this.app(appId)}:${webhookId}`;
   }
 
+  /** ZSET of the app's push requests in flight (slot token → lease expiry), as webhookSlots. */
+  pushSlots(appId: string): string {
+    return `${this.prefix}push-slots:${this.app(appId)}`;
+  }
+
+  /** Hash of one push service origin's circuit for the app (fields as webhookCircuit). */
+  pushCircuit(appId: string, origin: string): string {
+    return `${this.prefix}push-circuit:${this.app(appId)}:${origin}`;
+  }
+
   /**
    * The previous publish path's index of channels with accepted messages not yet appended; read once
    * by the worker at start to append them (ChannelLog.drainLegacy). Nothing writes it any more.

@@ -110,6 +110,24 @@ const schema = z.object({
   HERALD_WEBHOOK_CACHE_MS: ms(2_000),
   /** SSRF guard: webhooks may reach only public addresses unless this is `true` (local receivers in development and tests). */
   HERALD_WEBHOOKS_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Web Push (docs/push.md): the VAPID subject push services may contact (a mailto: or https: URL). */
+  HERALD_PUSH_SUBJECT: z.string().regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'a mailto: address or an https: URL').default('mailto:push@herald.local'),
+  /** One request to a push service; retries back off exponentially (with jitter) from BACKOFF up to MAX_BACKOFF, ATTEMPTS in all. */
+  HERALD_PUSH_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+  HERALD_PUSH_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  HERALD_PUSH_BACKOFF_MS: z.coerce.number().int().min(1).default(5_000),
+  HERALD_PUSH_MAX_BACKOFF_MS: z.coerce.number().int().min(1).default(HOUR),
+  /** A push service's Retry-After is honoured up to this long. */
+  HERALD_PUSH_MAX_RETRY_AFTER_MS: z.coerce.number().int().min(1).default(HOUR),
+  HERALD_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(64),
+  /** Push requests of one app in flight at once, across every worker (its fair share of the pool above). */
+  HERALD_PUSH_APP_CONCURRENCY: z.coerce.number().int().min(1).max(1024).default(32),
+  HERALD_PUSH_DEFER_MS: z.coerce.number().int().min(1).default(1_000),
+  /** A push service origin's circuit opens after this many consecutive failed requests, for the cool-down. */
+  HERALD_PUSH_CIRCUIT_FAILURES: z.coerce.number().int().min(1).default(10),
+  HERALD_PUSH_CIRCUIT_COOLDOWN_MS: z.coerce.number().int().min(1).default(30_000),
+  /** Subscriptions read per step of a fan-out. */
+  HERALD_PUSH_FANOUT_PAGE: z.coerce.number().int().min(1).max(10_000).default(500),
   /** Gateways hold channels by lease (channel.occupied / vacated survive a crashed gateway). */
   HERALD_OCCUPANCY_LEASE_MS: z.coerce.number().int().min(100).default(30_000),
   /** A channel stays occupied this long after its last local subscriber leaves (long-poll clients re-poll). */
@@ -245,6 +263,20 @@ export interface HeraldConfig {
     maxEvents: number;
     cacheMs: number;
     allowPrivate: boolean;
+  };
+  push: {
+    subject: string;
+    timeoutMs: number;
+    attempts: number;
+    backoffMs: number;
+    maxBackoffMs: number;
+    maxRetryAfterMs: number;
+    concurrency: number;
+    appConcurrency: number;
+    deferMs: number;
+    circuitFailures: number;
+    circuitCooldownMs: number;
+    fanoutPage: number;
   };
   occupancyLeaseMs: number;
   occupancyLingerMs: number;
@@ -390,6 +422,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): HeraldConfi
       maxEvents: e.HERALD_WEBHOOK_MAX_EVENTS,
       cacheMs: e.HERALD_WEBHOOK_CACHE_MS,
       allowPrivate: e.HERALD_WEBHOOKS_ALLOW_PRIVATE,
+    },
+    push: {
+      subject: e.HERALD_PUSH_SUBJECT,
+      timeoutMs: e.HERALD_PUSH_TIMEOUT_MS,
+      attempts: e.HERALD_PUSH_ATTEMPTS,
+      backoffMs: e.HERALD_PUSH_BACKOFF_MS,
+      maxBackoffMs: e.HERALD_PUSH_MAX_BACKOFF_MS,
+      maxRetryAfterMs: e.HERALD_PUSH_MAX_RETRY_AFTER_MS,
+      concurrency: e.HERALD_PUSH_CONCURRENCY,
+      appConcurrency: e.HERALD_PUSH_APP_CONCURRENCY,
+      deferMs: e.HERALD_PUSH_DEFER_MS,
+      circuitFailures: e.HERALD_PUSH_CIRCUIT_FAILURES,
+      circuitCooldownMs: e.HERALD_PUSH_CIRCUIT_COOLDOWN_MS,
+      fanoutPage: e.HERALD_PUSH_FANOUT_PAGE,
     },
     occupancyLeaseMs: e.HERALD_OCCUPANCY_LEASE_MS,
     occupancyLingerMs: e.HERALD_OCCUPANCY_LINGER_MS,

@@ -6,6 +6,7 @@ export * from './repositories/apps.repository.js';
 export * from './repositories/keys.repository.js';
 export * from './repositories/archive.repository.js';
 export * from './repositories/webhooks.repository.js';
+export * from './repositories/push.repository.js';
 export * from './repositories/scheduled.repository.js';
 export * from './repositories/usage.repository.js';
 export * from './repositories/admin.repository.js';

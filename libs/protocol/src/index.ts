@@ -4,3 +4,4 @@ export * from './channel.js';
 export * from './frames.js';
 export * from './cursor.js';
 export * from './content.js';
+export * from './push.js';

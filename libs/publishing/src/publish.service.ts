@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
-import { HeraldError, assertChannel, assertJsonDepth, assertMessageId } from '@herald/protocol';
+import { HeraldError, assertChannel, assertJsonDepth, assertMessageId, parsePush } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
 import { AppLimits, ChannelLog } from '@herald/bus';
 import { RefusedApps } from './refused-apps.js';
@@ -22,6 +22,10 @@ export interface PublishInput {
   pusherUserId?: string;
   /** The caller already proved the right to write the channel (a Pusher client event on a channel its signature opened). */
   authorized?: boolean;
+  /** A Web Push notification for the channel's push subscribers (docs/push.md); the secret key only. */
+  push?: unknown;
+  /** `always` (default) or `offline`: only subscribers whose user has no live connection on the channel. */
+  pushMode?: unknown;
 }
 
 export interface PublishResult {
@@ -42,6 +46,8 @@ export interface PreparedPublish {
   event?: string;
   exclude?: string;
   pusherUserId?: string;
+  /** The Web Push spec (JSON text of a PushSpec), carried with the message to the worker's fan-out. */
+  push?: string;
 }
 
 export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false; error: HeraldError };
@@ -80,7 +86,16 @@ export class PublishService {
     assertJsonDepth(input.message);
     const content = JSON.stringify(input.message);
     assertPayloadSize(app, content);
-    return { channel, messageId, content, event: input.event, exclude: input.exclude, pusherUserId: input.pusherUserId };
+    const push = this.checkPush(ctx, input, channel, messageId);
+    return { channel, messageId, content, event: input.event, exclude: input.exclude, pusherUserId: input.pusherUserId, push };
+  }
+
+  /** A push is a server's decision (it reaches people who closed the page): the secret key only. */
+  private checkPush(ctx: AppContext, input: PublishInput, channel: string, messageId: string): string | undefined {
+    if ((input.push === undefined || input.push === null) && (input.pushMode === undefined || input.pushMode === null)) return undefined;
+    if (ctx.keyKind !== 'secret') throw new HeraldError('push_forbidden', 'A publish with push needs the secret key');
+    const spec = parsePush(input.push, input.pushMode, channel, messageId);
+    return spec && JSON.stringify(spec);
   }
 
   /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
@@ -146,8 +161,8 @@ export class PublishService {
     const ttl = this.config.idempotencyTtlMs;
     const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
     const replies = charge
-      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), window, ttl, now, app.plan)))
-      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p) })), window, ttl, now);
+      ? await Promise.allSettled(items.map((p) => this.log.accept(app.id, p.channel, p.messageId, head(p), window, ttl, now, app.plan, p.push)))
+      : await this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p), push: p.push })), window, ttl, now);
     return replies.map((r, i): BatchItemResult => {
       const p = items[i];
       if (r.status === 'rejected') {

@@ -56,6 +56,8 @@ export class ScheduledPublishService {
   async schedule(ctx: AppContext, input: ScheduleInput, now = Date.now()): Promise<{ record: ScheduledRecord; duplicate: boolean }> {
     const at = scheduledTime(input, ctx.app.plan.maxScheduleDelaySeconds, now);
     const p = await this.publisher.prepare(ctx, input);
+    // The row keeps the content only: a push would be silently lost at its time, so it is refused now.
+    if (p.push !== undefined) throw new HeraldError('invalid_push', 'push cannot be combined with delay or at yet');
     const existing = await this.rows.get(ctx.app.id, p.messageId);
     if (existing) {
       if (existing.channel !== p.channel) throw new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${existing.channel}`);

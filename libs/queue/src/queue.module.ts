@@ -4,6 +4,7 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { SCHEDULED_JOB, SCHEDULED_QUEUE, ScheduledJob, scheduledJobId } from './scheduled-job.js';
 import { WEBHOOK_BACKOFF, WEBHOOK_JOB, WEBHOOK_QUEUE, WebhookJob, webhookAttempts, webhookJobId } from './webhook-job.js';
+import { PUSH_BACKOFF, PUSH_FANOUT_JOB, PUSH_FANOUT_QUEUE, PUSH_JOB, PUSH_QUEUE, type PushDeliveryJob, type PushFanoutJob } from './push-job.js';
 
 const connections = new WeakMap<Queue, RedisClient>();
 
@@ -29,6 +30,26 @@ export function createWebhookQueue(config: HeraldConfig, keys: RedisKeys, name: 
     attempts: webhookAttempts(config.webhooks),
     backoff: { type: WEBHOOK_BACKOFF },
     // Every attempt is in the delivery log (Postgres); Redis keeps only a short tail.
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  });
+}
+
+export function createPushFanoutQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PushFanoutJob> {
+  return createQueue<PushFanoutJob>(config, keys, PUSH_FANOUT_QUEUE, name, {
+    attempts: config.worker.attempts,
+    backoff: { type: 'exponential', delay: config.worker.backoffMs },
+    // The message row keeps the fan-out's progress; Redis keeps only a short tail.
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { count: 1000 },
+  });
+}
+
+export function createPushQueue(config: HeraldConfig, keys: RedisKeys, name: string): Queue<PushDeliveryJob> {
+  return createQueue<PushDeliveryJob>(config, keys, PUSH_QUEUE, name, {
+    attempts: config.push.attempts,
+    backoff: { type: PUSH_BACKOFF },
+    // Every attempt is in the push delivery log (Postgres).
     removeOnComplete: { count: 1000 },
     removeOnFail: { count: 1000 },
   });
@@ -85,15 +106,40 @@ export class WebhookProducer implements OnApplicationShutdown {
   }
 }
 
-const producers = [ScheduleProducer, WebhookProducer];
+/** Push fan-outs (job id = push message id: a message read twice is fanned out once) and deliveries (job id = delivery id). */
+@Injectable()
+export class PushProducer implements OnApplicationShutdown {
+  constructor(
+    @Inject(PUSH_FANOUT_QUEUE) private readonly fanouts: Queue<PushFanoutJob>,
+    @Inject(PUSH_QUEUE) private readonly deliveries: Queue<PushDeliveryJob>,
+  ) {}
+
+  async fanout(jobs: readonly PushFanoutJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.fanouts.addBulk(jobs.map((data) => ({ name: PUSH_FANOUT_JOB, data, opts: { jobId: data.pushMessageId } })));
+  }
+
+  async deliver(jobs: readonly PushDeliveryJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.deliveries.addBulk(jobs.map((data) => ({ name: PUSH_JOB, data, opts: { jobId: data.deliveryId } })));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([closeQueue(this.fanouts as Queue), closeQueue(this.deliveries as Queue)]);
+  }
+}
+
+const producers = [ScheduleProducer, WebhookProducer, PushProducer];
 
 @Global()
 @Module({
   providers: [
     { provide: SCHEDULED_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createScheduledQueue(c, k, 'schedule-producer') },
     { provide: WEBHOOK_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createWebhookQueue(c, k, 'webhook-producer') },
+    { provide: PUSH_FANOUT_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createPushFanoutQueue(c, k, 'push-fanout-producer') },
+    { provide: PUSH_QUEUE, inject: [CONFIG, RedisKeys], useFactory: (c: HeraldConfig, k: RedisKeys) => createPushQueue(c, k, 'push-producer') },
     ...producers,
   ],
-  exports: [SCHEDULED_QUEUE, WEBHOOK_QUEUE, ...producers],
+  exports: [SCHEDULED_QUEUE, WEBHOOK_QUEUE, PUSH_FANOUT_QUEUE, PUSH_QUEUE, ...producers],
 })
 export class QueueModule {}

@@ -9,3 +9,4 @@ export * from './redis-cleanup.js';
 export * from './tcp-proxy.js';
 export * from './webhook-receiver.js';
 export * from './redis-cluster.js';
+export * from './push-service.js';

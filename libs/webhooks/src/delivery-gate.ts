@@ -69,22 +69,36 @@ export type GateAnswer = { go: true; probe: boolean } | { go: false; retryAt: nu
 /** How long an endpoint's failure count is remembered without a new failure. */
 const CIRCUIT_TTL_MS = 24 * 3_600_000;
 
+/** Which keys a gate uses: an app's slots, and the circuit of one of its targets. */
+export interface GateKeys {
+  slots(appId: string): string;
+  circuit(appId: string, target: string): string;
+}
+
+/** Webhook deliveries: circuits per endpoint (webhook id). */
+export const webhookGateKeys = (keys: RedisKeys): GateKeys => ({ slots: (a) => keys.webhookSlots(a), circuit: (a, t) => keys.webhookCircuit(a, t) });
+
 /**
- * Fair share and circuit breaking for webhook deliveries, in Redis so every worker applies one limit:
+ * Fair share and circuit breaking for webhook (and push) deliveries, in Redis so every worker applies one limit:
  * an app has at most `appConcurrency` deliveries in flight, and an endpoint that keeps failing is not
  * sent to during its cool-down (its deliveries wait, they are not dropped). Keys are per app
  * (`wh-slots:<app>`) and per app and endpoint (`wh-circuit:<app>:<webhook>`).
  */
 export class DeliveryGate {
+  private readonly keys: GateKeys;
+
+  /** `keys`: RedisKeys for webhook deliveries, or the key scheme of another kind of delivery (push). */
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
+    keys: RedisKeys | GateKeys,
     private readonly policy: DeliveryGatePolicy,
-  ) {}
+  ) {
+    this.keys = keys instanceof RedisKeys ? webhookGateKeys(keys) : keys;
+  }
 
   async enter(appId: string, webhookId: string, token: string, now = Date.now()): Promise<GateAnswer> {
     const p = this.policy;
-    const r = await ENTER.run<[number, number, string?]>(this.redis, [this.keys.webhookSlots(appId), this.keys.webhookCircuit(appId, webhookId)], [
+    const r = await ENTER.run<[number, number, string?]>(this.redis, [this.keys.slots(appId), this.keys.circuit(appId, webhookId)], [
       token,
       now,
       p.slotLeaseMs,
@@ -99,7 +113,7 @@ export class DeliveryGate {
   /** Returns 'opened' or 'closed' when this outcome changed the endpoint's circuit. */
   async leave(appId: string, webhookId: string, token: string, ok: boolean, now = Date.now()): Promise<'opened' | 'closed' | undefined> {
     const p = this.policy;
-    const r = await LEAVE.run<number>(this.redis, [this.keys.webhookSlots(appId), this.keys.webhookCircuit(appId, webhookId)], [
+    const r = await LEAVE.run<number>(this.redis, [this.keys.slots(appId), this.keys.circuit(appId, webhookId)], [
       token,
       now,
       ok ? 1 : 0,

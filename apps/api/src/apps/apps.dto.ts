@@ -138,6 +138,7 @@ export class PlanView {
   @ApiProperty({ description: "Webhook endpoints per app (409 too_many_webhooks over it)" }) maxWebhooks: number;
   @ApiProperty({ description: 'Pusher client events one connection may send per second (pusher:error 4301 over it)' }) maxClientEventsPerSecond: number;
   @ApiProperty({ description: 'Events per Pusher batch_events request (400 over it)' }) maxPusherBatchEvents: number;
+  @ApiProperty({ description: 'Web Push subscriptions per app (409 too_many_push_subscriptions over it)' }) maxPushSubscriptions: number;
   @ApiPropertyOptional({ description: 'In plan lists: a customer may pick it when creating an app; other plans are assigned by an operator' }) selectable?: boolean;
 
   static of(p: PlanLimits | PlanOffer): PlanView {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HeraldError } from '@herald/protocol';
 import { newId, type KeyKind } from '@herald/auth';
 import { AppsRepository, KeyResolver, type AppPatch, type AppRecord, type PlanLimits, type PlanOffer } from '@herald/db';
+import { PushKeys } from '@herald/push';
 import { KeyMaterial } from '../keys/key-material.js';
 
 export interface CreateAppCommand {
@@ -36,6 +37,7 @@ export class AppsService {
     private readonly apps: AppsRepository,
     private readonly material: KeyMaterial,
     private readonly resolver: KeyResolver,
+    private readonly push: PushKeys,
   ) {}
 
   async create(cmd: CreateAppCommand): Promise<CreatedApp> {
@@ -55,6 +57,7 @@ export class AppsService {
         allowedOrigins: [...new Set(cmd.allowedOrigins)],
         historySize: cmd.historySize,
         historyTtlSeconds: cmd.historyTtlSeconds,
+        ...this.push.issue(id),
       },
       issued.map((k) => k.record),
     );

@@ -7,7 +7,7 @@ import { HeraldError } from '@herald/protocol';
 import { createValidationPipe } from '../http/validation.pipe.js';
 import { dtoPredicate } from './dto-predicate.js';
 import { isPlainPublish } from './publish-ingress.js';
-import { PublishDto, SCHEDULING_FIELDS } from './publish.dto.js';
+import { PublishDto, FRAMEWORK_ONLY_FIELDS } from './publish.dto.js';
 
 const pipe = createValidationPipe();
 
@@ -44,7 +44,7 @@ const body = fc
   .uniqueArray(fc.tuple(fc.constantFrom(...publishFields, ...strangers), anyValue), { maxLength: 7, selector: ([k]) => k })
   .map((entries) => JSON.parse(`{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`) as unknown);
 
-test('the fast ingress accepts exactly the publish bodies the framework route accepts (scheduling aside)', async () => {
+test('the fast ingress accepts exactly the publish bodies the framework route accepts (scheduling and push aside)', async () => {
   await fc.assert(
     fc.asyncProperty(body, async (b) => {
       assert.equal(isPlainPublish(b), await frameworkAccepts(b), JSON.stringify(b).slice(0, 300));
@@ -53,8 +53,8 @@ test('the fast ingress accepts exactly the publish bodies the framework route ac
   );
 });
 
-test('a scheduled publish, even one the DTO accepts, is left to the framework route', async () => {
-  for (const field of SCHEDULING_FIELDS) {
+test('a scheduled publish or one with push, even one the DTO accepts, is left to the framework route', async () => {
+  for (const field of FRAMEWORK_ONLY_FIELDS) {
     const b = { channel: 'c', message: 'm', [field]: 1000 };
     assert.equal(await frameworkAccepts(b), true);
     assert.equal(isPlainPublish(b), false, field);

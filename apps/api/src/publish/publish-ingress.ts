@@ -9,7 +9,7 @@ import { API_LOGGER } from '../api-logger.js';
 import { AppKeyGuard } from '../data-plane/app-key.guard.js';
 import { bearerToken } from '../http/bearer.js';
 import { dtoPredicate } from './dto-predicate.js';
-import { PublishDto, SCHEDULING_FIELDS } from './publish.dto.js';
+import { PublishDto, FRAMEWORK_ONLY_FIELDS } from './publish.dto.js';
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
 
@@ -17,7 +17,7 @@ const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
  * A plain publish body: an object of PublishDto's fields (the scheduling ones aside), each passing the
  * DTO's own rules. Built from the DTO's metadata, never restated here (dto-predicate.ts).
  */
-export const isPlainPublish = dtoPredicate(PublishDto, SCHEDULING_FIELDS);
+export const isPlainPublish = dtoPredicate(PublishDto, FRAMEWORK_ONLY_FIELDS);
 
 /**
  * `POST /v1/publish`, the hottest route, served before Express and Nest (serveBeforeFramework): their

@@ -38,12 +38,12 @@ export class PublishController {
   @HttpCode(200)
   @ApiOkResponse({ type: PublishResultView, description: 'Accepted: durably queued for history and delivery' })
   @ApiAcceptedResponse({ type: ScheduledView, description: 'With delay or at: scheduled (a delayed job), delivered once at its time' })
-  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request, invalid_channel, invalid_message, invalid_message_id, invalid_json, invalid_delay' })
-  @ApiForbiddenResponse({ type: ErrorView, description: 'publish_forbidden (subscribe key), token_required, app_suspended, origin_not_allowed' })
-  @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'payload_too_large' })
+  @ApiBadRequestResponse({ type: ErrorView, description: 'invalid_request, invalid_channel, invalid_message, invalid_message_id, invalid_json, invalid_delay, invalid_push' })
+  @ApiForbiddenResponse({ type: ErrorView, description: 'publish_forbidden (subscribe key), push_forbidden (push without the secret), token_required, app_suspended, origin_not_allowed' })
+  @ApiPayloadTooLargeResponse({ type: ErrorView, description: 'payload_too_large, push_payload_too_large (the push JSON over one 4 KB Web Push record)' })
   async publish(@CurrentApp() ctx: AppContext, @Body() dto: PublishDto, @Res({ passthrough: true }) res: Response): Promise<PublishResultView | ScheduledView> {
     this.metrics.messageIn('rest');
-    const input = { channel: dto.channel, message: dto.message, id: dto.id, accessToken: dto.accessToken };
+    const input = { channel: dto.channel, message: dto.message, id: dto.id, accessToken: dto.accessToken, push: dto.push, pushMode: dto.pushMode };
     if (dto.delay !== undefined || dto.at !== undefined) {
       const { record, duplicate } = await this.scheduler.schedule(ctx, { ...input, delay: dto.delay, at: dto.at });
       res.status(202);
@@ -62,7 +62,7 @@ export class PublishController {
   @ApiTooManyRequestsResponse({ type: ErrorView, description: 'rate_limited, quota_exceeded: nothing of the batch was accepted' })
   async batch(@CurrentApp() ctx: AppContext, @Body() dto: PublishBatchDto): Promise<PublishBatchResultView> {
     if (dto.items.length === 0) throw new HeraldError('invalid_request', 'items must not be empty');
-    const items = dto.items.map((i) => (typeof i === 'object' && i !== null ? { channel: i.channel, message: i.message, id: i.id, accessToken: i.accessToken } : { channel: undefined, message: undefined }));
+    const items = dto.items.map((i) => (typeof i === 'object' && i !== null ? { channel: i.channel, message: i.message, id: i.id, accessToken: i.accessToken, push: i.push, pushMode: i.pushMode } : { channel: undefined, message: undefined }));
     for (let i = 0; i < items.length; i++) this.metrics.messageIn('rest');
     const outcomes = await this.publisher.publishBatch(ctx, items);
     const results = outcomes.map((o, index): BatchItemResultView => (o.ok ? { index, ok: true, ...o.result } : { index, ok: false, error: o.error.toBody() }));

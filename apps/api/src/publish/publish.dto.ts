@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { Allow, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { ScheduledRecord } from '@herald/db';
 import { CHANNEL_CHARACTERS } from '@herald/protocol';
+import { PUSH_MODE_DOC, PublishPushView } from '../push/push.dto.js';
 
 /** One publish. A closed whitelist: unknown fields are refused with 400 invalid_request, not ignored. */
 export class PublishDto extends AppKeyFields {
@@ -30,10 +31,22 @@ export class PublishDto extends AppKeyFields {
   @ApiPropertyOptional({ description: 'Scheduled publish: deliver at this time (Unix ms or ISO 8601); not with delay', example: '2026-12-01T09:00:00Z' })
   @Allow()
   at?: unknown;
+
+  // Checked by the publish use case (400 invalid_push, 403 push_forbidden, 413 push_payload_too_large).
+  @ApiPropertyOptional({ type: PublishPushView, description: "A Web Push notification to the channel's push subscribers (secret key only; docs/push.md)" })
+  @Allow()
+  push?: unknown;
+
+  @ApiPropertyOptional(PUSH_MODE_DOC)
+  @Allow()
+  pushMode?: unknown;
 }
 
-/** The fields that make a publish a scheduled one (PublishController; PublishIngress leaves them to it). */
-export const SCHEDULING_FIELDS = ['delay', 'at'] as const satisfies ReadonlyArray<keyof PublishDto>;
+/**
+ * The fields PublishIngress leaves to PublishController: those that make a publish a scheduled one,
+ * and Web Push (rare, and its refusals are the controller's to word).
+ */
+export const FRAMEWORK_ONLY_FIELDS = ['delay', 'at', 'push', 'pushMode'] as const satisfies ReadonlyArray<keyof PublishDto>;
 
 /** One item of a batch: a publish without the scheduling fields. */
 export class BatchItemDto {
@@ -54,6 +67,14 @@ export class BatchItemDto {
   @IsString()
   @MaxLength(4096)
   accessToken?: string;
+
+  @ApiPropertyOptional({ type: PublishPushView, description: 'Web Push, as for a single publish' })
+  @Allow()
+  push?: unknown;
+
+  @ApiPropertyOptional(PUSH_MODE_DOC)
+  @Allow()
+  pushMode?: unknown;
 }
 
 export class PublishBatchDto {

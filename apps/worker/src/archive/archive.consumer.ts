@@ -4,6 +4,7 @@ import { DeadLetters, RedisKeys, StreamGroupConsumer, createRedis, type StreamEn
 import { ArchiveRepository, isTransientStoreError, type ArchiveRow } from '@herald/db';
 import type { MessageFrame } from '@herald/protocol';
 import { WebhookDispatcher } from '@herald/webhooks';
+import { PushDispatcher, type AcceptedPush } from '@herald/push';
 import { eventId, type ChannelEvent } from '@herald/bus';
 
 const GROUP = 'archivers';
@@ -23,6 +24,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     private readonly keys: RedisKeys,
     private readonly archive: ArchiveRepository,
     private readonly webhooks: WebhookDispatcher,
+    private readonly push: PushDispatcher,
     private readonly deadLetters: DeadLetters,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'archive' });
@@ -55,16 +57,27 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
    * any other row that keeps failing is parked in the dead-letter stream (StreamGroupConsumer).
    */
   private async store(entries: StreamEntry[]): Promise<string[]> {
-    let rows = entries.flatMap(([, fields]) => toRow(fields) ?? []);
+    let rows: ArchiveRow[] = [];
+    const pushes: AcceptedPush[] = [];
+    for (const [, fields] of entries) {
+      const row = toRow(fields);
+      if (!row) continue;
+      rows.push(row);
+      const spec = fieldOf(fields, 'p');
+      if (spec !== undefined) pushes.push({ appId: row.appId, channel: row.channel, epoch: row.epoch, offset: row.offset, messageId: row.messageId, spec });
+    }
     this.injectFault(rows);
     try {
       await this.archive.insertBatch(rows);
     } catch (e) {
       if (rows.length !== 1 || !isOrphanRow(e)) throw e;
       rows = [];
+      pushes.length = 0;
     }
-    // message.published webhooks for what is stored, before acknowledging: a crash re-reads and re-dispatches (ids are stable).
+    // message.published webhooks and push fan-outs for what is stored, before acknowledging: a crash
+    // re-reads and re-dispatches, and their stable ids make that store and enqueue nothing twice.
     await this.webhooks.dispatch(rows.map(publishedEvent));
+    await this.push.dispatch(pushes);
     return entries.map(([id]) => id);
   }
 
@@ -103,6 +116,11 @@ function publishedEvent(r: ArchiveRow): ChannelEvent {
   };
 }
 
+
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
 
 function toRow(fields: string[]): ArchiveRow | undefined {
   let key: string | undefined;

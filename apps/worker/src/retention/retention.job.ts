@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
 import { ChannelLog } from '@herald/bus';
-import { AppsRepository, ArchiveRepository, UsageRepository, type AppRecord } from '@herald/db';
+import { AppsRepository, ArchiveRepository, PushRepository, UsageRepository, type AppRecord } from '@herald/db';
 import { Maintenance } from '../maintenance/maintenance.js';
 
 /** Minute usage rows feed recent charts; days are kept for billing. */
@@ -10,7 +10,7 @@ const USAGE_MINUTES_KEPT_MS = 35 * 86_400_000;
 /**
  * Retention, every HERALD_RETENTION_INTERVAL_MS: trims each channel's history stream to its app's window
  * (count and age), drops streams of deleted apps, deletes archived messages older than each plan's
- * archive retention, and old per-minute usage rows. Every step is idempotent, so several workers may run it.
+ * archive retention (and the Web Push delivery log past it), and old per-minute usage rows. Every step is idempotent, so several workers may run it.
  */
 @Injectable()
 export class RetentionJob {
@@ -23,6 +23,7 @@ export class RetentionJob {
     private readonly apps: AppsRepository,
     private readonly archive: ArchiveRepository,
     private readonly usage: UsageRepository,
+    private readonly push: PushRepository,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'retention' });
     maintenance.register('retention', this.config.worker.retentionIntervalMs, (now) => this.trim(now));
@@ -40,8 +41,9 @@ export class RetentionJob {
       }
     }
     const archived = await this.archive.deleteExpired(now);
+    const pushLog = await this.push.deleteExpired(now);
     await this.usage.deleteMinutesBefore(new Date(now - USAGE_MINUTES_KEPT_MS));
-    if (streamEntries + archived > 0) this.logger.info({ streamEntries, archived }, 'retention trimmed');
+    if (streamEntries + archived + pushLog > 0) this.logger.info({ streamEntries, archived, pushLog }, 'retention trimmed');
     return { streamEntries, archived };
   }
 

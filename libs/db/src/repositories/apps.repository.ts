@@ -25,6 +25,8 @@ export interface PlanLimits {
   maxClientEventsPerSecond: number;
   /** Events per Pusher `batch_events` request. */
   maxPusherBatchEvents: number;
+  /** Web Push subscriptions per app. */
+  maxPushSubscriptions: number;
 }
 
 /** A plan as the plan lists show it: its limits and whether a customer may pick it. */
@@ -75,6 +77,7 @@ export function toPlanLimits(p: Plan): PlanLimits {
     maxWebhooks: p.maxWebhooks,
     maxClientEventsPerSecond: p.maxClientEventsPerSecond,
     maxPusherBatchEvents: p.maxPusherBatchEvents,
+    maxPushSubscriptions: p.maxPushSubscriptions,
   };
 }
 
@@ -109,6 +112,9 @@ export interface NewApp {
   allowedOrigins: string[];
   historySize?: number;
   historyTtlSeconds?: number;
+  /** Web Push keys made with the app (PushKeys.issue). */
+  vapidPublicKey?: string;
+  vapidPrivateCipher?: string;
 }
 
 /** What the owner may change (null history fields = back to the plan's window). */

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import type { Queue } from 'bullmq';
 import { CONFIG, type HeraldConfig, type Logger } from '@herald/config';
-import { SCHEDULED_QUEUE, WEBHOOK_QUEUE } from '@herald/queue';
+import { PUSH_FANOUT_QUEUE, PUSH_QUEUE, SCHEDULED_QUEUE, WEBHOOK_QUEUE } from '@herald/queue';
 import { probeWithin } from '../readiness.js';
 import { OBSERVABILITY_LOGGER } from '../observability-logger.js';
 import { HeraldMetrics } from './herald-metrics.js';
@@ -19,12 +19,14 @@ export class QueueDepthCollector implements OnModuleInit {
     private readonly metrics: HeraldMetrics,
     @Inject(SCHEDULED_QUEUE) private readonly scheduled: Queue,
     @Inject(WEBHOOK_QUEUE) private readonly webhooks: Queue,
+    @Inject(PUSH_FANOUT_QUEUE) private readonly pushFanouts: Queue,
+    @Inject(PUSH_QUEUE) private readonly pushes: Queue,
     @Inject(CONFIG) private readonly config: HeraldConfig,
     @Inject(OBSERVABILITY_LOGGER) private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
-    const queues = [this.scheduled, this.webhooks];
+    const queues = [this.scheduled, this.webhooks, this.pushFanouts, this.pushes];
     const timeoutMs = this.config.readyTimeoutMs;
     const logger = this.logger;
     new Gauge({
