@@ -109,7 +109,7 @@ test('/sdk/herald-sw.js: a push delivered through DevTools shows its notificatio
   const devtools = await PushDevTools.attach(context, page);
   const payload = { title: 'Order shipped', body: 'Your order 42 is on its way', icon: '/icon.png', url: '/orders/42', data: { order: 42 }, channel: 'orders', id: 'msg-1' };
   await devtools.deliver(scope, JSON.stringify(payload), WAIT_MS);
-  await waitFor(async () => (await shownNotifications(page)).length === 1, { timeoutMs: WAIT_MS, what: 'the notification' });
+  await waitFor(async () => (await shownNotifications(page)).length === 1, { timeoutMs: WAIT_MS, what: `the notification (DevTools saw: ${devtools.events.join('; ')})` });
   const [shown] = await shownNotifications(page);
   assert.equal(shown.title, 'Order shipped');
   assert.equal(shown.body, 'Your order 42 is on its way');
@@ -186,6 +186,8 @@ test('herald.push.register() with real P-256 keys stores the subscription (owner
 test('herald.push.subscribe() in headless Chromium: the VAPID key is fetched and permission granted, then the unreachable push service fails it with push_service_error, nothing stored; denied permission is push_permission_denied', async () => {
   const t = await createTenant(stack.apiUrl);
   const { context, page } = await customerPage();
+  const vapid: number[] = [];
+  page.on('response', (r) => r.url().startsWith(`${stack.apiUrl}/v1/push/vapid-key?`) && vapid.push(r.status()));
   await loadSdk(page, t.commonKey);
   const subscribe = (p: Page) =>
     p.evaluate(async () => {
@@ -200,6 +202,7 @@ test('herald.push.subscribe() in headless Chromium: the VAPID key is fetched and
   const failed = await subscribe(page);
   const e = assertHeraldError(failed, 503, 'subscribe without a push service');
   assert.equal(e.reason, 'push_service_error', e.content);
+  assert.deepEqual(vapid, [200], 'the VAPID key was read with the app key');
   assert.equal(await page.evaluate(() => Notification.permission), 'granted');
   assert.ok(await page.evaluate(async () => !!(await navigator.serviceWorker.getRegistration())?.active), 'the script was registered and activated');
   assert.deepEqual(await ownerList(t), []);
@@ -211,7 +214,8 @@ test('herald.push.subscribe() in headless Chromium: the VAPID key is fetched and
   const denied = await customerPage({ notifications: false });
   await loadSdk(denied.page, t.commonKey);
   const refused = await subscribe(denied.page);
-  assert.equal(assertHeraldError(refused, 403, 'subscribe without permission').reason, 'push_permission_denied');
+  const deniedError = assertHeraldError(refused, 403, 'subscribe without permission');
+  assert.equal(deniedError.reason, 'push_permission_denied', deniedError.content);
   await denied.context.close();
 });
 

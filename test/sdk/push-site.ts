@@ -49,10 +49,22 @@ export function registerWorker(page: Page, script: string): Promise<string> {
 /** The DevTools protocol's handle on the page's service workers: registration ids by scope, and push delivery. */
 export class PushDevTools {
   private readonly ids = new Map<string, string>();
+  /** Worker versions' states and reported errors, for a failure's message. */
+  readonly events: string[] = [];
+  /** Registrations whose active worker runs now. */
+  private readonly running = new Set<string>();
   private constructor(private readonly cdp: CDPSession) {
     cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => {
       for (const r of e.registrations) if (!r.isDeleted) this.ids.set(r.scopeURL, r.registrationId);
     });
+    cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+      for (const v of e.versions) {
+        this.events.push(`version ${v.versionId} ${v.runningStatus}/${v.status}`);
+        if (v.runningStatus === 'running' && v.status === 'activated') this.running.add(v.registrationId);
+        else this.running.delete(v.registrationId);
+      }
+    });
+    cdp.on('ServiceWorker.workerErrorReported', (e) => this.events.push(`error: ${e.errorMessage.errorMessage} (${e.errorMessage.sourceURL}:${e.errorMessage.lineNumber})`));
   }
 
   static async attach(context: BrowserContext, page: Page): Promise<PushDevTools> {
@@ -66,9 +78,14 @@ export class PushDevTools {
     return this.ids.get(scope)!;
   }
 
-  /** What a push service would deliver, decrypted: `data` is the payload text. */
+  /**
+   * What a push service would deliver, decrypted: `data` is the payload text. The worker is started
+   * and seen running first: a push sent to a worker still starting on a loaded machine was seen lost.
+   */
   async deliver(scope: string, data: string, timeoutMs: number): Promise<void> {
     const registrationId = await this.registrationId(scope, timeoutMs);
+    if (!this.running.has(registrationId)) await this.cdp.send('ServiceWorker.startWorker', { scopeURL: scope });
+    await waitFor(() => this.running.has(registrationId), { timeoutMs, what: `the worker of ${scope} running (${this.events.join('; ')})` });
     await this.cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(scope).origin, registrationId, data });
   }
 }
