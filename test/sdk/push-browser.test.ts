@@ -259,3 +259,47 @@ test("hostile input through the SDK: the API's refusals surface as HeraldErrors 
   assert.ok(foreign.status === 403 || foreign.status === 404, `B's session on A's list: ${foreign.status}`);
   await context.close();
 });
+
+test("pushsubscriptionchange: the worker registers the browser's new subscription with what subscribe() recorded and removes the old endpoint; without a record, or without a push service, it reports why and throws nothing", async () => {
+  const t = await createTenant(stack.apiUrl);
+  const { context, page } = await customerPage();
+  const scope = await registerWorker(page, '/sw.js');
+  const worker = context.serviceWorkers().find((w) => w.url() === `${site.origin}/sw.js`) ?? (await context.waitForEvent('serviceworker', { timeout: WAIT_MS }));
+  type Result = { ok: boolean; reason?: string; endpoint?: string };
+  // Chromium never fires the event: call the handler the listener calls, inside the real worker. The new
+  // subscription is what the event would carry (Firefox fills newSubscription): real WebCrypto keys.
+  const change = (newEndpoint: string | null) =>
+    worker.evaluate(async (newEndpoint) => {
+      const sw = self as unknown as { HeraldSW: { onSubscriptionChange(c: object): Promise<Result> } };
+      if (newEndpoint === null) return sw.HeraldSW.onSubscriptionChange({ oldSubscription: null, newSubscription: null });
+      const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+      const pair = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits']);
+      const keys = { p256dh: b64(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey))), auth: b64(crypto.getRandomValues(new Uint8Array(16))) };
+      return sw.HeraldSW.onSubscriptionChange({ oldSubscription: null, newSubscription: { endpoint: newEndpoint, toJSON: () => ({ endpoint: newEndpoint, keys }) } });
+    }, newEndpoint) as Promise<Result>;
+
+  assert.equal((await change(endpoint())).reason, 'not_registered', 'no subscribe() in this scope yet');
+
+  // What herald.push.subscribe() records after registering (docs/push-sdk.md), for the subscription it made.
+  await loadSdk(page, t.commonKey);
+  const old = endpoint();
+  const first = await registerInPage(page, { endpoint: old, channels: ['news', 'orders'], userId: 'user-9' });
+  assert.ok(first.ok, JSON.stringify(first.error));
+  const { publicKey } = await callOk<{ publicKey: string }>(stack.apiUrl, 'GET', `/v1/push/vapid-key?appkey=${t.commonKey}`);
+  await page.evaluate(
+    async (r) => void (await (await caches.open('herald-push')).put(new URL('herald-push-record.json', r.scope).href, new Response(JSON.stringify(r.record)))),
+    { scope, record: { api: stack.apiUrl, appkey: t.commonKey, channels: ['news', 'orders'], userId: 'user-9', publicKey, endpoint: old } },
+  );
+
+  const fresh = endpoint();
+  assert.deepEqual(await change(fresh), { ok: true, endpoint: fresh });
+  const listed = await ownerList(t);
+  assert.deepEqual(listed.map((s) => [s.endpoint, [...s.channels].sort(), s.userId]), [[fresh, ['news', 'orders'], 'user-9']], 'the new endpoint with the recorded channels and user; the old one removed');
+
+  // No new subscription in the event: the worker subscribes itself, which headless Chromium cannot.
+  const noService = await change(null);
+  assert.equal(noService.ok, false);
+  assert.equal(noService.reason, 'push_service_error');
+  assert.deepEqual((await ownerList(t)).map((s) => s.endpoint), [fresh], 'nothing changed');
+  await context.close();
+});
