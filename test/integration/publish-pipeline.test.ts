@@ -219,3 +219,27 @@ test('upgrade: a quiet channel left pending is appended by the drain the worker 
   assert.equal((await log.legacyPendingChannels()).some((c) => c.appId === 'app_quiet'), false);
   assert.equal((await publisher.publish(tenant('app_quiet'), { channel: 'c', message: 4 })).offset, 4);
 });
+
+test('a publish with push carries its push spec on its archive entry (single and batch), a duplicate nothing; the frame stays as it was', async () => {
+  const ctx = tenant('app_push');
+  const push = { title: 'T', body: 'B', urgency: 'high' };
+  await publisher.publish(ctx, { channel: 'c', message: 1, id: 'p-1', push, pushMode: 'offline' });
+  await publisher.publish(ctx, { channel: 'c', message: 2, id: 'p-2' });
+  await publisher.publish(ctx, { channel: 'c', message: 1, id: 'p-1', push, pushMode: 'offline' }); // duplicate
+  await publisher.publishBatch(ctx, [{ channel: 'c', message: 3, id: 'p-3', push: { title: 'batch', body: '' } }, { channel: 'c', message: 4, id: 'p-4' }]);
+  const entries = ((await redis.xrange(keys.archive, '-', '+')) as Array<[string, string[]]>).filter(([, f]) => f[1] === 'app_push|c');
+  const specs = entries.map(([, f]) => {
+    const i = f.indexOf('p');
+    return i >= 0 && i % 2 === 0 ? (JSON.parse(f[i + 1]) as { payload: string; ttl: number; urgency: string; mode: string }) : undefined;
+  });
+  assert.equal(entries.length, 4, 'the duplicate is stored nowhere');
+  assert.deepEqual(specs.map((s) => s && { ...s, payload: JSON.parse(s.payload) }), [
+    { payload: { title: 'T', body: 'B', channel: 'c', id: 'p-1' }, ttl: 86_400, urgency: 'high', mode: 'offline' },
+    undefined,
+    { payload: { title: 'batch', body: '', channel: 'c', id: 'p-3' }, ttl: 86_400, urgency: 'normal', mode: 'always' },
+    undefined,
+  ]);
+  const frames = (await log.history('app_push', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f) as Record<string, unknown>);
+  assert.ok(frames.every((f) => !('push' in f) && !('p' in f)), 'subscribers never see the push spec');
+  await assert.rejects(publisher.publish(tenant('app_push', 'common'), { channel: 'c', message: 5, push }), { reason: 'push_forbidden' });
+});
