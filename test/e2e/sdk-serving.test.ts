@@ -108,3 +108,19 @@ test('the pusher-js replay plugin: /sdk/herald-pusher.js (global HeraldPusher) a
   }
   assert.match(readFileSync(join(ROOT, 'libs/pusher-plugin/dist/herald-pusher.iife.js'), 'utf8'), /^"use strict";var HeraldPusher=/);
 });
+
+test('the Web Push service-worker helper: /sdk/herald-sw.js as built (a classic script any origin may importScripts), compressed, with its source map', async () => {
+  const built = readFileSync(join(ROOT, 'libs/sdk/dist/herald-sw.js'));
+  const a = await get('/sdk/herald-sw.js', { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(a.status, 200);
+  assert.match(a.headers['content-type'] ?? '', /^application\/javascript/);
+  assert.equal(a.headers['cache-control'], 'public, max-age=300');
+  assert.equal(a.headers['sourcemap'], '/sdk/herald-sw.js.map');
+  assert.deepEqual(brotliDecompressSync(a.body), built);
+  assert.doesNotMatch(built.toString('utf8'), /^\s*(import|export)\b/m, 'a classic script: importScripts cannot load a module');
+  const etag = a.headers.etag!;
+  assert.equal((await get('/sdk/herald-sw.js', { 'accept-encoding': 'gzip, deflate, br', 'if-none-match': etag })).status, 304);
+  const map = await get('/sdk/herald-sw.js.map', { 'accept-encoding': 'gzip' });
+  assert.equal(map.status, 200);
+  assert.ok((JSON.parse(gunzipSync(map.body).toString('utf8')) as { sources: string[] }).sources.some((s) => s.endsWith('sw/herald-sw.ts')));
+});

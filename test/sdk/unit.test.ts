@@ -224,3 +224,24 @@ test('token refresh: runs a minute before expiry, the fresh token is what resubs
   await advance(3_600_000);
   assert.equal(asked.length, 1);
 });
+
+test('herald.push refuses before any request: no API URL, bad channels, no subscription; subscribe() outside a browser is push_unsupported', async () => {
+  const requests: string[] = [];
+  const fetch = (async (url: string) => {
+    requests.push(url);
+    throw new Error('no request is expected');
+  }) as unknown as Sdk.FetchLike;
+  const noApi = sdk.init({ host: 'localhost:1', appkey: 'BC-x', fetch });
+  const sub = { endpoint: 'https://push.example/1', keys: { p256dh: 'p', auth: 'a' } };
+  await assert.rejects(noApi.push.register(sub, { channels: ['a'] }), { code: 400, reason: 'invalid_request', content: /Herald\.init\(\{ host, appkey, api/ });
+  const c = sdk.init({ host: 'localhost:1', api: 'localhost:2', appkey: 'BC-x', fetch });
+  await assert.rejects(c.push.register(sub, { channels: ['bad channel'] }), { code: 400, reason: 'invalid_channel' });
+  await assert.rejects(c.push.register(sub, { channels: [] }), { code: 400, reason: 'invalid_request' });
+  await assert.rejects(c.push.register(sub, undefined as unknown as Sdk.PushRegisterOptions), { code: 400, reason: 'invalid_request' });
+  await assert.rejects(c.push.register({ endpoint: 42 } as unknown as Sdk.PushSubscriptionData, { channels: ['a'] }), { code: 400, reason: 'invalid_request' });
+  let failed: Sdk.ErrorShape | undefined;
+  await assert.rejects(c.push.subscribe({ channels: ['a'], onFailed: (e) => (failed = e) }), { code: 400, reason: 'push_unsupported' });
+  assert.equal(failed?.reason, 'push_unsupported', 'onFailed gets the same error');
+  await assert.rejects(c.push.unsubscribe(), { reason: 'push_unsupported' });
+  assert.deepEqual(requests, []);
+});

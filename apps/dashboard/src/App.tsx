@@ -9,6 +9,7 @@ import { AppPage } from './pages/AppPage';
 import { OverviewTab } from './pages/Overview';
 import { KeysTab } from './pages/Keys';
 import { PusherTab } from './pages/Pusher';
+import { PushTab } from './pages/Push';
 import { ConsoleTab } from './pages/Console';
 import { WebhooksTab } from './pages/Webhooks';
 import { ScheduledTab } from './pages/Scheduled';
@@ -98,6 +99,7 @@ export function App() {
             }
           />
           <Route path="webhooks" element={<WebhooksTab />} />
+          <Route path="push" element={<PushTab />} />
           <Route path="scheduled" element={<ScheduledTab />} />
           <Route path="settings" element={<SettingsTab />} />
         </Route>

@@ -13,6 +13,7 @@ export const REASONS = {
   invalid_message: { code: 400, content: 'Message is required (string or JSON value)' },
   invalid_position: { code: 400, content: 'Invalid offset or epoch' },
   invalid_delay: { code: 400, content: 'Invalid schedule: delay/at must be in the future and within the plan maximum' },
+  push_unsupported: { code: 400, content: 'This browser cannot receive Web Push (service workers, PushManager and Notification in a secure context are needed)' },
   invalid_webhook_url: { code: 400, content: 'Webhook URL must be http(s) and reach a public address' },
   webhook_url_private: { code: 400, content: 'Webhook host resolves to a private, loopback, link-local or reserved address' },
   invalid_push_subscription: { code: 400, content: 'Push subscription must have an https endpoint, a 65-byte P-256 p256dh key and a 16-byte auth secret' },
@@ -30,6 +31,7 @@ export const REASONS = {
   origin_not_allowed: { code: 403, content: 'Origin not allowed for this app' },
   token_required: { code: 403, content: 'Private channel: an access token is required' },
   app_suspended: { code: 403, content: 'App suspended' },
+  push_permission_denied: { code: 403, content: 'Notification permission was not granted' },
   plan_not_selectable: { code: 403, content: 'This plan is assigned by the operator' },
   push_forbidden: { code: 403, content: 'Only the secret key may publish with push' },
   not_found: { code: 404, content: 'Not found' },
@@ -57,6 +59,7 @@ export const REASONS = {
   too_many_members: { code: 429, content: 'Presence member limit of the channel reached' },
   internal_error: { code: 500, content: 'Internal error' },
   unavailable: { code: 503, content: 'Service unavailable' },
+  push_service_error: { code: 503, content: "The browser's push service refused the subscription" },
   server_shutdown: { code: 503, content: 'Server shutting down, reconnect' },
 } as const satisfies Record<string, { code: number; content: string }>;
 

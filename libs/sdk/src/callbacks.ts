@@ -21,3 +21,14 @@ export function settle<T>(promise: Promise<T>, cb: Callbacks<T> | undefined): Pr
   if (cb?.onFailed) out.catch(() => undefined);
   return out;
 }
+
+/** Runs `body`, turning a synchronous validation error into a rejected (and called-back) call. */
+export function call<T>(cb: Callbacks<T> | undefined, body: () => Promise<T>): Promise<T> {
+  let p: Promise<T>;
+  try {
+    p = body();
+  } catch (e) {
+    p = Promise.reject(toHeraldError(e));
+  }
+  return settle(p, cb);
+}

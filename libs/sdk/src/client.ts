@@ -4,6 +4,7 @@ import { ConnectionMachine, isActive, isOpen } from './connection-state.js';
 import { Emitter } from './emitter.js';
 import { HeraldError, errors } from './errors.js';
 import { PRESENCE_ON_POLLING, PubSub } from './pubsub.js';
+import { Push } from './push/push.js';
 import { Requests } from './requests.js';
 import { SubscriptionBook, safely, toShape } from './subscriptions.js';
 import { PollingTransport } from './transports/polling.js';
@@ -37,6 +38,8 @@ const RELOCK_AFTER = 5;
  */
 export class HeraldClient extends Emitter<HeraldEvents> {
   readonly pubsub: PubSub;
+  /** Web Push to closed pages (needs `options.api`): subscribe, unsubscribe, register. */
+  readonly push: Push;
   readonly options: Readonly<HeraldOptions>;
   private readonly machine: ConnectionMachine;
   private readonly book: SubscriptionBook;
@@ -80,6 +83,7 @@ export class HeraldClient extends Emitter<HeraldEvents> {
       presence: (e) => this.emit('presence', e),
     });
     const random = options.random ?? Math.random;
+    this.push = new Push(options);
     this.pubsub = new PubSub({ book: this.book, requests: this.requests, transport: () => (isOpen(this.status) ? this.transport : undefined), random, warn: (e) => this.emit('error', toShape(e)) });
   }
 

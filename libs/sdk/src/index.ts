@@ -23,6 +23,8 @@ export { RecentIds } from './lru.js';
 export { encodeCursor, decodeCursor } from './cursor.js';
 export { keepTokenFresh, tokenExpiry, REFRESH_LEAD_MS } from './token-refresh.js';
 export type { PubSub } from './pubsub.js';
+export type { Push } from './push/push.js';
+export type * from './push/types.js';
 export type * from './types.js';
 export type { Position } from './wire.js';
 

@@ -1,4 +1,4 @@
-import { settle } from './callbacks.js';
+import { call } from './callbacks.js';
 import { ConnectionLost, HeraldError, errors, protocolError, toHeraldError } from './errors.js';
 import type { Requests } from './requests.js';
 import { SubscriptionMachine } from './subscription-state.js';
@@ -7,7 +7,6 @@ import type { PresenceWatch, Subscription, SubscriptionBook } from './subscripti
 import type { Transport } from './transports/transport.js';
 import { MAX_CHANNELS_PER_FRAME as MAX_CHANNELS, isValidChannel } from './wire.js';
 import type {
-  Callbacks,
   HereNowContent,
   HereNowOptions,
   HistoryContent,
@@ -35,7 +34,7 @@ export interface PubSubHost {
 
 export const PRESENCE_ON_POLLING = 'Presence membership needs WebSocket or SSE; on long-polling the channels are subscribed without it';
 
-function channelsOf(o: { channel?: string; channels?: string[] }): string[] {
+export function channelsOf(o: { channel?: string; channels?: string[] }): string[] {
   if (o.channel !== undefined && o.channels !== undefined) throw errors.invalid('Pass channel or channels, not both');
   const list = o.channels ?? (o.channel !== undefined ? [o.channel] : []);
   if (!Array.isArray(list) || list.length === 0) throw errors.invalid('channel is required');
@@ -46,17 +45,6 @@ function channelsOf(o: { channel?: string; channels?: string[] }): string[] {
 
 function oneChannel(channel: unknown): string {
   return channelsOf({ channel: channel as string })[0];
-}
-
-/** Runs `body`, turning a synchronous validation error into a rejected (and called-back) call. */
-function call<T>(cb: Callbacks<T> | undefined, body: () => Promise<T>): Promise<T> {
-  let p: Promise<T>;
-  try {
-    p = body();
-  } catch (e) {
-    p = Promise.reject(toHeraldError(e));
-  }
-  return settle(p, cb);
 }
 
 /** `client.pubsub`: GoEasy's pubsub module. Every call takes callbacks and returns a Promise. */

@@ -58,6 +58,8 @@ export interface HeraldOptions {
   /** Common key (`BC-…`) to subscribe and publish, or subscribe key (`BS-…`). */
   appkey: string;
   forceTLS?: boolean;
+  /** The REST API's URL (`https://api.example.com`, or `host:port`), for `herald.push` only. */
+  api?: string;
   /** GoEasy compatibility; Herald has one module. Ignored. */
   modules?: string[];
   /** Transport order; later ones are tried only when an earlier one never opened. */

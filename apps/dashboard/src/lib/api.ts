@@ -111,6 +111,12 @@ export type AdminAccount = Schemas['AdminAccountView'];
 export type AdminApp = Schemas['AdminAppView'];
 export type RevealedSecret = Schemas['RevealedSecretView'];
 export type Replay = Schemas['ReplayView'];
+export type PushOverview = Schemas['PushOverviewView'];
+export type PushSubscriptions = Schemas['PushSubscriptionPageView'];
+export type PushSubscriptionRow = Schemas['OwnerPushSubscriptionView'];
+export type PushAttempts = Schemas['PushAttemptPageView'];
+export type PushAttempt = Schemas['PushAttemptView'];
+export type TestPushSent = Schemas['TestPushView'];
 // Request bodies.
 export type Signup = Schemas['SignupDto'];
 export type Login = Schemas['LoginDto'];
@@ -122,3 +128,4 @@ export type UpdateWebhook = Schemas['UpdateWebhookDto'];
 export type Publish = Schemas['PublishDto'];
 export type SuspendApp = Schemas['SuspendAppDto'];
 export type ChangePlan = Schemas['ChangePlanDto'];
+export type TestPush = Schemas['TestPushDto'];

@@ -70,6 +70,7 @@ export function AppPage() {
           { to: `${base}/console`, label: 'Debug console' },
           { to: `${base}/stats`, label: 'Stats' },
           { to: `${base}/webhooks`, label: 'Webhooks' },
+          { to: `${base}/push`, label: 'Push' },
           { to: `${base}/scheduled`, label: 'Scheduled' },
           { to: `${base}/settings`, label: 'Settings' },
         ]}

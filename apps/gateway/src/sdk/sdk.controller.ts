@@ -11,6 +11,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.
 const FILES = {
   sdk: { file: 'libs/sdk/dist/herald.iife.js', type: 'application/javascript; charset=utf-8' },
   map: { file: 'libs/sdk/dist/herald.iife.js.map', type: 'application/json; charset=utf-8' },
+  serviceWorker: { file: 'libs/sdk/dist/herald-sw.js', type: 'application/javascript; charset=utf-8' },
+  serviceWorkerMap: { file: 'libs/sdk/dist/herald-sw.js.map', type: 'application/json; charset=utf-8' },
   chat: { file: 'examples/chat/index.html', type: 'text/html; charset=utf-8' },
   pusherPlugin: { file: 'libs/pusher-plugin/dist/herald-pusher.iife.js', type: 'application/javascript; charset=utf-8' },
   pusherPluginEsm: { file: 'libs/pusher-plugin/dist/herald-pusher.mjs', type: 'application/javascript; charset=utf-8' },
@@ -32,6 +34,8 @@ export const versionedSdkPath = (hash: string) => `/sdk/herald.${hash}.js`;
  * `Link` header of `/sdk/herald.js`); `/sdk/herald.js` always answers the running build with a short
  * cache. Both revalidate by ETag. `/sdk/herald-pusher.js` (global `HeraldPusher`) and
  * `/sdk/herald-pusher.mjs` are the replay plugin for pusher-js (docs/pusher.md), with the short cache.
+ * `/sdk/herald-sw.js` is the service-worker helper for Web Push (docs/push-sdk.md), which a customer's
+ * own worker loads with `importScripts` (cross-origin is allowed there), with the short cache.
  */
 @Controller()
 export class SdkController implements OnModuleInit {
@@ -53,6 +57,17 @@ export class SdkController implements OnModuleInit {
   @Get('sdk/herald.js.map')
   sourceMap(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
     this.serve(req, res, FILES.map, SHORT_CACHE);
+  }
+
+  @Get('sdk/herald-sw.js')
+  serviceWorker(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    res.setHeader('SourceMap', '/sdk/herald-sw.js.map');
+    this.serve(req, res, FILES.serviceWorker, SHORT_CACHE);
+  }
+
+  @Get('sdk/herald-sw.js.map')
+  serviceWorkerSourceMap(@Req() req: IncomingMessage, @Res() res: ServerResponse): void {
+    this.serve(req, res, FILES.serviceWorkerMap, SHORT_CACHE);
   }
 
   @Get('sdk/herald-pusher.js')
