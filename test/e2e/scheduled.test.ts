@@ -57,7 +57,12 @@ test('a scheduled publish arrives no earlier than its time and within 1 s after;
   assert.ok((frame.time as number) >= at);
   assert.deepEqual(frame.content, { order: 42 });
 
-  const done = await callOk<Scheduled & { offset: number }>(stack.apiUrl, 'GET', '/v1/scheduled/dispatch-42', { token: t.secret });
+  // Subscribers get it when it is accepted; the worker marks the row published right after.
+  let done: Scheduled & { offset: number } = await callOk(stack.apiUrl, 'GET', '/v1/scheduled/dispatch-42', { token: t.secret });
+  await waitFor(async () => {
+    done = await callOk(stack.apiUrl, 'GET', '/v1/scheduled/dispatch-42', { token: t.secret });
+    return done.status !== 'publishing';
+  }, { what: 'the scheduled row leaves publishing' });
   assert.equal(done.status, 'published');
   assert.equal(typeof done.offset, 'number');
   // Cancelling what is already published is refused.
