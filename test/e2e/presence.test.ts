@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import { WsClient, createTenant, restPublish, startStack, waitFor, type Frame, type Stack } from '@herald/testing';
 
+const SSE_WAIT_MS = Number(process.env.HERALD_SDK_TEST_TIMEOUT_MS || 20_000);
+
 // Two gateways and a worker; a short presence lease so a dead gateway's members lapse quickly.
 let stack: Stack;
 before(async () => {
@@ -115,17 +117,26 @@ test('presence over SSE (member and events) and long-polling (events; membership
   const watcher = await fetch(`${gw}/sse?appkey=${t.subscribeKey}&channel=hall&presence_events=1`);
   const reader = watcher.body!.getReader();
   let text = '';
-  const readUntil = async (pred: () => boolean) => {
-    while (!pred()) text += new TextDecoder().decode((await reader.read()).value);
+  // Reads the watcher's stream until `pred` holds; a stream that ends or stays silent fails with what it saw.
+  const readUntil = async (pred: () => boolean, what: string) => {
+    const deadline = Date.now() + SSE_WAIT_MS;
+    while (!pred()) {
+      let timer: NodeJS.Timeout | undefined;
+      const chunk = await Promise.race([reader.read(), new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      if (chunk === 'late') assert.fail(`no ${what} within ${SSE_WAIT_MS} ms; the watcher saw: ${text}`);
+      if (chunk.done) assert.fail(`the watcher's stream ended before ${what}; it saw: ${text}`);
+      text += new TextDecoder().decode(chunk.value);
+    }
   };
-  await readUntil(() => text.includes('event: subscribed'));
+  await readUntil(() => text.includes('event: subscribed'), 'subscribed');
   const leaving = new AbortController();
   const dana = await fetch(`${stack.gateways[1].url}/sse?appkey=${t.commonKey}&channel=hall&presence=1&id=dana&data=${encodeURIComponent('{"role":"host"}')}`, { signal: leaving.signal });
-  await readUntil(() => text.includes('"action":"join"'));
+  await readUntil(() => text.includes('"action":"join"'), "dana's join");
   assert.match(text, /event: presence\ndata: \{"type":"presence","channel":"hall","action":"join","member":\{"id":"dana","data":\{"role":"host"\}\}/);
   leaving.abort();
   await dana.body?.cancel().catch(() => undefined);
-  await readUntil(() => text.includes('"action":"leave"'));
+  await readUntil(() => text.includes('"action":"leave"'), "dana's leave");
   await reader.cancel();
 
   const refused = await fetch(`${gw}/poll?appkey=${t.commonKey}&channel=hall&presence=1&id=eve`);

@@ -26,11 +26,14 @@ test('a publish with push reaches the subscriber: VAPID verified, the plaintext 
   assert.equal((await publishPush(stack, t, { channel: 'news', id: 'm-1', push })).status, 200);
   assert.equal((await publishPush(stack, t, { channel: 'news', id: 'm-2' })).status, 200); // no push
   assert.equal((await publishPush(stack, t, { channel: 'news', id: 'm-3', push: { title: 'Second', body: '' } })).status, 200);
+  // Deliveries are separate jobs: Web Push promises no order between two messages, so each is found by its id.
   const got = notices(await service.waitForDelivered(ann, 2));
-  assert.deepEqual(got[0], { title: 'Hello', body: 'World', url: '/inbox', icon: 'https://example.com/i.png', data: { k: [1, 2] }, channel: 'news', id: 'm-1' });
-  assert.deepEqual(got[1], { title: 'Second', body: '', channel: 'news', id: 'm-3' });
+  const at = (id: string) => got.findIndex((n) => n.id === id);
+  assert.deepEqual(got[at('m-1')], { title: 'Hello', body: 'World', url: '/inbox', icon: 'https://example.com/i.png', data: { k: [1, 2] }, channel: 'news', id: 'm-1' });
+  assert.deepEqual(got[at('m-3')], { title: 'Second', body: '', channel: 'news', id: 'm-3' });
 
-  const [first, second] = service.requests(ann);
+  const requests = service.requests(ann);
+  const [first, second] = [requests[at('m-1')], requests[at('m-3')]];
   assert.deepEqual([first.ttl, first.urgency, first.topic], ['60', 'high', 'news-1']);
   assert.deepEqual([second.ttl, second.urgency, second.topic], ['86400', 'normal', undefined], 'defaults: one day, normal, no topic');
   const { publicKey } = await callOk<{ publicKey: string }>(stack.apiUrl, 'GET', `/v1/push/vapid-key?appkey=${t.subscribeKey}`);
@@ -43,7 +46,7 @@ test('a publish with push reaches the subscriber: VAPID verified, the plaintext 
   assert.deepEqual(o, { publicKey, stats: { sent: 2, delivered: 2, expired: 0, failed: 0 }, subscriptions: 1 });
   const log = await deliveryLog(stack, t);
   assert.deepEqual(
-    log.map((a) => [a.messageId, a.statusCode, a.outcome, a.origin, a.subscriptionId, a.channel]),
+    log.map((a) => [a.messageId, a.statusCode, a.outcome, a.origin, a.subscriptionId, a.channel]).sort((x, y) => String(y[0]).localeCompare(String(x[0]))),
     [
       ['m-3', 201, 'delivered', service.origin, created.body.id, 'news'],
       ['m-1', 201, 'delivered', service.origin, created.body.id, 'news'],

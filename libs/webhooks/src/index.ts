@@ -1,6 +1,7 @@
 export * from './signature.js';
 export * from './public-address.js';
 export * from './webhook-url.js';
+export * from './guarded-post.js';
 export * from './webhook-sender.js';
 export * from './delivery-gate.js';
 export * from './webhook-directory.js';

@@ -255,6 +255,27 @@ export function Dialog({ open, title, onClose, children, footer, ...rest }: { op
   );
 }
 
+/** A question before a destructive action: Cancel, and the action in the danger style. */
+export function ConfirmDialog({ open, title, action, onCancel, onConfirm, busy, children }: { open: boolean; title: string; action: string; onCancel: () => void; onConfirm: () => void; busy?: boolean; children: ReactNode }) {
+  return (
+    <Dialog
+      open={open}
+      title={title}
+      onClose={onCancel}
+      footer={
+        <>
+          <Button onClick={onCancel}>Cancel</Button>
+          <Button variant="danger" onClick={onConfirm} loading={busy}>
+            {action}
+          </Button>
+        </>
+      }
+    >
+      {children}
+    </Dialog>
+  );
+}
+
 export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'green' | 'amber' | 'red' | 'blue'; children: ReactNode }) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, appPath, ApiError, type PushAttempt, type PushAttempts, type PushOverview, type PushSubscriptionRow, type PushSubscriptions, type TestPush, type TestPushSent } from '../lib/api';
 import { useAuth } from '../lib/auth';
 import { fmt, useLoad } from '../lib/hooks';
-import { Badge, Button, Card, Code, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Select, Stat, Table, focusFirstInvalid } from '../components/ui';
+import { Badge, Button, Card, Code, ConfirmDialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Select, Stat, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
 
 const outcomeTone: Record<string, 'green' | 'amber' | 'red' | 'neutral'> = { delivered: 'green', retry: 'amber', expired: 'neutral', failed: 'red', dropped: 'neutral' };
@@ -227,21 +227,9 @@ function Subscriptions({ appId, onChange }: { appId: string; onChange: () => voi
           <TestForm appId={appId} subscriptions={rows} onSent={onChange} />
         </Card>
       </div>
-      <Dialog
-        open={!!deleting}
-        title="Delete this subscription?"
-        onClose={() => setDeleting(undefined)}
-        footer={
-          <>
-            <Button onClick={() => setDeleting(undefined)}>Cancel</Button>
-            <Button variant="danger" onClick={remove}>
-              Delete
-            </Button>
-          </>
-        }
-      >
+      <ConfirmDialog open={!!deleting} title="Delete this subscription?" action="Delete" onCancel={() => setDeleting(undefined)} onConfirm={remove}>
         <p>The browser stops receiving this app&rsquo;s notifications until its page subscribes again.</p>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, appPath, ApiError, type CreateWebhook, type CreatedWebhook, type Delivery, type Replay, type UpdateWebhook, type Webhook, type WebhookEvent } from '../lib/api';
 import { fmt, useLoad } from '../lib/hooks';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Select, Table, focusFirstInvalid } from '../components/ui';
+import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, Field, Input, KeyValue, Loading, Select, Table, focusFirstInvalid } from '../components/ui';
 import { useApp } from './AppPage';
 
 export const EVENT_TYPES: WebhookEvent[] = ['message.published', 'channel.occupied', 'channel.vacated', 'member.joined', 'member.left', 'client.event', 'cache.miss'];
@@ -259,23 +259,11 @@ export function WebhooksTab() {
         <p>Verify each request’s signature with this secret. It is shown only now.</p>
         {created?.secret && <KeyValue value={created.secret} label="Webhook secret" />}
       </Dialog>
-      <Dialog
-        open={!!deleting}
-        title="Delete this endpoint?"
-        onClose={() => setDeleting(undefined)}
-        footer={
-          <>
-            <Button onClick={() => setDeleting(undefined)}>Cancel</Button>
-            <Button variant="danger" onClick={remove}>
-              Delete
-            </Button>
-          </>
-        }
-      >
+      <ConfirmDialog open={!!deleting} title="Delete this endpoint?" action="Delete" onCancel={() => setDeleting(undefined)} onConfirm={remove}>
         <p>
           <code>{deleting?.url}</code> and its delivery log are deleted.
         </p>
-      </Dialog>
+      </ConfirmDialog>
     </div>
   );
 }

@@ -31,6 +31,12 @@ export class PresenceMembers {
       data: member.data,
       leaseMs: this.config.presenceLeaseMs,
     });
+    if (session.closed) {
+      // The connection ended while it joined (its leaveAll found no membership yet): leave now, so the
+      // others see a leave at once rather than a timeout a lease later.
+      await this.store.leave(session.appId, channel, { connId: session.id, userId: member.id });
+      return;
+    }
     session.addMembership(channel, member);
   }
 
