@@ -1,8 +1,8 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { HeraldError } from '@herald/protocol';
-import { RedisKeys } from './redis-keys.js';
-import { LuaScript } from './lua-script.js';
-import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
+import { RedisKeys } from '../redis-keys.js';
+import { LuaScript } from '../lua-script.js';
+import { hashOf, sendAll, valuesOf, type Command } from '../commands.js';
 
 // KEYS: connections ZSET, usage minute HASH. ARGV: connId, now, leaseMs, max.
 // Returns 1 admitted, 0 refused. Connections only grow on admission, so the minute's peak is kept here.

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { LuaScript } from './lua-script.js';
-import { RedisKeys } from './redis-keys.js';
-import { EVENTS_MAXLEN } from './events-stream.js';
-import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
-import { splitMember } from './channel-log.js';
-import { REDIS } from './redis-token.js';
+import { LuaScript } from '../lua-script.js';
+import { RedisKeys } from '../redis-keys.js';
+import { EVENTS_MAXLEN } from '../streams/events-stream.js';
+import { hashOf, sendAll, valuesOf, type Command } from '../commands.js';
+import { splitMember } from '../channel/channel-log.js';
+import { REDIS } from '../redis-token.js';
 
 /*
  * Whether a channel has subscribers anywhere, derived in Redis from the gateways that hold it: a
