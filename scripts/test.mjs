@@ -6,14 +6,18 @@
 //   npm test -- e2e/api bus      only files whose path contains "e2e/api" or "bus"
 //   npm test -- --build          build even when nothing changed since the last build
 //   npm test -- --no-build       skip the build (also --no-install)
+//   npm test -- --redis-cluster  every suite on a throwaway 3-master/3-replica Redis Cluster started from
+//                                Debian's redis-server (outside CI; CI runs the cluster files of test/cluster)
 //
 // Env: HERALD_TEST_TIMEOUT_MS (per test, default 120000), HERALD_TEST_CONCURRENCY (files at once,
-// default 2), HERALD_TEST_DATABASE_URL (default: DATABASE_URL's server, database herald_test).
+// default 2), HERALD_TEST_DATABASE_URL (default: DATABASE_URL's server, database herald_test),
+// REDIS_CLUSTER_NODES (run every suite on that Redis Cluster instead of REDIS_URL's Redis).
 // CI=true also starts local Postgres/Redis when they are down.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, ensureBuild, ensureDeps } from './lib/prepare.mjs';
 import {
   DEFAULT_DATABASE_URL,
@@ -95,11 +99,12 @@ export function countResults(tap) {
 }
 
 function parseArgs(argv) {
-  const opts = { install: true, build: true, forceBuild: false, filters: [] };
+  const opts = { install: true, build: true, forceBuild: false, redisCluster: false, filters: [] };
   for (const a of argv) {
     if (a === '--no-install') opts.install = false;
     else if (a === '--no-build') opts.build = false;
     else if (a === '--build') opts.forceBuild = true;
+    else if (a === '--redis-cluster') opts.redisCluster = true;
     else if (a === '-h' || a === '--help') {
       console.log(readFileSync(new URL(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, all) => all.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
       process.exit(0);
@@ -121,7 +126,28 @@ async function main() {
   const baseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   const redisUrl = process.env.REDIS_URL || DEFAULT_REDIS_URL;
   const databaseUrl = process.env.HERALD_TEST_DATABASE_URL || withDatabase(baseUrl, 'herald_test');
-  await ensureServices({ databaseUrl, redisUrl, autoStart: ci });
+  // A cluster of the run's own (--redis-cluster) or the one REDIS_CLUSTER_NODES names: the apps and the
+  // tests' own clients follow REDIS_CLUSTER_NODES (tests that start a Redis of their own keep it).
+  const cluster = opts.redisCluster ? await startCluster() : undefined;
+  const redisClusterNodes = cluster?.nodes ?? process.env.REDIS_CLUSTER_NODES;
+  try {
+    return await run(opts, { ci, started, databaseUrl, redisUrl, redisClusterNodes });
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+/** The test harness's own cluster (libs/testing, built): node timeout 2 s, as the failover tests use. */
+async function startCluster() {
+  const { startRedisCluster } = await import(pathToFileURL(join(ROOT, 'dist/libs/testing/src/redis-cluster.js')).href);
+  step('Starting a 3-master/3-replica Redis Cluster for this run');
+  const cluster = await startRedisCluster();
+  note(`REDIS_CLUSTER_NODES → ${cluster.nodes}`);
+  return cluster;
+}
+
+async function run(opts, { ci, started, databaseUrl, redisUrl, redisClusterNodes }) {
+  await ensureServices({ databaseUrl, redisUrl, redisClusterNodes, autoStart: ci });
   await ensureDatabase(databaseUrl);
   migrate(databaseUrl);
 
@@ -156,6 +182,7 @@ async function main() {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
+    ...(redisClusterNodes ? { REDIS_CLUSTER_NODES: redisClusterNodes } : {}),
     HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL || 'warn',
   };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: 'inherit' });

@@ -1,15 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { loadConfig, environment } from '@herald/config';
-import { RedisKeys } from '@herald/bus';
-import { WebhookReceiver, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { RedisKeys, type RedisClient } from '@herald/bus';
+import { WebhookReceiver, WsClient, testRedisClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 
 // One stack: a message no consumer can handle must not hold up any other app's archive or webhooks.
 let stack: Stack;
 let db: pg.Client;
-let redis: Redis;
+let redis: RedisClient;
 const receivers: WebhookReceiver[] = [];
 const MAX_ATTEMPTS = 3;
 
@@ -17,7 +16,7 @@ before(async () => {
   stack = await startStack({ env: { HERALD_STREAM_MAX_ATTEMPTS: String(MAX_ATTEMPTS), HERALD_STREAM_RETRY_MS: '100' } });
   db = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await db.connect();
-  redis = new Redis(loadConfig({ ...environment(), ...stack.env }).redisUrl);
+  redis = testRedisClient(stack.env);
 });
 after(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
@@ -73,7 +72,7 @@ test('U+0000 and unpaired surrogates are ordinary content: delivered, archived a
   await waitFor(async () => (await archived(a.appId, 'p')).length === 2, { what: 'both messages archived', timeoutMs: 10_000 });
   assert.deepEqual((await archived(a.appId, 'p')).map((r) => r.content), [nul, lone]);
   assert.deepEqual((await archived(b.appId, 'q')).map((r) => r.content), ['after the poison']);
-  await waitFor(async () => (await pendingOf(new RedisKeys(stack.prefix).archive(a.appId, 'p'), 'archivers')) === 0, { what: 'archive stream drained' });
+  await waitFor(async () => (await pendingOf(RedisKeys.of(loadConfig({ ...environment(), ...stack.env })).archive(a.appId, 'p'), 'archivers')) === 0, { what: 'archive stream drained' });
   sub.close();
   ws.close();
 });
@@ -83,7 +82,7 @@ test('an entry that cannot be stored is retried a bounded number of times, parke
   const b = await createTenant(stack.apiUrl);
   const rxB = await withReceiver(b);
   // What no publish can produce, but a bug or a corrupted Redis could: a frame that is not JSON (in its channel's shard).
-  const stream = new RedisKeys(stack.prefix).archive(a.appId, 'broken');
+  const stream = RedisKeys.of(loadConfig({ ...environment(), ...stack.env })).archive(a.appId, 'broken');
   await redis.xadd(stream, '*', 'k', `${a.appId}|broken`, 'f', '{"not json');
   const reply = await restPublish(stack.apiUrl, b.secret, { channel: 'q', message: { n: 1 } });
 

@@ -1,20 +1,20 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
-import { PresenceStore, RedisKeys } from '@herald/bus';
-import { call, callOk, createTenant, startStack, type Stack, type Tenant } from '@herald/testing';
+import { environment, loadConfig } from '@herald/config';
+import { PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
+import { testRedisClient, call, callOk, createTenant, startStack, type Stack, type Tenant } from '@herald/testing';
 
 // hereNow over REST: members are joined straight through the PresenceStore on the stack's own Redis
 // prefix (no gateway), then read back through both routes of the API process.
 let stack: Stack;
-let redis: Redis;
+let redis: RedisClient;
 let store: PresenceStore;
 let t: Tenant;
 
 before(async () => {
   stack = await startStack({ gateways: 0, workers: 0 });
-  redis = new Redis(stack.env.REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  store = new PresenceStore(redis, new RedisKeys(stack.prefix));
+  redis = testRedisClient(stack.env);
+  store = new PresenceStore(redis, RedisKeys.of(loadConfig({ ...environment(), ...stack.env })));
   t = await createTenant(stack.apiUrl);
 });
 

@@ -119,8 +119,7 @@ after(async () => {
     }
   }
   for (const pid of everyPid) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  const { redisUrl } = loadConfig(environment());
-  for (const prefix of prefixes) await dropRedisPrefix(redisUrl, prefix);
+  for (const prefix of prefixes) await dropRedisPrefix(loadConfig(environment()), prefix);
 });
 
 describe('npm start leaves no orphan', () => {

@@ -1,8 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { WebhookReceiver, WsClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
+import { WebhookReceiver, WsClient, testRedisClient, call, callOk, createTenant, restPublish, startStack, waitFor, type Stack } from '@herald/testing';
 
 // Roll-ups every 500 ms (TEST_TIMINGS) and retention every 500 ms.
 let stack: Stack;
@@ -59,7 +58,7 @@ test('N published → the rolled-up usage shows N publishes, the matching delive
 test('retention trims history streams to the app window and the archive to the plan retention', async () => {
   const t = await createTenant(stack.apiUrl, { planId: 'free', historyTtlSeconds: 1 });
   for (let i = 0; i < 5; i++) await restPublish(stack.apiUrl, t.secret, { channel: 'short', message: i });
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const redis = testRedisClient(stack.env);
   const db = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await db.connect();
   try {

@@ -1,10 +1,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { Redis } from 'ioredis';
 import { environment, loadConfig } from '@herald/config';
 import { RedisKeys } from '@herald/bus';
-import { WebhookReceiver, WsClient, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WebhookReceiver, WsClient, testRedisClient, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
 
 // The publish path no longer goes through a worker: a message is stored and fanned out when accepted.
 // Workers only archive it and send its message.published webhooks, exactly once, whatever happens to them.
@@ -164,9 +163,9 @@ test('a worker SIGKILLed while archiving: the next one archives and dispatches e
 test('upgrade: messages the previous version accepted and left pending are appended by the worker at start', async () => {
   const s = await stack({ workers: 0 });
   const t = await createTenant(s.apiUrl);
-  const redis = new Redis(loadConfig({ ...environment(), ...s.env }).redisUrl);
+  const redis = testRedisClient(s.env);
   try {
-    const keys = new RedisKeys(s.prefix);
+    const keys = RedisKeys.of(loadConfig({ ...environment(), ...s.env }));
     const k = keys.channel(t.appId, 'old');
     const frame = (n: number) => JSON.stringify({ type: 'message', channel: 'old', id: `o-${n}`, time: Date.now(), content: n, offset: n, epoch: 'Eold0upgrade' });
     await redis.xadd(k.history, '1-0', 'f', frame(1), 't', String(Date.now()));
@@ -195,9 +194,9 @@ test('upgrade: what the previous version left in the unsharded feeds and indexes
   const rx = await WebhookReceiver.start();
   receivers.push(rx);
   await callOk(s.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url: rx.url, events: ['message.published', 'member.joined', 'member.left'] } });
-  const redis = new Redis(loadConfig({ ...environment(), ...s.env }).redisUrl);
+  const redis = testRedisClient(s.env);
   try {
-    const keys = new RedisKeys(s.prefix);
+    const keys = RedisKeys.of(loadConfig({ ...environment(), ...s.env }));
     const archive = keys.legacy('archive');
     const frame = (n: number) => JSON.stringify({ type: 'message', channel: 'feed', id: `f-${n}`, time: Date.now(), content: n, offset: n, epoch: 'Eold0feeds' });
     // The previous version's archive feed: entry 1 read by a worker that died before acknowledging it, entry 2 never read.

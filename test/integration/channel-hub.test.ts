@@ -56,7 +56,7 @@ async function publish(appId: string, channel: string, n: number): Promise<void>
 before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent', HERALD_FANOUT_LINGER_MS: '300' });
   redis = createRedis(config, 'command', 'test');
-  keys = new RedisKeys(config.redisPrefix);
+  keys = RedisKeys.of(config);
   log = new ChannelLog(redis, keys);
   hub = new ChannelHub(config, log, keys, new GatewayMetrics(new HeraldMetrics('gateway')), new AppLimits(redis, keys), new ChannelOccupancy(redis, keys, config));
   hub.onModuleInit();

@@ -18,7 +18,7 @@ before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
   redisA = createRedis(config, 'command', 'test-a');
   redisB = createRedis(config, 'command', 'test-b');
-  keys = new RedisKeys(config.redisPrefix);
+  keys = RedisKeys.of(config);
 });
 
 after(() => {

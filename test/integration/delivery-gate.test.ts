@@ -16,13 +16,13 @@ before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
   redisA = createRedis(config, 'command', 'gate-a');
   redisB = createRedis(config, 'command', 'gate-b');
-  keys = new RedisKeys(config.redisPrefix);
+  keys = RedisKeys.of(config);
 });
 
 after(async () => {
   redisA.disconnect();
   redisB.disconnect();
-  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 const policy: DeliveryGatePolicy = { appConcurrency: 3, slotLeaseMs: 10_000, deferMs: 500, circuitFailures: 2, circuitCooldownMs: 5_000 };

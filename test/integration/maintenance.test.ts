@@ -16,11 +16,11 @@ before(() => {
 
 after(async () => {
   for (const w of workers) await w.onApplicationShutdown();
-  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 function worker(periodMs: number, runs: number[]): Maintenance {
-  const m = new Maintenance(config, new RedisKeys(config.redisPrefix));
+  const m = new Maintenance(config, RedisKeys.of(config));
   m.register('tick', periodMs, async (now) => void runs.push(now));
   workers.push(m);
   return m;
@@ -44,7 +44,7 @@ test('two workers declaring the same periodic job run it once per period between
 });
 
 test('a direct run is never doubled in one process, and a failed run is logged, not thrown', async () => {
-  const m = new Maintenance(config, new RedisKeys(config.redisPrefix));
+  const m = new Maintenance(config, RedisKeys.of(config));
   let release!: () => void;
   let calls = 0;
   m.register('slow', 0, async () => {

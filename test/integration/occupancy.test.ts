@@ -1,22 +1,22 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelOccupancy, PresenceStore, RedisKeys, parseEventEntry } from '@herald/bus';
-import { dropRedisPrefix, uniquePrefix } from '@herald/testing';
+import { ChannelOccupancy, PresenceStore, RedisKeys, type RedisClient, parseEventEntry } from '@herald/bus';
+import { dropRedisPrefix, testRedisClient, uniquePrefix } from '@herald/testing';
 
 // Channel occupancy and the events stream on the real Redis: each test its own prefix.
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const connections: Redis[] = [];
+// `npm test -- --redis-cluster` runs it on a cluster: the clients and key names follow the environment.
+const CONFIG = loadConfig(process.env);
+const connections: RedisClient[] = [];
 const prefixes: string[] = [];
-let redis: Redis;
+let redis: RedisClient;
 
 before(() => {
-  redis = new Redis(REDIS_URL);
+  redis = testRedisClient();
   connections.push(redis);
 });
 after(async () => {
-  for (const p of prefixes) await dropRedisPrefix(REDIS_URL, p);
+  for (const p of prefixes) await dropRedisPrefix(CONFIG, p);
   for (const c of connections) c.disconnect();
 });
 
@@ -24,10 +24,10 @@ function setup(env: Record<string, string> = {}): { keys: RedisKeys; config: Her
   const prefix = uniquePrefix();
   prefixes.push(prefix);
   const config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: prefix, HERALD_LOG_LEVEL: 'silent', HERALD_OCCUPANCY_LINGER_MS: '0', HERALD_OCCUPANCY_LEASE_MS: '1000', ...env });
-  const keys = new RedisKeys(prefix);
+  const keys = RedisKeys.of({ ...CONFIG, redisPrefix: prefix });
   // Each gateway its own connection, as in production: scripts from two processes race in Redis.
   const gateway = () => {
-    const conn = new Redis(REDIS_URL);
+    const conn = testRedisClient();
     connections.push(conn);
     return new ChannelOccupancy(conn, keys, config);
   };

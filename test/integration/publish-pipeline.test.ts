@@ -48,7 +48,7 @@ before(async () => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
   redis = createRedis(config, 'command', 'test');
   sub = createRedis(config, 'subscriber', 'test-sub');
-  keys = new RedisKeys(config.redisPrefix);
+  keys = RedisKeys.of(config);
   log = new ChannelLog(redis, keys);
   prisma = new PrismaService(config);
   limits = new AppLimits(redis, keys);
@@ -65,7 +65,7 @@ after(async () => {
   sub.disconnect();
   redis.disconnect();
   await prisma.$disconnect();
-  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 const window = { historySize: 1000, historyTtlMs: 3_600_000 };

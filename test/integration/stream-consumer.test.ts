@@ -17,14 +17,14 @@ const connections: RedisClient[] = [];
 before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_LOG_LEVEL: 'silent' });
   redis = createRedis(config, 'command', 'test');
-  keys = new RedisKeys(config.redisPrefix);
+  keys = RedisKeys.of(config);
   deadLetters = new DeadLetters(redis, keys);
 });
 
 after(async () => {
   await Promise.all(consumers.map((c) => c.stop()));
   for (const r of [redis, ...connections]) r.disconnect();
-  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 class Transient extends Error {}

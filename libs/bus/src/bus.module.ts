@@ -30,7 +30,7 @@ class RedisCloser implements OnApplicationShutdown {
 @Module({
   providers: [
     { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
-    { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => new RedisKeys(c.redisPrefix, c.redisClusterNodes !== undefined, c.redisShards) },
+    { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => RedisKeys.of(c) },
     { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new ChannelLog(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AppLimits(r, k) },

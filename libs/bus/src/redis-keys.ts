@@ -29,6 +29,11 @@ export class RedisKeys {
     if (!Number.isSafeInteger(shards) || shards < 1) throw new Error(`shards must be a positive integer, got ${shards}`);
   }
 
+  /** The key naming of a process's configuration: its prefix, its mode (cluster or one Redis), its shards. */
+  static of(config: { redisPrefix: string; redisClusterNodes?: unknown; redisShards: number }): RedisKeys {
+    return new RedisKeys(config.redisPrefix, config.redisClusterNodes !== undefined, config.redisShards);
+  }
+
   /** The shard of a channel's (or, without a channel, an app's) entries: FNV-1a of `appId|channel`, stable across versions and processes. */
   shardOf(appId: string, channel?: string): number {
     const text = channel === undefined ? appId : `${appId}|${channel}`;

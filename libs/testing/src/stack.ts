@@ -81,10 +81,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const ownPrefix = uniquePrefix();
   // MQTT over TCP on a free port per gateway (gateway.listening('mqtt')): 1883 belongs to no test.
   const env: Record<string, string> = { ...(opts.timings === 'defaults' ? {} : TEST_TIMINGS), MQTT_PORT: '0', HERALD_REDIS_PREFIX: ownPrefix, ...opts.env };
+  // A test that gives its own Redis (REDIS_URL, e.g. one it kills) means that one, also when the whole
+  // run is on a cluster (`npm test -- --redis-cluster` sets REDIS_CLUSTER_NODES, which would win).
+  if (opts.env?.REDIS_URL && opts.env.REDIS_CLUSTER_NODES === undefined) env.REDIS_CLUSTER_NODES = '';
   const prefix = env.HERALD_REDIS_PREFIX;
   // A prefix passed in by the test (e.g. shared by two stacks) is the test's to clean up, not ours.
   const cleanup = async () => {
-    if (prefix === ownPrefix) await dropRedisPrefix(loadConfig({ ...environment(), ...env }).redisUrl, prefix);
+    if (prefix === ownPrefix) await dropRedisPrefix(loadConfig({ ...environment(), ...env }), prefix);
   };
   const started: RunningApp[] = [];
   const track = async (p: Promise<RunningApp>) => {
