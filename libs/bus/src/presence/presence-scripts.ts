@@ -1,4 +1,4 @@
-import { LuaScript } from './lua-script.js';
+import { LuaScript } from '../lua-script.js';
 
 /*
  * Presence lives in three per-channel keys (same hash tag as the channel's log) plus a sharded index:
