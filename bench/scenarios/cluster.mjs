@@ -2,7 +2,7 @@
 // one Redis and on a 3-master Redis Cluster with a replica per master (Debian's redis-server, started as
 // the tests start theirs: startRedisCluster in libs/testing), one after the other in one run, each taking
 // S3's latency load (one channel, fixed rate, open loop) and S4's stepped durable publishes (single and
-// batched, 1,000 channels: spread over every master).
+// batched, 1,000 channels: spread over every master), stepped up until a side falls behind.
 //
 // CPU counts Herald's processes, the Postgres backends and Redis: the one Redis, or every node of the
 // cluster, masters (`redis-master-k`) and replicas (`redis-replica-k`) apart. The comparison counts the
@@ -12,6 +12,7 @@ import os from 'node:os';
 import { broadcast, openFor } from './common.mjs';
 import { latencyRun } from './s3-latency.mjs';
 import { durableRun } from './s4-durable.mjs';
+import { SATURATED_P50_MS } from '../report.mjs';
 
 /** S3 then S4 on one running Herald. */
 async function arm(ctx, target, name, { s3, s4, runs, bytes, tag }) {
@@ -30,7 +31,10 @@ async function arm(ctx, target, name, { s3, s4, runs, bytes, tag }) {
   } finally {
     await subs.close();
   }
-  out.s4 = await durableRun(ctx, target, { ...s4, tag: `${tag}-${name}` });
+  // What is compared is the cost per message of a side that keeps up, not its latency: a step fails when
+  // it falls behind (deliveries short of the accepts, < 95 % of the rate, or p50 ≥ the bench's saturation
+  // mark), not on S4's p99 limit, which a busy shared machine breaks for both sides alike.
+  out.s4 = await durableRun(ctx, target, { ...s4, p99LimitMs: Infinity, p50LimitMs: SATURATED_P50_MS, tag: `${tag}-${name}` });
   out.loadavg.end = os.loadavg()[0];
   return out;
 }
