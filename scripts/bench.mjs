@@ -25,7 +25,7 @@
 //   webhooks  webhook deliveries/s and scheduled-publish punctuality (its own stack; only when named)
 //   cluster   Herald on one Redis, then on a 3-master Redis Cluster with a replica each (redis-server, as
 //        the tests start it): S3's latency and S4's durable steps on each, CPU per message with Redis
-//        masters and replicas apart, cluster ÷ one Redis. Only when named: it adds about 6 minutes
+//        masters and replicas apart, cluster ÷ one Redis. Only when named: it adds 5–6 minutes
 //
 //   npm run bench                       everything (build only if dist is missing)
 //   npm run bench -- --only s1,s3       a subset; other scenarios are carried over from docs/benchmarks.json
