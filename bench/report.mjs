@@ -167,6 +167,93 @@ function logLevelSummary(logs) {
   return { ...logs, arms: undefined, per, debugExtra: extra };
 }
 
+/**
+ * CPU-ms per publish of one S4 step, split: Herald's processes (API, gateways, worker), Redis masters (the
+ * one Redis, or `redis-master-k`), replicas (`redis-replica-k`), Postgres; `compared` = Herald + masters +
+ * Postgres (what both arms pay), `total` adds the replicas.
+ */
+export function clusterCpu(step) {
+  const p = step.cpuPer1kPublishes;
+  let herald = 0;
+  let masters = 0;
+  let replicas = 0;
+  for (const [k, v] of Object.entries(p)) {
+    if (k === 'total' || k === 'postgres') continue;
+    if (k.startsWith('redis-replica')) replicas += v;
+    else if (k === 'redis' || k.startsWith('redis-')) masters += v;
+    else herald += v;
+  }
+  const r = (x) => round(x, 3);
+  return { herald: r(herald), masters: r(masters), replicas: r(replicas), postgres: r(p.postgres), compared: r(herald + masters + p.postgres), total: r(p.total) };
+}
+
+/**
+ * The cluster scenario: per arm (`one`, `cluster`) S3's medians and whether it kept up, S4's best rates;
+ * per S4 step both arms took, CPU per publish and cluster ÷ one Redis when both held the step (a step one
+ * of them failed is that side saturated: no ratio).
+ */
+function clusterSummary(run) {
+  const arms = {};
+  for (const name of ['one', 'cluster']) {
+    const a = run[name];
+    if (!a) continue;
+    const s3 = a.s3 ?? [];
+    const p50 = med(s3, (x) => x.latencyMs.p50);
+    const gaps = sum(s3, (x) => x.gaps);
+    const messages = sum(s3, (x) => x.accepted);
+    const replicasOf = (x) => Object.entries(x.cpu.perProcess ?? {}).reduce((t, [k, v]) => t + (k.startsWith('redis-replica') ? v : 0), 0);
+    const perMessage = (f) => (messages ? round((sum(s3, f) / messages) * 1000, 3) : null);
+    arms[name] = {
+      redis: a.redis,
+      loadavg: a.loadavg ?? null,
+      s3: {
+        runs: s3.length,
+        subscribers: med(s3, (x) => x.subscribers),
+        rate: med(s3, (x) => x.targetRate),
+        p50,
+        p99: med(s3, (x) => x.latencyMs.p99),
+        p999: med(s3, (x) => x.latencyMs.p999),
+        deliveries: sum(s3, (x) => x.deliveries),
+        expected: sum(s3, (x) => x.expected),
+        gaps,
+        duplicates: sum(s3, (x) => x.duplicates),
+        // CPU-ms per message (each delivered to every subscriber) over all runs: Herald + Redis masters +
+        // Postgres (`compared`, as S4's), of which the masters; the replicas apart.
+        cpuMsPerMessage: perMessage((x) => x.cpu.total - replicasOf(x)),
+        redisMsPerMessage: perMessage((x) => x.cpu.redis - replicasOf(x)),
+        replicaMsPerMessage: perMessage(replicasOf),
+        keptUp: s3.length > 0 && p50 != null && p50 < SATURATED_P50_MS && gaps === 0,
+      },
+      bestSingle: a.s4?.bestSingle ? { rate: a.s4.bestSingle.achievedRate, p99: a.s4.bestSingle.latencyMs.p99 } : null,
+      bestBatch: a.s4?.bestBatch ? { rate: a.s4.bestBatch.achievedRate, p99: a.s4.bestBatch.latencyMs.p99 } : null,
+    };
+  }
+  const steps = [];
+  for (const mode of ['single', 'batch']) {
+    const one = run.one?.s4?.[mode] ?? [];
+    const cl = run.cluster?.s4?.[mode] ?? [];
+    for (const a of one) {
+      const b = cl.find((x) => x.targetRate === a.targetRate);
+      if (!b) continue;
+      const ca = clusterCpu(a);
+      const cb = clusterCpu(b);
+      steps.push({
+        mode,
+        rate: a.targetRate,
+        one: { ok: a.ok, reasons: a.reasons, achieved: a.achievedRate, p99: a.latencyMs.p99, cpu: ca },
+        cluster: { ok: b.ok, reasons: b.reasons, achieved: b.achievedRate, p99: b.latencyMs.p99, cpu: cb },
+        ratio: a.ok && b.ok ? ratio(cb.compared, ca.compared) : null,
+      });
+    }
+  }
+  // The headline per mode: the highest rate both held.
+  const headline = Object.fromEntries(['single', 'batch'].map((mode) => [mode, steps.filter((x) => x.mode === mode && x.ratio != null).at(-1) ?? null]));
+  const o = arms.one?.s3;
+  const c = arms.cluster?.s3;
+  const s3Ratio = o?.keptUp && c?.keptUp ? { p99: ratio(c.p99, o.p99), cpu: ratio(c.cpuMsPerMessage, o.cpuMsPerMessage) } : null;
+  return { masters: run.cluster?.redis?.masters ?? null, arms, steps, headline, s3Ratio };
+}
+
 export function aggregate(report) {
   const r = report.results;
   const s = fanoutSummary(r);
@@ -186,6 +273,8 @@ export function aggregate(report) {
   }
   const logs = r.logs?.['herald/ws']?.[0];
   if (logs) s.logs = logLevelSummary(logs);
+  const cluster = r.cluster?.['herald/ws']?.[0];
+  if (cluster) s.cluster = clusterSummary(cluster);
   // MQTT: results.mqtt[`${target}/s1|s2|s3`], summarised like S1–S3 under `${target}/mqtt`.
   if (r.mqtt && Object.keys(r.mqtt).length) {
     const split = { s1: {}, s2: {}, s3: {} };
@@ -199,11 +288,29 @@ export function aggregate(report) {
   return s;
 }
 
+/** The cluster scenario in a few sentences: what the summary prints and the report's section opens with. */
+function clusterLines(cl) {
+  if (!cl) return [];
+  const out = [];
+  for (const mode of ['single', 'batch']) {
+    const h = cl.headline[mode];
+    const label = mode === 'single' ? 'single durable publish' : 'batched publish';
+    if (h) out.push(`CPU per ${label} at ${fmt(h.rate, 0)}/s (the highest rate both kept up): one Redis ${fmt(h.one.cpu.compared, 3)} ms, cluster ${fmt(h.cluster.cpu.compared, 3)} ms (+ replicas ${fmt(h.cluster.cpu.replicas, 3)} ms): cluster ÷ one Redis ${h.ratio}×`);
+    else out.push(`CPU per ${label}: no rate both kept up, no ratio`);
+  }
+  const o = cl.arms.one?.s3;
+  const c = cl.arms.cluster?.s3;
+  const side = (name, x) => (x ? `${name} p50/p99 ${fmt(x.p50, 2)}/${fmt(x.p99, 2)} ms${x.keptUp ? '' : ' (saturated: fell behind)'}` : `${name} not measured`);
+  out.push(`S3: ${side('one Redis', o)}, ${side('cluster', c)}${cl.s3Ratio ? `: cluster ÷ one Redis p99 ${cl.s3Ratio.p99}×, CPU per message ${cl.s3Ratio.cpu}×` : ', no ratio'}`);
+  return out;
+}
+
 const mark = (met) => (met == null ? '– not measured' : met === NO_VERDICT ? '⚠️ peer saturated, no verdict' : met ? '✅ met' : '❌ not met');
 
 export function printSummary(report) {
   console.log('\nTargets:');
   for (const c of report.summary.checks) console.log(`  ${mark(c.met).padEnd(16)} ${c.scenario.padEnd(9)} ${c.target}: ${c.measured}`);
+  for (const line of clusterLines(report.summary.cluster)) console.log(`  cluster   ${line}`);
   for (const [p, why] of Object.entries(report.skipped ?? {})) console.log(`  skipped ${p}: ${why}`);
   for (const e of report.errors ?? []) console.log(`  error: ${e.what}: ${e.error.split('\n')[0]}`);
 }
@@ -332,6 +439,29 @@ export function writeReport(report) {
     };
     rows('Herald', s4);
     if (s4Peer) rows('Nchan+Redis', s4Peer);
+  }
+  // Cluster
+  if (s.cluster) {
+    const cl = s.cluster;
+    const meta = report.scenarioMeta?.cluster;
+    L.push('', `## Cluster — one Redis against a ${cl.masters ?? 3}-master Redis Cluster (Herald only, \`--only cluster\`)`, '');
+    if (meta?.carriedOver) L.push(`*Carried over: measured on ${meta.date?.slice(0, 10)} at ${meta.gitCommit}.*`, '');
+    L.push(`The same Herald (API + 2 gateways + 1 worker, \`npm start\`'s defaults) on the bench's one Redis, then on a Redis Cluster of ${cl.masters ?? 3} masters with a replica each (Debian's redis-server on loopback, started as the tests start theirs: \`startRedisCluster\`; \`REDIS_CLUSTER_NODES\`), in the same run on the same machine. Each takes S3's load (${fmt(cl.arms.one?.s3.subscribers ?? c.s3.subscribers, 0)} subscribers on one channel, ${fmt(cl.arms.one?.s3.rate ?? c.s3.rate, 0)} msg/s open loop, ${c.s3.seconds} s × ${cl.arms.one?.s3.runs ?? c.runs}) and S4's steps (${fmt(c.s4.channels, 0)} channels, one subscriber each: spread over every master; single and batches of ${c.s4.batchSize}). **CPU**: Herald's processes, the Postgres backends and Redis — the one Redis, or every node of the cluster with masters and replicas apart. The ratio counts the **masters only**: they do the work the one Redis does (scripts, fan-out, queues), while a replica's CPU is the price of keeping a copy, which the one Redis does not pay; it is shown beside it. S4's steps go up until a side falls behind (deliveries short of the accepted publishes, under 95 % of the rate, or p50 ≥ ${SATURATED_P50_MS} ms: the bench's saturation mark); p99 is shown, not judged, since this compares cost, not latency. A side that fell behind, in S4 or in S3 (p50 ≥ ${SATURATED_P50_MS} ms or a gap), is reported as saturated, with no ratio.`, '');
+    L.push(...clusterLines(cl).map((x) => `- ${x}`), '');
+    L.push('| Redis | S3 p50 ms | S3 p99 ms | S3 p99.9 ms | delivered | S3 CPU-ms per message: compared (masters; replicas) | S3 kept up | S4 single: highest rate kept up (p99 ms) | S4 batch: highest rate kept up (p99 ms) | load average (1 min) before / after |', '|---|---:|---:|---:|---:|---:|---|---:|---:|---|');
+    for (const [name, label] of [['one', 'one Redis'], ['cluster', `cluster, ${cl.masters ?? 3} masters + replicas`]]) {
+      const a = cl.arms[name];
+      if (!a) continue;
+      const best = (b) => (b ? `${fmt(b.rate, 0)}/s (${fmt(b.p99, 1)})` : 'none');
+      L.push(`| ${label} | ${fmt(a.s3.p50, 2)} | **${fmt(a.s3.p99, 2)}** | ${fmt(a.s3.p999, 2)} | ${a.s3.deliveries}/${a.s3.expected} | ${fmt(a.s3.cpuMsPerMessage, 3)} (${fmt(a.s3.redisMsPerMessage, 3)}; ${name === 'one' ? '–' : fmt(a.s3.replicaMsPerMessage, 3)}) | ${a.s3.keptUp ? 'yes' : '**saturated**'} | ${best(a.bestSingle)} | ${best(a.bestBatch)} | ${fmt(a.loadavg?.start, 2)} / ${fmt(a.loadavg?.end, 2)} |`);
+    }
+    L.push('', 'CPU-ms per publish at each S4 step both sides took: Herald (API + gateways + worker) / Redis masters / Postgres = compared; replicas apart.', '');
+    L.push('| Mode | rate /s | one Redis: Herald / Redis / Postgres = **compared** | p99 ms | cluster: Herald / masters / Postgres = **compared** (+ replicas) | p99 ms | cluster ÷ one Redis |', '|---|---:|---|---:|---|---:|---:|');
+    const cpu = (x) => `${fmt(x.herald, 3)} / ${fmt(x.masters, 3)} / ${fmt(x.postgres, 3)} = **${fmt(x.compared, 3)}**`;
+    for (const st of cl.steps) {
+      const verdict = st.ratio != null ? `**${st.ratio}×**` : `no ratio: ${[!st.one.ok && `one Redis saturated (${st.one.reasons.join('; ')})`, !st.cluster.ok && `cluster saturated (${st.cluster.reasons.join('; ')})`].filter(Boolean).join(', ')}`;
+      L.push(`| ${st.mode} | ${fmt(st.rate, 0)} | ${cpu(st.one.cpu)} | ${fmt(st.one.p99, 1)} | ${cpu(st.cluster.cpu)} (+ ${fmt(st.cluster.cpu.replicas, 3)}) | ${fmt(st.cluster.p99, 1)} | ${verdict} |`);
+    }
   }
   // S5
   const s5 = s.s5;

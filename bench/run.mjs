@@ -1,6 +1,6 @@
 // The order of a bench run: Herald first (S1–S3, S6, MQTT, S4, isolation, then S5, which kills a gateway),
-// then the log-level arms, then each peer on its own (started, measured, stopped; mosquitto for MQTT), so
-// no two targets hold connections at once.
+// then the log-level arms, then Herald on one Redis and on a Redis Cluster (cluster), then each peer on
+// its own (started, measured, stopped; mosquitto for MQTT), so no two targets hold connections at once.
 // results[scenario][`${target}/${transport}`] = [run, …]; a failing scenario is recorded in `errors`
 // and the run goes on.
 import { idleRun } from './scenarios/s1-idle.mjs';
@@ -11,6 +11,7 @@ import { reconnectRun } from './scenarios/s5-reconnect.mjs';
 import { isolationRun } from './scenarios/isolation.mjs';
 import { logCostRun } from './scenarios/log-cost.mjs';
 import { mqttRuns } from './scenarios/mqtt.mjs';
+import { clusterRun } from './scenarios/cluster.mjs';
 import { ensureMosquitto, startMosquitto } from './peers/mosquitto.mjs';
 import { broadcast, openFor } from './scenarios/common.mjs';
 import { startHerald, upsertBenchPlan } from './peers/herald.mjs';
@@ -26,7 +27,7 @@ const SOCKETS = new Set(['ws', 'pusher']);
 export async function runAll(ctx) {
   const { config, step, note, warn } = ctx;
   const want = new Set(config.scenarios);
-  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, logs: {}, webhooks: {}, mqtt: {} };
+  const results = { s1: {}, s2: {}, s3: {}, s4: {}, s5: {}, iso: {}, logs: {}, webhooks: {}, mqtt: {}, cluster: {} };
   const errors = [];
   const skipped = {};
   const targets = {};
@@ -166,6 +167,15 @@ export async function runAll(ctx) {
     const start = (env) => startHerald({ testing: ctx.testing, env: { ...heraldEnv, ...env }, pg: ctx.pg, gateways: 1 });
     const r = await attempt('Herald log level', () => logCostRun(ctx, start, { ...c, runs: config.runs, tag: ctx.tag }));
     if (r) results.logs['herald/ws'] = [r];
+  }
+
+  // --- One Redis against a Redis Cluster (Herald afresh on each; only when named) ---------------------
+  if (want.has('cluster')) {
+    const c = config.cluster;
+    step(`Herald on one Redis, then on a ${c.masters}-master Redis Cluster (1 replica each): S3 and S4 on each`);
+    const start = (env) => startHerald({ testing: ctx.testing, env: { ...heraldEnv, ...env }, pg: ctx.pg });
+    const r = await attempt('Herald cluster', () => clusterRun(ctx, start, { masters: c.masters, s3: config.s3, s4: config.s4, runs: config.runs, bytes: config.bytes, tag: ctx.tag }));
+    if (r) results.cluster['herald/ws'] = [r];
   }
 
   // --- Peers --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 // message in the bench's Redis: the durable peer for S3 and S4). A peer that cannot start is skipped and the
 // report says why. Subscribers run in forked processes (bench/load/, ≤ 5,000 connections each).
 //
-// Scenarios (--only takes a comma-separated list; default all but webhooks):
+// Scenarios (--only takes a comma-separated list; default all but webhooks and cluster):
 //   s1   idle WebSocket subscribers on one channel: server memory per connection       (all targets)
 //   s2   broadcast to them: 100-byte messages over HTTP, closed loop; deliveries per server CPU-second (all targets)
 //   s3   latency: M subscribers, publishes at a fixed rate open loop; p50/p99/p99.9      (all targets)
@@ -23,6 +23,9 @@
 //   iso  tenant isolation: tenant B's p99 alone and while tenant A floods at 10× its limit (Herald)
 //   logs what the log level costs: single publishes at a fixed rate, default level vs debug (Herald)
 //   webhooks  webhook deliveries/s and scheduled-publish punctuality (its own stack; only when named)
+//   cluster   Herald on one Redis, then on a 3-master Redis Cluster with a replica each (redis-server, as
+//        the tests start it): S3's latency and S4's durable steps on each, CPU per message with Redis
+//        masters and replicas apart, cluster ÷ one Redis. Only when named: it adds 5–6 minutes
 //
 //   npm run bench                       everything (build only if dist is missing)
 //   npm run bench -- --only s1,s3       a subset; other scenarios are carried over from docs/benchmarks.json
@@ -43,6 +46,7 @@
 //   BENCH_S4_P99_MS (50)  BENCH_S5_CLIENTS (10000)  BENCH_S5_CHANNELS (100)  BENCH_S5_RATE (100 msg/s)
 //   BENCH_ISO_PLAN (free: tenant A's plan)  BENCH_ISO_RATE (20 msg/s for B)  BENCH_ISO_SUBSCRIBERS (200)
 //   BENCH_ISO_SECONDS (10)  BENCH_LOGS_CHANNELS (100)  BENCH_LOGS_RATE (1000 publishes/s)  BENCH_LOGS_SECONDS (10)
+//   BENCH_CLUSTER_MASTERS (3: the cluster scenario's masters, one replica each; S3/S4 sizes are theirs)
 //   BENCH_START_TIMEOUT_MS (60000: per Herald process)  DATABASE_URL (server; database herald_bench)
 //   BENCH_SHARED_REDIS=1: use REDIS_URL instead of a redis-server of the bench's own (started by default,
 //   so that Redis CPU and memory are Herald's and Socket.IO's alone)
@@ -57,8 +61,10 @@ import { ROOT, run, buildReason } from './lib/prepare.mjs';
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, ensureDatabase, ensureServices, migrate, redisCommands, withDatabase } from './lib/services.mjs';
 import { Fatal, note, runMain, step, warn } from './lib/ui.mjs';
 
-const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'mqtt', 'iso', 'logs', 'webhooks'];
-const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s !== 'webhooks');
+const SCENARIOS = ['s1', 's2', 's3', 's4', 's5', 's6', 'mqtt', 'iso', 'logs', 'webhooks', 'cluster'];
+/** Each of these adds minutes and is run only when named. */
+const ON_REQUEST = ['webhooks', 'cluster'];
+const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => !ON_REQUEST.includes(s));
 const PEERS = ['raw-ws', 'nchan', 'socketio', 'nchan-redis'];
 
 const numEnv = (name, def, { min = 0, int = true } = {}) => {
@@ -129,6 +135,7 @@ function readConfig(opts) {
       subscribersB: sc('BENCH_ISO_SUBSCRIBERS', 200, 1),
       seconds: numEnv('BENCH_ISO_SECONDS', 10, { min: 1, int: false }),
     },
+    cluster: { masters: numEnv('BENCH_CLUSTER_MASTERS', 3, { min: 3 }) },
     logs: { channels: sc('BENCH_LOGS_CHANNELS', 100, 1), rate: numEnv('BENCH_LOGS_RATE', 1000, { min: 1, int: false }), seconds: numEnv('BENCH_LOGS_SECONDS', 10, { min: 1, int: false }) },
     scenarios: SCENARIOS.filter((s) => opts.only.has(s)),
   };
@@ -248,7 +255,7 @@ async function main() {
   };
   // Scenarios not run this time (--only) are carried over from the existing report, marked as such.
   report.scenarioMeta = Object.fromEntries(config.scenarios.map((s) => [s, { date: report.date, gitCommit: software.gitCommit }]));
-  const notRun = DEFAULT_SCENARIOS.filter((s) => !opts.only.has(s)).concat(opts.only.has('webhooks') ? [] : ['webhooks']);
+  const notRun = SCENARIOS.filter((s) => !opts.only.has(s));
   let prev;
   try {
     prev = JSON.parse(readFileSync(join(ROOT, 'docs/benchmarks.json'), 'utf8'));

@@ -15,12 +15,14 @@ export function rssBytes(pid) {
 
 /**
  * The processes measured for a target: its own servers (target.pids()), plus `redis` when it uses Redis
- * and the Postgres backends of herald_bench when it uses Postgres.
+ * (or every node of its Redis Cluster, `redis-…`, when it names them: target.redisPids()) and the
+ * Postgres backends of herald_bench when it uses Postgres.
  */
 export async function processesOf(target, ctx) {
   const own = target.pids();
   const extra = {};
-  if (target.usesRedis && ctx.redisPid) extra.redis = ctx.redisPid;
+  if (target.usesRedis && target.redisPids) Object.assign(extra, target.redisPids());
+  else if (target.usesRedis && ctx.redisPid) extra.redis = ctx.redisPid;
   if (target.usesPostgres && ctx.pg) for (const pid of await postgresBackendPids(ctx.pg, ctx.database)) extra[`postgres-${pid}`] = pid;
   return { own, extra };
 }
@@ -35,7 +37,8 @@ export async function cpuSample(target, ctx) {
 const r3 = (x) => Math.round(x * 1000) / 1000;
 
 /**
- * CPU used between two samples: per process, `servers` (the target's own processes), `redis`,
+ * CPU used between two samples: per process, `servers` (the target's own processes), `redis` (every
+ * `redis` or `redis-…` process),
  * `postgres` (all backends) and `total` (servers + redis + postgres). A process that appeared in
  * between counts from 0.
  */
@@ -46,7 +49,7 @@ export function cpuUsed(before, after) {
   let redis = 0;
   let postgres = 0;
   for (const [n, v] of Object.entries(per)) {
-    if (n === 'redis') redis += v;
+    if (n === 'redis' || n.startsWith('redis-')) redis += v;
     else if (n.startsWith('postgres-')) postgres += v;
     else servers += v;
   }

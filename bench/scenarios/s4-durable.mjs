@@ -15,7 +15,7 @@ const r1 = (x) => Math.round(x * 10) / 10;
  */
 let seq = 0;
 
-export async function durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs }) {
+export async function durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs, p50LimitMs = Infinity }) {
   await subs.reset();
   const count = Math.max(1, Math.round(rate * seconds));
   const before = await cpuSample(target, ctx);
@@ -56,6 +56,7 @@ export async function durableStep(ctx, target, subs, channels, { mode, rate, sec
   if (accepted < published) reasons.push(`${published - accepted} of ${published} not accepted ${JSON.stringify(statuses)}`);
   if (delivered !== accepted) reasons.push(`accepted ${accepted} ≠ delivered ${delivered}`);
   if (lat.p99 > p99LimitMs) reasons.push(`p99 ${lat.p99} ms > ${p99LimitMs} ms`);
+  if (lat.p50 >= p50LimitMs) reasons.push(`p50 ${lat.p50} ms ≥ ${p50LimitMs} ms: fell behind`);
   if (achieved < rate * 0.95) reasons.push(`achieved ${r1(achieved)}/s < 95 % of ${rate}/s (sender lag max ${sent.maxLagMs} ms)`);
   const per1k = (v) => Math.round((v / Math.max(1, accepted)) * 1000 * 1000) / 1000;
   return {
@@ -77,11 +78,11 @@ export async function durableStep(ctx, target, subs, channels, { mode, rate, sec
   };
 }
 
-export async function durableRun(ctx, target, { channels: nChannels, rates, batchRates, seconds, batchSize, p99LimitMs, tag }) {
+export async function durableRun(ctx, target, { channels: nChannels, rates, batchRates, seconds, batchSize, p99LimitMs, p50LimitMs, tag }) {
   const channels = Array.from({ length: nChannels }, (_, k) => `s4-${tag}-${k}`);
   const subs = await openSubscribers(channels.map((c, i) => target.conn('ws', c, i)));
   if (subs.failed) throw new Error(`S4: ${subs.failed} subscribers failed: ${subs.errors.join('; ')}`);
-  const out = { channels: nChannels, seconds, batchSize, p99LimitMs, single: [], batch: [] };
+  const out = { channels: nChannels, seconds, batchSize, p99LimitMs, p50LimitMs: p50LimitMs ?? null, single: [], batch: [] };
   try {
     // Warm-up (not measured): both paths, a little of each.
     await durableStep(ctx, target, subs, channels, { mode: 'single', rate: Math.min(200, rates[0]), seconds: 1, batchSize, p99LimitMs });
@@ -91,7 +92,7 @@ export async function durableRun(ctx, target, { channels: nChannels, rates, batc
     for (const [mode, list] of [['single', rates], ['batch', batching ? batchRates : []]]) {
       for (const rate of list) {
         ctx.note?.(`S4 ${mode} ${rate}/s …`);
-        const r = await durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs });
+        const r = await durableStep(ctx, target, subs, channels, { mode, rate, seconds, batchSize, p99LimitMs, p50LimitMs });
         out[mode].push(r);
         ctx.note?.(`S4 ${mode} ${rate}/s: accepted ${r.accepted}/${r.published}, delivered ${r.delivered}, p99 ${r.latencyMs.p99} ms, achieved ${r.achievedRate}/s${r.ok ? '' : ` ✗ ${r.reasons.join('; ')}`}`);
         if (!r.ok) break;

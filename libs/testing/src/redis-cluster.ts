@@ -15,6 +15,8 @@ export interface TestRedisCluster {
   nodes: string;
   /** Ports of the masters as formed (index 0 … masters-1); a failover does not renumber them. */
   masterPorts: number[];
+  /** Process ids as formed: the masters (index 0 … masters-1), then the replicas (the bench counts their CPU). */
+  pids: { masters: number[]; replicas: number[] };
   stop(): Promise<void>;
   /** SIGKILLs master i (no shutdown save): its replica takes over after the node timeout. */
   killMaster(i: number): Promise<void>;
@@ -57,6 +59,7 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
   return {
     nodes: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     masterPorts: nodes.slice(0, masters).map((n) => n.port),
+    pids: { masters: nodes.slice(0, masters).map((n) => n.proc.pid!), replicas: nodes.slice(masters).map((n) => n.proc.pid!) },
     stop,
     killMaster: async (i) => kill(nodes[i].proc),
     ownerPort: async (key) => {
