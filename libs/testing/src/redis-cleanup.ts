@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 
 /**
  * Deletes the keys under `prefix` and those whose hash tag starts with it (`{prefix…}`: the sharded
- * streams and indexes, BullMQ in cluster mode) (SCAN + UNLINK), best effort and bounded: at most `maxKeys` keys
+ * streams and indexes, the work queues, BullMQ's single prefix in cluster mode) (SCAN + UNLINK), best effort and bounded: at most `maxKeys` keys
  * and `timeoutMs` in all, so a stop() never hangs on a huge or unreachable Redis. Returns how many
  * keys were unlinked.
  */
