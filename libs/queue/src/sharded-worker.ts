@@ -7,6 +7,8 @@ import type { QueueShards } from './queue-shards.js';
 /** Job states that mean the previous version's queue still has work (finished jobs do not). */
 const UNFINISHED = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children'] as const;
 const DEFAULT_LEGACY_CHECK_MS = 10_000;
+/** While Redis is away every Worker reports each failed retry: one line per kind of work this often. */
+const ERROR_LOG_EVERY_MS = 5_000;
 
 export interface ShardedWorkerOptions<T> {
   /** The queue name (SCHEDULED_QUEUE, WEBHOOK_QUEUE, …). */
@@ -48,6 +50,8 @@ export class ShardedWorker<T> {
   private checking?: Promise<void>;
   private closed = false;
   private closing?: Promise<void>;
+  private lastErrorLog = 0;
+  private unlogged = 0;
 
   constructor(
     private readonly config: HeraldConfig,
@@ -117,10 +121,20 @@ export class ShardedWorker<T> {
       prefix,
       concurrency: this.opts.concurrency,
     });
-    // An 'error' nobody listens to would throw: every Worker logs its own (connection trouble, mostly).
-    w.on('error', (err) => this.opts.logger.error({ err: err.message, queue: this.opts.queue, prefix }, 'queue worker error'));
+    // An 'error' nobody listens to would throw; they are connection trouble mostly, the same on every queue.
+    w.on('error', (err) => this.logError(err, prefix));
     for (const add of this.listeners) add(w);
     return w;
+  }
+
+  private logError(err: Error, prefix: string): void {
+    if (Date.now() - this.lastErrorLog < ERROR_LOG_EVERY_MS) {
+      this.unlogged++;
+      return;
+    }
+    this.opts.logger.error({ err: err.message, queue: this.opts.queue, prefix, moreSinceLastLine: this.unlogged }, 'queue worker error');
+    this.lastErrorLog = Date.now();
+    this.unlogged = 0;
   }
 
   /** Lets running jobs finish, then closes every Worker and the shared connection (once, however often called). */
