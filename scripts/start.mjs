@@ -5,9 +5,13 @@
 //
 //   npm start
 //   npm start -- --no-install --no-build --gateways 3
+//   npm start -- --redis-cluster
 //
 // Options: --no-install (never run npm ci), --no-build (never run npm run build),
-//          --gateways N (N gateway processes on GATEWAY_PORT, +10, +20, …; default 1).
+//          --gateways N (N gateway processes on GATEWAY_PORT, +10, +20, …; default 1),
+//          --redis-cluster (start a local 3-master/3-replica Redis Cluster from redis-server first, on
+//          HERALD_REDIS_CLUSTER_PORT … +5, default 7000, 0 for any free ports, and run every app on it;
+//          stopped, and its data deleted, with everything else).
 // Env: DATABASE_URL, REDIS_URL (or REDIS_CLUSTER_NODES=host:port,…: a Redis Cluster, REDIS_URL then ignored),
 //      API_PORT, GATEWAY_PORT, WORKER_PORT, MQTT_PORT (1883; gateway i on MQTT_PORT + 10·i; `off`; a taken
 //      one is skipped with a warning), HERALD_HOST,
@@ -47,11 +51,12 @@ const PARENT_CHECK_MS = 500;
 const PARENT_PID = process.ppid;
 
 function parseArgs(argv) {
-  const opts = { install: true, build: true, gateways: 1 };
+  const opts = { install: true, build: true, gateways: 1, redisCluster: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--no-install') opts.install = false;
     else if (a === '--no-build') opts.build = false;
+    else if (a === '--redis-cluster') opts.redisCluster = true;
     else if (a === '--gateways' || a.startsWith('--gateways=')) {
       const raw = a.includes('=') ? a.split('=')[1] : argv[++i];
       opts.gateways = Number(raw);
@@ -130,8 +135,10 @@ class Supervisor {
   children = [];
   stopping = false;
 
-  constructor(width) {
+  /** `afterStop`: run once every app has exited, before this process exits (the local Redis Cluster's stop). */
+  constructor(width, { afterStop } = {}) {
     this.width = width;
+    this.afterStop = afterStop;
     process.on('SIGINT', () => this.onSignal('SIGINT'));
     process.on('SIGTERM', () => this.onSignal('SIGTERM'));
     this.watchParent();
@@ -210,6 +217,7 @@ class Supervisor {
     }, STOP_GRACE_MS);
     await Promise.all(exited);
     clearTimeout(timer);
+    await this.afterStop?.();
     process.exit(code);
   }
 
@@ -227,9 +235,45 @@ class Supervisor {
   }
 }
 
+/**
+ * `--redis-cluster`: scripts/redis-cluster.mjs in a process of its own (detached, so Ctrl-C reaches only
+ * this script, which stops the apps first: they drain against a live Redis), with an IPC channel that
+ * stops the nodes whenever this script goes, SIGKILL included.
+ */
+async function startRedisCluster() {
+  step('Starting a local Redis Cluster (3 masters, 3 replicas) from redis-server');
+  const child = spawn(process.execPath, [join(ROOT, 'scripts/redis-cluster.mjs')], { cwd: ROOT, env: process.env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'], detached: true });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const reply = await Promise.race([
+    new Promise((resolve) => child.once('message', resolve)),
+    new Promise((resolve) => child.once('error', (e) => resolve({ type: 'failed', message: e.message }))),
+    exited.then(() => ({ type: 'failed', message: 'scripts/redis-cluster.mjs exited before the cluster was ready' })),
+  ]);
+  if (reply.type !== 'ready') {
+    const hint = /in use/.test(reply.message) ? ' (set HERALD_REDIS_CLUSTER_PORT to another base port, or 0 for any free ports)' : '';
+    throw new Fatal(`could not start the local Redis Cluster: ${reply.message}${hint}`);
+  }
+  return {
+    nodes: reply.nodes,
+    pids: reply.pids,
+    dir: reply.dir,
+    /** Should this script die, the nodes stay up until these processes have drained and exited. */
+    watch(pids) {
+      child.send({ type: 'apps', pids }, () => undefined);
+    },
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+      note('redis cluster stopped');
+    },
+  };
+}
+
 const shq = (s) => `'${String(s).replaceAll("'", `'\\''`)}'`;
 
-function banner({ demo, apiUrl, gatewayUrls, mqttUrls }) {
+function banner({ demo, apiUrl, gatewayUrls, mqttUrls, redisCluster }) {
   const wsUrls = gatewayUrls.map((u) => `${u.replace(/^http/, 'ws').replace(/\/$/, '')}/ws?appkey=${encodeURIComponent(demo.subscribeKey ?? demo.commonKey)}`);
   // One story: the chat demo joins #lobby, the snippet subscribes to it, curl publishes to it as "curl".
   const channel = 'lobby';
@@ -245,6 +289,7 @@ function banner({ demo, apiUrl, gatewayUrls, mqttUrls }) {
     ...mqttUrls.map((u, i) => [i ? '' : 'MQTT (user name = a key)', u]),
     ['MQTT over WebSocket', `${gw.replace(/^http/, 'ws')}/mqtt`],
     ['Chat demo', `${gw}/examples/chat/?appkey=${encodeURIComponent(demo.commonKey)}`],
+    ...(redisCluster ? [['Redis Cluster', redisCluster]] : []),
     ['', ''],
     ['App id', demo.appId],
     ['Common key', demo.commonKey],
@@ -266,6 +311,9 @@ function banner({ demo, apiUrl, gatewayUrls, mqttUrls }) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.redisCluster && process.env.REDIS_CLUSTER_NODES?.trim()) {
+    throw new Fatal('--redis-cluster starts a cluster of its own: unset REDIS_CLUSTER_NODES, or drop --redis-cluster to use that cluster');
+  }
   process.env.DATABASE_URL ||= DEFAULT_DATABASE_URL;
   process.env.REDIS_URL ||= DEFAULT_REDIS_URL;
   const apiPort = port('API_PORT', 3000);
@@ -310,6 +358,12 @@ async function main() {
 
   ensureDeps({ skip: !opts.install });
   ensureBuild({ skip: !opts.build });
+  // Every app (and the seed) gets REDIS_CLUSTER_NODES from the environment: REDIS_URL is then ignored.
+  const redisCluster = opts.redisCluster ? await startRedisCluster() : undefined;
+  if (redisCluster) {
+    process.env.REDIS_CLUSTER_NODES = redisCluster.nodes;
+    note(`Redis Cluster ${redisCluster.nodes} (redis-server processes ${redisCluster.pids.join(' ')}, data in ${redisCluster.dir})`);
+  }
   await ensureServices({ databaseUrl: process.env.DATABASE_URL, redisUrl: process.env.REDIS_URL, redisClusterNodes: process.env.REDIS_CLUSTER_NODES });
   await ensureDatabase(process.env.DATABASE_URL);
   migrate(process.env.DATABASE_URL);
@@ -318,10 +372,11 @@ async function main() {
   const demo = await seed(process.env);
 
   step(`Starting ${plan.map((p) => `${p.name}:${p.port}`).join(', ')}`);
-  const supervisor = new Supervisor(Math.max(...plan.map((p) => p.name.length)));
+  const supervisor = new Supervisor(Math.max(...plan.map((p) => p.name.length)), { afterStop: redisCluster && (() => redisCluster.stop()) });
   const timeoutMs = Number(process.env.HERALD_START_TIMEOUT_MS || 60_000);
   const started = plan.map((p) => ({ ...p, child: supervisor.start(p.name, p.file, { ...process.env, ...p.env }) }));
   note(`pids: ${started.map((p) => `${p.name} ${p.child.pid}`).join(', ')}`);
+  redisCluster?.watch(started.map((p) => p.child.pid).filter(Boolean));
   await Promise.all(started.map((p) => supervisor.waitHealthy(p.child, `http://${probeHost}:${p.port}/health`, timeoutMs)));
 
   const apiUrl = (process.env.HERALD_PUBLIC_API_URL || `http://localhost:${apiPort}`).replace(/\/$/, '');
@@ -330,7 +385,7 @@ async function main() {
       ? [process.env.HERALD_PUBLIC_GATEWAY_URL]
       : plan.filter((p) => p.name.startsWith('gateway')).map((p) => `http://localhost:${p.port}`);
   const mqttUrls = plan.filter((p) => p.mqttPort != null).map((p) => `mqtt://localhost:${p.mqttPort}`);
-  banner({ demo, apiUrl, gatewayUrls, mqttUrls });
+  banner({ demo, apiUrl, gatewayUrls, mqttUrls, redisCluster: redisCluster?.nodes });
   await new Promise(() => {}); // runs until a signal or a child's exit ends the process
 }
 

@@ -17,8 +17,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ROOT, ensureBuild, ensureDeps } from './lib/prepare.mjs';
+import { startLocalCluster } from './lib/redis-cluster.mjs';
 import {
   DEFAULT_DATABASE_URL,
   DEFAULT_REDIS_URL,
@@ -137,11 +137,10 @@ async function main() {
   }
 }
 
-/** The test harness's own cluster (libs/testing, built): node timeout 2 s, as the failover tests use. */
+/** The cluster `npm start -- --redis-cluster` and the test harness start, on free ports, node timeout 2 s. */
 async function startCluster() {
-  const { startRedisCluster } = await import(pathToFileURL(join(ROOT, 'dist/libs/testing/src/redis-cluster.js')).href);
   step('Starting a 3-master/3-replica Redis Cluster for this run');
-  const cluster = await startRedisCluster();
+  const cluster = await startLocalCluster({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2_000 });
   note(`REDIS_CLUSTER_NODES → ${cluster.nodes}`);
   return cluster;
 }

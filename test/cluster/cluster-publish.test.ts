@@ -2,11 +2,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Redis } from 'ioredis';
 import { RedisKeys } from '@herald/bus';
+import { QueueShards, WEBHOOK_QUEUE } from '@herald/queue';
 import { WebhookReceiver, WsClient, call, callOk, createTenant, restPublish, startRedisCluster, startStack, waitFor, type Stack, type TestRedisCluster } from '@herald/testing';
+import { prefixWithQueuesOnEveryMaster, queueMasters } from './queue-placement.js';
 
 // The whole service on a real 3-master/3-replica Redis Cluster (REDIS_CLUSTER_NODES): an API, two
-// gateways and a worker, with channels on every master. Every Redis script is single-slot; what spans
+// gateways and a worker, with channels and work queues on every master. Every Redis script is single-slot; what spans
 // slots (charge then accept, the sharded feeds and indexes) goes in steps.
 let cluster: TestRedisCluster;
 let stack: Stack;
@@ -15,7 +18,9 @@ let db: pg.Client;
 const receivers: WebhookReceiver[] = [];
 before(async () => {
   cluster = await startRedisCluster({ masters: 3, replicasPerMaster: 1 });
-  stack = await startStack({ gateways: 2, env: { REDIS_CLUSTER_NODES: cluster.nodes, HERALD_PRESENCE_LEASE_MS: '3000' } });
+  // The default eight work queues, on every master (the webhook test below checks the spread).
+  const prefix = await prefixWithQueuesOnEveryMaster(cluster, 8);
+  stack = await startStack({ gateways: 2, env: { REDIS_CLUSTER_NODES: cluster.nodes, HERALD_REDIS_PREFIX: prefix, HERALD_PRESENCE_LEASE_MS: '3000' } });
   keys = new RedisKeys(stack.prefix, true);
   db = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await db.connect();
@@ -150,4 +155,39 @@ test('a scheduled publish (BullMQ on the cluster) arrives at its time', async ()
   assert.deepEqual([m.id, m.content, m.offset], ['sched-1', 'on time', 1]);
   assert.ok((m.time as number) >= at);
   ws.close();
+});
+
+test("webhook deliveries of apps whose work queues sit on different masters: each job in its app's queue on that master, every one delivered", async () => {
+  const shards = new QueueShards(keys, 8);
+  const masters = await queueMasters(cluster, stack.prefix, shards.count);
+  // Tenants until there is one app per master (app ids are random: a few tenants cover the three).
+  const byMaster = new Map<number, Awaited<ReturnType<typeof createTenant>>>();
+  for (let tries = 0; byMaster.size < cluster.masterPorts.length; tries++) {
+    assert.ok(tries < 40, 'forty random app ids cover three masters');
+    const t = await createTenant(stack.apiUrl);
+    const port = masters[shards.ofApp(t.appId)];
+    if (!byMaster.has(port)) byMaster.set(port, t);
+  }
+  const rx = await WebhookReceiver.start();
+  receivers.push(rx);
+  for (const t of byMaster.values()) await callOk(stack.apiUrl, 'POST', `/v1/apps/${t.appId}/webhooks`, { token: t.token, json: { url: rx.url, events: ['message.published'] } });
+  await new Promise((r) => setTimeout(r, 300)); // the worker's webhook cache (200 ms in tests)
+  for (const t of byMaster.values()) for (let n = 0; n < 3; n++) await restPublish(stack.apiUrl, t.secret, { channel: `hooks-${n}`, message: n });
+  await rx.waitForEvents(3 * byMaster.size, 'message.published', 30_000);
+  for (const [port, t] of byMaster) {
+    const deliveries = rx.accepted().filter((d) => d.body.appId === t.appId);
+    assert.equal(deliveries.flatMap((d) => d.body.events).length, 3, `3 events of ${t.appId}`);
+    const k = shards.ofApp(t.appId);
+    const own = new Redis(port, '127.0.0.1');
+    try {
+      for (const d of deliveries) {
+        // The delivery's job (id = delivery id) ran from the app's queue, whose keys live on that master.
+        const job = await own.hgetall(`${shards.prefix(k)}:${WEBHOOK_QUEUE}:${d.headers['x-herald-delivery']}`);
+        assert.equal((JSON.parse(job.data) as { appId: string }).appId, t.appId, `job ${d.headers['x-herald-delivery']} on master ${port}`);
+        assert.ok(Number(job.finishedOn) > 0, 'finished');
+      }
+    } finally {
+      own.disconnect();
+    }
+  }
 });

@@ -1,6 +1,16 @@
 /** HERALD_REDIS_SHARDS' default: how many shards the streams and indexes over all apps are split into. */
 export const DEFAULT_REDIS_SHARDS = 8;
 
+/** FNV-1a (32 bits) of a text's UTF-16 code units: the stable hash that places entries in shards and jobs in queues. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 /** The streams and indexes over all apps, each split into shards (`RedisKeys.shardKey`). */
 export type ShardedKey = 'archive' | 'events' | 'usage-minutes' | 'presence-channels' | 'occupied-channels';
 
@@ -36,13 +46,7 @@ export class RedisKeys {
 
   /** The shard of a channel's (or, without a channel, an app's) entries: FNV-1a of `appId|channel`, stable across versions and processes. */
   shardOf(appId: string, channel?: string): number {
-    const text = channel === undefined ? appId : `${appId}|${channel}`;
-    let h = 0x811c9dc5;
-    for (let i = 0; i < text.length; i++) {
-      h ^= text.charCodeAt(i);
-      h = Math.imul(h, 0x01000193);
-    }
-    return (h >>> 0) % this.shards;
+    return fnv1a(channel === undefined ? appId : `${appId}|${channel}`) % this.shards;
   }
 
   /** Shard `k` of a sharded stream or index: its own slot family `{<prefix>s:<k>}`. */
@@ -238,9 +242,18 @@ export class RedisKeys {
     return `${stream}:attempts`;
   }
 
-  /** BullMQ's key prefix: in cluster mode one hash tag, so each queue's keys (BullMQ's scripts span them) share a slot. */
+  /**
+   * BullMQ's key prefix of the maintenance queue, and the previous version's prefix of every queue (drained
+   * by the workers, libs/queue ShardedWorker): in cluster mode one hash tag, so each queue's keys (BullMQ's
+   * scripts span them) share a slot.
+   */
   get bullPrefix(): string {
     return this.cluster ? `{${this.prefix}bull}` : `${this.prefix}bull`;
+  }
+
+  /** BullMQ's key prefix of work queue k (libs/queue QueueShards): a slot family of its own, `{<prefix>bull:<k>}`, in both modes. */
+  bullShardPrefix(k: number): string {
+    return `{${this.prefix}bull:${k}}`;
   }
 
   /** Pub/sub pattern matching every fan-out channel of this prefix (metrics, debugging). */

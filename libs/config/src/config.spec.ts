@@ -94,3 +94,10 @@ test('HERALD_REDIS_SHARDS defaults to 8 and refuses 0 or a fraction', () => {
   assert.throws(() => loadConfig({ HERALD_REDIS_SHARDS: '0' }), /HERALD_REDIS_SHARDS/);
   assert.throws(() => loadConfig({ HERALD_REDIS_SHARDS: '1.5' }), /HERALD_REDIS_SHARDS/);
 });
+
+test('HERALD_QUEUE_SHARDS defaults to 8, from 1 to 64', () => {
+  assert.equal(loadConfig({}).queueShards, 8);
+  assert.equal(loadConfig({ HERALD_QUEUE_SHARDS: '1' }).queueShards, 1);
+  assert.throws(() => loadConfig({ HERALD_QUEUE_SHARDS: '0' }), /HERALD_QUEUE_SHARDS/);
+  assert.throws(() => loadConfig({ HERALD_QUEUE_SHARDS: '65' }), /HERALD_QUEUE_SHARDS/);
+});

@@ -62,7 +62,7 @@ export class ScheduledPublishService {
     if (existing) {
       if (existing.channel !== p.channel) throw new HeraldError('message_id_conflict', `Message id ${p.messageId} was already used on channel ${existing.channel}`);
       // A retried call: make sure its job exists (re-adding an existing job id is a no-op).
-      if (existing.status === 'scheduled') await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, existing.at.getTime(), now);
+      if (existing.status === 'scheduled') await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, existing.channel, existing.at.getTime(), now);
       return { record: existing, duplicate: true };
     }
     // Charged first, like any publish (the plan's rate and daily quota; not again when it fires): a flood
@@ -74,7 +74,7 @@ export class ScheduledPublishService {
     const record = await this.rows.createWithinCap(ctx.app.id, { id: p.messageId, channel: p.channel, content: p.content, at: new Date(at) }, cap);
     if (!record) throw new HeraldError('too_many_scheduled', `At most ${cap} scheduled messages waiting on this plan; cancel some or wait for them to be published`);
     try {
-      await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, at, now);
+      await this.producer.schedule({ appId: ctx.app.id, messageId: p.messageId }, p.channel, at, now);
     } catch (e) {
       await this.rows.remove(ctx.app.id, p.messageId).catch(() => undefined);
       throw e;
@@ -93,12 +93,13 @@ export class ScheduledPublishService {
   }
 
   async cancel(ctx: AppContext, id: string): Promise<void> {
+    const r = await this.get(ctx, id);
     if (!(await this.rows.cancel(ctx.app.id, id))) {
-      const r = await this.get(ctx, id);
-      throw new HeraldError('not_cancellable', `The scheduled message is ${r.status}`);
+      const current = await this.get(ctx, id);
+      throw new HeraldError('not_cancellable', `The scheduled message is ${current.status}`);
     }
-    // The row is what a firing job checks; removing the job only saves it the trip.
-    await this.producer.unschedule(ctx.app.id, id);
+    // The row is what a firing job checks; removing the job (in its channel's queue) only saves it the trip.
+    await this.producer.unschedule(ctx.app.id, r.channel, id);
   }
 
   /**
@@ -141,7 +142,7 @@ export class ScheduledPublishService {
   /** Rows still waiting after `graceMs` past their time (their job lost): re-adds their jobs (no-op when they exist). */
   async requeueOverdue(graceMs: number, now = Date.now()): Promise<number> {
     const rows = await this.rows.overdue(new Date(now - graceMs));
-    for (const r of rows) await this.producer.schedule({ appId: r.appId, messageId: r.id }, now, now);
+    for (const r of rows) await this.producer.schedule({ appId: r.appId, messageId: r.id }, r.channel, now, now);
     return rows.length;
   }
 }

@@ -25,10 +25,10 @@ function clientOf(target: RedisTarget, opts: { lazyConnect?: boolean; failFast?:
 
 /**
  * Deletes the keys under `prefix` and those whose hash tag starts with it (`{prefix…}`: the sharded
- * streams and indexes, BullMQ in cluster mode) (SCAN + UNLINK on every master of a cluster), best
- * effort and bounded: at most `maxKeys` keys and `timeoutMs` in all, so a stop() never hangs on a huge
- * or unreachable Redis. `target` is a Redis URL or a config naming one Redis or a cluster. Returns how
- * many keys were unlinked.
+ * streams and indexes, the work queues, BullMQ's single prefix in cluster mode) (SCAN + UNLINK on every
+ * master of a cluster), best effort and bounded: at most `maxKeys` keys and `timeoutMs` in all, so a
+ * stop() never hangs on a huge or unreachable Redis. `target` is a Redis URL or a config naming one
+ * Redis or a cluster. Returns how many keys were unlinked.
  */
 export async function dropRedisPrefix(target: string | RedisTarget, prefix: string, opts: { maxKeys?: number; timeoutMs?: number } = {}): Promise<number> {
   if (!/^[A-Za-z0-9_.:-]+$/.test(prefix)) throw new Error(`refusing to drop Redis prefix ${JSON.stringify(prefix)}: not a plain prefix`);

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, UnrecoverableError } from 'bullmq';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, REDIS, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import { PUSH_BACKOFF, PUSH_QUEUE, pushBackoff, type PushDeliveryJob } from '@herald/queue';
+import { AppLimits, REDIS, RedisKeys, type RedisClient } from '@herald/bus';
+import { PUSH_BACKOFF, PUSH_QUEUE, QueueShards, ShardedWorker, pushBackoff, type PushDeliveryJob } from '@herald/queue';
 import { PushRepository, type PushCounters, type PushDeliveryStatus, type PushMessageRecord } from '@herald/db';
 import { DeliveryGate } from '@herald/webhooks';
 import { PushKeys, WebPushProvider, verdictOf, type PushProvider, type PushResult } from '@herald/push';
@@ -35,8 +35,7 @@ const MAX_CACHED_MESSAGES = 1000;
  */
 @Injectable()
 export class PushDeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<PushDeliveryJob>;
-  private connection?: RedisClient;
+  private worker?: ShardedWorker<PushDeliveryJob>;
   private provider?: PushProvider;
   private gate?: DeliveryGate;
   private flushTimer?: NodeJS.Timeout;
@@ -47,6 +46,7 @@ export class PushDeliveryProcessor implements OnApplicationBootstrap, OnApplicat
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly keys: RedisKeys,
+    private readonly shards: QueueShards,
     private readonly repo: PushRepository,
     private readonly vapid: PushKeys,
     private readonly limits: AppLimits,
@@ -64,20 +64,24 @@ export class PushDeliveryProcessor implements OnApplicationBootstrap, OnApplicat
       { slots: (a) => this.keys.pushSlots(a), circuit: (a, origin) => this.keys.pushCircuit(a, origin) },
       { appConcurrency: p.appConcurrency, slotLeaseMs: p.timeoutMs * 2 + 5_000, deferMs: p.deferMs, circuitFailures: p.circuitFailures, circuitCooldownMs: p.circuitCooldownMs },
     );
-    this.connection = createRedis(this.config, 'bullmq', 'push-worker');
-    this.worker = new Worker<PushDeliveryJob>(PUSH_QUEUE, (job, token) => this.process(job, token), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix,
+    // Every queue of the kind (QueueShards), one pool of HERALD_PUSH_CONCURRENCY for them all.
+    this.worker = new ShardedWorker<PushDeliveryJob>(this.config, this.shards, {
+      queue: PUSH_QUEUE,
+      name: 'push-worker',
+      processor: (job, token) => this.process(job, token),
       concurrency: p.concurrency,
-      lockDuration: Math.max(this.config.worker.lockMs, p.timeoutMs * 2),
-      stalledInterval: this.config.worker.stalledIntervalMs,
-      maxStalledCount: 10,
-      settings: {
-        backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
-          pushBackoff(p, attemptsMade, type === PUSH_BACKOFF && err instanceof PushRetry ? err.retryAfterMs : undefined),
+      logger: this.logger,
+      worker: {
+        lockDuration: Math.max(this.config.worker.lockMs, p.timeoutMs * 2),
+        stalledInterval: this.config.worker.stalledIntervalMs,
+        maxStalledCount: 10,
+        settings: {
+          backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
+            pushBackoff(p, attemptsMade, type === PUSH_BACKOFF && err instanceof PushRetry ? err.retryAfterMs : undefined),
+        },
       },
     });
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'push worker error'));
+    this.worker.start();
     this.flushTimer = setInterval(() => void this.flush(), 1000);
     this.flushTimer.unref();
   }
@@ -164,6 +168,5 @@ export class PushDeliveryProcessor implements OnApplicationBootstrap, OnApplicat
     await this.worker?.close();
     await this.flush();
     this.provider?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }

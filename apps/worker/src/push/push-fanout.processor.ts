@@ -1,20 +1,18 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import { PUSH_FANOUT_QUEUE, type PushFanoutJob } from '@herald/queue';
+import { PUSH_FANOUT_QUEUE, QueueShards, ShardedWorker, type PushFanoutJob } from '@herald/queue';
 import { PushFanout } from '@herald/push';
 
 /** Runs push fan-outs (PushFanout): one job per push message, resumable from its stored cursor. */
 @Injectable()
 export class PushFanoutProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<PushFanoutJob>;
-  private connection?: RedisClient;
+  private worker?: ShardedWorker<PushFanoutJob>;
   private readonly logger;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
-    private readonly keys: RedisKeys,
+    private readonly shards: QueueShards,
     private readonly fanout: PushFanout,
   ) {
     this.logger = createLogger(config, 'worker').child({ component: 'push-fanout' });
@@ -22,19 +20,18 @@ export class PushFanoutProcessor implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     const w = this.config.worker;
-    this.connection = createRedis(this.config, 'bullmq', 'push-fanout-worker');
-    this.worker = new Worker<PushFanoutJob>(PUSH_FANOUT_QUEUE, (job: Job<PushFanoutJob>) => this.fanout.run(job.data.appId, job.data.pushMessageId), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix,
+    this.worker = new ShardedWorker<PushFanoutJob>(this.config, this.shards, {
+      queue: PUSH_FANOUT_QUEUE,
+      name: 'push-fanout-worker',
+      processor: (job: Job<PushFanoutJob>) => this.fanout.run(job.data.appId, job.data.pushMessageId),
       concurrency: w.concurrency,
-      lockDuration: w.lockMs,
-      stalledInterval: w.stalledIntervalMs,
+      logger: this.logger,
+      worker: { lockDuration: w.lockMs, stalledInterval: w.stalledIntervalMs },
     });
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'push fan-out worker error'));
+    this.worker.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }

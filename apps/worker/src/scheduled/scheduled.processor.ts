@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import { SCHEDULED_QUEUE, type ScheduledJob } from '@herald/queue';
+import { QueueShards, SCHEDULED_QUEUE, ShardedWorker, type ScheduledJob } from '@herald/queue';
 import { Maintenance } from '../maintenance/maintenance.js';
 import { ScheduledPublishService, type FireOutcome } from '@herald/publishing';
 
@@ -16,13 +15,12 @@ const MAX_EARLY_WAIT_MS = 1_000;
  */
 @Injectable()
 export class ScheduledProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<ScheduledJob>;
-  private connection?: RedisClient;
+  private worker?: ShardedWorker<ScheduledJob>;
   private readonly logger;
 
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
-    private readonly keys: RedisKeys,
+    private readonly shards: QueueShards,
     private readonly scheduled: ScheduledPublishService,
     maintenance: Maintenance,
   ) {
@@ -32,18 +30,17 @@ export class ScheduledProcessor implements OnApplicationBootstrap, OnApplication
 
   onApplicationBootstrap(): void {
     const w = this.config.worker;
-    this.connection = createRedis(this.config, 'bullmq', 'scheduled-worker');
-    this.worker = new Worker<ScheduledJob>(SCHEDULED_QUEUE, (job) => this.process(job), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix,
+    this.worker = new ShardedWorker<ScheduledJob>(this.config, this.shards, {
+      queue: SCHEDULED_QUEUE,
+      name: 'scheduled-worker',
+      processor: (job) => this.process(job),
       // Messages due at the same instant should go out together: firing is mostly waiting on Postgres and Redis.
       concurrency: Math.max(w.concurrency, 32),
-      lockDuration: w.lockMs,
-      stalledInterval: w.stalledIntervalMs,
-      maxStalledCount: 10,
+      logger: this.logger,
+      worker: { lockDuration: w.lockMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 10 },
     });
     this.worker.on('failed', (job, err) => this.logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'scheduled publish failed'));
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'scheduled worker error'));
+    this.worker.start();
   }
 
   async process(job: Job<ScheduledJob>): Promise<{ outcome: FireOutcome }> {
@@ -63,6 +60,5 @@ export class ScheduledProcessor implements OnApplicationBootstrap, OnApplication
 
   async onApplicationShutdown(): Promise<void> {
     await this.worker?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DelayedError, Job, Worker } from 'bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { AppLimits, REDIS, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import { WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
+import { AppLimits, REDIS, RedisKeys, type RedisClient } from '@herald/bus';
+import { QueueShards, ShardedWorker, WEBHOOK_BACKOFF, WEBHOOK_QUEUE, webhookBackoff, type WebhookJob } from '@herald/queue';
 import { WebhooksRepository } from '@herald/db';
 import { DeliveryGate, PusherWebhookHold, PusherWebhookSigner, WebhookDirectory, WebhookSender, type SendResult } from '@herald/webhooks';
 
@@ -24,8 +24,7 @@ class DeliveryFailed extends Error {}
  */
 @Injectable()
 export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private worker?: Worker<WebhookJob>;
-  private connection?: RedisClient;
+  private worker?: ShardedWorker<WebhookJob>;
   private sender?: WebhookSender;
   private gate?: DeliveryGate;
   private flushTimer?: NodeJS.Timeout;
@@ -35,6 +34,7 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly keys: RedisKeys,
+    private readonly shards: QueueShards,
     private readonly repo: WebhooksRepository,
     private readonly directory: WebhookDirectory,
     private readonly pusherSigner: PusherWebhookSigner,
@@ -51,18 +51,22 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     this.sender = new WebhookSender({ timeoutMs: policy.timeoutMs, allowPrivate: policy.allowPrivate });
     // A slot outlives the send's hard timeout and the attempt's log entry; a killed worker's lapse after it.
     this.gate = new DeliveryGate(this.redis, this.keys, { ...policy, slotLeaseMs: policy.timeoutMs * 2 + 5_000 });
-    this.connection = createRedis(this.config, 'bullmq', 'webhook-worker');
-    this.worker = new Worker<WebhookJob>(WEBHOOK_QUEUE, (job, token) => this.process(job, token), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix,
+    // Every queue of the kind (QueueShards), one pool of HERALD_WEBHOOK_CONCURRENCY for them all.
+    this.worker = new ShardedWorker<WebhookJob>(this.config, this.shards, {
+      queue: WEBHOOK_QUEUE,
+      name: 'webhook-worker',
+      processor: (job, token) => this.process(job, token),
       concurrency: policy.concurrency,
-      // A job may take the whole HTTP timeout: its lock must outlast it.
-      lockDuration: Math.max(w.lockMs, policy.timeoutMs * 2),
-      stalledInterval: w.stalledIntervalMs,
-      maxStalledCount: 10,
-      settings: { backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookBackoff(policy, attemptsMade) : policy.backoffMs) },
+      logger: this.logger,
+      worker: {
+        // A job may take the whole HTTP timeout: its lock must outlast it.
+        lockDuration: Math.max(w.lockMs, policy.timeoutMs * 2),
+        stalledInterval: w.stalledIntervalMs,
+        maxStalledCount: 10,
+        settings: { backoffStrategy: (attemptsMade: number, type?: string) => (type === WEBHOOK_BACKOFF ? webhookBackoff(policy, attemptsMade) : policy.backoffMs) },
+      },
     });
-    this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'webhook worker error'));
+    this.worker.start();
     this.flushTimer = setInterval(() => void this.flushAttempts(), 1000);
     this.flushTimer.unref();
   }
@@ -130,6 +134,5 @@ export class WebhookDeliveryProcessor implements OnApplicationBootstrap, OnAppli
     await this.worker?.close();
     await this.flushAttempts();
     this.sender?.close();
-    await this.connection?.quit().catch(() => this.connection?.disconnect());
   }
 }

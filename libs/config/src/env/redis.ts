@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Redis: one server or a cluster, replicas a publish waits for, shards, key prefix. */
+/** Redis: one server or a cluster, replicas a publish waits for, shards and work-queue shards, key prefix. */
 export const redisEnv = z.object({
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   /** Seed nodes of a Redis Cluster, `host:port,host:port,…`: selects cluster mode, and REDIS_URL is then ignored. */
@@ -16,6 +16,12 @@ export const redisEnv = z.object({
    * must use the same number; changing it leaves entries in the shards no longer read.
    */
   HERALD_REDIS_SHARDS: z.coerce.number().int().min(1).max(1024).default(8),
+  /**
+   * The BullMQ work queues (webhook deliveries, push fan-outs and deliveries, scheduled publishes) are each
+   * split into this many queues, each its own cluster slot; every worker consumes all of them. Every process
+   * must use the same number (a producer with more queues enqueues where no worker reads).
+   */
+  HERALD_QUEUE_SHARDS: z.coerce.number().int().min(1).max(64).default(8),
   HERALD_REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,40}$/).default('herald:'),
 });
 
@@ -47,6 +53,7 @@ export interface RedisConfig {
   redisClusterNodes: RedisNode[] | undefined;
   redisWaitReplicas: number;
   redisShards: number;
+  queueShards: number;
   redisPrefix: string;
 }
 
@@ -56,6 +63,7 @@ export function redisConfig(e: z.infer<typeof redisEnv>): RedisConfig {
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisWaitReplicas: e.HERALD_REDIS_WAIT_REPLICAS,
     redisShards: e.HERALD_REDIS_SHARDS,
+    queueShards: e.HERALD_QUEUE_SHARDS,
     redisPrefix: e.HERALD_REDIS_PREFIX,
   };
 }

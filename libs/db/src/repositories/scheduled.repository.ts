@@ -79,7 +79,7 @@ export class ScheduledRepository {
   }
 
   /** System access for the worker's sweep: rows still waiting well after their time (their job was lost). */
-  async overdue(before: Date, limit = 500): Promise<Array<{ appId: string; id: string; at: Date }>> {
-    return this.prisma.scheduledMessage.findMany({ where: { status: { in: ['scheduled', 'publishing'] }, at: { lt: before } }, select: { appId: true, id: true, at: true }, take: limit });
+  async overdue(before: Date, limit = 500): Promise<Array<{ appId: string; id: string; channel: string; at: Date }>> {
+    return this.prisma.scheduledMessage.findMany({ where: { status: { in: ['scheduled', 'publishing'] }, at: { lt: before } }, select: { appId: true, id: true, channel: true, at: true }, take: limit });
   }
 }

@@ -8,7 +8,7 @@ import { DeadLettersGauge } from './dead-letters-gauge.js';
 
 export interface MetricsOptions {
   app: AppName;
-  /** Export herald_queue_depth of the scheduled and webhook queues (needs QueueModule) and herald_dead_letters. */
+  /** Export herald_queue_depth of the work queues (needs QueueModule) and herald_dead_letters. */
   queueDepth?: boolean;
 }
 
