@@ -85,12 +85,12 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.flushTimer = setInterval(() => this.flushDeliveries(), 1000);
     this.flushTimer.unref();
-    this.subscriber = createRedis(this.config, 'subscriber', 'gateway-fanout');
+    this.subscriber = createRedis(this.config, 'fanout', 'gateway-fanout');
     this.fanout = new FanoutSubscriber(
       this.subscriber,
       this.keys,
       (appId, channel, text) => this.onLive(appId, channel, text),
-      () => void this.resyncAll(),
+      () => this.resyncAll(),
       this.config.fanoutLingerMs,
     );
   }
@@ -261,7 +261,13 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
 
   private process(state: ChannelState, live: LiveFrame): void {
     if (state.top >= 0 && live.epoch !== state.epoch) {
-      this.reset(state, live.epoch, live.offset - 1);
+      // A new epoch (history lost, or a failover: channel-scripts.ts) numbers from 1: announce the reset,
+      // then deliver what it already holds before this frame, from history.
+      this.reset(state, live.epoch, 0);
+      if (live.offset > 1) {
+        void this.fill(state, 1, live);
+        return;
+      }
     } else if (state.top >= 0 && live.offset > state.top + 1) {
       void this.fill(state, state.top + 1, live);
       return;
@@ -361,8 +367,8 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
       if (!app) continue;
       try {
         const rec = await this.log.recover(state.appId, state.channel, undefined, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
-        if (rec.epoch !== state.epoch) this.reset(state, rec.epoch, rec.top);
-        else if (rec.top > state.top) await this.fill(state, state.top + 1, undefined);
+        if (rec.epoch !== state.epoch) this.reset(state, rec.epoch, 0); // a new epoch: its frames follow, from 1
+        if (rec.top > state.top) await this.fill(state, state.top + 1, undefined);
       } catch (e) {
         this.logger.warn({ err: (e as Error).message }, 'resync failed');
       }
