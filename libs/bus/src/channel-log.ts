@@ -348,8 +348,12 @@ export class NotReplicated extends StoredUnacknowledged {
   }
 }
 
-/** Redis answers that mean "not now" (a shard failing over, loading, a replica not writable), not "never". */
-const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY)\b/;
+/**
+ * Redis answers that mean "not now" (a shard failing over, loading, a replica not writable; a MOVED that
+ * ioredis did not follow — it returns one for an auto-pipeline whose commands failed differently), not
+ * "never". The command did not run.
+ */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/;
 
 /**
  * An accept that did not get an answer (connection lost, retries exhausted, the slot's master failing

@@ -5,7 +5,7 @@ const TRANSIENT_CODES = new Set([
   '40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03',
 ]);
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '58'];
-const TRANSIENT_MESSAGE = /connection (?:is )?(?:closed|terminated|refused|reset|lost)|can't reach database|timed? ?out|too many clients|database system is (?:starting|shutting)|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|max retries per request|^(?:CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING)\b|Too many Cluster redirections|Cluster is ended|None of startup nodes is available|Failed to refresh slots cache/i;
+const TRANSIENT_MESSAGE = /connection (?:is )?(?:closed|terminated|refused|reset|lost)|can't reach database|timed? ?out|too many clients|database system is (?:starting|shutting)|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|max retries per request|^(?:CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|MOVED|ASK)\b|Too many Cluster redirections|Cluster is ended|None of startup nodes is available|Failed to refresh slots cache/i;
 
 /**
  * Whether an error says Postgres or Redis could not be reached or was busy (worth retrying as it is),
