@@ -3,17 +3,17 @@ import type { RedisClient } from './redis.js';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
-import { ChannelLog } from './channel-log.js';
-import { AppLimits } from './app-limits.js';
-import { AttemptLimits } from './attempt-limits.js';
-import { PresenceStore } from './presence-store.js';
+import { ChannelLog } from './channel/channel-log.js';
+import { AppLimits } from './limits/app-limits.js';
+import { AttemptLimits } from './limits/attempt-limits.js';
+import { PresenceStore } from './presence/presence-store.js';
 
 import { REDIS } from './redis-token.js';
-import { ChannelOccupancy } from './channel-occupancy.js';
-import { DeadLetters } from './dead-letters.js';
-import { EventsFeed } from './events-feed.js';
-import { MqttSessions } from './mqtt-sessions.js';
-import { MqttRetained } from './mqtt-retained.js';
+import { ChannelOccupancy } from './presence/channel-occupancy.js';
+import { DeadLetters } from './streams/dead-letters.js';
+import { EventsFeed } from './streams/events-feed.js';
+import { MqttSessions } from './mqtt/mqtt-sessions.js';
+import { MqttRetained } from './mqtt/mqtt-retained.js';
 
 export { REDIS };
 

@@ -1,4 +1,4 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import type { Logger } from '@herald/config';
 import type { DeadLetters } from './dead-letters.js';
 

@@ -1,4 +1,4 @@
-import { FanoutScript } from './fanout-script.js';
+import { FanoutScript } from '../fanout-script.js';
 
 /*
  * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { RedisClient } from './redis.js';
-import { LuaScript } from './lua-script.js';
-import type { RedisKeys } from './redis-keys.js';
+import type { RedisClient } from '../redis.js';
+import { LuaScript } from '../lua-script.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 /** One subscription of a persistent MQTT session: its granted QoS and the last position the client has. */
 export interface MqttSubscriptionState {

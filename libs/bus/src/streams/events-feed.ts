@@ -1,7 +1,7 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { EVENTS_MAXLEN } from './events-stream.js';
 import type { EventType } from './events-stream.js';
-import type { RedisKeys } from './redis-keys.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 /**
  * Appends an event to the events stream that webhooks are made of, for the events no script writes

@@ -1,5 +1,5 @@
-import type { RedisClient } from './redis.js';
-import type { RedisKeys } from './redis-keys.js';
+import type { RedisClient } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 /**
  * MQTT retained messages (issue 17): the last PUBLISH with the retain flag per channel, given to every

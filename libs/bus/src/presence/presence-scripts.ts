@@ -1,4 +1,4 @@
-import { FanoutScript } from './fanout-script.js';
+import { FanoutScript } from '../fanout-script.js';
 
 /*
  * Presence lives in three per-channel keys (same hash tag as the channel's log) plus a sharded index:

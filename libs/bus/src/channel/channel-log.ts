@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { Cluster, ReplyError, type Redis } from 'ioredis';
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { newEpoch } from '@herald/auth';
 import { HeraldError } from '@herald/protocol';
-import { RedisKeys } from './redis-keys.js';
+import { RedisKeys } from '../redis-keys.js';
 import { ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
 
 export interface Accepted {

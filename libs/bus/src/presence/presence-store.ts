@@ -1,10 +1,10 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } from '@herald/protocol';
-import { RedisKeys } from './redis-keys.js';
-import type { FanoutScript } from './fanout-script.js';
+import { RedisKeys } from '../redis-keys.js';
+import type { FanoutScript } from '../fanout-script.js';
 import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
-import { EVENTS_MAXLEN } from './events-stream.js';
-import { sendAll, valuesOf, type Command } from './commands.js';
+import { EVENTS_MAXLEN } from '../streams/events-stream.js';
+import { sendAll, valuesOf, type Command } from '../commands.js';
 
 /** The JSON object a client gives at connect, shown to other members (GoEasy's `member.data`). */
 export type PresenceData = Record<string, unknown>;

@@ -1,5 +1,5 @@
-import type { RedisClient } from './redis.js';
-import type { RedisKeys } from './redis-keys.js';
+import type { RedisClient } from '../redis.js';
+import type { RedisKeys } from '../redis-keys.js';
 
 /** One parked entry: where it came from, why it failed, and its original fields. */
 export interface DeadLetter {

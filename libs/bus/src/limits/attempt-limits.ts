@@ -1,7 +1,7 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { HeraldError } from '@herald/protocol';
-import { RedisKeys } from './redis-keys.js';
-import { LuaScript } from './lua-script.js';
+import { RedisKeys } from '../redis-keys.js';
+import { LuaScript } from '../lua-script.js';
 
 // KEYS: one counter. ARGV: window ms, max. Counts one attempt in a fixed window that starts with the
 // first; returns {count, ms left in the window}. An attempt over the max is counted too (a flood stays refused).

@@ -1,65 +1,12 @@
-import type { RedisClient } from './redis.js';
+import type { RedisClient } from '../redis.js';
 import { HeraldError } from '@herald/protocol';
-import { RedisKeys } from './redis-keys.js';
-import { LuaScript } from './lua-script.js';
-import { hashOf, sendAll, valuesOf, type Command } from './commands.js';
+import { RedisKeys } from '../redis-keys.js';
+import { hashOf, sendAll, valuesOf, type Command } from '../commands.js';
+import { ADMIT, ADMIT_MANY, CHARGE } from './limit-scripts.js';
+import { DAY_TTL_S, LIVE_TTL_S, chargeRefusal, minuteOf, utcDay, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
+import { MinuteIndex } from './minute-index.js';
 
-// KEYS: connections ZSET, usage minute HASH. ARGV: connId, now, leaseMs, max.
-// Returns 1 admitted, 0 refused. Connections only grow on admission, so the minute's peak is kept here.
-const ADMIT = new LuaScript(
-  'admit',
-  `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
-  return 1
-end
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
-redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-local c = redis.call('ZCARD', KEYS[1])
-if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
-redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
-return 1
-`,
-  2,
-);
-
-// ADMIT for many connections of one app at once (those of one event-loop turn): one round trip and one
-// script for a reconnect storm's thousands. KEYS: ADMIT's. ARGV: now, leaseMs, max, connId….
-// Returns 1 (admitted) or 0 (refused) per connId, in order: the cap is checked connection by
-// connection inside one atomic script, so it holds exactly whatever other gateways admit meanwhile.
-const ADMIT_MANY = new LuaScript(
-  'admit-many',
-  `
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
-local expiry = tonumber(ARGV[1]) + tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
-local c = redis.call('ZCARD', KEYS[1])
-local out = {}
-local added = 0
-for i = 4, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
-    out[#out + 1] = 1
-  elseif c >= max then
-    out[#out + 1] = 0
-  else
-    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
-    c = c + 1
-    added = added + 1
-    out[#out + 1] = 1
-  end
-end
-if added > 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[2])
-  if c > tonumber(redis.call('HGET', KEYS[2], 'c') or '0') then redis.call('HSET', KEYS[2], 'c', c) end
-  redis.call('EXPIRE', KEYS[2], ${3 * 86_400})
-end
-return out
-`,
-  2,
-);
+export { chargeRefusal, utcDay, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
 
 /** Connections admitted by one ADMIT_MANY call at most (the script blocks Redis while it runs). */
 const ADMIT_BATCH = 1000;
@@ -75,110 +22,6 @@ interface AdmitBatch {
   caps: PlanCaps;
   leaseMs: number;
   waiters: AdmitWaiter[];
-}
-
-/** One app's counters in one minute, as the roll-up reads them. */
-export interface MinuteUsage {
-  appId: string;
-  /** Minutes since the Unix epoch (UTC). */
-  minute: number;
-  publishes: number;
-  deliveries: number;
-  webhookAttempts: number;
-  peakConnections: number;
-}
-
-const minuteOf = (now: number) => Math.floor(now / 60_000);
-
-export interface PlanCaps {
-  maxConnections: number;
-  maxPublishesPerSecond: number;
-  maxMessagesPerDay: number | null;
-}
-
-export interface Usage {
-  connections: number;
-  publishesThisSecond: number;
-  messagesToday: number;
-}
-
-const DAY_TTL_S = 3 * 86_400;
-/** Per-second counters live this long: enough for a few seconds' average. */
-const LIVE_TTL_S = 10;
-
-export interface LiveRates {
-  publishesPerSecond: number;
-  deliveriesPerSecond: number;
-  /** The complete seconds averaged over. */
-  windowSeconds: number;
-}
-
-let dayCache = { start: 0, end: 0, day: '' };
-
-/** YYYYMMDD of a UTC time (memoised for the current day: it is on every publish). */
-export function utcDay(now: number): string {
-  if (now >= dayCache.start && now < dayCache.end) return dayCache.day;
-  const start = now - (now % 86_400_000);
-  const day = new Date(now).toISOString().slice(0, 10).replace(/-/g, '');
-  dayCache = { start, end: start + 86_400_000, day };
-  return day;
-}
-
-// KEYS: rate, day usage, minute usage, live second (one app: one slot)
-// ARGV: count, max per second, max per day (-1: none), day TTL, live TTL
-// Returns 0 charged, -1 (rate) or -2 (quota) refused. Checked before anything is billed: a refused
-// publish counts toward the rate (so a flood stays refused) but never toward the day's usage or the roll-up.
-const CHARGE = new LuaScript(
-  'charge',
-  `
-local n = tonumber(ARGV[1])
-local perSecond = redis.call('INCRBY', KEYS[1], n)
-redis.call('EXPIRE', KEYS[1], 2)
-if perSecond > tonumber(ARGV[2]) then return -1 end
-if tonumber(ARGV[3]) >= 0 and tonumber(redis.call('GET', KEYS[2]) or '0') + n > tonumber(ARGV[3]) then return -2 end
-redis.call('INCRBY', KEYS[2], n)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('HINCRBY', KEYS[3], 'p', n)
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('HINCRBY', KEYS[4], 'p', n)
-redis.call('EXPIRE', KEYS[4], ARGV[5])
-return 0
-`,
-  4,
-);
-
-/** The 429 of a refused charge (-1 rate, -2 quota). */
-export function chargeRefusal(code: number, caps: PlanCaps, now: number): HeraldError {
-  if (code === -1) return new HeraldError('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
-  const secondsToMidnight = 86_400 - Math.floor((now % 86_400_000) / 1000);
-  return new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
-}
-
-/**
- * The usage index (in the app's shard, another slot than the app's counters) learns of an app's minute
- * before its first counter is written, so the roll-up never misses counted messages: a crash in between
- * leaves at worst an indexed minute with no counts (rolled up as zeros). Remembered per process for the
- * current minute, so it costs one command per app and minute, not one per publish.
- */
-class MinuteIndex {
-  private minute = -1;
-  private readonly indexed = new Set<string>();
-
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly keys: RedisKeys,
-  ) {}
-
-  async ensure(appId: string, minute: number): Promise<void> {
-    if (minute === this.minute && this.indexed.has(appId)) return;
-    await this.redis.zadd(this.keys.usageIndex(appId), 'NX', minute, `${appId}|${minute}`);
-    if (minute !== this.minute) {
-      if (minute < this.minute) return; // a caller with an older clock: not remembered
-      this.minute = minute;
-      this.indexed.clear();
-    }
-    this.indexed.add(appId);
-  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
-import type { RedisClient } from './redis.js';
-import { RedisKeys } from './redis-keys.js';
+import type { RedisClient } from '../redis.js';
+import { RedisKeys } from '../redis-keys.js';
 
 export type FanoutHandler = (appId: string, channel: string, frame: string) => void;
 

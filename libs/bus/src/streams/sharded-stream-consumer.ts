@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '@herald/config';
-import { createRedis, type RedisClient } from './redis.js';
+import { createRedis, type RedisClient } from '../redis.js';
 import { StreamGroupConsumer, type StreamGroupOptions } from './stream-group-consumer.js';
 
 /**
