@@ -79,6 +79,8 @@ async function startNode(dir, index, { port, nodeTimeoutMs, appendonly }) {
     const args = [
       '--port', String(clientPort), '--cluster-port', String(busPort), '--bind', HOST, '--dir', nodeDir,
       '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${clientPort}.conf`, '--cluster-node-timeout', String(nodeTimeoutMs),
+      // Full coverage off: a shard failing over leaves the other shards serving (docs/scaling.md).
+      '--cluster-require-full-coverage', 'no',
       // Herald's requirements for any Redis it uses (docs/scaling.md); AOF only where asked (tests skip it).
       '--maxmemory-policy', 'noeviction', '--save', '', '--appendonly', appendonly ? 'yes' : 'no',
     ];
@@ -87,7 +89,7 @@ async function startNode(dir, index, { port, nodeTimeoutMs, appendonly }) {
     proc.once('error', (e) => (spawnFailure = e));
     try {
       await nodeUp(proc, clientPort);
-      return { port: clientPort, busPort, proc };
+      return { port: clientPort, busPort, proc, args };
     } catch (e) {
       await kill(proc);
       await new Promise((r) => setImmediate(r)); // a failed spawn reports its error on a later tick
@@ -163,6 +165,13 @@ export async function startLocalCluster({ masters = 3, replicasPerMaster = 1, no
     kill: (i) => kill(nodes[i].proc),
     /** Node i's process, while it runs (undefined once it exited). */
     alive: (i) => nodes[i].proc.exitCode === null && nodes[i].proc.signalCode === null,
+    /** Kills node i if it runs and starts it again with its own files (a dead master rejoins as a replica). */
+    restart: async (i) => {
+      const n = nodes[i];
+      await kill(n.proc);
+      n.proc = spawn('redis-server', n.args, { stdio: 'ignore' });
+      await nodeUp(n.proc, n.port);
+    },
     stop,
   };
 }

@@ -26,7 +26,7 @@ after(async () => {
 });
 
 test('createRedis returns a Cluster client for every role when REDIS_CLUSTER_NODES is set', async () => {
-  for (const role of ['command', 'subscriber', 'bullmq'] as const) {
+  for (const role of ['command', 'subscriber', 'fanout', 'bullmq'] as const) {
     const c = createRedis(config, role, `cluster-${role}`);
     connections.push(c);
     assert.ok(c instanceof Cluster, role);

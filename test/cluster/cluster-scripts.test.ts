@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelLog, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import { keySlot, startRedisCluster, uniquePrefix, type TestRedisCluster } from '@herald/testing';
+import { ChannelLog, FanoutSubscriber, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
+import { keySlot, startRedisCluster, uniquePrefix, waitFor, type TestRedisCluster } from '@herald/testing';
 import { exerciseEveryScript, recordScriptCalls } from './script-exercise.js';
 
 // The slot check's verdict against a real 3-master cluster, with apps and channels on every master:
@@ -77,4 +77,27 @@ test('retention finds the history streams of every master', async () => {
   const found: string[] = [];
   for await (const page of log.historyChannels()) for (const c of page) if (c.appId === 'app3') found.push(c.channel);
   assert.deepEqual(found.sort(), [...channels].sort());
+});
+
+test('sharded fan-out: the accept SPUBLISHes on the channel\'s shard and a FanoutSubscriber (SSUBSCRIBE, one connection per master) hears the channels of every master; a classic subscriber hears nothing', async () => {
+  const channels = await channelPerMaster('app4');
+  const sub = createRedis(config, 'fanout', 'fanout-test');
+  const classic = createRedis(config, 'subscriber', 'classic-test');
+  const heard: string[] = [];
+  const classicHeard: string[] = [];
+  const fanout = new FanoutSubscriber(sub, keys, (appId, channel, frame) => heard.push(`${appId}|${channel}|${JSON.parse(frame).id}`), () => undefined);
+  try {
+    for (const c of channels) await fanout.add('app4', c);
+    classic.on('pmessage', (_p: string, ch: string) => classicHeard.push(ch));
+    await classic.psubscribe('*');
+    const log = new ChannelLog(redis, keys);
+    for (const c of channels) await log.accept('app4', c, `m-${c}`, `{"id":"m-${c}"`, { historySize: 10, historyTtlMs: 60_000 }, 60_000, Date.now());
+    await waitFor(() => heard.length === channels.length, { what: 'a frame per channel' });
+    assert.deepEqual(heard.sort(), channels.map((c) => `app4|${c}|m-${c}`).sort());
+    assert.deepEqual(classicHeard, [], 'sharded messages are not broadcast to classic subscribers');
+  } finally {
+    fanout.close();
+    sub.disconnect();
+    classic.disconnect();
+  }
 });

@@ -35,7 +35,7 @@ after(async () => {
   await dropRedisPrefix(REDIS_URL, prefix);
 });
 
-/** Names of every `new LuaScript('name', …)` in the libraries and apps, read from their sources. */
+/** Names of every `new LuaScript('name', …)` (or `new FanoutScript(…)`, its two variants) in the libraries and apps, read from their sources. */
 function definedScripts(): string[] {
   const names: string[] = [];
   const walk = (dir: string): void => {
@@ -43,7 +43,7 @@ function definedScripts(): string[] {
       const p = path.join(dir, e.name);
       if (e.isDirectory() && e.name !== 'node_modules') walk(p);
       else if (e.name.endsWith('.ts') && !e.name.endsWith('.spec.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/new LuaScript\(\s*'([^']+)'/g)) names.push(m[1]);
+        for (const m of readFileSync(p, 'utf8').matchAll(/new (?:LuaScript|FanoutScript)\(\s*'([^']+)'/g)) names.push(m[1]);
       }
     }
   };

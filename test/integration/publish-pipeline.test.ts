@@ -276,6 +276,21 @@ test('on a cluster (the feed in another slot, written second): a feed that fails
   assert.deepEqual(await archived('app_feed', 'c', clusterKeys), [{ offset: 1, id: 'feed-1' }]);
 });
 
+test('HERALD_REDIS_WAIT_REPLICAS: replicas that do not confirm in time answer 503 not_replicated with Retry-After; the message is stored, delivered and stays billed; a retry with its id is answered the same until replicated', async () => {
+  // The test Redis has no replica: WAIT 1 confirms none.
+  const waiting = new PublishService(new ChannelLog(redis, keys, { replicas: 1, timeoutMs: 50 }), config, new AccessTokens(new KeysRepository(prisma), config), limits);
+  const ctx = tenant('app_wait');
+  const notReplicated = (e: { reason?: string; code?: number; retryAfter?: number }) => e.reason === 'not_replicated' && e.code === 503 && e.retryAfter === 1;
+  await assert.rejects(waiting.publish(ctx, { channel: 'c', message: 'w', id: 'wait-1' }), notReplicated);
+  assert.deepEqual((await log.history('app_wait', 'c', { limit: 10, minTime: 0 })).frames.map((f) => JSON.parse(f).id), ['wait-1']);
+  await waitFor(() => (delivered.get(keys.channel('app_wait', 'c').fanout) ?? []).length === 1);
+  assert.equal((await limits.usage('app_wait')).messagesToday, 1, 'stored, so billed');
+  await assert.rejects(waiting.publish(ctx, { channel: 'c', message: 'w', id: 'wait-1' }), notReplicated);
+  assert.equal((await log.history('app_wait', 'c', { limit: 10, minTime: 0 })).frames.length, 1, 'the retry stored nothing new');
+  const plain = await publisher.publish(ctx, { channel: 'c', message: 'w', id: 'wait-1' });
+  assert.deepEqual([plain.duplicate, plain.offset], [true, 1]);
+});
+
 test('the usage roll-up reads every shard of the usage index and the previous version\'s unsharded one', async () => {
   const now = Date.now();
   const minute = Math.floor(now / 60_000);

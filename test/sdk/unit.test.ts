@@ -150,6 +150,10 @@ test('client: resubscribes from the last position, drops replayed duplicates, su
   FakeSocket.last.frame({ type: 'message', channel: 'a', id: 'n1', time: 1, content: 1, offset: 1, epoch: 'E2' });
   assert.deepEqual(got, [4, 5, 6, 7, 1]);
   assert.deepEqual(lost, [{ channel: 'a', recovered: false, epoch: 'E2', offset: 0, cause: 'reset' }]);
+  // A message of a new epoch with no reset before it is a lost continuity too, never a silent jump.
+  FakeSocket.last.frame({ type: 'message', channel: 'a', id: 'x1', time: 1, content: 1, offset: 1, epoch: 'E3' });
+  assert.deepEqual(got, [4, 5, 6, 7, 1, 1]);
+  assert.deepEqual(lost.at(-1), { channel: 'a', recovered: false, epoch: 'E3', offset: 0, cause: 'reset' });
   await c.disconnect();
 });
 

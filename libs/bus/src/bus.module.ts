@@ -31,7 +31,11 @@ class RedisCloser implements OnApplicationShutdown {
   providers: [
     { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
     { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => RedisKeys.of(c) },
-    { provide: ChannelLog, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new ChannelLog(r, k) },
+    {
+      provide: ChannelLog,
+      inject: [REDIS, RedisKeys, CONFIG],
+      useFactory: (r: RedisClient, k: RedisKeys, c: HeraldConfig) => new ChannelLog(r, k, { replicas: c.redisWaitReplicas, timeoutMs: c.redisWaitTimeoutMs }),
+    },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AppLimits(r, k) },
     { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AttemptLimits(r, k) },

@@ -91,7 +91,9 @@ export class RedisKeys {
       meta: `${tag}:meta`,
       pending: `${tag}:pend`,
       history: `${tag}:hist`,
-      fanout: `${this.prefix}fan:${appId}|${channel}`,
+      // A cluster's fan-out is sharded pub/sub, published by the channel's scripts: the name must hash to the
+      // channel's slot. One Redis keeps the classic name (MQTT wildcards pattern-subscribe to it).
+      fanout: this.cluster ? `${tag}:fan` : `${this.prefix}fan:${appId}|${channel}`,
       presenceConns: `${tag}:pres:conns`,
       presenceUsers: `${tag}:pres:users`,
       presenceCount: `${tag}:pres:count`,
@@ -256,7 +258,7 @@ export class RedisKeys {
     return `{${this.prefix}bull:${k}}`;
   }
 
-  /** Pub/sub pattern matching every fan-out channel of this prefix (metrics, debugging). */
+  /** The start of every classic fan-out channel name (one Redis; sharded fan-out names on a cluster have no common prefix a pattern could match). */
   get fanoutPrefix(): string {
     return `${this.prefix}fan:`;
   }
@@ -269,7 +271,7 @@ export interface ChannelKeys {
   pending: string;
   /** Stream: entry id `<offset>-0`, fields f = frame, t = append time (ms). */
   history: string;
-  /** Pub/sub channel carrying each stored frame (and presence events). */
+  /** Pub/sub channel carrying each stored frame (and presence events); a shard channel (SPUBLISH) in the channel's slot on a cluster. */
   fanout: string;
   /** Sorted set: `connId|userId` → lease expiry (ms). */
   presenceConns: string;

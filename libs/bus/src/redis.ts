@@ -3,9 +3,10 @@ import { createLogger, type HeraldConfig } from '@herald/config';
 
 /**
  * Redis connections by role. Commands fail fast (a publish is answered 503 rather than hanging);
- * BullMQ workers and pub/sub subscribers retry forever, as they must.
+ * BullMQ workers and pub/sub subscribers retry forever, as they must. `fanout` is the gateway's channel
+ * subscriber: on a cluster it uses sharded pub/sub (FanoutSubscriber), one connection per master.
  */
-export type RedisRole = 'command' | 'subscriber' | 'bullmq';
+export type RedisRole = 'command' | 'subscriber' | 'fanout' | 'bullmq';
 
 /** One Redis (REDIS_URL) or a Redis Cluster (REDIS_CLUSTER_NODES): the same commands, routed by key slot. */
 export type RedisClient = Redis | Cluster;
@@ -27,6 +28,7 @@ export function createRedis(config: Pick<HeraldConfig, 'redisUrl' | 'redisCluste
         redisOptions: { connectionName: opts.connectionName, maxRetriesPerRequest: opts.maxRetriesPerRequest },
         enableAutoPipelining: opts.enableAutoPipelining,
         clusterRetryStrategy: opts.retryStrategy,
+        shardedSubscribers: role === 'fanout',
       })
     : new Redis(config.redisUrl, opts);
   // ioredis reconnects by itself; say so once in a while instead of once per attempt.

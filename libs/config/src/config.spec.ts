@@ -86,6 +86,9 @@ test('HERALD_REDIS_WAIT_REPLICAS defaults to 0', () => {
   assert.equal(loadConfig({}).redisWaitReplicas, 0);
   assert.equal(loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '1' }).redisWaitReplicas, 1);
   assert.throws(() => loadConfig({ HERALD_REDIS_WAIT_REPLICAS: '-1' }), /HERALD_REDIS_WAIT_REPLICAS/);
+  assert.equal(loadConfig({}).redisWaitTimeoutMs, 1_000);
+  assert.equal(loadConfig({ HERALD_REDIS_WAIT_TIMEOUT_MS: '250' }).redisWaitTimeoutMs, 250);
+  assert.throws(() => loadConfig({ HERALD_REDIS_WAIT_TIMEOUT_MS: '0' }), /HERALD_REDIS_WAIT_TIMEOUT_MS/, 'WAIT 0 would block forever');
 });
 
 test('HERALD_REDIS_SHARDS defaults to 8 and refuses 0 or a fraction', () => {

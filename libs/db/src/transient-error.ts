@@ -1,11 +1,11 @@
-/** Codes of failures to reach a store, not of what was asked of it (network, Prisma, SQLSTATE classes). */
+/** Codes of failures to reach a store, not of what was asked of it (network, Prisma, SQLSTATE classes; a Redis Cluster shard failing over). */
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2034',
   '40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03',
 ]);
 const TRANSIENT_SQLSTATE_CLASSES = ['08', '53', '58'];
-const TRANSIENT_MESSAGE = /connection (?:is )?(?:closed|terminated|refused|reset|lost)|can't reach database|timed? ?out|too many clients|database system is (?:starting|shutting)|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest/i;
+const TRANSIENT_MESSAGE = /connection (?:is )?(?:closed|terminated|refused|reset|lost)|can't reach database|timed? ?out|too many clients|database system is (?:starting|shutting)|ECONNREFUSED|ECONNRESET|MaxRetriesPerRequest|max retries per request|^(?:CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|MOVED|ASK)\b|Too many Cluster redirections|Cluster is ended|None of startup nodes is available|Failed to refresh slots cache/i;
 
 /**
  * Whether an error says Postgres or Redis could not be reached or was busy (worth retrying as it is),

@@ -29,3 +29,10 @@ test('unknown errors are 500 internal_error without details', () => {
   assert.deepEqual(m.body, { code: 500, content: 'Internal error', reason: 'internal_error' });
   assert.equal(m.unexpected, true);
 });
+
+test('a store out of reach (a Redis Cluster shard failing over included) is 503 unavailable with Retry-After 1', () => {
+  for (const message of ['Connection is closed.', 'CLUSTERDOWN The cluster is down', 'Too many Cluster redirections. Last error: Error: Connection is closed.', 'Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.']) {
+    const m = mapError(new Error(message));
+    assert.deepEqual([m.status, m.body.reason, m.retryAfter, m.unexpected], [503, 'unavailable', 1, false], message);
+  }
+});

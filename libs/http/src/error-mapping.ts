@@ -7,6 +7,8 @@ export interface MappedError {
   body: ErrorBody;
   /** true when the error is a server fault: logged with its stack, never shown to the client. */
   unexpected: boolean;
+  /** Seconds for Retry-After (a typed error's own, or 1 for a store out of reach). */
+  retryAfter?: number;
 }
 
 /** body-parser (through Nest's adapter) marks its errors with a `type`; the cause carries it. */
@@ -84,16 +86,20 @@ function internal(): MappedError {
 /**
  * Maps anything thrown while serving a request to the one error shape `{code, content, reason}`:
  * typed errors as they are; framework and body-parser errors by status; Postgres or Redis out of
- * reach as 503 `unavailable` (worth a retry); anything else as 500 `internal_error`, a server fault.
+ * reach as 503 `unavailable` (worth a retry: Retry-After 1); anything else as 500 `internal_error`, a server fault.
  */
 export function mapError(e: unknown): MappedError {
-  if (e instanceof HeraldError) return { status: e.code, body: e.toBody(), unexpected: e.reason === 'internal_error' };
+  if (e instanceof HeraldError) {
+    const mapped: MappedError = { status: e.code, body: e.toBody(), unexpected: e.reason === 'internal_error' };
+    if (e.retryAfter !== undefined) mapped.retryAfter = e.retryAfter;
+    return mapped;
+  }
   if (e instanceof HttpException) return fromHttpException(e);
   const parser = bodyParserError(e);
   if (parser && typeof parser.status === 'number' && parser.status >= 400 && parser.status < 500) return fromStatus(parser.status, parser.message ?? '', parser);
   if (isTransientStoreError(e)) {
     const body = new HeraldError('unavailable').toBody();
-    return { status: body.code, body, unexpected: false };
+    return { status: body.code, body, unexpected: false, retryAfter: 1 };
   }
   return internal();
 }

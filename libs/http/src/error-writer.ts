@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@herald/config';
 import type { GatewayMetrics } from '@herald/observability';
-import { HeraldError } from '@herald/protocol';
 import { withoutCorsGrant } from './cors.js';
 import { mapError } from './error-mapping.js';
 
@@ -30,7 +29,7 @@ export function writeError(req: IncomingMessage, res: ServerResponse, exception:
     return;
   }
   if (mapped.body.reason === 'origin_not_allowed') withoutCorsGrant(res);
-  if (exception instanceof HeraldError && exception.retryAfter !== undefined) res.setHeader('Retry-After', String(exception.retryAfter));
+  if (mapped.retryAfter !== undefined) res.setHeader('Retry-After', String(mapped.retryAfter));
   res.setHeader('Cache-Control', 'no-store');
   writeJson(res, mapped.status, mapped.body);
 }

@@ -59,6 +59,7 @@ export const REASONS = {
   too_many_members: { code: 429, content: 'Presence member limit of the channel reached' },
   internal_error: { code: 500, content: 'Internal error' },
   unavailable: { code: 503, content: 'Service unavailable' },
+  not_replicated: { code: 503, content: 'Stored (and possibly delivered) but not yet confirmed by the required Redis replicas: retry with the same id' },
   push_service_error: { code: 503, content: "The browser's push service refused the subscription" },
   server_shutdown: { code: 503, content: 'Server shutting down, reconnect' },
 } as const satisfies Record<string, { code: number; content: string }>;

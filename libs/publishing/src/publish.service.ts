@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertJsonDepth, assertMessageId, parsePush } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
-import { AppLimits, ArchiveFeedFailed, ChannelLog, type Accepted } from '@herald/bus';
+import { AppLimits, ChannelLog, StoredUnacknowledged, type Accepted } from '@herald/bus';
 import { RefusedApps } from './refused-apps.js';
 import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
@@ -160,11 +160,12 @@ export class PublishService {
    * Accepts publishes charged at `now`, and gives back the charge of those that were not stored (their
    * accept failed: Redis unreachable or refusing), so a message is never billed without being stored —
    * unless the refund fails too (the node is gone): then it stays counted, erring towards a charge
-   * without a message, never a message without its charge. One stored whose archive feed failed keeps it.
+   * without a message, never a message without its charge. One stored but not acknowledged (its archive
+   * feed failed, or its replicas did not confirm it: StoredUnacknowledged) keeps it.
    */
   private async acceptCharged(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<BatchItemResult[]> {
     const replies = await this.accept(app, items, now);
-    const unstored = replies.filter((r) => r.status === 'rejected' && !(r.reason instanceof ArchiveFeedFailed)).length;
+    const unstored = replies.filter((r) => r.status === 'rejected' && !(r.reason instanceof StoredUnacknowledged)).length;
     if (unstored > 0) await this.limits.refundPublish(app.id, now, unstored).catch(() => undefined);
     return results(items, replies);
   }

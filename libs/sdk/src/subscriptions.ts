@@ -114,7 +114,12 @@ export class SubscriptionBook {
   private message(f: MessageFrame): void {
     const sub = this.subs.get(f.channel);
     if (!sub || sub.machine.status === 'unsubscribed') return;
+    // A message of another epoch than the position's, with no reset before it: continuity was lost all
+    // the same (a server that announces it sends `reset` first) — say so, never a silent jump.
+    const before = sub.machine.position;
+    const jumped = before !== undefined && before.epoch !== '' && before.epoch !== f.epoch;
     if (!sub.machine.advance(f.offset, f.epoch)) return;
+    if (jumped) this.on.recovered({ channel: f.channel, recovered: false, epoch: f.epoch, offset: f.offset - 1, cause: 'reset' });
     if (this.recent.check(`${f.channel}\n${f.id}`)) return;
     const m: HeraldMessage = { time: f.time, channel: f.channel, content: f.content, id: f.id, offset: f.offset, epoch: f.epoch };
     for (const h of [...sub.handlers]) safely(() => h(m));

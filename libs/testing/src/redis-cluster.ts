@@ -14,6 +14,11 @@ export interface TestRedisCluster {
   stop(): Promise<void>;
   /** SIGKILLs master i (no shutdown save): its replica takes over after the node timeout. */
   killMaster(i: number): Promise<void>;
+  /**
+   * Starts killed node i again, on its port and directory: it keeps its cluster config but no data (no
+   * persistence), so call it only once its replica took over — it then rejoins as that one's replica.
+   */
+  restartNode(i: number): Promise<void>;
   /** The port of the master serving `key`'s slot (asked of a live master). */
   ownerPort(key: string): Promise<number>;
 }
@@ -26,6 +31,7 @@ interface LocalCluster {
   masterPorts: number[];
   kill(i: number): Promise<void>;
   alive(i: number): boolean;
+  restart(i: number): Promise<void>;
   stop(): Promise<void>;
 }
 type StartLocalCluster = (opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number }) => Promise<LocalCluster>;
@@ -44,6 +50,7 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
     pids: { masters: local.pids.slice(0, local.masterPorts.length), replicas: local.pids.slice(local.masterPorts.length) },
     stop: () => local.stop(),
     killMaster: (i) => local.kill(i),
+    restartNode: (i) => local.restart(i),
     ownerPort: async (key) => {
       const slot = keySlot(key);
       const live = local.ports.find((_, i) => local.alive(i))!;

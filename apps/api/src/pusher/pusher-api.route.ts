@@ -4,7 +4,7 @@ import type { Logger } from '@herald/config';
 import type { AppContext } from '@herald/db';
 import { logRequest, mapError, writeJson, type HttpRoute } from '@herald/http';
 import { GatewayMetrics } from '@herald/observability';
-import { HARD_FRAME_LIMIT, HeraldError } from '@herald/protocol';
+import { HARD_FRAME_LIMIT } from '@herald/protocol';
 import { API_LOGGER } from '../api-logger.js';
 import { PusherChannelQueries, assertPathChannel } from './pusher-channel-queries.js';
 import { PusherHttpError, PusherRequestAuth } from './pusher-request-auth.js';
@@ -120,7 +120,7 @@ export class PusherApiRoute implements HttpRoute {
       text = mapped.body.content;
       this.metrics.error(mapped.body.reason);
       if (mapped.unexpected) this.logger.error({ err: e }, 'unhandled error in a Pusher API request');
-      if (e instanceof HeraldError && e.retryAfter !== undefined) res.setHeader('Retry-After', String(e.retryAfter));
+      if (mapped.retryAfter !== undefined) res.setHeader('Retry-After', String(mapped.retryAfter));
     }
     if (res.headersSent) return;
     res.statusCode = status;

@@ -47,6 +47,13 @@ interface SharedRecovery {
 
 /** How long a recovery read may be shared at most (its history window check is as of its own time). */
 const RECOVERY_SHARE_MS = 1000;
+/**
+ * A channel whose catch-up read failed after a reconnect (its shard's new master not yet known to the
+ * command client, still failing over) is tried again, after 250 ms, 500 ms, …: its frames published
+ * before the subscription came back would otherwise wait for the channel's next message.
+ */
+const RESYNC_ATTEMPTS = 10;
+const RESYNC_RETRY_MS = 250;
 
 export interface SubscribeResult {
   epoch: string;
@@ -85,12 +92,12 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     this.flushTimer = setInterval(() => this.flushDeliveries(), 1000);
     this.flushTimer.unref();
-    this.subscriber = createRedis(this.config, 'subscriber', 'gateway-fanout');
+    this.subscriber = createRedis(this.config, 'fanout', 'gateway-fanout');
     this.fanout = new FanoutSubscriber(
       this.subscriber,
       this.keys,
       (appId, channel, text) => this.onLive(appId, channel, text),
-      () => void this.resyncAll(),
+      () => this.resyncAll(),
       this.config.fanoutLingerMs,
     );
   }
@@ -261,7 +268,13 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
 
   private process(state: ChannelState, live: LiveFrame): void {
     if (state.top >= 0 && live.epoch !== state.epoch) {
-      this.reset(state, live.epoch, live.offset - 1);
+      // A new epoch (history lost, or a failover: channel-scripts.ts) numbers from 1: announce the reset,
+      // then deliver what it already holds before this frame, from history.
+      this.reset(state, live.epoch, 0);
+      if (live.offset > 1) {
+        void this.fill(state, 1, live);
+        return;
+      }
     } else if (state.top >= 0 && live.offset > state.top + 1) {
       void this.fill(state, state.top + 1, live);
       return;
@@ -353,19 +366,36 @@ export class ChannelHub implements OnModuleInit, OnApplicationShutdown {
     return true;
   }
 
-  /** After the pub/sub connection came back: catch up every channel from history. */
+  /** After the pub/sub connection came back: catch up every channel from history (failed ones again, a few times). */
   private async resyncAll(): Promise<void> {
-    for (const state of this.channels.values()) {
-      if (state.filling || state.top < 0) continue;
-      const app = [...state.subs][0]?.session.ctx.app;
-      if (!app) continue;
-      try {
-        const rec = await this.log.recover(state.appId, state.channel, undefined, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
-        if (rec.epoch !== state.epoch) this.reset(state, rec.epoch, rec.top);
-        else if (rec.top > state.top) await this.fill(state, state.top + 1, undefined);
-      } catch (e) {
-        this.logger.warn({ err: (e as Error).message }, 'resync failed');
+    let pending = [...this.channels.values()];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const failed = [];
+      for (const state of pending) if (!(await this.resync(state))) failed.push(state);
+      if (failed.length === 0) return;
+      if (attempt === RESYNC_ATTEMPTS) {
+        this.logger.warn({ channels: failed.length }, 'resync gave up: these channels catch up on their next message');
+        return;
       }
+      await new Promise((r) => setTimeout(r, RESYNC_RETRY_MS * attempt));
+      pending = failed.filter((state) => this.channels.get(this.keys.member(state.appId, state.channel)) === state); // still held
+    }
+  }
+
+  /** false when the channel's history could not be read (worth another try). */
+  private async resync(state: ChannelState): Promise<boolean> {
+    if (state.filling || state.top < 0) return true; // a fill in progress reads up to its live frame
+    const app = [...state.subs][0]?.session.ctx.app;
+    if (!app) return true;
+    try {
+      const rec = await this.log.recover(state.appId, state.channel, undefined, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 });
+      if (rec.epoch !== state.epoch) this.reset(state, rec.epoch, 0); // a new epoch: its frames follow, from 1
+      if (rec.top > state.top) await this.fill(state, state.top + 1, undefined);
+      // Not caught up: the fill's read failed. (A newer epoch seen live meanwhile is its own catch-up.)
+      return state.epoch !== rec.epoch || state.top >= rec.top;
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message, channel: state.channel }, 'resync failed');
+      return false;
     }
   }
 }

@@ -137,7 +137,8 @@ export class MqttConnections {
                 reasonCode: MQTT5.success,
                 properties: {
                   maximumQoS: 1,
-                  wildcardSubscriptionAvailable: true,
+                  // Not on a Redis Cluster: its sharded fan-out has no pattern subscription (MqttWildcards).
+                  wildcardSubscriptionAvailable: this.config.redisClusterNodes === undefined,
                   sharedSubscriptionAvailable: false,
                   maximumPacketSize: MAX_PACKET_BYTES,
                   topicAliasMaximum: 0,

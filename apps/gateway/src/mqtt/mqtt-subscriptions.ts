@@ -87,6 +87,7 @@ export class MqttSubscriptions {
     const v5 = c.transport.version === 5;
     const problem = topicFilterProblem(filter);
     if (problem) return v5 ? MQTT5.topicFilterInvalid : MQTT311.subscribeFailure;
+    if (!this.wildcards.available) return v5 ? MQTT5.wildcardSubscriptionsNotSupported : MQTT311.subscribeFailure;
     try {
       const limit = c.session.ctx.app.plan.maxChannelsPerConnection;
       if (!c.transport.filters.has(filter) && c.session.channelCount() >= limit) {

@@ -21,7 +21,8 @@ const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
  * there (with its positions) and not again here; among several matching filters a message goes out once,
  * at the highest QoS granted. Private channels are matched only for connections holding the app secret
  * (an access token is for one named channel). Deliveries are live: no history replay, no positions.
- * Classic pub/sub is cluster-wide on Redis Cluster, so the pattern sees every node's publishes there too.
+ * On a Redis Cluster the fan-out is sharded (SPUBLISH), which has no pattern form: wildcard filters are
+ * refused there (SUBACK 0xA2 / 0x80; CONNACK says so) rather than left silent (docs/mqtt.md).
  */
 @Injectable()
 export class MqttWildcards implements OnApplicationShutdown {
@@ -32,6 +33,8 @@ export class MqttWildcards implements OnApplicationShutdown {
   private subscriber?: RedisClient;
   private readonly fanPrefix: string;
   private readonly logger;
+  /** false on a Redis Cluster (see above). */
+  readonly available: boolean;
 
   constructor(
     private readonly keys: RedisKeys,
@@ -40,6 +43,7 @@ export class MqttWildcards implements OnApplicationShutdown {
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.fanPrefix = keys.fanoutPrefix;
+    this.available = !keys.cluster;
     this.logger = createLogger(config, 'gateway').child({ component: 'mqtt' });
   }
 
@@ -60,6 +64,7 @@ export class MqttWildcards implements OnApplicationShutdown {
    * filter is registered before the first await: with a prepared pattern it matches from this call on.
    */
   async add(c: Connected, filter: string, qos: 0 | 1): Promise<void> {
+    if (!this.available) throw new HeraldError('invalid_request', 'Wildcard subscriptions are not available on a Redis Cluster deployment');
     c.transport.filters.set(filter, { match: new TopicFilter(filter), qos });
     c.session.filterCount = c.transport.filters.size;
     const appId = c.session.appId;

@@ -1,4 +1,5 @@
-import { Cluster } from 'ioredis';
+import { createRequire } from 'node:module';
+import { Cluster, ReplyError, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis.js';
 import { newEpoch } from '@herald/auth';
 import { HeraldError } from '@herald/protocol';
@@ -54,11 +55,24 @@ interface ToFeed {
 /** Messages per ACCEPT call: a long batch is several calls, so no one script holds Redis for long. */
 const ACCEPT_CHUNK = 100;
 
+/** HERALD_REDIS_WAIT_REPLICAS / _TIMEOUT_MS: the replicas an accept must reach before it is acknowledged. */
+export interface Replication {
+  replicas: number;
+  timeoutMs: number;
+}
+
+/** Seconds a publisher should wait before retrying a 503 of the accept path (Retry-After). */
+const RETRY_AFTER_S = 1;
+
+// The slot of a key as ioredis routes it (CRC16 of its hash tag); the package ships no types.
+const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
+
 /** A channel's durable log in Redis: accept (store, number and fan out), recover, read. */
 export class ChannelLog {
   constructor(
     private readonly redis: RedisClient,
     readonly keys: RedisKeys,
+    private readonly replication: Replication = { replicas: 0, timeoutMs: 1_000 },
   ) {}
 
   /**
@@ -115,10 +129,11 @@ export class ChannelLog {
     const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...idem] : [k.meta, k.history, k.unfed, ...idem];
     const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, inline ? this.keys.member(appId, channel) : ''];
     for (const m of items) args.push(m.frameHead, m.push ?? '');
-    let reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
+    const script = ACCEPT.variant(this.keys.cluster);
+    let reply = await script.run<Array<number | string>>(this.redis, keys, args).catch(unreachable);
     if (reply[0] === UPGRADE_FIRST) {
       await this.drainLegacy(appId, channel, window, now);
-      reply = await ACCEPT.run<Array<number | string>>(this.redis, keys, args);
+      reply = await script.run<Array<number | string>>(this.redis, keys, args).catch(unreachable);
     }
     const accepted: Accepted[] = [];
     const toFeed: ToFeed[] = [];
@@ -128,7 +143,38 @@ export class ChannelLog {
       if (reply[i + 2]) toFeed.push({ idem: idem[i / 3], frame: String(reply[i + 2]), retried: !one.fresh, push: items[i / 3].push });
     }
     await this.feedArchive(appId, channel, toFeed, idemTtlMs);
+    await this.awaitReplicas(k.meta);
     return accepted;
+  }
+
+  /**
+   * HERALD_REDIS_WAIT_REPLICAS=n: the accept is acknowledged only once n replicas of the channel's master
+   * have its writes (WAIT n timeout). A script cannot WAIT, and WAIT counts the writes of the connection
+   * it is sent on: it goes on the connection the accept went through — on a cluster, the master
+   * connection serving the channel's slot. A duplicate's accept rewrites the history's TTL, so its WAIT
+   * also covers the first acceptance (earlier in the master's one replication stream). Not confirmed in
+   * time: 503 not_replicated — the message is stored and may have been delivered; a retry with the same
+   * id is answered as a duplicate, once replicated.
+   */
+  private async awaitReplicas(key: string): Promise<void> {
+    const { replicas, timeoutMs } = this.replication;
+    if (replicas === 0) return;
+    let confirmed: number;
+    try {
+      confirmed = Number(await this.masterOf(key).call('WAIT', replicas, timeoutMs));
+    } catch (e) {
+      throw new NotReplicated(`WAIT failed: ${(e as Error).message}`);
+    }
+    if (confirmed < replicas) throw new NotReplicated(`${confirmed} of ${replicas} replicas confirmed within ${timeoutMs} ms`);
+  }
+
+  /** The connection that runs `key`'s commands: the one Redis, or the master the cluster client routes its slot to. */
+  private masterOf(key: string): Redis {
+    if (!(this.redis instanceof Cluster)) return this.redis;
+    const owner = this.redis.slots[keySlot(key)]?.[0];
+    const node = owner && this.redis.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === owner);
+    if (!node) throw new Error(`no master known for ${key}`);
+    return node;
   }
 
   /**
@@ -161,7 +207,7 @@ export class ChannelLog {
    */
   async drainLegacy(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
     const k = this.keys.channel(appId, channel);
-    const frames = await DRAIN_LEGACY.run<string[]>(this.redis, [k.meta, k.pending, k.history], [k.fanout, window.historySize, window.historyTtlMs, now]);
+    const frames = await DRAIN_LEGACY.variant(this.keys.cluster).run<string[]>(this.redis, [k.meta, k.pending, k.history], [k.fanout, window.historySize, window.historyTtlMs, now]);
     if (frames.length > 0) {
       const feed = this.keys.archive(appId, channel);
       const member = this.keys.member(appId, channel);
@@ -185,7 +231,7 @@ export class ChannelLog {
 
   async recover(appId: string, channel: string, since: { offset: number; epoch: string } | undefined, window: Window, now = Date.now()): Promise<Recovery> {
     const k = this.keys.channel(appId, channel);
-    const reply = await RECOVER.run<[string, number, number, ...string[]]>(
+    const reply = await RECOVER.variant(this.keys.cluster).run<[string, number, number, ...string[]]>(
       this.redis,
       [k.meta, k.history],
       [newEpoch(), since ? since.offset : -1, since ? since.epoch : '', now - window.historyTtlMs, window.historySize],
@@ -283,13 +329,41 @@ function fieldOf(fields: string[], name: string): string | undefined {
 }
 
 /**
- * The message was stored and published, but its archive feed entry could not be written: the publish
- * fails (503) and a retry with the same id feeds it (ACCEPT returns a duplicate's frame).
+ * The message was stored and published but cannot be acknowledged yet: the publish fails (503, Retry-After)
+ * and keeps its charge; a retry with the same id completes it.
  */
-export class ArchiveFeedFailed extends HeraldError {
+export class StoredUnacknowledged extends HeraldError {}
+
+/** Its archive feed entry could not be written: a retry with the same id feeds it (ACCEPT returns a duplicate's frame). */
+export class ArchiveFeedFailed extends StoredUnacknowledged {
   constructor(cause: string) {
-    super('unavailable', `Stored, but not yet handed to the archive (${cause}): retry with the same id`);
+    super('unavailable', `Stored, but not yet handed to the archive (${cause}): retry with the same id`, RETRY_AFTER_S);
   }
+}
+
+/** HERALD_REDIS_WAIT_REPLICAS replicas did not confirm it in time (ChannelLog.awaitReplicas). */
+export class NotReplicated extends StoredUnacknowledged {
+  constructor(cause: string) {
+    super('not_replicated', `Stored, and possibly delivered, but not confirmed by the Redis replicas (${cause}): retry with the same id`, RETRY_AFTER_S);
+  }
+}
+
+/**
+ * Redis answers that mean "not now" (a shard failing over, loading, a replica not writable; a MOVED that
+ * ioredis did not follow — it returns one for an auto-pipeline whose commands failed differently), not
+ * "never". The command did not run.
+ */
+const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/;
+
+/**
+ * An accept that did not get an answer (connection lost, retries exhausted, the slot's master failing
+ * over) is 503 `unavailable` with Retry-After: the message may or may not be stored, and a retry with
+ * the same id is safe (idempotent). An error Redis answered for the data (WRONGTYPE …) stays as it is.
+ */
+function unreachable(e: unknown): never {
+  if (e instanceof HeraldError) throw e;
+  if (e instanceof ReplyError && !TRANSIENT_REPLY.test((e as Error).message)) throw e;
+  throw new HeraldError('unavailable', `Redis unreachable (${(e as Error).message}): retry with the same id`, RETRY_AFTER_S);
 }
 
 /** ACCEPT's answer for a channel an older version left pending: drain it first. */

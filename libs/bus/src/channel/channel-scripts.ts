@@ -1,4 +1,4 @@
-import { LuaScript } from '../lua-script.js';
+import { FanoutScript } from '../fanout-script.js';
 
 /*
  * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys
@@ -15,12 +15,37 @@ import { LuaScript } from '../lua-script.js';
  * publisher (ChannelLog.feedArchive; docs/architecture.md#redis-cluster).
  * A channel's meta hash holds its epoch (e) and last offset (s). When it is lost (Redis flushed, or
  * restarted without persistence) a new epoch begins.
+ * On a cluster (the FanoutScript variant, CLUSTER) the meta also holds the replication id of the master
+ * that last wrote it (r, INFO replication's master_replid). A replica promoted after its master died gets
+ * a new replication id, and it may lack writes the old master had acknowledged (and published): their
+ * offsets would be given again under the same epoch, and a client holding them would never notice. So
+ * ACCEPT and RECOVER begin a new epoch when the id changed — every channel written on a failed-over shard
+ * rotates once, lost writes or not (conservative, never silent). A meta without r (written by one Redis
+ * or an older version) just records it.
  *
  * Upgrade: an older publish path stored accepted frames in a pending hash until a worker appended them,
  * and kept the last appended offset in meta field `a`. ACCEPT refuses such a channel ({-3}) until
  * DRAIN_LEGACY has appended and published its pending frames in offset order (the caller runs it, feeds
  * the archive with them and tries again). Nothing the old path accepted is lost.
  */
+
+// The channel's epoch (Lua, shared by ACCEPT and RECOVER): a new one (its history dropped: it belongs to
+// the old one) when the meta has none, or on a cluster when the master's replication id is not the one
+// that last wrote the meta (a failover: see above).
+const CURRENT_EPOCH = `
+local function currentEpoch(meta, history, newEpoch)
+  local m = redis.call('HMGET', meta, 'e', 'r')
+  local epoch, wroteBy, replid = m[1], m[2], nil
+  if CLUSTER then replid = string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)') end
+  if not epoch or (replid and wroteBy and wroteBy ~= replid) then
+    epoch = newEpoch
+    redis.call('HSET', meta, 'e', epoch, 's', 0)
+    redis.call('DEL', history)
+  end
+  if replid and wroteBy ~= replid then redis.call('HSET', meta, 'r', replid) end
+  return epoch
+end
+`;
 
 // KEYS: meta, history, unfed, [the archive feed, on one Redis only,] then the idempotency key of each
 // message (one channel)
@@ -33,9 +58,9 @@ import { LuaScript } from '../lua-script.js';
 // to the archive ('' for none). A repeated id gives 0 and the first acceptance's position, and its frame only
 // when that acceptance's feed failed (its idempotency key is in `unfed`) and the history still holds it:
 // the publisher's retry feeds it then. Returns {-3} when the channel must be upgraded first (see above).
-export const ACCEPT = new LuaScript(
+export const ACCEPT = new FanoutScript(
   'accept',
-  `
+  `${CURRENT_EPOCH}
 local meta, history, unfed = KEYS[1], KEYS[2], KEYS[3]
 local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local feed = nil
@@ -45,13 +70,7 @@ if member ~= '' then
   first = 5
 end
 if redis.call('HEXISTS', meta, 'a') == 1 then return {-3} end
-local epoch = redis.call('HGET', meta, 'e')
-if not epoch then
-  -- A new epoch: whatever history survived the meta belongs to the old one.
-  epoch = newEpoch
-  redis.call('HSET', meta, 'e', epoch, 's', 0)
-  redis.call('DEL', history)
-end
+local epoch = currentEpoch(meta, history, newEpoch)
 local function unfedFrame(idem, pos)
   if redis.call('SISMEMBER', unfed, idem) == 0 then return '' end
   local e, o, ch = string.match(pos, '^([^:]*):(%d+):(.*)$')
@@ -83,7 +102,7 @@ for i = first, #KEYS do
     end
     redis.call('HSET', meta, 's', seq)
     redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
-    redis.call('PUBLISH', fanout, frame)
+    redis.call(FANOUT_PUBLISH, fanout, frame)
     local pos = epoch .. ':' .. seq .. ':' .. channel
     redis.call('SET', KEYS[i], pos, 'PX', idemTtlMs)
     out[#out + 1] = 1
@@ -101,7 +120,7 @@ return out
 // ARGV: fanout, maxLen, historyTtlMs, now
 // Appends and publishes, in offset order, what the previous path accepted and left pending on one
 // channel; returns those frames (the caller feeds them to the archive).
-export const DRAIN_LEGACY = new LuaScript(
+export const DRAIN_LEGACY = new FanoutScript(
   'drain-legacy',
   `
 local meta, pending, history = KEYS[1], KEYS[2], KEYS[3]
@@ -113,7 +132,7 @@ for i = tonumber(a) + 1, s do
   local f = redis.call('HGET', pending, i)
   if f then
     redis.call('XADD', history, 'MAXLEN', ARGV[2], i .. '-0', 'f', f, 't', ARGV[4])
-    redis.call('PUBLISH', ARGV[1], f)
+    redis.call(FANOUT_PUBLISH, ARGV[1], f)
     moved[#moved + 1] = f
   end
 end
@@ -129,15 +148,10 @@ return moved
 // ARGV: newEpoch, sinceOffset (-1 = no position), sinceEpoch, minTime, maxCount
 // Returns {epoch, top, recovered (1|0), frame...}. top is the last stored offset (on a channel the
 // previous path left pending, its last appended one, until the channel is upgraded).
-export const RECOVER = new LuaScript(
+export const RECOVER = new FanoutScript(
   'recover',
-  `
-local epoch = redis.call('HGET', KEYS[1], 'e')
-if not epoch then
-  epoch = ARGV[1]
-  redis.call('HSET', KEYS[1], 'e', epoch, 's', 0)
-  redis.call('DEL', KEYS[2])
-end
+  `${CURRENT_EPOCH}
+local epoch = currentEpoch(KEYS[1], KEYS[2], ARGV[1])
 local top = tonumber(redis.call('HGET', KEYS[1], 'a') or redis.call('HGET', KEYS[1], 's'))
 local since = tonumber(ARGV[2])
 if since < 0 then return {epoch, top, 1} end

@@ -1,4 +1,4 @@
-import { LuaScript } from '../lua-script.js';
+import { FanoutScript } from '../fanout-script.js';
 
 /*
  * Presence lives in three per-channel keys (same hash tag as the channel's log) plus a sharded index:
@@ -31,7 +31,7 @@ local function emit(action, uid, data)
   local amount = redis.call('HLEN', KEYS[3])
   local f = '{"type":"presence","channel":"' .. CH .. '","action":"' .. action .. '","member":{"id":"' .. uid ..
     '","data":' .. data .. '},"time":' .. NOW .. ',"amount":' .. amount .. '}'
-  redis.call('PUBLISH', FAN, f)
+  redis.call(FANOUT_PUBLISH, FAN, f)
   events[#events + 1] = f
 end
 
@@ -64,7 +64,7 @@ expire()
 
 // ARGV: …prologue, member, userId, data, expiry
 // Returns {joined (1|0), amount, earliest lease, eventFrame...}
-export const PRESENCE_JOIN = new LuaScript(
+export const PRESENCE_JOIN = new FanoutScript(
   'presence-join',
   `${PROLOGUE}
 local member, uid = ARGV[5], ARGV[6]
@@ -82,7 +82,7 @@ return {joined, redis.call('HLEN', KEYS[3]), earliest(), unpack(events)}
 
 // ARGV: …prologue, member, userId
 // Returns {left (1|0), amount, earliest lease, eventFrame...}
-export const PRESENCE_LEAVE = new LuaScript(
+export const PRESENCE_LEAVE = new FanoutScript(
   'presence-leave',
   `${PROLOGUE}
 local left = 0
@@ -95,7 +95,7 @@ return {left, redis.call('HLEN', KEYS[3]), earliest(), unpack(events)}
 
 // ARGV: …prologue
 // Returns {earliest lease, eventFrame...}
-export const PRESENCE_SWEEP = new LuaScript(
+export const PRESENCE_SWEEP = new FanoutScript(
   'presence-sweep',
   `${PROLOGUE}
 return {earliest(), unpack(events)}
@@ -105,7 +105,7 @@ return {earliest(), unpack(events)}
 
 // ARGV: …prologue, limit
 // Returns {amount, eventCount, earliest lease, eventFrame..., userId, data, userId, data...}
-export const PRESENCE_HERE_NOW = new LuaScript(
+export const PRESENCE_HERE_NOW = new FanoutScript(
   'presence-here-now',
   `${PROLOGUE}
 local limit = tonumber(ARGV[5])

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis.js';
 import { HeraldError, assertChannel, type PresenceFrame, type PresenceMember } from '@herald/protocol';
 import { RedisKeys } from '../redis-keys.js';
-import type { LuaScript } from '../lua-script.js';
+import type { FanoutScript } from '../fanout-script.js';
 import { PRESENCE_HERE_NOW, PRESENCE_JOIN, PRESENCE_LEAVE, PRESENCE_SWEEP } from './presence-scripts.js';
 import { EVENTS_MAXLEN } from '../streams/events-stream.js';
 import { sendAll, valuesOf, type Command } from '../commands.js';
@@ -221,11 +221,11 @@ export class PresenceStore {
     return channels.map((_, i) => Number(res[i]?.[1] ?? 0));
   }
 
-  private run(script: LuaScript, appId: string, channel: string, now: number, args: Array<string | number>): Promise<Reply> {
+  private run(script: FanoutScript, appId: string, channel: string, now: number, args: Array<string | number>): Promise<Reply> {
     // `now` becomes the events' `time` as written: it must be an integer to keep the frame valid.
     if (!Number.isSafeInteger(now)) throw new HeraldError('invalid_request', 'now must be an integer (ms)');
     const k = this.keys.channel(appId, assertChannel(channel));
-    return script.run<Reply>(this.redis, [k.presenceConns, k.presenceUsers, k.presenceCount], [k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args]);
+    return script.variant(this.keys.cluster).run<Reply>(this.redis, [k.presenceConns, k.presenceUsers, k.presenceCount], [k.fanout, channel, now, MAX_EXPIRE_PER_CALL, ...args]);
   }
 
   /**

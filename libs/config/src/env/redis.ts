@@ -10,6 +10,8 @@ export const redisEnv = z.object({
     .transform((v, ctx) => parseClusterNodes(v, ctx)),
   /** Replicas a publish waits for (WAIT n) before it is acknowledged; 0 acknowledges on the master's write. */
   HERALD_REDIS_WAIT_REPLICAS: z.coerce.number().int().min(0).max(16).default(0),
+  /** How long a publish waits for those replicas (WAIT's timeout) before it is answered 503 `not_replicated`. */
+  HERALD_REDIS_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /**
    * The streams and indexes over all apps (archive and events feeds, usage, presence and occupancy
    * indexes) are split into this many shards, each its own cluster slot. Every process of a deployment
@@ -52,6 +54,7 @@ export interface RedisConfig {
   /** Cluster mode's seed nodes; undefined on a single Redis (redisUrl). */
   redisClusterNodes: RedisNode[] | undefined;
   redisWaitReplicas: number;
+  redisWaitTimeoutMs: number;
   redisShards: number;
   queueShards: number;
   redisPrefix: string;
@@ -62,6 +65,7 @@ export function redisConfig(e: z.infer<typeof redisEnv>): RedisConfig {
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
     redisWaitReplicas: e.HERALD_REDIS_WAIT_REPLICAS,
+    redisWaitTimeoutMs: e.HERALD_REDIS_WAIT_TIMEOUT_MS,
     redisShards: e.HERALD_REDIS_SHARDS,
     queueShards: e.HERALD_QUEUE_SHARDS,
     redisPrefix: e.HERALD_REDIS_PREFIX,
