@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { HeraldError } from '@herald/protocol';
-import { uniquePrefix } from '@herald/testing';
+import { dropRedisPrefix, uniquePrefix } from '@herald/testing';
 import { generateKey, keyDigest } from '@herald/auth';
 import { KeyResolver, type KeysRepository } from '@herald/db';
 
@@ -21,9 +21,10 @@ before(() => {
   keys = RedisKeys.of(config);
 });
 
-after(() => {
+after(async () => {
   redisA.disconnect();
   redisB.disconnect();
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 const caps = (maxConnections: number) => ({ maxConnections, maxPublishesPerSecond: 100, maxMessagesPerDay: null });
@@ -84,6 +85,9 @@ test('a batch mixing apps, a renewed lease and a released slot', async () => {
 
 test('a Redis error rejects every admission of the batch', async () => {
   const broken = createRedis(config, 'command', 'test-broken');
+  // Closed once connected: a cluster client closed while still connecting is left "disconnecting" by
+  // ioredis and queues every command forever (the whole file then timed out on a cluster).
+  await new Promise((resolve) => broken.once('ready', resolve));
   broken.disconnect();
   const limits = new AppLimits(broken, keys);
   const results = await Promise.allSettled([1, 2, 3].map((i) => limits.admitConnection('app_err', `e${i}`, caps(10), 30_000)));

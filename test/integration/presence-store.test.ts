@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { loadConfig } from '@herald/config';
 import { HeraldError } from '@herald/protocol';
 import { PresenceStore, RedisKeys, type RedisClient, assertUserId, parsePresenceData, type PresenceFrame } from '@herald/bus';
-import { dropRedisPrefix, testRedisClient, uniquePrefix, waitFor } from '@herald/testing';
+import { FanoutListener, dropRedisPrefix, publishFanout, testRedisClient, uniquePrefix, waitFor } from '@herald/testing';
 
 // The presence store on the real Redis. Each test gets its own key prefix: sweep is global to a
 // prefix, so a sweep far in the future in one test must not expire another test's members.
@@ -12,6 +12,7 @@ const CONFIG = loadConfig(process.env);
 const LEASE = 1_000;
 let redis: RedisClient;
 const connections: RedisClient[] = [];
+const listeners: FanoutListener[] = [];
 const prefixes: string[] = [];
 
 before(() => {
@@ -22,6 +23,7 @@ before(() => {
 after(async () => {
   for (const p of prefixes) await dropRedisPrefix(CONFIG, p);
   for (const c of connections) c.disconnect();
+  for (const l of listeners) l.close();
 });
 
 function freshStore(conn = redis): PresenceStore {
@@ -30,27 +32,21 @@ function freshStore(conn = redis): PresenceStore {
   return new PresenceStore(conn, RedisKeys.of({ ...CONFIG, redisPrefix: prefix }));
 }
 
-/** Counts what is published on a channel's fan-out channel, with a raw subscriber. */
+/** Counts what is published on a channel's fan-out channel (sharded on a cluster), with a raw subscriber. */
 async function listen(store: PresenceStore, appId: string, channel: string) {
-  const sub = testRedisClient();
-  connections.push(sub);
+  const sub = new FanoutListener();
+  listeners.push(sub);
   const fanout = store.keys.channel(appId, channel).fanout;
-  const frames: PresenceFrame[] = [];
-  let markers = 0;
-  sub.on('message', (_ch: string, text: string) => {
-    const f = JSON.parse(text) as PresenceFrame | { type: 'marker' };
-    if (f.type === 'marker') markers++;
-    else frames.push(f);
-  });
-  await sub.subscribe(fanout);
+  await sub.listen(fanout);
+  const parsed = () => sub.frames(fanout).map((text) => JSON.parse(text) as PresenceFrame | { type: 'marker' });
+  const markers = () => parsed().filter((f) => f.type === 'marker').length;
   return {
-    frames,
     /** Everything published before this call has arrived: pub/sub keeps order, so wait for a marker behind it. */
     async settle(): Promise<PresenceFrame[]> {
-      const want = markers + 1;
-      await redis.publish(fanout, '{"type":"marker"}');
-      await waitFor(() => markers >= want, { what: 'marker' });
-      return frames;
+      const want = markers() + 1;
+      await publishFanout(redis, fanout, '{"type":"marker"}');
+      await waitFor(() => markers() >= want, { what: 'marker' });
+      return parsed().filter((f): f is PresenceFrame => f.type !== 'marker');
     },
   };
 }

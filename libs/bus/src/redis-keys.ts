@@ -239,9 +239,14 @@ export class RedisKeys {
     return this.global('dead-letters');
   }
 
-  /** Hash: entry id → failed attempts, for one consumed stream. */
+  /**
+   * Hash: entry id → failed attempts, for one consumed stream, in the stream's slot (the consumer
+   * acknowledges an entry and clears its count in one MULTI). Herald's streams carry a hash tag, kept by
+   * the suffix; on a cluster a stream named without one is wrapped whole in the tag, which hashes as the
+   * name itself does — else the MULTI is refused as cross-slot and the consumer retries it forever.
+   */
   deadAttempts(stream: string): string {
-    return `${stream}:attempts`;
+    return this.cluster && !hasHashTag(stream) ? `{${stream}}:attempts` : `${stream}:attempts`;
   }
 
   /**
@@ -262,6 +267,14 @@ export class RedisKeys {
   get fanoutPrefix(): string {
     return `${this.prefix}fan:`;
   }
+}
+
+/** Whether Redis Cluster hashes only part of `key`: a `{` followed, later, by a `}` with something between. */
+function hasHashTag(key: string): boolean {
+  const open = key.indexOf('{');
+  if (open < 0) return false;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1;
 }
 
 export interface ChannelKeys {

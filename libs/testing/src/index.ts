@@ -10,3 +10,4 @@ export * from './tcp-proxy.js';
 export * from './webhook-receiver.js';
 export * from './redis-cluster.js';
 export * from './push-service.js';
+export * from './redis-mode.js';

@@ -7,15 +7,17 @@ type RedisTarget = Pick<HeraldConfig, 'redisUrl' | 'redisClusterNodes'>;
  * A client of the Redis the apps of `env` use (the test runner's environment merged with a stack's):
  * a Redis Cluster client when REDIS_CLUSTER_NODES is set (`npm test -- --redis-cluster`), else one Redis.
  */
-export function testRedisClient(env: Record<string, string | undefined> = {}, opts: { lazyConnect?: boolean } = {}): Redis | Cluster {
+export function testRedisClient(env: Record<string, string | undefined> = {}, opts: { lazyConnect?: boolean; shardedSubscribers?: boolean } = {}): Redis | Cluster {
   return clientOf(loadConfig({ ...environment(), ...env }), opts);
 }
 
-function clientOf(target: RedisTarget, opts: { lazyConnect?: boolean; failFast?: boolean } = {}): Redis | Cluster {
+/** `shardedSubscribers`: on a cluster, SSUBSCRIBE goes to each slot's master ('smessage'); ignored on one Redis. */
+function clientOf(target: RedisTarget, opts: { lazyConnect?: boolean; failFast?: boolean; shardedSubscribers?: boolean } = {}): Redis | Cluster {
   const failFast = opts.failFast ? { connectTimeout: 2_000, maxRetriesPerRequest: 0, retryStrategy: () => null } : {};
   if (target.redisClusterNodes) {
     return new Cluster(target.redisClusterNodes, {
       lazyConnect: opts.lazyConnect,
+      shardedSubscribers: opts.shardedSubscribers,
       redisOptions: failFast,
       ...(opts.failFast ? { clusterRetryStrategy: () => null } : {}),
     });
