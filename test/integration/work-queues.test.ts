@@ -6,9 +6,10 @@ import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { QueueShards, ShardedWorker, WEBHOOK_QUEUE, WebhookProducer, createWebhookQueues, type ShardedQueue, type WebhookJob } from '@herald/queue';
 import { dropRedisPrefix, uniquePrefix, waitFor } from '@herald/testing';
 
-// The work queues split over HERALD_QUEUE_SHARDS queues, on one Redis (test/cluster/cluster-connections
-// runs the same on a cluster): producers put an app's jobs in its queue, one ShardedWorker runs them all
-// within one pool, and what the previous version left in its single queue still runs.
+// The work queues split over HERALD_QUEUE_SHARDS queues, on the test run's Redis (one Redis, or a cluster
+// with `npm test -- --redis-cluster`; test/cluster/cluster-connections checks their masters): producers put
+// an app's jobs in its queue, one ShardedWorker runs them all within one pool, and what the previous
+// version left in its single queue still runs.
 let config: HeraldConfig;
 let shards: QueueShards;
 let queues: ShardedQueue<WebhookJob>;
@@ -19,7 +20,7 @@ const closeLater: Array<{ close(): Promise<void> }> = [];
 
 before(() => {
   config = loadConfig({ ...process.env, HERALD_REDIS_PREFIX: uniquePrefix(), HERALD_QUEUE_SHARDS: '4', HERALD_LOG_LEVEL: 'silent' });
-  shards = new QueueShards(new RedisKeys(config.redisPrefix), config.queueShards);
+  shards = new QueueShards(RedisKeys.of(config), config.queueShards); // the old queue's prefix is the mode's: a hash tag on a cluster
   queues = createWebhookQueues(config, shards, 'test-producer');
   producer = new WebhookProducer(queues);
   redis = createRedis(config, 'command', 'test');
@@ -30,7 +31,7 @@ after(async () => {
   await Promise.all(closeLater.map((c) => c.close()));
   await queues.close();
   redis.disconnect();
-  await dropRedisPrefix(config.redisUrl, config.redisPrefix);
+  await dropRedisPrefix(config, config.redisPrefix);
 });
 
 /** One app id per queue: app ids hashed to each of the N queues. */
