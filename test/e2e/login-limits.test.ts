@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { call, createTenant, restPublish, startStack, waitFor, type Reply, type Stack } from '@herald/testing';
+import { call, callFrom, createTenant, restPublish, startStack, waitFor, type Reply, type Stack } from '@herald/testing';
 
 // Issue 13 item 3: every log-in is an argon2id hash (64 MiB, t=3) and nothing limited them, so 32 wrong
 // log-ins took the API's /health from 3 ms to 4.4 s. Two stacks: one with the default account limit (10)
@@ -90,4 +90,14 @@ test('sign-ups and log-ins per client address are limited (429 rate_limited with
   assert.ok(Number(sixth.headers.get('retry-after')) > 500);
   const burst = await Promise.all(Array.from({ length: 20 }, () => loginOn(email())));
   assert.deepEqual([...new Set(burst.map(reasonOf))], ['429 rate_limited']);
+});
+
+test('no proxy trusted (HERALD_TRUST_PROXY unset): a client writing its own X-Forwarded-For cannot dodge the per-address limit', async () => {
+  // From an address of its own (127.0.0.9: loopback, yet not the other tests' 127.0.0.1), so its budget starts empty.
+  const signup = (forwarded: string) =>
+    callFrom('127.0.0.9', small.apiUrl, 'POST', '/v1/accounts', { json: { email: email(), password: 'password-123' }, headers: { 'x-forwarded-for': forwarded } });
+  for (let i = 0; i < 3; i++) assert.equal((await signup(`198.51.100.${i}`)).status, 201, `sign-up ${i + 1}`);
+  for (const forwarded of ['198.51.100.99', '127.0.0.1', '203.0.113.5, 198.51.100.7', 'garbage']) {
+    assert.equal(reasonOf(await signup(forwarded)), '429 rate_limited', `X-Forwarded-For: ${forwarded}`);
+  }
 });
