@@ -47,7 +47,13 @@ const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_P
  * (it prints which: LISTENING_LINE) and waits for GET /health. A port chosen here and passed in would
  * race with every other test file doing the same: the loser's readiness probe can reach the winner.
  */
-export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<RunningApp> {
+/**
+ * How long an app may take to answer /health after its spawn (HERALD_TEST_START_TIMEOUT_MS, default 30 s):
+ * on a loaded two-core CI machine four processes starting at once have taken over 20 s.
+ */
+const START_TIMEOUT_MS = Number(process.env.HERALD_TEST_START_TIMEOUT_MS ?? 30_000);
+
+export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = START_TIMEOUT_MS, execArgv: string[] = []): Promise<RunningApp> {
   const proc = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
     env: { ...environment(), ...env, [PORT_VAR[name]]: '0', HERALD_HOST: '127.0.0.1' },
