@@ -138,6 +138,9 @@ export class MqttWildcards implements OnApplicationShutdown {
   private async listenOnCluster(appId: string): Promise<void> {
     await this.connection().subscribe(this.keys.mqttWildcardFanout(appId));
     await this.marks.hold([appId], this.gatewayId, this.config.connLeaseMs);
+    // Its last filter went while the mark was being written (removeAll released it first): release it again.
+    // (`listening`, not `byApp`: a resumed session prepares the app before registering its filters.)
+    if (!this.listening.has(appId)) await this.marks.release(appId, this.gatewayId);
     this.renewal ??= setInterval(() => this.renew(), this.config.connLeaseMs / 3).unref();
     await sleep(WILDCARD_MARK_CACHE_MS);
   }
