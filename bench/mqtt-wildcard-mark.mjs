@@ -10,13 +10,8 @@
 //
 //   npm run build && node bench/mqtt-wildcard-mark.mjs
 //   Env: BENCH_MARK_SEQUENTIAL (2000 accepts), BENCH_MARK_PARALLEL (20000), BENCH_MARK_ROUNDS (3).
-import { newHistogram, summarize } from './lib.mjs';
+import { intEnv, newHistogram, summarize } from './lib.mjs';
 
-const intEnv = (name, def) => {
-  const n = Number(process.env[name] ?? def);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 const sequential = intEnv('BENCH_MARK_SEQUENTIAL', 2000);
 const parallel = intEnv('BENCH_MARK_PARALLEL', 20000);
 const rounds = intEnv('BENCH_MARK_ROUNDS', 3);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import net, { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -24,6 +25,29 @@ export async function freePort(): Promise<number> {
 }
 
 /** A unique Redis key prefix per test stack: queues, histories and fan-out never mix between tests. */
+/** A process that runs and is not a zombie waiting for its new parent to reap it. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}:`;
 }
