@@ -288,3 +288,24 @@ export function machineInfo() {
     loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
   };
 }
+
+/** A positive integer setting of a bench script, from the environment (`def` when unset). */
+export function intEnv(name, def) {
+  const n = Number(process.env[name] ?? def);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+  return n;
+}
+
+/**
+ * The benchmarks' own database (herald_bench on DATABASE_URL's server, as `npm run bench`), created and
+ * migrated, with Postgres and Redis checked first; sets DATABASE_URL so the stacks started next use it.
+ */
+export async function useBenchDatabase() {
+  const services = await import('../scripts/lib/services.mjs');
+  const databaseUrl = services.withDatabase(process.env.DATABASE_URL || services.DEFAULT_DATABASE_URL, 'herald_bench');
+  await services.ensureServices({ databaseUrl, redisUrl: process.env.REDIS_URL || services.DEFAULT_REDIS_URL });
+  await services.ensureDatabase(databaseUrl);
+  services.migrate(databaseUrl);
+  process.env.DATABASE_URL = databaseUrl;
+  return databaseUrl;
+}

@@ -10,19 +10,10 @@
 //   Env: BENCH_PUSH_SUBSCRIPTIONS (200), BENCH_PUSH_MESSAGES (10), DATABASE_URL (server; database herald_bench,
 //   created and migrated here) and REDIS_URL as for npm run bench.
 
-const intEnv = (name, def) => {
-  const n = Number(process.env[name] ?? def);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
+import { intEnv, useBenchDatabase } from './lib.mjs';
 
-// Its own database (herald_bench, as `npm run bench`), created and migrated first: the stack's processes read DATABASE_URL.
-const services = await import('../scripts/lib/services.mjs');
-const databaseUrl = services.withDatabase(process.env.DATABASE_URL || services.DEFAULT_DATABASE_URL, 'herald_bench');
-await services.ensureServices({ databaseUrl, redisUrl: process.env.REDIS_URL || services.DEFAULT_REDIS_URL });
-await services.ensureDatabase(databaseUrl);
-services.migrate(databaseUrl);
-process.env.DATABASE_URL = databaseUrl;
+// Its own database (herald_bench, as `npm run bench`): the stack's processes read DATABASE_URL.
+await useBenchDatabase();
 
 const testing = await import('../dist/libs/testing/src/index.js');
 const { startStack, createTenant, LocalPushService, waitFor } = testing;

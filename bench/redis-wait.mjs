@@ -9,22 +9,13 @@
 //   npm run build && node bench/redis-wait.mjs
 //   Env: BENCH_WAIT_SEQUENTIAL (1000 publishes), BENCH_WAIT_PARALLEL (10000), DATABASE_URL (server; database
 //   herald_bench, created and migrated here) and REDIS_URL as for npm run bench.
-import { makePublisher, newHistogram, summarize } from './lib.mjs';
+import { intEnv, makePublisher, newHistogram, summarize, useBenchDatabase } from './lib.mjs';
 
-const intEnv = (name, def) => {
-  const n = Number(process.env[name] ?? def);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 const sequential = intEnv('BENCH_WAIT_SEQUENTIAL', 1000);
 const parallel = intEnv('BENCH_WAIT_PARALLEL', 10000);
 
-const services = await import('../scripts/lib/services.mjs');
-const databaseUrl = services.withDatabase(process.env.DATABASE_URL || services.DEFAULT_DATABASE_URL, 'herald_bench');
-await services.ensureServices({ databaseUrl, redisUrl: process.env.REDIS_URL || services.DEFAULT_REDIS_URL });
-await services.ensureDatabase(databaseUrl);
-services.migrate(databaseUrl);
-process.env.DATABASE_URL = databaseUrl;
+// Its own database (herald_bench, as `npm run bench`): the stack's processes read DATABASE_URL.
+await useBenchDatabase();
 
 const { startRedisCluster, startStack, createTenant } = await import('../dist/libs/testing/src/index.js');
 const { Redis } = await import('ioredis');

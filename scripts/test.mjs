@@ -11,7 +11,8 @@
 //
 // Env: HERALD_TEST_TIMEOUT_MS (per test, default 120000), HERALD_TEST_CONCURRENCY (files at once,
 // default 2), HERALD_TEST_DATABASE_URL (default: DATABASE_URL's server, database herald_test),
-// REDIS_CLUSTER_NODES (run every suite on that Redis Cluster instead of REDIS_URL's Redis).
+// REDIS_CLUSTER_NODES (run every suite on that Redis Cluster instead of REDIS_URL's Redis),
+// HERALD_TEST_START_TIMEOUT_MS (how long an app of a test stack may take to start, default 30000).
 // CI=true also starts local Postgres/Redis when they are down.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';

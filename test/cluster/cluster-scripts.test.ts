@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelLog, FanoutSubscriber, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
+import { ChannelLog, FanoutSubscriber, MqttWildcardMarks, RedisKeys, WILDCARD_MARK_CACHE_MS, createRedis, type RedisClient } from '@herald/bus';
 import { keySlot, startRedisCluster, uniquePrefix, waitFor, type TestRedisCluster } from '@herald/testing';
 import { exerciseEveryScript, recordScriptCalls } from './script-exercise.js';
 
@@ -99,5 +99,52 @@ test('sharded fan-out: the accept SPUBLISHes on the channel\'s shard and a Fanou
     fanout.close();
     sub.disconnect();
     classic.disconnect();
+  }
+});
+
+test("MQTT wildcards: a marked app's accepts on every master also PUBLISH on its classic wildcard channel, heard on any node; an unmarked app's never", async () => {
+  const window = { historySize: 10, historyTtlMs: 60_000 };
+  const marked = await channelPerMaster('app5');
+  const unmarked = await channelPerMaster('app6');
+  const classic = createRedis(config, 'subscriber', 'wildcard-test');
+  const heard: string[] = [];
+  classic.on('message', (ch: string, text: string) => {
+    const newline = text.indexOf('\n');
+    heard.push(`${ch.slice(keys.mqttWildcardFanout('').length)}|${text.slice(0, newline)}|${JSON.parse(text.slice(newline + 1)).id}`);
+  });
+  try {
+    await classic.subscribe(keys.mqttWildcardFanout('app5'), keys.mqttWildcardFanout('app6'));
+    await new MqttWildcardMarks(redis, keys).hold(['app5'], 'gateway-1', 10_000);
+    const log = new ChannelLog(redis, keys);
+    // Per master the unmarked app's accept first: one node publishes both in order, so the marked one's
+    // arrival shows the other's would have arrived before it.
+    for (const [i, c] of marked.entries()) {
+      await log.accept('app6', unmarked[i], `u-${i}`, `{"id":"u-${i}"`, window, 60_000, Date.now());
+      await log.accept('app5', c, `m-${i}`, `{"id":"m-${i}"`, window, 60_000, Date.now());
+    }
+    await waitFor(() => heard.length >= marked.length, { what: 'a wildcard frame per master' });
+    assert.deepEqual(heard.sort(), marked.map((c, i) => `app5|${c}|m-${i}`).sort(), "the marked app's frames, with their channels; none of the unmarked app");
+  } finally {
+    classic.disconnect();
+  }
+});
+
+test('MQTT wildcards: an app without them costs one ZCOUNT per process and WILDCARD_MARK_CACHE_MS, whatever it publishes', async () => {
+  const masters = cluster.masterPorts.map((port) => createRedis({ ...config, redisClusterNodes: undefined, redisUrl: `redis://127.0.0.1:${port}` }, 'command', 'stats'));
+  const zcounts = async () => {
+    let calls = 0;
+    for (const m of masters) calls += Number(/cmdstat_zcount:calls=(\d+)/.exec(await m.info('commandstats'))?.[1] ?? 0);
+    return calls;
+  };
+  try {
+    const log = new ChannelLog(redis, keys);
+    const before = await zcounts();
+    const started = Date.now();
+    for (let i = 0; i < 200; i++) await log.accept('app7', `c-${i % 7}`, `m-${i}`, '{"data":1', { historySize: 10, historyTtlMs: 60_000 }, 60_000, Date.now());
+    const elapsed = Date.now() - started;
+    const reads = (await zcounts()) - before;
+    assert.ok(reads >= 1 && reads <= Math.floor(elapsed / WILDCARD_MARK_CACHE_MS) + 1, `${reads} mark reads for 200 accepts in ${elapsed} ms`);
+  } finally {
+    for (const m of masters) m.disconnect();
   }
 });

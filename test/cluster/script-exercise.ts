@@ -1,5 +1,5 @@
 import type { HeraldConfig } from '@herald/config';
-import { AppLimits, AttemptLimits, ChannelLog, ChannelOccupancy, LuaScript, MqttSessions, PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
+import { AppLimits, AttemptLimits, ChannelLog, ChannelOccupancy, LuaScript, MqttSessions, MqttWildcardMarks, PresenceStore, RedisKeys, type RedisClient } from '@herald/bus';
 import { DeliveryGate } from '@herald/webhooks';
 
 /** One script call as made by Herald's code: its keys, and Redis's error if it refused it. */
@@ -50,6 +50,10 @@ export async function exerciseEveryScript(redis: RedisClient, keys: RedisKeys, c
       const results = await log.acceptMany(appId, [{ channel, messageId: 'm2', frameHead: '{"data":2' }, { channel: other, messageId: 'm3', frameHead: '{"data":3' }], window, 60_000, now);
       for (const r of results) if (r.status === 'rejected') throw r.reason;
     },
+    // An app with MQTT wildcard subscribers (cluster mode): its accepts also PUBLISH on the app's classic
+    // wildcard channel, a channel name and no key (a log of its own: the first's cache says unmarked).
+    () => new MqttWildcardMarks(redis, keys).hold([appId], 'gateway-1', 10_000, now),
+    () => new ChannelLog(redis, keys).accept(appId, channel, 'm4', '{"data":4', window, 60_000, now),
     () => log.recover(appId, channel, { offset: 0, epoch: 'x' }, window),
     () => log.drainLegacy(appId, channel, window),
     () => limits.admitConnectionNow(appId, 'c1', caps, 10_000),

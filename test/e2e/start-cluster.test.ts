@@ -1,12 +1,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import net from 'node:net';
+import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '@herald/bus';
 import { environment, loadConfig } from '@herald/config';
-import { ROOT, TEST_TIMINGS, WsClient, createTenant, dropRedisPrefix, freePort, restPublish, uniquePrefix, waitFor } from '@herald/testing';
+import { ROOT, TEST_TIMINGS, WsClient, createTenant, dropRedisPrefix, freePort, restPublish, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
 
 // `npm start -- --redis-cluster` as a developer runs it: a local 3-master/3-replica cluster from
 // redis-server, every app on it (REDIS_CLUSTER_NODES; REDIS_URL ignored), a message published and
@@ -20,28 +19,6 @@ const groups: number[] = [];
 const everyPid: number[] = [];
 const prefix = uniquePrefix();
 
-/** Alive and not a zombie waiting for its new parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
-
 after(async () => {
   for (const group of groups) {
     try {
@@ -50,7 +27,7 @@ after(async () => {
       // already gone
     }
   }
-  for (const pid of everyPid) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of everyPid) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   // Nothing may have reached the single Redis; if something did, the assertion below has said so.
   await dropRedisPrefix(loadConfig(environment()).redisUrl, prefix);
 });
@@ -98,15 +75,15 @@ async function npmStartWithCluster(): Promise<Started> {
   const appPids = [.../pids: (.*)$/m.exec(out)![1].matchAll(/\w+ (\d+)/g)].map((m) => Number(m[1]));
   everyPid.push(...redisPids, ...appPids);
   assert.deepEqual([nodes.length, redisPids.length, appPids.length], [6, 6, 3], out);
-  assert.ok(redisPids.every(alive), 'the nodes run');
+  assert.ok(redisPids.every(processAlive), 'the nodes run');
   assert.match(out, new RegExp(`Redis Cluster\\s+${nodes.join(',')}`), 'the banner names the cluster');
   assert.ok(existsSync(dataDir), dataDir);
   return { npm, out: () => out, closed, ports: { api, gateway }, nodes, redisPids, appPids, dataDir };
 }
 
 async function assertNothingLeft(s: Started, timeoutMs: number): Promise<void> {
-  await waitFor(async () => [...s.appPids, ...s.redisPids].every((pid) => !alive(pid)), { timeoutMs, intervalMs: 100, what: `apps and redis-servers to exit:\n${s.out()}` });
-  for (const n of s.nodes) assert.equal(await listening(Number(n.split(':')[1])), false, `${n} is free`);
+  await waitFor(async () => [...s.appPids, ...s.redisPids].every((pid) => !processAlive(pid)), { timeoutMs, intervalMs: 100, what: `apps and redis-servers to exit:\n${s.out()}` });
+  for (const n of s.nodes) assert.equal(await portListening(Number(n.split(':')[1])), false, `${n} is free`);
   await waitFor(() => !existsSync(s.dataDir), { timeoutMs: 5_000, what: `${s.dataDir} deleted` });
 }
 

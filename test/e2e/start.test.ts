@@ -1,11 +1,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { environment, loadConfig } from '@herald/config';
-import { ROOT, TEST_TIMINGS, dropRedisPrefix, freePort, uniquePrefix, waitFor } from '@herald/testing';
+import { ROOT, TEST_TIMINGS, dropRedisPrefix, freePort, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
 
 // `npm start` as an operator's supervisor runs it: the real npm, its shell, scripts/start.mjs and the
 // three apps. Stopping npm alone, or killing the whole process group, must leave no app serving.
@@ -28,28 +27,6 @@ interface Started {
 const everyPid: number[] = [];
 const groups: number[] = [];
 const prefixes: string[] = [];
-
-/** Alive and not a zombie waiting for its new parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
 
 async function npmStart(): Promise<Started> {
   const ports = [await freePort(), await freePort(), await freePort()];
@@ -84,13 +61,13 @@ async function npmStart(): Promise<Started> {
   const pids = [...line.matchAll(/\w+ (\d+)/g)].map((m) => Number(m[1]));
   assert.equal(pids.length, 3, `pids of api, gateway and worker in:\n${out}`);
   everyPid.push(...pids);
-  for (const port of ports) assert.ok(await listening(port), `port ${port} serves`);
+  for (const port of ports) assert.ok(await portListening(port), `port ${port} serves`);
   return { npm, output: () => out, closed, pids, ports };
 }
 
 async function assertAllGone(s: Started, timeoutMs: number): Promise<void> {
-  await waitFor(async () => s.pids.every((pid) => !alive(pid)), { timeoutMs, intervalMs: 100, what: `apps ${s.pids.join(', ')} to exit:\n${s.output()}` });
-  for (const port of s.ports) assert.equal(await listening(port), false, `port ${port} is free`);
+  await waitFor(async () => s.pids.every((pid) => !processAlive(pid)), { timeoutMs, intervalMs: 100, what: `apps ${s.pids.join(', ')} to exit:\n${s.output()}` });
+  for (const port of s.ports) assert.equal(await portListening(port), false, `port ${port} is free`);
 }
 
 /** One warning per condition per start: Prisma's adapter/url notice never, the Redis AOF finding once (the API's). */
@@ -118,7 +95,7 @@ after(async () => {
       // already gone
     }
   }
-  for (const pid of everyPid) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of everyPid) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const prefix of prefixes) await dropRedisPrefix(loadConfig(environment()), prefix);
 });
 

@@ -23,12 +23,15 @@ export interface MqttSession {
   disconnected: Promise<number | undefined>;
 }
 
-/** Registers the file's before/after hooks: one stack (two gateways, no worker unless asked) for all its tests. */
-export function mqttStack(opts: StackOptions = { gateways: 2, workers: 0 }): MqttStack {
+/**
+ * Registers the file's before/after hooks: one stack (two gateways, no worker unless asked) for all its
+ * tests. Options that need something started first (a Redis Cluster's nodes) are given as an async function.
+ */
+export function mqttStack(opts: StackOptions | (() => Promise<StackOptions>) = { gateways: 2, workers: 0 }): MqttStack {
   let stack: Stack | undefined;
   const clients: MqttClient[] = [];
   before(async () => {
-    stack = await startStack(opts);
+    stack = await startStack(typeof opts === 'function' ? await opts() : opts);
   });
   after(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));

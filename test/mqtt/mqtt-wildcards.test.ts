@@ -1,17 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IClientOptions } from 'mqtt';
-import { createTenant, onCluster, restPublish, waitFor } from '@herald/testing';
+import { createTenant, restPublish, waitFor } from '@herald/testing';
 import { mosquitto, mqttStack } from './mqtt-helpers.js';
 
 // MQTT wildcard subscriptions `+` and `#` (issue 17): within one app, live, at the highest QoS matched,
 // with retained messages on subscribe; the plan's channels per connection counts each filter.
 const m = mqttStack();
 const { tcpUrl, wsUrl, client, session } = m;
-// A cluster's fan-out is sharded pub/sub, which has no pattern subscribe: wildcards are refused there (last test).
-const oneRedisOnly = { skip: onCluster() && 'one Redis only: MQTT wildcards are refused on a Redis Cluster for now (sharded pub/sub has no patterns)' };
 
-test('+ and #: REST publishes on several channels reach matching filters once, at the highest QoS granted; never another app’s channels; a private channel only with the secret', oneRedisOnly, async () => {
+test('+ and #: REST publishes on several channels reach matching filters once, at the highest QoS granted; never another app’s channels; a private channel only with the secret', async () => {
   const a = await createTenant(m.stack.apiUrl);
   const b = await createTenant(m.stack.apiUrl);
   const c = await client(tcpUrl(0), { protocolVersion: 5, username: a.subscribeKey, clientId: 'wild' });
@@ -55,7 +53,7 @@ test('+ and #: REST publishes on several channels reach matching filters once, a
   assert.ok(!got.some((g) => g.payload === 'after'));
 });
 
-test('wildcard filters: invalid ones refused (0x8F); each counts as one of the plan’s channels per connection (0x97 beyond)', oneRedisOnly, async () => {
+test('wildcard filters: invalid ones refused (0x8F); each counts as one of the plan’s channels per connection (0x97 beyond)', async () => {
   const t = await createTenant(m.stack.apiUrl, { planId: 'free' }); // 100 channels per connection
   const c = await client(tcpUrl(1), { protocolVersion: 5, username: t.subscribeKey, clientId: 'capped' });
   const named = Object.fromEntries(Array.from({ length: 99 }, (_, i) => [`c${i}`, { qos: 0 as const }]));
@@ -74,7 +72,7 @@ test('wildcard filters: invalid ones refused (0x8F); each counts as one of the p
   assert.deepEqual(bad, [0x8f], 'topic filter invalid');
 });
 
-test('retained messages for wildcard filters on subscribe (flagged, this app only); Retain Handling 2 sends none; a persistent session keeps its filters and resumes them live', oneRedisOnly, async () => {
+test('retained messages for wildcard filters on subscribe (flagged, this app only); Retain Handling 2 sends none; a persistent session keeps its filters and resumes them live', async () => {
   const a = await createTenant(m.stack.apiUrl);
   const b = await createTenant(m.stack.apiUrl);
   const pubA = await client(tcpUrl(0), { protocolVersion: 4, username: a.commonKey, clientId: 'pub' });
@@ -112,7 +110,7 @@ test('retained messages for wildcard filters on subscribe (flagged, this app onl
   assert.deepEqual(back.got, ['live'], 'no resubscribe needed; retained messages are for SUBSCRIBE only');
 });
 
-test("Debian's mosquitto_sub with # and +: the retained message on subscribe, then live messages of this app only", oneRedisOnly, async () => {
+test("Debian's mosquitto_sub with # and +: the retained message on subscribe, then live messages of this app only", async () => {
   const a = await createTenant(m.stack.apiUrl);
   const b = await createTenant(m.stack.apiUrl);
   const pub = await client(tcpUrl(0), { protocolVersion: 5, username: a.commonKey, clientId: 'plant' });
@@ -138,21 +136,4 @@ test("Debian's mosquitto_sub with # and +: the retained message on subscribe, th
     { what: 'mosquitto_sub got a live message' },
   );
   assert.equal(await sub, 'plant/2/temp live\n');
-});
-
-test('on a Redis Cluster wildcard filters are refused (5.0: 0xA2, 3.1.1: 0x80) and named channels beside them still granted', { skip: !onCluster() && 'cluster only: one Redis serves wildcards (the tests above)' }, async () => {
-  const t = await createTenant(m.stack.apiUrl);
-  const granted = async (c: Awaited<ReturnType<typeof client>>) =>
-    c.subscribeAsync({ 'devices/+/telemetry': { qos: 1 }, 'rooms/#': { qos: 0 }, 'rooms/a': { qos: 1 } }).then(
-      (g) => g.map((x) => x.qos),
-      (e: { packet?: { granted: number[] } }) => e.packet?.granted,
-    );
-  const v5 = await client(tcpUrl(0), { protocolVersion: 5, username: t.subscribeKey, clientId: 'wild-cluster-5' });
-  assert.deepEqual(await granted(v5), [0xa2, 0xa2, 1]);
-  const v4 = await client(tcpUrl(1), { protocolVersion: 4, username: t.subscribeKey, clientId: 'wild-cluster-4' });
-  assert.deepEqual(await granted(v4), [0x80, 0x80, 1]);
-  // The named channel works as ever.
-  const got = new Promise<string>((resolve) => v5.on('message', (topic, payload) => resolve(`${topic} ${payload.toString()}`)));
-  await restPublish(m.stack.apiUrl, t.secret, { channel: 'rooms/a', message: 'hi' });
-  assert.equal(await got, 'rooms/a hi');
 });

@@ -14,6 +14,7 @@ import { DeadLetters } from './streams/dead-letters.js';
 import { EventsFeed } from './streams/events-feed.js';
 import { MqttSessions } from './mqtt/mqtt-sessions.js';
 import { MqttRetained } from './mqtt/mqtt-retained.js';
+import { MqttWildcardMarks } from './mqtt/mqtt-wildcard-marks.js';
 
 export { REDIS };
 
@@ -31,10 +32,11 @@ class RedisCloser implements OnApplicationShutdown {
   providers: [
     { provide: REDIS, inject: [CONFIG], useFactory: (c: HeraldConfig) => createRedis(c, 'command', 'bus') },
     { provide: RedisKeys, inject: [CONFIG], useFactory: (c: HeraldConfig) => RedisKeys.of(c) },
+    { provide: MqttWildcardMarks, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new MqttWildcardMarks(r, k) },
     {
       provide: ChannelLog,
-      inject: [REDIS, RedisKeys, CONFIG],
-      useFactory: (r: RedisClient, k: RedisKeys, c: HeraldConfig) => new ChannelLog(r, k, { replicas: c.redisWaitReplicas, timeoutMs: c.redisWaitTimeoutMs }),
+      inject: [REDIS, RedisKeys, CONFIG, MqttWildcardMarks],
+      useFactory: (r: RedisClient, k: RedisKeys, c: HeraldConfig, w: MqttWildcardMarks) => new ChannelLog(r, k, { replicas: c.redisWaitReplicas, timeoutMs: c.redisWaitTimeoutMs }, w),
     },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AppLimits(r, k) },
@@ -46,6 +48,6 @@ class RedisCloser implements OnApplicationShutdown {
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed, MqttSessions, MqttRetained],
+  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed, MqttSessions, MqttRetained, MqttWildcardMarks],
 })
 export class BusModule {}

@@ -16,3 +16,4 @@ export * from './commands.js';
 export * from './streams/dead-letters.js';
 export * from './mqtt/mqtt-sessions.js';
 export * from './mqtt/mqtt-retained.js';
+export * from './mqtt/mqtt-wildcard-marks.js';

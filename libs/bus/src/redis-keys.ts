@@ -92,7 +92,8 @@ export class RedisKeys {
       pending: `${tag}:pend`,
       history: `${tag}:hist`,
       // A cluster's fan-out is sharded pub/sub, published by the channel's scripts: the name must hash to the
-      // channel's slot. One Redis keeps the classic name (MQTT wildcards pattern-subscribe to it).
+      // channel's slot. One Redis keeps the classic name (MQTT wildcards pattern-subscribe to it; on a cluster
+      // they read mqttWildcardFanout instead).
       fanout: this.cluster ? `${tag}:fan` : `${this.prefix}fan:${appId}|${channel}`,
       presenceConns: `${tag}:pres:conns`,
       presenceUsers: `${tag}:pres:users`,
@@ -131,6 +132,23 @@ export class RedisKeys {
   /** ZSET channel → retained message expiry (ms): one app's channels with an MQTT retained message, for wildcard subscribers. */
   mqttRetainedIndex(appId: string): string {
     return `${this.prefix}mqtt-retained:${this.app(appId)}`;
+  }
+
+  /**
+   * ZSET gatewayId → lease expiry (ms): the gateways holding MQTT wildcard filters of the app (cluster mode
+   * only; MqttWildcardMarks). While it has a live entry, the app's accepts also publish on `mqttWildcardFanout`.
+   */
+  mqttWildcardHolders(appId: string): string {
+    return `${this.prefix}mqtt-wild:${this.app(appId)}`;
+  }
+
+  /**
+   * Classic pub/sub channel (cluster mode only) carrying every message of an app with MQTT wildcard
+   * subscribers, as `<channel>\n<frame>`: broadcast to every node, so a gateway subscribes to it on any.
+   * A channel name, not a key: no slot (the accept script may publish on it from any channel's slot).
+   */
+  mqttWildcardFanout(appId: string): string {
+    return `${this.prefix}mqtt-wild-fan:${appId}`;
   }
 
   /** ZSET connection id → lease expiry: the app's live connections, on every gateway. */

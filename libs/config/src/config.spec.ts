@@ -104,3 +104,17 @@ test('HERALD_QUEUE_SHARDS defaults to 8, from 1 to 64', () => {
   assert.throws(() => loadConfig({ HERALD_QUEUE_SHARDS: '0' }), /HERALD_QUEUE_SHARDS/);
   assert.throws(() => loadConfig({ HERALD_QUEUE_SHARDS: '65' }), /HERALD_QUEUE_SHARDS/);
 });
+
+test('HERALD_TRUST_PROXY: addresses and CIDR ranges, IPv4 and IPv6; unset or empty trusts none; a bad entry stops the boot', () => {
+  assert.deepEqual(loadConfig({}).trustProxy, []);
+  assert.deepEqual(loadConfig({ HERALD_TRUST_PROXY: '' }).trustProxy, []);
+  assert.deepEqual(loadConfig({ HERALD_TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,::1 ,fd00::/8' }).trustProxy, [
+    { address: '127.0.0.1', prefix: 32, family: 'ipv4' },
+    { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+    { address: '::1', prefix: 128, family: 'ipv6' },
+    { address: 'fd00::', prefix: 8, family: 'ipv6' },
+  ]);
+  for (const bad of ['localhost', 'true', '1', '10.0.0.0/33', '10.0.0.0/', '10.0.0.0/8/8', '10.0.0.0/-1', '::1/129', '1.2.3', '1.2.3.4:80', 'fe80::1%eth0', '127.0.0.1,bogus']) {
+    assert.throws(() => loadConfig({ HERALD_TRUST_PROXY: bad }), /HERALD_TRUST_PROXY: ".*" is not an IP address or CIDR range/, bad);
+  }
+});

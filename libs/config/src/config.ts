@@ -8,6 +8,7 @@ import { webhooksPushConfig, webhooksPushEnv, type WebhooksPushConfig } from './
 import { secretsConfig, secretsEnv, type SecretsConfig } from './env/secrets.js';
 
 export type { RedisNode } from './env/redis.js';
+export type { ProxyRange } from './env/trusted-proxies.js';
 export { DEV_DEMO_PASSWORD } from './env/secrets.js';
 
 /**

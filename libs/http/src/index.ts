@@ -1,3 +1,4 @@
+export * from './client-address.js';
 export * from './content-encoding.js';
 export * from './encoded-file.js';
 export * from './cors.js';

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import net, { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -24,6 +25,29 @@ export async function freePort(): Promise<number> {
 }
 
 /** A unique Redis key prefix per test stack: queues, histories and fan-out never mix between tests. */
+/** A process that runs and is not a zombie waiting for its new parent to reap it. */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+export function portListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}:`;
 }
@@ -47,7 +71,13 @@ const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_P
  * (it prints which: LISTENING_LINE) and waits for GET /health. A port chosen here and passed in would
  * race with every other test file doing the same: the loser's readiness probe can reach the winner.
  */
-export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = 20_000, execArgv: string[] = []): Promise<RunningApp> {
+/**
+ * How long an app may take to answer /health after its spawn (HERALD_TEST_START_TIMEOUT_MS, default 30 s):
+ * on a loaded two-core CI machine four processes starting at once have taken over 20 s.
+ */
+const START_TIMEOUT_MS = Number(process.env.HERALD_TEST_START_TIMEOUT_MS ?? 30_000);
+
+export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = START_TIMEOUT_MS, execArgv: string[] = []): Promise<RunningApp> {
   const proc = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
     env: { ...environment(), ...env, [PORT_VAR[name]]: '0', HERALD_HOST: '127.0.0.1' },

@@ -23,7 +23,6 @@ export const MQTT5 = {
   quotaExceeded: 0x97,
   payloadFormatInvalid: 0x99,
   sharedSubscriptionsNotSupported: 0x9e,
-  wildcardSubscriptionsNotSupported: 0xa2,
 } as const;
 
 /** MQTT 3.1.1 CONNACK return codes (§3.2.2.3) and the SUBACK failure code (§3.9.3). */

@@ -137,8 +137,7 @@ export class MqttConnections {
                 reasonCode: MQTT5.success,
                 properties: {
                   maximumQoS: 1,
-                  // Not on a Redis Cluster: its sharded fan-out has no pattern subscription (MqttWildcards).
-                  wildcardSubscriptionAvailable: this.config.redisClusterNodes === undefined,
+                  wildcardSubscriptionAvailable: true,
                   sharedSubscriptionAvailable: false,
                   maximumPacketSize: MAX_PACKET_BYTES,
                   topicAliasMaximum: 0,

@@ -87,7 +87,6 @@ export class MqttSubscriptions {
     const v5 = c.transport.version === 5;
     const problem = topicFilterProblem(filter);
     if (problem) return v5 ? MQTT5.topicFilterInvalid : MQTT311.subscribeFailure;
-    if (!this.wildcards.available) return v5 ? MQTT5.wildcardSubscriptionsNotSupported : MQTT311.subscribeFailure;
     try {
       const limit = c.session.ctx.app.plan.maxChannelsPerConnection;
       if (!c.transport.filters.has(filter) && c.session.channelCount() >= limit) {
@@ -159,7 +158,7 @@ export class MqttSubscriptions {
     );
   }
 
-  /** Before a resumed session's CONNACK: the pattern subscriptions its filters need are live. */
+  /** Before a resumed session's CONNACK: the subscription its filters need is live (MqttWildcards.prepare). */
   async prepareResume(appId: string, state: MqttSessionState): Promise<void> {
     if (Object.keys(state.filters ?? {}).length > 0) await this.wildcards.prepare(appId);
   }

@@ -1,6 +1,9 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { RedisKeys, createRedis, type RedisClient } from '@herald/bus';
+import { MqttWildcardMarks, RedisKeys, WILDCARD_MARK_CACHE_MS, createRedis, type RedisClient } from '@herald/bus';
 import { AccessTokens } from '@herald/db';
 import { HeraldError } from '@herald/protocol';
 import { ChannelHub } from '../channels/channel-hub.js';
@@ -15,56 +18,66 @@ const escapeGlob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
 
 /**
  * MQTT wildcard subscriptions (`+`, `#`) within one app. A gateway with at least one wildcard filter of
- * an app pattern-subscribes (PSUBSCRIBE) to that app's fan-out channels — `<prefix>fan:<appId>|*`, so
- * never another app's — on a Redis connection of its own, and matches each frame's channel against its
- * connections' filters in process. A channel the connection also subscribes to by name is delivered
- * there (with its positions) and not again here; among several matching filters a message goes out once,
- * at the highest QoS granted. Private channels are matched only for connections holding the app secret
- * (an access token is for one named channel). Deliveries are live: no history replay, no positions.
- * On a Redis Cluster the fan-out is sharded (SPUBLISH), which has no pattern form: wildcard filters are
- * refused there (SUBACK 0xA2 / 0x80; CONNACK says so) rather than left silent (docs/mqtt.md).
+ * an app listens to every message of that app, on a Redis connection of its own, and matches each
+ * frame's channel against its connections' filters in process:
+ *  - one Redis: it pattern-subscribes (PSUBSCRIBE) to the app's fan-out channels, `<prefix>fan:<appId>|*`
+ *    (never another app's);
+ *  - a Redis Cluster, whose fan-out is sharded (SPUBLISH, no pattern form): it marks the app as held
+ *    (MqttWildcardMarks, a lease renewed every third of HERALD_CONN_LEASE_MS) and subscribes to the app's
+ *    classic wildcard channel, on which every accept of a marked app also publishes its frame. The first
+ *    filter of an app on this gateway is confirmed WILDCARD_MARK_CACHE_MS after the mark, when no
+ *    accepting process still trusts an older unmarked read.
+ * A channel the connection also subscribes to by name is delivered there (with its positions) and not
+ * again here; among several matching filters a message goes out once, at the highest QoS granted.
+ * Private channels are matched only for connections holding the app secret (an access token is for one
+ * named channel). Deliveries are live: no history replay, no positions.
  */
 @Injectable()
 export class MqttWildcards implements OnApplicationShutdown {
   /** Connections with wildcard filters, by app. */
   private readonly byApp = new Map<string, Set<Connected>>();
-  /** The pattern subscription of each app, confirmed once its promise resolves. */
-  private readonly patterns = new Map<string, Promise<unknown>>();
+  /** Each app's subscription (and, on a cluster, its mark), confirmed once its promise resolves. */
+  private readonly listening = new Map<string, Promise<unknown>>();
   private subscriber?: RedisClient;
   private readonly fanPrefix: string;
+  private readonly wildcardPrefix: string;
+  /** This process as a holder of wildcard marks (cluster). */
+  private readonly gatewayId = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  private renewal?: NodeJS.Timeout;
   private readonly logger;
-  /** false on a Redis Cluster (see above). */
-  readonly available: boolean;
 
   constructor(
     private readonly keys: RedisKeys,
+    private readonly marks: MqttWildcardMarks,
     private readonly hub: ChannelHub,
     private readonly access: AccessTokens,
     @Inject(CONFIG) private readonly config: HeraldConfig,
   ) {
     this.fanPrefix = keys.fanoutPrefix;
-    this.available = !keys.cluster;
+    this.wildcardPrefix = keys.mqttWildcardFanout('');
     this.logger = createLogger(config, 'gateway').child({ component: 'mqtt' });
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.renewal);
+    // Other gateways stop receiving this one's apps at once rather than a lease later.
+    if (this.keys.cluster) await Promise.all([...this.byApp.keys()].map((appId) => this.marks.release(appId, this.gatewayId).catch(() => undefined)));
     this.subscriber?.disconnect();
   }
 
   /**
-   * The app's pattern subscription, live before a resumed session's CONNACK: its filters are then
-   * registered synchronously after it, so nothing published once the client has its CONNACK is missed.
+   * The app's subscription, live before a resumed session's CONNACK: its filters are then registered
+   * synchronously after it, so nothing published once the client has its CONNACK is missed.
    */
   prepare(appId: string): Promise<unknown> {
-    return this.pattern(appId);
+    return this.listen(appId);
   }
 
   /**
-   * Adds (or replaces the QoS of) a filter; resolves once the app's pattern subscription is live. The
-   * filter is registered before the first await: with a prepared pattern it matches from this call on.
+   * Adds (or replaces the QoS of) a filter; resolves once the app's subscription is live. The filter is
+   * registered before the first await: with a prepared subscription it matches from this call on.
    */
   async add(c: Connected, filter: string, qos: 0 | 1): Promise<void> {
-    if (!this.available) throw new HeraldError('invalid_request', 'Wildcard subscriptions are not available on a Redis Cluster deployment');
     c.transport.filters.set(filter, { match: new TopicFilter(filter), qos });
     c.session.filterCount = c.transport.filters.size;
     const appId = c.session.appId;
@@ -75,7 +88,7 @@ export class MqttWildcards implements OnApplicationShutdown {
       void c.transport.whenClosed().then(() => this.removeAll(c));
     }
     try {
-      await this.pattern(appId);
+      await this.listen(appId);
     } catch (e) {
       this.remove(c, filter);
       throw e;
@@ -95,41 +108,69 @@ export class MqttWildcards implements OnApplicationShutdown {
     const conns = this.byApp.get(appId);
     if (!conns?.delete(c) || conns.size > 0) return;
     this.byApp.delete(appId);
-    this.patterns.delete(appId);
-    this.subscriber?.punsubscribe(this.patternOf(appId)).catch((e: Error) => this.logger.warn({ err: e.message }, 'punsubscribe failed'));
+    this.listening.delete(appId);
+    const unsubscribed = this.keys.cluster ? this.subscriber?.unsubscribe(this.keys.mqttWildcardFanout(appId)) : this.subscriber?.punsubscribe(this.patternOf(appId));
+    unsubscribed?.catch((e: Error) => this.logger.warn({ err: e.message }, 'wildcard unsubscribe failed'));
+    if (this.keys.cluster) this.marks.release(appId, this.gatewayId).catch((e: Error) => this.logger.warn({ err: e.message }, 'wildcard mark release failed'));
   }
 
   private patternOf(appId: string): string {
     return `${escapeGlob(this.fanPrefix)}${appId}|*`;
   }
 
-  private pattern(appId: string): Promise<unknown> {
-    let ready = this.patterns.get(appId);
+  private listen(appId: string): Promise<unknown> {
+    let ready = this.listening.get(appId);
     if (ready) return ready;
-    ready = this.connection()
-      .psubscribe(this.patternOf(appId))
-      .catch((e: unknown) => {
-        this.patterns.delete(appId);
-        throw new HeraldError('unavailable', `wildcard subscriptions unavailable: ${(e as Error).message}`);
-      });
-    this.patterns.set(appId, ready);
+    ready = (this.keys.cluster ? this.listenOnCluster(appId) : this.connection().psubscribe(this.patternOf(appId))).catch((e: unknown) => {
+      this.listening.delete(appId);
+      throw new HeraldError('unavailable', `wildcard subscriptions unavailable: ${(e as Error).message}`);
+    });
+    this.listening.set(appId, ready);
     return ready;
+  }
+
+  /**
+   * Subscribed first, then marked: once the mark is visible the frames reach this gateway. Confirmed
+   * WILDCARD_MARK_CACHE_MS after the mark: an accept that read the app unmarked before may still skip
+   * the wildcard channel until then. What stays open is an accept already under way across the wait
+   * (its mark read before, its script after: about one round trip).
+   */
+  private async listenOnCluster(appId: string): Promise<void> {
+    await this.connection().subscribe(this.keys.mqttWildcardFanout(appId));
+    await this.marks.hold([appId], this.gatewayId, this.config.connLeaseMs);
+    // Its last filter went while the mark was being written (removeAll released it first): release it again.
+    // (`listening`, not `byApp`: a resumed session prepares the app before registering its filters.)
+    if (!this.listening.has(appId)) await this.marks.release(appId, this.gatewayId);
+    this.renewal ??= setInterval(() => this.renew(), this.config.connLeaseMs / 3).unref();
+    await sleep(WILDCARD_MARK_CACHE_MS);
+  }
+
+  /** Every app this gateway holds filters of, in one round trip per node; also re-creates a mark Redis lost. */
+  private renew(): void {
+    if (this.byApp.size === 0) return;
+    this.marks.hold(this.byApp.keys(), this.gatewayId, this.config.connLeaseMs).catch((e: Error) => this.logger.warn({ err: e.message }, 'wildcard mark renewal failed'));
   }
 
   private connection(): RedisClient {
     if (this.subscriber) return this.subscriber;
     const subscriber = createRedis(this.config, 'subscriber', 'gateway-mqtt-wildcards');
-    subscriber.on('pmessage', (_pattern: string, redisChannel: string, text: string) => this.onFrame(redisChannel, text));
+    subscriber.on('pmessage', (_pattern: string, redisChannel: string, text: string) => {
+      const rest = redisChannel.slice(this.fanPrefix.length);
+      const bar = rest.indexOf('|');
+      this.onFrame(rest.slice(0, bar), rest.slice(bar + 1), text);
+    });
+    // Cluster: `<channel>\n<frame>` on the app's wildcard channel (channel names have no newline).
+    subscriber.on('message', (redisChannel: string, text: string) => {
+      if (!redisChannel.startsWith(this.wildcardPrefix)) return;
+      const newline = text.indexOf('\n');
+      this.onFrame(redisChannel.slice(this.wildcardPrefix.length), text.slice(0, newline), text.slice(newline + 1));
+    });
     this.subscriber = subscriber;
     return subscriber;
   }
 
-  private onFrame(redisChannel: string, text: string): void {
+  private onFrame(appId: string, channel: string, text: string): void {
     if (text.startsWith(PRESENCE_PREFIX)) return;
-    const rest = redisChannel.slice(this.fanPrefix.length);
-    const bar = rest.indexOf('|');
-    const appId = rest.slice(0, bar);
-    const channel = rest.slice(bar + 1);
     const conns = this.byApp.get(appId);
     if (!conns) return;
     let live: ReturnType<typeof readLiveFrame> | null = null;

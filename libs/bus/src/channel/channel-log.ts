@@ -5,6 +5,7 @@ import { newEpoch } from '@herald/auth';
 import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from '../redis-keys.js';
 import { ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
+import { MqttWildcardMarks } from '../mqtt/mqtt-wildcard-marks.js';
 
 export interface Accepted {
   /** false when the message id was seen within the idempotency window: nothing new was stored. */
@@ -73,6 +74,8 @@ export class ChannelLog {
     private readonly redis: RedisClient,
     readonly keys: RedisKeys,
     private readonly replication: Replication = { replicas: 0, timeoutMs: 1_000 },
+    /** Cluster mode: which apps' frames also go to their MQTT wildcard subscribers (one per process: it caches). */
+    private readonly wildcards = new MqttWildcardMarks(redis, keys),
   ) {}
 
   /**
@@ -127,7 +130,9 @@ export class ChannelLog {
     const idem = items.map((m) => this.keys.idempotency(appId, channel, m.messageId));
     const inline = !this.keys.cluster;
     const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...idem] : [k.meta, k.history, k.unfed, ...idem];
-    const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, inline ? this.keys.member(appId, channel) : ''];
+    const member = inline ? this.keys.member(appId, channel) : '';
+    // The app's MQTT wildcard fan-out (MqttWildcardMarks): a cluster only; one Redis's gateways pattern-subscribe the channels' own.
+    const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, member, this.keys.cluster ? await this.wildcards.fanoutOf(appId) : ''];
     for (const m of items) args.push(m.frameHead, m.push ?? '');
     const script = ACCEPT.variant(this.keys.cluster);
     let reply = await script.run<Array<number | string>>(this.redis, keys, args).catch(unreachable);
@@ -207,7 +212,8 @@ export class ChannelLog {
    */
   async drainLegacy(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
     const k = this.keys.channel(appId, channel);
-    const frames = await DRAIN_LEGACY.variant(this.keys.cluster).run<string[]>(this.redis, [k.meta, k.pending, k.history], [k.fanout, window.historySize, window.historyTtlMs, now]);
+    const args = [k.fanout, window.historySize, window.historyTtlMs, now, this.keys.cluster ? await this.wildcards.fanoutOf(appId) : '', channel];
+    const frames = await DRAIN_LEGACY.variant(this.keys.cluster).run<string[]>(this.redis, [k.meta, k.pending, k.history], args);
     if (frames.length > 0) {
       const feed = this.keys.archive(appId, channel);
       const member = this.keys.member(appId, channel);

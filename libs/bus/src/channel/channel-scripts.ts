@@ -50,10 +50,13 @@ end
 // KEYS: meta, history, unfed, [the archive feed, on one Redis only,] then the idempotency key of each
 // message (one channel)
 // ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member (the feed entry's `k`; ''
-// when the feed is not a key of this call), then per message its frame head (JSON object text without its
-// closing brace) and its Web Push spec ('' for none)
+// when the feed is not a key of this call), wildcardFanout ('' for none), then per message its frame head
+// (JSON object text without its closing brace) and its Web Push spec ('' for none)
 // On one Redis (member given) the script also appends each new frame to the archive feed: stored,
 // published and fed all or nothing. On a cluster the feed is another slot, so the caller feeds it.
+// wildcardFanout (cluster only: the app has MQTT wildcard subscribers, MqttWildcardMarks) is a classic
+// pub/sub channel each new frame is also published on, as `<channel>\n<frame>`; a channel name is no key,
+// so this stays a single-slot script.
 // Returns three values per message: fresh (1|0), "epoch:offset:channel", the frame the caller must feed
 // to the archive ('' for none). A repeated id gives 0 and the first acceptance's position, and its frame only
 // when that acceptance's feed failed (its idempotency key is in `unfed`) and the history still holds it:
@@ -63,6 +66,7 @@ export const ACCEPT = new FanoutScript(
   `${CURRENT_EPOCH}
 local meta, history, unfed = KEYS[1], KEYS[2], KEYS[3]
 local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local wildcardFanout = ARGV[9]
 local feed = nil
 local first = 4
 if member ~= '' then
@@ -83,7 +87,7 @@ local function unfedFrame(idem, pos)
 end
 local out = {}
 for i = first, #KEYS do
-  local head, push = ARGV[9 + 2 * (i - first)], ARGV[10 + 2 * (i - first)]
+  local head, push = ARGV[10 + 2 * (i - first)], ARGV[11 + 2 * (i - first)]
   local prev = redis.call('GET', KEYS[i])
   if prev then
     out[#out + 1] = 0
@@ -103,6 +107,7 @@ for i = first, #KEYS do
     redis.call('HSET', meta, 's', seq)
     redis.call('XADD', history, 'MAXLEN', maxLen, seq .. '-0', 'f', frame, 't', now)
     redis.call(FANOUT_PUBLISH, fanout, frame)
+    if wildcardFanout ~= '' then redis.call('PUBLISH', wildcardFanout, channel .. '\\n' .. frame) end
     local pos = epoch .. ':' .. seq .. ':' .. channel
     redis.call('SET', KEYS[i], pos, 'PX', idemTtlMs)
     out[#out + 1] = 1
@@ -117,7 +122,7 @@ return out
 );
 
 // KEYS: meta, pending, history
-// ARGV: fanout, maxLen, historyTtlMs, now
+// ARGV: fanout, maxLen, historyTtlMs, now, wildcardFanout ('' for none; see ACCEPT), channel
 // Appends and publishes, in offset order, what the previous path accepted and left pending on one
 // channel; returns those frames (the caller feeds them to the archive).
 export const DRAIN_LEGACY = new FanoutScript(
@@ -133,6 +138,7 @@ for i = tonumber(a) + 1, s do
   if f then
     redis.call('XADD', history, 'MAXLEN', ARGV[2], i .. '-0', 'f', f, 't', ARGV[4])
     redis.call(FANOUT_PUBLISH, ARGV[1], f)
+    if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6] .. '\\n' .. f) end
     moved[#moved + 1] = f
   end
 end

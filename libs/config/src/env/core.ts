@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HOUR, ms, port } from './common.js';
+import { parseTrustedProxies, type ProxyRange } from './trusted-proxies.js';
 
 /** The process: environment, Postgres, listeners and public URLs, logging, keys and sessions. */
 export const coreEnv = z.object({
@@ -13,6 +14,14 @@ export const coreEnv = z.object({
   WORKER_PORT: port(3002),
   HERALD_PUBLIC_API_URL: z.string().optional(),
   HERALD_PUBLIC_GATEWAY_URL: z.string().optional(),
+  /**
+   * The reverse proxies in front (addresses or CIDR ranges, IPv4 and IPv6): only a request from one of
+   * them has its X-Forwarded-For read for the client's address. Unset or empty: none is trusted.
+   */
+  HERALD_TRUST_PROXY: z
+    .string()
+    .optional()
+    .transform((v, ctx) => parseTrustedProxies(v, ctx)),
   HERALD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** /ready gives each dependency this long: a hung Postgres or Redis must fail the probe, not hang it. */
   HERALD_READY_TIMEOUT_MS: z.coerce.number().int().min(1).default(1_000),
@@ -37,6 +46,8 @@ export interface CoreConfig {
   workerPort: number;
   publicApiUrl: string;
   publicGatewayUrl: string;
+  /** HERALD_TRUST_PROXY: empty when no proxy is trusted (libs/http's ClientAddresses). */
+  trustProxy: readonly ProxyRange[];
   logLevel: CoreEnv['HERALD_LOG_LEVEL'];
   readyTimeoutMs: number;
   keyGraceMs: number;
@@ -57,6 +68,7 @@ export function coreConfig(e: CoreEnv): CoreConfig {
     workerPort: e.WORKER_PORT,
     publicApiUrl: e.HERALD_PUBLIC_API_URL ?? `http://localhost:${e.API_PORT}`,
     publicGatewayUrl: e.HERALD_PUBLIC_GATEWAY_URL ?? `http://localhost:${e.GATEWAY_PORT}`,
+    trustProxy: e.HERALD_TRUST_PROXY,
     logLevel: e.HERALD_LOG_LEVEL,
     readyTimeoutMs: e.HERALD_READY_TIMEOUT_MS,
     keyGraceMs: e.HERALD_KEY_GRACE_MS,
