@@ -8,6 +8,10 @@ import { CLOSE_CODES, HeraldError } from '@herald/protocol';
 import { SessionCore } from '../session/session-core.js';
 import { MQTT5, mqtt5Code, validFor } from './mqtt-codes.js';
 import { MqttRefusal, utf8, type Connected } from './mqtt-connected.js';
+import { retryTransient } from './retry-transient.js';
+
+/** A Last Will refused for a transient reason: 5 attempts in all, 0.25 s before the first retry, doubling. */
+const WILL_RETRY = { attempts: 5, backoffMs: 250 };
 
 /** An MQTT client's PUBLISH packets and its Last Will: Herald's durable publish, acknowledged only once stored. */
 @Injectable()
@@ -90,6 +94,10 @@ export class MqttPublishing {
     const will = c.will;
     c.will = undefined;
     if (!will || c.transport.closedFor?.startsWith('server_shutdown')) return;
-    this.publisher.publishPrepared(c.session.ctx.app, will).catch((e: Error) => this.logger.warn({ err: e.message, app: c.session.appId }, 'mqtt will not published'));
+    // No client is left to retry a will: retryTransient does, with the id fixed at CONNECT (idempotent).
+    void retryTransient(() => this.publisher.publishPrepared(c.session.ctx.app, will), WILL_RETRY).catch((e: Error) =>
+      this.logger.warn({ err: e.message, app: c.session.appId }, 'mqtt will not published'),
+    );
   }
+
 }
