@@ -26,6 +26,25 @@ test('Last Will: published when a device vanishes, not after DISCONNECT; a will 
   assert.equal((await refusal(tcpUrl(), { protocolVersion: 5, username: t.commonKey, clientId: 'w2', will: { ...will, topic: 'bad topic' } })).code, 0x90);
 });
 
+test('devices that vanish the moment their CONNACK arrives (while the gateway still sets the session up): every will is published once', async () => {
+  const t = await createTenant(m.stack.apiUrl);
+  const watcher = await client(tcpUrl(1), { protocolVersion: 5, username: t.subscribeKey, clientId: 'watcher' });
+  const seen = inbox(watcher);
+  await watcher.subscribeAsync('fleet/+/status', { qos: 1 });
+  // Persistent sessions: after its CONNACK the gateway still claims the session and takes it over, so a
+  // close arriving then found no connection — its will was lost (and its session never closed).
+  const n = 20;
+  await Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const topic = `fleet/${i}/status`;
+      const c = await client(tcpUrl(0), { protocolVersion: 4, username: t.commonKey, clientId: `fleet-${i}`, clean: false, will: { topic, payload: Buffer.from('offline'), qos: 1, retain: false } });
+      c.stream.destroy();
+    }),
+  );
+  await waitFor(() => [...seen.values()].reduce((k, v) => k + v.length, 0) >= n, { what: `${n} wills` });
+  for (let i = 0; i < n; i++) assert.deepEqual(seen.get(`fleet/${i}/status`), ['offline'], `device ${i}`);
+});
+
 test('retained messages: the last retained PUBLISH goes to each new MQTT subscriber (flagged), an empty one clears it; it is also an ordinary message in the channel log', async () => {
   const t = await createTenant(m.stack.apiUrl);
   const ws = await WsClient.connect(m.stack.wsUrl(0), t.subscribeKey);

@@ -52,6 +52,7 @@ export class MqttConnections {
   accept(stream: Duplex, origin?: string): void {
     const parser = mqttParser({ protocolVersion: 4 });
     let state: Connected | 'connecting' | 'refused' | undefined;
+    let closed = false;
     // Packets are handled one at a time, in order (a SUBSCRIBE pipelined behind CONNECT waits for it).
     let queue: Promise<void> = Promise.resolve();
     const connectTimer = setTimeout(() => state === undefined && stream.destroy(), this.config.headersTimeoutMs);
@@ -71,6 +72,10 @@ export class MqttConnections {
         queue = queue.then(async () => {
           const connected = await this.connect(stream, packet, origin);
           state = connected ?? 'refused';
+          // The client may have gone while CONNECT was still being set up after its CONNACK (the session
+          // claim, the takeover): the close found no connection then, so end this one now — its will
+          // published, its session saved and its slot released, as for any other close.
+          if (connected && closed) ended(connected);
         });
         return;
       }
@@ -87,13 +92,16 @@ export class MqttConnections {
       if (((parser as unknown as { packet?: { length?: number } }).packet?.length ?? 0) > MAX_PACKET_BYTES) fail('frame_too_large', `a packet over ${MAX_PACKET_BYTES} bytes`);
     });
     stream.on('error', () => stream.destroy());
+    const ended = (c: Connected) => {
+      this.core.closed(c.session);
+      clearInterval(c.checkpoint);
+      void this.subscriptions.persist(c);
+      this.publishing.publishWill(c);
+    };
     stream.on('close', () => {
+      closed = true;
       clearTimeout(connectTimer);
-      if (typeof state !== 'object') return;
-      this.core.closed(state.session);
-      clearInterval(state.checkpoint);
-      void this.subscriptions.persist(state);
-      this.publishing.publishWill(state);
+      if (typeof state === 'object') ended(state);
     });
   }
 
