@@ -39,6 +39,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A test's last clean-up of what it started detached (`npm start` and its apps): SIGKILL to each process
+ * group, then to any listed process still alive (one that left its group, or outlived it).
+ */
+export function killLeftovers(groups: number[], pids: number[]): void {
+  for (const group of groups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 export function portListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
