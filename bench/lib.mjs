@@ -132,6 +132,18 @@ export async function until(check, timeoutMs, what, { soft = false, intervalMs =
   return true;
 }
 
+/** Calls `work(i)` for i = 0 … count-1 with `concurrency` calls in flight; resolves with the seconds it took. */
+export async function inFlight(count, concurrency, work) {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
 /**
  * Gaps and duplicates per channel: `accepted` maps channel → offsets the API answered with, `seen`
  * maps channel → offsets received. gaps = accepted but never received; duplicates = received twice

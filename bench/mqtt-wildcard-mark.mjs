@@ -10,7 +10,7 @@
 //
 //   npm run build && node bench/mqtt-wildcard-mark.mjs
 //   Env: BENCH_MARK_SEQUENTIAL (2000 accepts), BENCH_MARK_PARALLEL (20000), BENCH_MARK_ROUNDS (3).
-import { intEnv, newHistogram, summarize } from './lib.mjs';
+import { inFlight, intEnv, newHistogram, summarize } from './lib.mjs';
 
 const sequential = intEnv('BENCH_MARK_SEQUENTIAL', 2000);
 const parallel = intEnv('BENCH_MARK_PARALLEL', 20000);
@@ -60,17 +60,8 @@ try {
         await log.accept(appId, channels[i % channels.length], `m${n++}`, '{"data":1', window, 60_000, Date.now());
         r.one.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
       }
-      let next = 0;
-      const burst = performance.now();
-      await Promise.all(
-        Array.from({ length: 64 }, async () => {
-          while (next < parallel) {
-            const i = next++;
-            await log.accept(appId, channels[i % channels.length], `m${n++}`, '{"data":1', window, 60_000, Date.now());
-          }
-        }),
-      );
-      r.perSecond.push(Math.round(parallel / ((performance.now() - burst) / 1000)));
+      const seconds = await inFlight(parallel, 64, (i) => log.accept(appId, channels[i % channels.length], `m${n++}`, '{"data":1', window, 60_000, Date.now()));
+      r.perSecond.push(Math.round(parallel / seconds));
       r.ms += performance.now() - started;
       r.zcount += (await zcounts()) - before;
     }

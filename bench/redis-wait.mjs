@@ -9,7 +9,7 @@
 //   npm run build && node bench/redis-wait.mjs
 //   Env: BENCH_WAIT_SEQUENTIAL (1000 publishes), BENCH_WAIT_PARALLEL (10000), DATABASE_URL (server; database
 //   herald_bench, created and migrated here) and REDIS_URL as for npm run bench.
-import { intEnv, makePublisher, newHistogram, summarize, useBenchDatabase } from './lib.mjs';
+import { inFlight, intEnv, makePublisher, newHistogram, summarize, useBenchDatabase } from './lib.mjs';
 
 const sequential = intEnv('BENCH_WAIT_SEQUENTIAL', 1000);
 const parallel = intEnv('BENCH_WAIT_PARALLEL', 10000);
@@ -39,19 +39,11 @@ async function publishes(stack, label) {
     if (r.status !== 200) throw new Error(`${label}: publish ${r.status} ${JSON.stringify(r.body)}`);
     one.recordValue(Math.max(1, Math.round(r.ms * 1000)));
   }
-  let next = 0;
   let failed = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: 64 }, async () => {
-      while (next < parallel) {
-        const i = next++;
-        const r = await pub.publish(channels[i % channels.length], { i });
-        if (r.status !== 200) failed++;
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = await inFlight(parallel, 64, async (i) => {
+    const r = await pub.publish(channels[i % channels.length], { i });
+    if (r.status !== 200) failed++;
+  });
   pub.close();
   return { label, oneAtATime: summarize(one), publishesPerSecond: Math.round(parallel / seconds), failed };
 }

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { REASONS } from '@herald/protocol';
-import { createTenant, restPublish, startStack, type Stack, type Tenant } from '@herald/testing';
+import { createTenant, restPublish, startStack, testSettings, type Stack, type Tenant } from '@herald/testing';
 
 // The one HTTP edge of both apps: bad input gets a documented 4xx in the {code, content, reason} shape,
 // never a 5xx; refused origins get no CORS grant.
@@ -183,7 +183,7 @@ describe('generated input (property)', () => {
         const pusher = r.app === 'api' && PUSHER_PATH.test(new URL(url).pathname);
         if (a.status >= 400) (pusher ? assertPusherErrorShape : assertErrorShape)(a, `${r.method} ${url}`);
       }),
-      { numRuns: Number(process.env.HERALD_TEST_PROPERTY_RUNS ?? 300), seed: process.env.HERALD_TEST_SEED ? Number(process.env.HERALD_TEST_SEED) : undefined },
+      { numRuns: testSettings().propertyRuns, seed: testSettings().propertySeed },
     );
   });
 });

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { call, callFrom, createTenant, restPublish, startStack, waitFor, type Reply, type Stack } from '@herald/testing';
+import { call, callFrom, createTenant, restPublish, startStack, testSettings, waitFor, type Reply, type Stack } from '@herald/testing';
 
 // Issue 13 item 3: every log-in is an argon2id hash (64 MiB, t=3) and nothing limited them, so 32 wrong
 // log-ins took the API's /health from 3 ms to 4.4 s. Three stacks, none depending on how fast a hash is:
@@ -25,7 +25,7 @@ after(async () => {
 });
 
 /** What "answers promptly" means on a loaded CI machine (the flood made it seconds before). */
-const PROMPT_MS = Number(process.env.HERALD_TEST_PROMPT_MS ?? 1_000);
+const PROMPT_MS = testSettings().promptMs;
 const email = () => `u-${randomBytes(6).toString('hex')}@test.herald`;
 const login = (address: string, password: string, on = stack) => call(on.apiUrl, 'POST', '/v1/sessions', { json: { email: address, password } });
 const reasonOf = (r: Reply) => `${r.status} ${(r.body as { reason?: string }).reason}`;

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '@herald/bus';
 import { environment, loadConfig } from '@herald/config';
-import { ROOT, TEST_TIMINGS, WsClient, createTenant, dropRedisPrefix, freePort, restPublish, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
+import { ROOT, TEST_TIMINGS, WsClient, createTenant, dropRedisPrefix, freePort, killLeftovers, restPublish, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
 
 // `npm start -- --redis-cluster` as a developer runs it: a local 3-master/3-replica cluster from
 // redis-server, every app on it (REDIS_CLUSTER_NODES; REDIS_URL ignored), a message published and
@@ -20,14 +20,7 @@ const everyPid: number[] = [];
 const prefix = uniquePrefix();
 
 after(async () => {
-  for (const group of groups) {
-    try {
-      process.kill(-group, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  for (const pid of everyPid) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  killLeftovers(groups, everyPid);
   // Nothing may have reached the single Redis; if something did, the assertion below has said so.
   await dropRedisPrefix(loadConfig(environment()).redisUrl, prefix);
 });

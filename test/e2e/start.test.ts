@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import { environment, loadConfig } from '@herald/config';
-import { ROOT, TEST_TIMINGS, dropRedisPrefix, freePort, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
+import { ROOT, TEST_TIMINGS, dropRedisPrefix, freePort, killLeftovers, uniquePrefix, portListening, processAlive, waitFor } from '@herald/testing';
 
 // `npm start` as an operator's supervisor runs it: the real npm, its shell, scripts/start.mjs and the
 // three apps. Stopping npm alone, or killing the whole process group, must leave no app serving.
@@ -88,14 +88,7 @@ async function assertQuietStart(s: Started): Promise<void> {
 }
 
 after(async () => {
-  for (const group of groups) {
-    try {
-      process.kill(-group, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  for (const pid of everyPid) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  killLeftovers(groups, everyPid);
   for (const prefix of prefixes) await dropRedisPrefix(loadConfig(environment()), prefix);
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { environment, loadConfig } from '@herald/config';
 import { RedisKeys } from '@herald/bus';
-import { WebhookReceiver, WsClient, testRedisClient, callOk, createTenant, restPublish, startStack, waitFor, type Stack, type Tenant } from '@herald/testing';
+import { WebhookReceiver, WsClient, testRedisClient, callOk, createTenant, restPublish, startStack, testSettings, waitFor, type Stack, type Tenant } from '@herald/testing';
 
 // The publish path no longer goes through a worker: a message is stored and fanned out when accepted.
 // Workers only archive it and send its message.published webhooks, exactly once, whatever happens to them.
@@ -21,7 +21,7 @@ after(async () => {
 });
 
 /** How long the outage test keeps the only worker away (seconds in CI, longer by hand). */
-const OUTAGE_MS = Number(process.env.HERALD_TEST_WORKER_OUTAGE_MS ?? 3_000);
+const OUTAGE_MS = testSettings().workerOutageMs;
 
 async function stack(opts: Parameters<typeof startStack>[0]): Promise<Stack> {
   const s = await startStack(opts);

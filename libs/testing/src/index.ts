@@ -11,3 +11,4 @@ export * from './webhook-receiver.js';
 export * from './redis-cluster.js';
 export * from './push-service.js';
 export * from './redis-mode.js';
+export * from './test-settings.js';

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { LISTENING_LINE, environment } from '@herald/config';
+import { testSettings } from './test-settings.js';
 import { waitFor } from './wait.js';
 
 /** Repository root, found from this compiled file (dist/libs/testing/src → root). */
@@ -24,7 +25,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A unique Redis key prefix per test stack: queues, histories and fan-out never mix between tests. */
 /** A process that runs and is not a zombie waiting for its new parent to reap it. */
 export function processAlive(pid: number): boolean {
   try {
@@ -39,6 +39,21 @@ export function processAlive(pid: number): boolean {
   }
 }
 
+/**
+ * A test's last clean-up of what it started detached (`npm start` and its apps): SIGKILL to each process
+ * group, then to any listed process still alive (one that left its group, or outlived it).
+ */
+export function killLeftovers(groups: number[], pids: number[]): void {
+  for (const group of groups) {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 export function portListening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -48,6 +63,7 @@ export function portListening(port: number): Promise<boolean> {
   });
 }
 
+/** A unique Redis key prefix per test stack: queues, histories and fan-out never mix between tests. */
 export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}:`;
 }
@@ -71,13 +87,7 @@ const PORT_VAR: Record<AppName, string> = { api: 'API_PORT', gateway: 'GATEWAY_P
  * (it prints which: LISTENING_LINE) and waits for GET /health. A port chosen here and passed in would
  * race with every other test file doing the same: the loser's readiness probe can reach the winner.
  */
-/**
- * How long an app may take to answer /health after its spawn (HERALD_TEST_START_TIMEOUT_MS, default 30 s):
- * on a loaded two-core CI machine four processes starting at once have taken over 20 s.
- */
-const START_TIMEOUT_MS = Number(process.env.HERALD_TEST_START_TIMEOUT_MS ?? 30_000);
-
-export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = START_TIMEOUT_MS, execArgv: string[] = []): Promise<RunningApp> {
+export async function startApp(name: AppName, env: Record<string, string>, timeoutMs = testSettings().startTimeoutMs, execArgv: string[] = []): Promise<RunningApp> {
   const proc = spawn(process.execPath, [...execArgv, path.join(ROOT, 'dist/apps', name, 'src/main.js')], {
     cwd: ROOT,
     env: { ...environment(), ...env, [PORT_VAR[name]]: '0', HERALD_HOST: '127.0.0.1' },

@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { testRedisClient } from './redis-cleanup.js';
 import { keySlot } from './redis-cluster.js';
+import { testSettings } from './test-settings.js';
 
 /**
  * True when this run's Redis is a cluster (`npm test -- --redis-cluster` sets REDIS_CLUSTER_NODES):
@@ -8,7 +9,7 @@ import { keySlot } from './redis-cluster.js';
  * behaviour where it differs (docs/scaling.md#what-differs-on-a-cluster).
  */
 export function onCluster(): boolean {
-  return (process.env.REDIS_CLUSTER_NODES ?? '').trim() !== '';
+  return testSettings().redisCluster;
 }
 
 /**

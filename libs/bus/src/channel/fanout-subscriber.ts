@@ -29,8 +29,9 @@ interface Entry {
  * — then emits 'subscribersReady'. Frames published on the new owner before that were never heard. So
  * on each 'subscribersReady' after the first, every channel is subscribed again and awaited (its
  * confirmation comes after ioredis's own), and only then `onResync` reads each channel's history from
- * the last offset delivered (ChannelHub.resyncAll): nothing published once the subscription is live is
- * missed, and what was published before is read from history (or announced as a reset).
+ * the last offset delivered (the gateway's ChannelContinuity.resyncAll): nothing published once the
+ * subscription is live is missed, and what was published before is read from history (or announced as
+ * a reset).
  */
 export class FanoutSubscriber {
   private readonly byRedisChannel = new Map<string, Entry>();
