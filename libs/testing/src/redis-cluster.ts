@@ -21,6 +21,16 @@ export interface TestRedisCluster {
   restartNode(i: number): Promise<void>;
   /** The port of the master serving `key`'s slot (asked of a live master). */
   ownerPort(key: string): Promise<number>;
+  /**
+   * Moves `slot` from its master to the master on `toPort` as an operator (or `redis-cli --cluster
+   * reshard`) does: the target IMPORTING, the source MIGRATING, every key of the slot MIGRATEd in
+   * batches, then the slot assigned to the target on the target, the source and the other masters
+   * (their replicas learn it from the cluster bus). `whileMigrating` (if given) runs twice while the
+   * slot is open: before its keys move, then once they are all on the target.
+   */
+  migrateSlot(slot: number, toPort: number, opts?: { whileMigrating?: (keysOn: 'source' | 'target') => Promise<void> }): Promise<void>;
+  /** One command on the node on `port`, its reply as ioredis gives it (an error reply is thrown). */
+  nodeCommand(port: number, command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
 /** scripts/lib/redis-cluster.mjs: the cluster `npm start -- --redis-cluster` starts too (plain JS, loaded at run time). */
@@ -59,7 +69,34 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       if (!owner) throw new Error(`no master serves slot ${slot}`);
       return owner[2][1];
     },
+    nodeCommand: (port, command, ...args) => withNode(port, (c) => c.call(command, ...args)),
+    migrateSlot: (slot, toPort, opts = {}) => migrateSlot(local.masterPorts.filter((_, i) => local.alive(i)), slot, toPort, opts.whileMigrating),
   };
+}
+
+/** The keys MIGRATE moves per call (redis-cli's --cluster-pipeline default is 10). */
+const MIGRATE_BATCH = 10;
+const MIGRATE_TIMEOUT_MS = 5_000;
+
+async function migrateSlot(masterPorts: number[], slot: number, toPort: number, whileMigrating?: (keysOn: 'source' | 'target') => Promise<void>): Promise<void> {
+  const command = (port: number, name: string, ...args: Array<string | number>) => withNode(port, (c) => c.call(name, ...args));
+  const ranges = (await command(toPort, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+  const fromPort = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+  if (fromPort === undefined) throw new Error(`no master serves slot ${slot}`);
+  if (fromPort === toPort) throw new Error(`slot ${slot} is already on ${toPort}`);
+  const [fromId, toId] = (await Promise.all([command(fromPort, 'CLUSTER', 'MYID'), command(toPort, 'CLUSTER', 'MYID')])) as string[];
+  await command(toPort, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
+  await command(fromPort, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+  await whileMigrating?.('source');
+  for (;;) {
+    const keys = (await command(fromPort, 'CLUSTER', 'GETKEYSINSLOT', slot, MIGRATE_BATCH)) as string[];
+    if (keys.length === 0) break;
+    await command(fromPort, 'MIGRATE', '127.0.0.1', toPort, '', 0, MIGRATE_TIMEOUT_MS, 'KEYS', ...keys);
+  }
+  await whileMigrating?.('target');
+  for (const port of [toPort, fromPort, ...masterPorts.filter((p) => p !== toPort && p !== fromPort)]) {
+    await command(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
+  }
 }
 
 async function withNode<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T> {
