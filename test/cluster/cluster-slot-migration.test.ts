@@ -32,6 +32,7 @@ interface Outcome {
   retryAfter: string | null;
   reason?: string;
   epoch?: string;
+  offset?: number;
   sentAt: number;
   ms: number;
 }
@@ -48,8 +49,8 @@ class SteadyPublisher {
       for (let seq = 1; !this.stopped; seq++) {
         for (;;) {
           const sentAt = Date.now();
-          const r = await call<{ epoch?: string; reason?: string }>(apiUrl, 'POST', '/v1/publish', { token: secret, json: { channel, id: `${channel}.${seq}`, message: { seq } } });
-          this.outcomes.push({ seq, status: r.status, retryAfter: r.headers.get('retry-after'), reason: r.body?.reason, epoch: r.body?.epoch, sentAt, ms: Date.now() - sentAt });
+          const r = await call<{ epoch?: string; offset?: number; reason?: string }>(apiUrl, 'POST', '/v1/publish', { token: secret, json: { channel, id: `${channel}.${seq}`, message: { seq } } });
+          this.outcomes.push({ seq, status: r.status, retryAfter: r.headers.get('retry-after'), reason: r.body?.reason, epoch: r.body?.epoch, offset: r.body?.offset, sentAt, ms: Date.now() - sentAt });
           if (r.status === 200) break;
           if (r.status !== 503) return; // the assertions report it
           await sleep(RETRY_MS);
@@ -132,7 +133,7 @@ test('a slot moved under steady publishes: 503 + Retry-After while it moves, the
     await waitFor(() => channels.every((c) => pub(c).acked.length >= 20), { what: '20 publishes per channel before the move' }).catch((e: Error) => {
       throw new Error(`${e.message}: ${channels.map((c) => `${c} ${pub(c).acked.length} acknowledged, refused ${pub(c).refusals()}`).join('; ')}`);
     });
-    const epochBefore = pub(moved).ackedSince(0).at(-1)!.epoch;
+    const lastBefore = pub(moved).ackedSince(0).at(-1)!;
     // The slot stays open (the source MIGRATING, the target IMPORTING), its keys on the source and then
     // on the target, each time until a publish of it was refused (TRYAGAIN; ASK then TRYAGAIN).
     const refusals = () => pub(moved).outcomes.filter((o) => o.status !== 200).length;
@@ -151,7 +152,12 @@ test('a slot moved under steady publishes: 503 + Retry-After while it moves, the
       timeoutMs: 10_000,
       what: 'the publishes on the new master delivered to every subscriber',
     });
-    t0.diagnostic(`epoch of ${moved}: ${epochBefore} before the move, ${pub(moved).ackedSince(movedAt)[0].epoch} after`);
+    // A client resuming from before the move: recovered exactly when the channel kept its epoch.
+    const resumed = await WsClient.connect(stack.wsUrl(0), t.subscribeKey);
+    clients.push(resumed);
+    const answer = await resumed.subscribe(moved, { epoch: lastBefore.epoch!, offset: lastBefore.offset! });
+    assert.equal(answer.recovered, answer.epoch === lastBefore.epoch, `resumed at ${lastBefore.epoch}:${lastBefore.offset}, answered ${JSON.stringify(answer)}`);
+    t0.diagnostic(`epoch of ${moved}: ${lastBefore.epoch} before the move, ${String(answer.epoch)} after; a client resuming from before it recovered: ${String(answer.recovered)}`);
   } finally {
     await Promise.all([...publishers.values()].map((p) => p.stop()));
   }

@@ -70,7 +70,7 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       return owner[2][1];
     },
     nodeCommand: (port, command, ...args) => withNode(port, (c) => c.call(command, ...args)),
-    migrateSlot: (slot, toPort, opts = {}) => migrateSlot(local.masterPorts.filter((_, i) => local.alive(i)), slot, toPort, opts.whileMigrating),
+    migrateSlot: (slot, toPort, opts = {}) => migrateSlot(slot, toPort, opts.whileMigrating),
   };
 }
 
@@ -78,25 +78,30 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
 const MIGRATE_BATCH = 10;
 const MIGRATE_TIMEOUT_MS = 5_000;
 
-async function migrateSlot(masterPorts: number[], slot: number, toPort: number, whileMigrating?: (keysOn: 'source' | 'target') => Promise<void>): Promise<void> {
+async function migrateSlot(slot: number, toPort: number, whileMigrating?: (keysOn: 'source' | 'target') => Promise<void>): Promise<void> {
   const command = (port: number, name: string, ...args: Array<string | number>) => withNode(port, (c) => c.call(name, ...args));
+  // The masters as the target sees them now (a failover may have changed them): `<id> <ip:port@bus> <flags> <master id> … <slots>`.
+  const masters = String(await command(toPort, 'CLUSTER', 'NODES'))
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, , flags]) => flags.split(',').includes('master') && !flags.includes('fail'))
+    .map(([id, address]) => ({ id, port: Number(address.split('@')[0].split(':').at(-1)) }));
   const ranges = (await command(toPort, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
-  const fromPort = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
-  if (fromPort === undefined) throw new Error(`no master serves slot ${slot}`);
-  if (fromPort === toPort) throw new Error(`slot ${slot} is already on ${toPort}`);
-  const [fromId, toId] = (await Promise.all([command(fromPort, 'CLUSTER', 'MYID'), command(toPort, 'CLUSTER', 'MYID')])) as string[];
-  await command(toPort, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', fromId);
-  await command(fromPort, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', toId);
+  const source = masters.find((m) => m.port === ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1]);
+  const target = masters.find((m) => m.port === toPort);
+  if (!source || !target) throw new Error(`slot ${slot}: no master serves it, or ${toPort} is no master`);
+  if (source === target) throw new Error(`slot ${slot} is already on ${toPort}`);
+  await command(target.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id);
+  await command(source.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id);
   await whileMigrating?.('source');
   for (;;) {
-    const keys = (await command(fromPort, 'CLUSTER', 'GETKEYSINSLOT', slot, MIGRATE_BATCH)) as string[];
+    const keys = (await command(source.port, 'CLUSTER', 'GETKEYSINSLOT', slot, MIGRATE_BATCH)) as string[];
     if (keys.length === 0) break;
-    await command(fromPort, 'MIGRATE', '127.0.0.1', toPort, '', 0, MIGRATE_TIMEOUT_MS, 'KEYS', ...keys);
+    await command(source.port, 'MIGRATE', '127.0.0.1', target.port, '', 0, MIGRATE_TIMEOUT_MS, 'KEYS', ...keys);
   }
   await whileMigrating?.('target');
-  for (const port of [toPort, fromPort, ...masterPorts.filter((p) => p !== toPort && p !== fromPort)]) {
-    await command(port, 'CLUSTER', 'SETSLOT', slot, 'NODE', toId);
-  }
+  for (const m of [target, source, ...masters.filter((m) => m !== target && m !== source)]) await command(m.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
 }
 
 async function withNode<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T> {
