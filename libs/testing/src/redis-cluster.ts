@@ -21,6 +21,16 @@ export interface TestRedisCluster {
   restartNode(i: number): Promise<void>;
   /** The port of the master serving `key`'s slot (asked of a live master). */
   ownerPort(key: string): Promise<number>;
+  /**
+   * Moves `slot` from its master to the master on `toPort` as an operator (or `redis-cli --cluster
+   * reshard`) does: the target IMPORTING, the source MIGRATING, every key of the slot MIGRATEd in
+   * batches, then the slot assigned to the target on the target, the source and the other masters
+   * (their replicas learn it from the cluster bus). `whileMigrating` (if given) runs twice while the
+   * slot is open: before its keys move, then once they are all on the target.
+   */
+  migrateSlot(slot: number, toPort: number, opts?: { whileMigrating?: (keysOn: 'source' | 'target') => Promise<void> }): Promise<void>;
+  /** One command on the node on `port`, its reply as ioredis gives it (an error reply is thrown). */
+  nodeCommand(port: number, command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
 /** scripts/lib/redis-cluster.mjs: the cluster `npm start -- --redis-cluster` starts too (plain JS, loaded at run time). */
@@ -59,7 +69,39 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       if (!owner) throw new Error(`no master serves slot ${slot}`);
       return owner[2][1];
     },
+    nodeCommand: (port, command, ...args) => withNode(port, (c) => c.call(command, ...args)),
+    migrateSlot: (slot, toPort, opts = {}) => migrateSlot(slot, toPort, opts.whileMigrating),
   };
+}
+
+/** The keys MIGRATE moves per call (redis-cli's --cluster-pipeline default is 10). */
+const MIGRATE_BATCH = 10;
+const MIGRATE_TIMEOUT_MS = 5_000;
+
+async function migrateSlot(slot: number, toPort: number, whileMigrating?: (keysOn: 'source' | 'target') => Promise<void>): Promise<void> {
+  const command = (port: number, name: string, ...args: Array<string | number>) => withNode(port, (c) => c.call(name, ...args));
+  // The masters as the target sees them now (a failover may have changed them): `<id> <ip:port@bus> <flags> <master id> … <slots>`.
+  const masters = String(await command(toPort, 'CLUSTER', 'NODES'))
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter(([, , flags]) => flags.split(',').includes('master') && !flags.includes('fail'))
+    .map(([id, address]) => ({ id, port: Number(address.split('@')[0].split(':').at(-1)) }));
+  const ranges = (await command(toPort, 'CLUSTER', 'SLOTS')) as Array<[number, number, [string, number]]>;
+  const source = masters.find((m) => m.port === ranges.find(([from, to]) => slot >= from && slot <= to)?.[2][1]);
+  const target = masters.find((m) => m.port === toPort);
+  if (!source || !target) throw new Error(`slot ${slot}: no master serves it, or ${toPort} is no master`);
+  if (source === target) throw new Error(`slot ${slot} is already on ${toPort}`);
+  await command(target.port, 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', source.id);
+  await command(source.port, 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', target.id);
+  await whileMigrating?.('source');
+  for (;;) {
+    const keys = (await command(source.port, 'CLUSTER', 'GETKEYSINSLOT', slot, MIGRATE_BATCH)) as string[];
+    if (keys.length === 0) break;
+    await command(source.port, 'MIGRATE', '127.0.0.1', target.port, '', 0, MIGRATE_TIMEOUT_MS, 'KEYS', ...keys);
+  }
+  await whileMigrating?.('target');
+  for (const m of [target, source, ...masters.filter((m) => m !== target && m !== source)]) await command(m.port, 'CLUSTER', 'SETSLOT', slot, 'NODE', target.id);
 }
 
 async function withNode<T>(port: number, f: (c: Redis) => Promise<T>): Promise<T> {
