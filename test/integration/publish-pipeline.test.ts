@@ -8,7 +8,8 @@ import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@h
 import { FanoutListener, dropRedisPrefix, onCluster, uniquePrefix, waitFor } from '@herald/testing';
 
 // The publish path on the real Redis: the app's charge, then one accept script per channel that stores,
-// numbers and fans out, then the archive feed (the channel's shard).
+// numbers and fans out, then the archive feed (the channel's shard). On one Redis the accept script charges
+// and feeds itself (publish-charge.test.ts counts its calls).
 let config: HeraldConfig;
 let redis: RedisClient;
 let fanouts: FanoutListener;
@@ -228,7 +229,7 @@ test('upgrade: a quiet channel left pending is appended by the drain the worker 
   assert.equal((await publisher.publish(tenant('app_quiet'), { channel: 'c', message: 4 })).offset, 4);
 });
 
-test('an accept that fails after its charge gives the charge back: nothing stored, nothing billed', async () => {
+test('an accept Redis refuses bills nothing: on one Redis its script never reached the billing, after a charge of its own (cluster, a batch over channels) the charge is given back', async () => {
   const ctx = tenant('app_refund');
   const now = Date.now();
   // A channel meta of the wrong type: Redis refuses the accept script (as a failing node would).
@@ -245,7 +246,7 @@ test('an accept that fails after its charge gives the charge back: nothing store
   assert.equal((await limits.usage('app_refund', now)).messagesToday, 1);
 });
 
-test('on one Redis the accept feeds the archive in its own script: a feed Redis refuses stores nothing of the message and gives the charge back', { skip: onCluster() && 'one Redis only: on a cluster the feed is another slot, written after the accept (the next test)' }, async () => {
+test('on one Redis the accept feeds the archive in its own script: a feed Redis refuses stores nothing of the message and bills nothing', { skip: onCluster() && 'one Redis only: on a cluster the feed is another slot, written after the accept (the next test)' }, async () => {
   const ctx = tenant('app_feed1');
   const feed = keys.archive('app_feed1', 'c');
   await redis.set(feed, 'not a stream');

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, type HeraldConfig } from '@herald/config';
 import { HeraldError, assertChannel, assertJsonDepth, assertMessageId, parsePush } from '@herald/protocol';
 import { newMessageId } from '@herald/auth';
-import { AppLimits, ChannelLog, StoredUnacknowledged, type Accepted } from '@herald/bus';
+import { AppLimits, ChannelLog, StoredUnacknowledged, type Accepted, type PublishCharge } from '@herald/bus';
 import { RefusedApps } from './refused-apps.js';
 import { AccessTokens, type AppContext, type AppRecord } from '@herald/db';
 
@@ -54,11 +54,12 @@ export type BatchItemResult = { ok: true; result: PublishResult } | { ok: false;
 
 /**
  * The one publish use case, for REST, batches, scheduled messages and clients on the gateway: check,
- * charge the app (its rate and quota, on the app's slot), then accept — one Redis script on the
- * channel's slot stores the message in its history with the next offset and publishes it to the
- * subscribers (idempotent by id), then the archive feed gets it. The publisher is answered after
- * those steps; an accept that fails after its charge gives the charge back (docs/architecture.md#redis-cluster),
- * and a retry with the same id is answered the same.
+ * charge the app (its rate and quota), then accept — one Redis script on the channel's slot stores the
+ * message in its history with the next offset and publishes it to the subscribers (idempotent by id),
+ * then the archive feed gets it. On one Redis that script charges too (nothing to give back: a refused
+ * charge stores nothing); on a cluster the charge is a step of its own on the app's slot, and an accept
+ * that fails after it gives the charge back (docs/architecture.md#redis-cluster). The publisher is
+ * answered after those steps, and a retry with the same id is answered the same.
  */
 @Injectable()
 export class PublishService {
@@ -103,14 +104,7 @@ export class PublishService {
   /** Charges and accepts an already checked publish (a scheduled one is charged when scheduled: publishPrepaid). */
   async publishPrepared(app: AppRecord, prepared: PreparedPublish, now = Date.now()): Promise<PublishResult> {
     assertPayloadSize(app, prepared.content);
-    this.refused.check(app.id, now);
-    try {
-      await this.limits.chargePublish(app.id, app.plan, now);
-    } catch (e) {
-      this.refused.remember(app.id, e, now);
-      throw e;
-    }
-    const [item] = await this.acceptCharged(app, [prepared], now);
+    const [item] = await this.chargeAndAccept(app, [prepared], now);
     if (!item.ok) throw item.error;
     return item.result;
   }
@@ -142,18 +136,26 @@ export class PublishService {
     const bytes = checked.reduce((n, c) => n + (c.ok ? Buffer.byteLength(c.prepared.content, 'utf8') : 0), 0);
     if (bytes > maxBytes) throw new HeraldError('batch_too_large', `At most ${maxBytes} bytes of messages per batch; got ${bytes}`);
     const valid = checked.flatMap((c) => (c.ok ? [c.prepared] : []));
-    if (valid.length > 0) {
-      this.refused.check(ctx.app.id, now);
-      try {
-        await this.limits.chargePublish(ctx.app.id, ctx.app.plan, now, valid.length);
-      } catch (e) {
-        this.refused.remember(ctx.app.id, e, now);
-        throw e;
-      }
-    }
-    const accepted = await this.acceptCharged(ctx.app, valid, now);
+    const accepted = valid.length > 0 ? await this.chargeAndAccept(ctx.app, valid, now) : [];
     let next = 0;
     return checked.map((c) => (c.ok ? accepted[next++] : c));
+  }
+
+  /**
+   * Charges the app for publishes and accepts them: on one Redis, when they are one accept call (a single
+   * publish, a batch of one channel), in that one script (ChannelLog.chargedInline); otherwise the charge
+   * first, then `acceptCharged`. A refused charge throws its 429 and is remembered (RefusedApps).
+   */
+  private async chargeAndAccept(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<BatchItemResult[]> {
+    this.refused.check(app.id, now);
+    try {
+      if (this.log.chargedInline(items)) return results(items, await this.accept(app, items, now, await this.limits.publishCharge(app.id, app.plan, now, items.length)));
+      await this.limits.chargePublish(app.id, app.plan, now, items.length);
+    } catch (e) {
+      this.refused.remember(app.id, e, now);
+      throw e;
+    }
+    return this.acceptCharged(app, items, now);
   }
 
   /**
@@ -170,11 +172,11 @@ export class PublishService {
     return results(items, replies);
   }
 
-  /** Accepts in the order given: one script call per channel and hundred messages (ChannelLog.acceptMany). */
-  private accept(app: AppRecord, items: readonly PreparedPublish[], now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
+  /** Accepts in the order given: one script call per channel and hundred messages (ChannelLog.acceptMany), charging them first in it when given the `charge`. */
+  private accept(app: AppRecord, items: readonly PreparedPublish[], now: number, charge?: PublishCharge): Promise<Array<PromiseSettledResult<Accepted>>> {
     const head = (p: PreparedPublish) => `{"type":"message","channel":${JSON.stringify(p.channel)},"id":"${p.messageId}","time":${now}${pusherFields(p)},"content":${p.content}`;
     const window = { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 };
-    return this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p), push: p.push })), window, this.config.idempotencyTtlMs, now);
+    return this.log.acceptMany(app.id, items.map((p) => ({ channel: p.channel, messageId: p.messageId, frameHead: head(p), push: p.push })), window, this.config.idempotencyTtlMs, now, charge);
   }
 }
 

@@ -6,6 +6,8 @@ import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from '../redis-keys.js';
 import { ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
 import { MqttWildcardMarks } from '../mqtt/mqtt-wildcard-marks.js';
+import { PublishRefused } from '../limits/plan-usage.js';
+import type { PublishCharge } from '../limits/app-limits.js';
 
 export interface Accepted {
   /** false when the message id was seen within the idempotency window: nothing new was stored. */
@@ -94,8 +96,11 @@ export class ChannelLog {
    * (a script may only touch its channel's slot). The calls go out together, those of one channel on
    * one connection, so Redis runs them in order. A failed call (Redis unreachable) fails its own
    * messages only: the others' outcomes are exact.
+   * With `charge` (messages `chargedInline` only: one Redis, one call) they are not charged yet: the
+   * script charges them first, all or none, and a refused charge throws its 429 having stored nothing.
    */
-  async acceptMany(appId: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number): Promise<Array<PromiseSettledResult<Accepted>>> {
+  async acceptMany(appId: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number, charge?: PublishCharge): Promise<Array<PromiseSettledResult<Accepted>>> {
+    if (charge && !this.chargedInline(items)) throw new Error('a charge runs inside ACCEPT on one Redis, for one call only');
     const epoch = newEpoch(); // used by a channel only if it has no epoch yet
     const byChannel = new Map<string, number[]>();
     items.forEach((m, i) => {
@@ -108,11 +113,14 @@ export class ChannelLog {
     for (const [channel, indexes] of byChannel) {
       for (let from = 0; from < indexes.length; from += ACCEPT_CHUNK) {
         const chunk = indexes.slice(from, from + ACCEPT_CHUNK);
-        const call = this.acceptOnChannel(appId, channel, chunk.map((i) => items[i]), window, idemTtlMs, now, epoch);
+        const call = this.acceptOnChannel(appId, channel, chunk.map((i) => items[i]), window, idemTtlMs, now, epoch, charge);
         calls.push(
           call.then(
             (accepted) => chunk.forEach((i, j) => (out[i] = { status: 'fulfilled', value: accepted[j] })),
-            (reason: unknown) => chunk.forEach((i) => (out[i] = { status: 'rejected', reason })),
+            (reason: unknown) => {
+              if (reason instanceof PublishRefused) throw reason;
+              chunk.forEach((i) => (out[i] = { status: 'rejected', reason }));
+            },
           ),
         );
       }
@@ -121,18 +129,25 @@ export class ChannelLog {
     return out;
   }
 
+  /** Whether `acceptMany` can charge these messages in its script: on one Redis, when they are one call (one channel, ACCEPT_CHUNK at most). */
+  chargedInline(items: ReadonlyArray<{ channel: string }>): boolean {
+    return !this.keys.cluster && items.length > 0 && items.length <= ACCEPT_CHUNK && items.every((m) => m.channel === items[0].channel);
+  }
+
   /**
    * One ACCEPT call (messages of one channel). On one Redis the script feeds the archive too (all or
-   * nothing); on a cluster the feed is another slot, so what it stored is fed here, second.
+   * nothing), and charges the app first when given its `charge`; on a cluster the feed is another slot,
+   * so what it stored is fed here, second.
    */
-  private async acceptOnChannel(appId: string, channel: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number, epoch: string): Promise<Accepted[]> {
+  private async acceptOnChannel(appId: string, channel: string, items: readonly ToAccept[], window: Window, idemTtlMs: number, now: number, epoch: string, charge?: PublishCharge): Promise<Accepted[]> {
     const k = this.keys.channel(appId, channel);
     const idem = items.map((m) => this.keys.idempotency(appId, channel, m.messageId));
     const inline = !this.keys.cluster;
-    const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...idem] : [k.meta, k.history, k.unfed, ...idem];
+    const keys = inline ? [k.meta, k.history, k.unfed, this.keys.archive(appId, channel), ...(charge?.keys ?? []), ...idem] : [k.meta, k.history, k.unfed, ...idem];
     const member = inline ? this.keys.member(appId, channel) : '';
     // The app's MQTT wildcard fan-out (MqttWildcardMarks): a cluster only; one Redis's gateways pattern-subscribe the channels' own.
     const args: Array<string | number> = [epoch, idemTtlMs, now, window.historySize, window.historyTtlMs, channel, k.fanout, member, this.keys.cluster ? await this.wildcards.fanoutOf(appId) : ''];
+    args.push(...(charge?.args ?? NO_CHARGE));
     for (const m of items) args.push(m.frameHead, m.push ?? '');
     const script = ACCEPT.variant(this.keys.cluster);
     let reply = await script.run<Array<number | string>>(this.redis, keys, args).catch(unreachable);
@@ -140,6 +155,7 @@ export class ChannelLog {
       await this.drainLegacy(appId, channel, window, now);
       reply = await script.run<Array<number | string>>(this.redis, keys, args).catch(unreachable);
     }
+    if (charge && (reply[0] === RATE_REFUSED || reply[0] === QUOTA_REFUSED)) throw charge.refusal(reply[0]);
     const accepted: Accepted[] = [];
     const toFeed: ToFeed[] = [];
     for (let i = 0; i < reply.length; i += 3) {
@@ -374,6 +390,11 @@ function unreachable(e: unknown): never {
 
 /** ACCEPT's answer for a channel an older version left pending: drain it first. */
 const UPGRADE_FIRST = -3;
+/** ACCEPT's answers when its charge refused the publishes (CHARGE's codes). */
+const RATE_REFUSED = -1;
+const QUOTA_REFUSED = -2;
+/** ACCEPT's charge arguments when the call does not charge. */
+const NO_CHARGE = ['', '', '', '', ''];
 
 /** An accept script's reply: fresh (1|0), "epoch:offset:channel". */
 function acceptedOf(fresh: number, pos: string): Accepted {

@@ -1,4 +1,5 @@
 import { FanoutScript } from '../fanout-script.js';
+import { CHARGE_FUNCTIONS } from '../limits/limit-scripts.js';
 
 /*
  * A message is stored, numbered and fanned out when it is accepted, by one script on its channel's keys
@@ -47,13 +48,20 @@ local function currentEpoch(meta, history, newEpoch)
 end
 `;
 
-// KEYS: meta, history, unfed, [the archive feed, on one Redis only,] then the idempotency key of each
-// message (one channel)
+// KEYS: meta, history, unfed, [the archive feed, on one Redis only,] [the app's charge keys — rate, day
+// usage, minute usage, live second — on one Redis only, when this call charges,] then the idempotency key
+// of each message (one channel)
 // ARGV: newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member (the feed entry's `k`; ''
-// when the feed is not a key of this call), wildcardFanout ('' for none), then per message its frame head
-// (JSON object text without its closing brace) and its Web Push spec ('' for none)
+// when the feed is not a key of this call), wildcardFanout ('' for none), the charge's count, max per
+// second, max per day, day TTL and live TTL (CHARGE's ARGV; five '' when this call does not charge), then
+// per message its frame head (JSON object text without its closing brace) and its Web Push spec ('' for none)
 // On one Redis (member given) the script also appends each new frame to the archive feed: stored,
 // published and fed all or nothing. On a cluster the feed is another slot, so the caller feeds it.
+// On one Redis it may charge the publishes as well (AppLimits.publishCharge): CHARGE's own steps, the
+// admission first (a refusal returns {-1} or {-2} having stored nothing, its publishes counted toward the
+// rate as CHARGE counts them) and the billing last — every message of the call, a repeated id too, as
+// CHARGE before a separate accept bills it. On a cluster the app's keys are another slot: the caller
+// charges first (CHARGE) and refunds what it then failed to store.
 // wildcardFanout (cluster only: the app has MQTT wildcard subscribers, MqttWildcardMarks) is a classic
 // pub/sub channel each new frame is also published on, as `<channel>\n<frame>`; a channel name is no key,
 // so this stays a single-slot script.
@@ -63,17 +71,27 @@ end
 // the publisher's retry feeds it then. Returns {-3} when the channel must be upgraded first (see above).
 export const ACCEPT = new FanoutScript(
   'accept',
-  `${CURRENT_EPOCH}
+  `${CURRENT_EPOCH}${CHARGE_FUNCTIONS}
 local meta, history, unfed = KEYS[1], KEYS[2], KEYS[3]
 local newEpoch, idemTtlMs, now, maxLen, historyTtlMs, channel, fanout, member = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local wildcardFanout = ARGV[9]
-local feed = nil
+local wildcardFanout, n = ARGV[9], ARGV[10]
+local feed, charge = nil, nil
 local first = 4
 if member ~= '' then
   feed = KEYS[4]
   first = 5
 end
-if redis.call('HEXISTS', meta, 'a') == 1 then return {-3} end
+if n ~= '' then
+  charge = {KEYS[first], KEYS[first + 1], KEYS[first + 2], KEYS[first + 3]}
+  first = first + 4
+  local code = admitCharge(charge[1], charge[2], n, ARGV[11], ARGV[12])
+  if code < 0 then return {code} end
+end
+if redis.call('HEXISTS', meta, 'a') == 1 then
+  -- Tried again once the channel is upgraded, charge and all: its publishes count toward the rate once.
+  if charge then redis.call('DECRBY', charge[1], n) end
+  return {-3}
+end
 local epoch = currentEpoch(meta, history, newEpoch)
 local function unfedFrame(idem, pos)
   if redis.call('SISMEMBER', unfed, idem) == 0 then return '' end
@@ -87,7 +105,7 @@ local function unfedFrame(idem, pos)
 end
 local out = {}
 for i = first, #KEYS do
-  local head, push = ARGV[10 + 2 * (i - first)], ARGV[11 + 2 * (i - first)]
+  local head, push = ARGV[15 + 2 * (i - first)], ARGV[16 + 2 * (i - first)]
   local prev = redis.call('GET', KEYS[i])
   if prev then
     out[#out + 1] = 0
@@ -116,6 +134,7 @@ for i = first, #KEYS do
   end
 end
 redis.call('PEXPIRE', history, historyTtlMs)
+if charge then billCharge(charge[2], charge[3], charge[4], n, ARGV[13], ARGV[14]) end
 return out
 `,
   'variable',

@@ -3,13 +3,23 @@ import { HeraldError } from '@herald/protocol';
 import { RedisKeys } from '../redis-keys.js';
 import { hashOf, sendAll, valuesOf, type Command } from '../commands.js';
 import { ADMIT, ADMIT_MANY, CHARGE } from './limit-scripts.js';
-import { DAY_TTL_S, LIVE_TTL_S, chargeRefusal, minuteOf, utcDay, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
+import { DAY_TTL_S, LIVE_TTL_S, chargeRefusal, minuteOf, utcDay, type PublishRefused, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
 import { MinuteIndex } from './minute-index.js';
 
-export { chargeRefusal, utcDay, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
+export { PublishRefused, chargeRefusal, utcDay, type LiveRates, type MinuteUsage, type PlanCaps, type Usage } from './plan-usage.js';
 
 /** Connections admitted by one ADMIT_MANY call at most (the script blocks Redis while it runs). */
 const ADMIT_BATCH = 1000;
+
+/** A publish charge's script inputs (CHARGE_FUNCTIONS): the app's counters, the count and the plan's caps. */
+export interface PublishCharge {
+  /** Rate, day usage, minute usage, live second (the app's slot). */
+  keys: string[];
+  /** Count, max per second, max per day (-1: none), day TTL, live TTL. */
+  args: number[];
+  /** The 429 of a refusal code (-1 rate, -2 quota). */
+  refusal(code: number): PublishRefused;
+}
 
 interface AdmitWaiter {
   connId: string;
@@ -121,18 +131,25 @@ export class AppLimits {
   /**
    * Counts publishes against the per-second rate and the daily quota; refuses with 429 and Retry-After
    * when either is exceeded. Only accepted publishes are billed: the caller refunds (`refundPublish`) what
-   * it charged and then failed to store.
+   * it charged and then failed to store. On one Redis the accept charges in its own script instead
+   * (`publishCharge`, ChannelLog.acceptMany), with nothing to refund.
    */
   async chargePublish(appId: string, caps: PlanCaps, now = Date.now(), count = 1): Promise<void> {
+    const charge = await this.publishCharge(appId, caps, now, count);
+    const code = await CHARGE.run<number>(this.redis, charge.keys, charge.args);
+    if (code < 0) throw charge.refusal(code);
+  }
+
+  /** The charge of `count` publishes at `now`, ready for a script to run (CHARGE, or ACCEPT on one Redis). */
+  async publishCharge(appId: string, caps: PlanCaps, now: number, count: number): Promise<PublishCharge> {
     const minute = minuteOf(now);
     const second = Math.floor(now / 1000);
     await this.minutes.ensure(appId, minute);
-    const code = await CHARGE.run<number>(
-      this.redis,
-      [this.keys.publishRate(appId, second), this.keys.dailyUsage(appId, utcDay(now)), this.keys.usageMinute(appId, minute), this.keys.liveSecond(appId, second)],
-      [count, caps.maxPublishesPerSecond, caps.maxMessagesPerDay ?? -1, DAY_TTL_S, LIVE_TTL_S],
-    );
-    if (code < 0) throw chargeRefusal(code, caps, now);
+    return {
+      keys: [this.keys.publishRate(appId, second), this.keys.dailyUsage(appId, utcDay(now)), this.keys.usageMinute(appId, minute), this.keys.liveSecond(appId, second)],
+      args: [count, caps.maxPublishesPerSecond, caps.maxMessagesPerDay ?? -1, DAY_TTL_S, LIVE_TTL_S],
+      refusal: (code) => chargeRefusal(code, caps, now),
+    };
   }
 
   /**

@@ -2,7 +2,8 @@ import { LuaScript } from '../lua-script.js';
 
 /*
  * The Lua scripts of AppLimits: a connection slot (ADMIT, ADMIT_MANY) and a publish's charge (CHARGE).
- * Each touches one app's keys only (one slot).
+ * Each touches one app's keys only (one slot). On one Redis a publish's charge runs inside ACCEPT instead
+ * (CHARGE_FUNCTIONS, AppLimits.publishCharge).
  */
 
 // KEYS: connections ZSET, usage minute HASH. ARGV: connId, now, leaseMs, max.
@@ -62,24 +63,39 @@ return out
   2,
 );
 
+// A publish's charge as two Lua functions, shared by CHARGE and by ACCEPT, which runs them around its
+// own writes on one Redis (channel-scripts.ts):
+//  - admitCharge counts n publishes toward the second's rate, then checks the rate and the day's quota:
+//    0 admitted, -1 (rate) or -2 (quota) refused. A refused publish counts toward the rate (so a flood
+//    stays refused) but never toward the day's usage or the roll-up.
+//  - billCharge bills n admitted publishes: the day's usage, the minute roll-up and the live second.
+export const CHARGE_FUNCTIONS = `
+local function admitCharge(rate, day, n, maxPerSecond, maxPerDay)
+  local perSecond = redis.call('INCRBY', rate, n)
+  redis.call('EXPIRE', rate, 2)
+  if perSecond > tonumber(maxPerSecond) then return -1 end
+  if tonumber(maxPerDay) >= 0 and tonumber(redis.call('GET', day) or '0') + tonumber(n) > tonumber(maxPerDay) then return -2 end
+  return 0
+end
+local function billCharge(day, minute, live, n, dayTtl, liveTtl)
+  redis.call('INCRBY', day, n)
+  redis.call('EXPIRE', day, dayTtl)
+  redis.call('HINCRBY', minute, 'p', n)
+  redis.call('EXPIRE', minute, dayTtl)
+  redis.call('HINCRBY', live, 'p', n)
+  redis.call('EXPIRE', live, liveTtl)
+end
+`;
+
 // KEYS: rate, day usage, minute usage, live second (one app: one slot)
 // ARGV: count, max per second, max per day (-1: none), day TTL, live TTL
-// Returns 0 charged, -1 (rate) or -2 (quota) refused. Checked before anything is billed: a refused
-// publish counts toward the rate (so a flood stays refused) but never toward the day's usage or the roll-up.
+// Returns 0 charged, -1 (rate) or -2 (quota) refused (admitCharge).
 export const CHARGE = new LuaScript(
   'charge',
-  `
-local n = tonumber(ARGV[1])
-local perSecond = redis.call('INCRBY', KEYS[1], n)
-redis.call('EXPIRE', KEYS[1], 2)
-if perSecond > tonumber(ARGV[2]) then return -1 end
-if tonumber(ARGV[3]) >= 0 and tonumber(redis.call('GET', KEYS[2]) or '0') + n > tonumber(ARGV[3]) then return -2 end
-redis.call('INCRBY', KEYS[2], n)
-redis.call('EXPIRE', KEYS[2], ARGV[4])
-redis.call('HINCRBY', KEYS[3], 'p', n)
-redis.call('EXPIRE', KEYS[3], ARGV[4])
-redis.call('HINCRBY', KEYS[4], 'p', n)
-redis.call('EXPIRE', KEYS[4], ARGV[5])
+  `${CHARGE_FUNCTIONS}
+local code = admitCharge(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
+if code < 0 then return code end
+billCharge(KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[4], ARGV[5])
 return 0
 `,
   4,

@@ -49,9 +49,12 @@ export function utcDay(now: number): string {
   return day;
 }
 
+/** A publish the charge refused (429 rate_limited or quota_exceeded): nothing of it was stored. */
+export class PublishRefused extends HeraldError {}
+
 /** The 429 of a refused charge (-1 rate, -2 quota). */
-export function chargeRefusal(code: number, caps: PlanCaps, now: number): HeraldError {
-  if (code === -1) return new HeraldError('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
+export function chargeRefusal(code: number, caps: PlanCaps, now: number): PublishRefused {
+  if (code === -1) return new PublishRefused('rate_limited', `At most ${caps.maxPublishesPerSecond} publishes per second on this plan`, 1);
   const secondsToMidnight = 86_400 - Math.floor((now % 86_400_000) / 1000);
-  return new HeraldError('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
+  return new PublishRefused('quota_exceeded', `At most ${caps.maxMessagesPerDay} messages per day on this plan`, secondsToMidnight);
 }
