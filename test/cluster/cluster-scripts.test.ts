@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type HeraldConfig } from '@herald/config';
-import { ChannelLog, FanoutSubscriber, MqttWildcardMarks, RedisKeys, WILDCARD_MARK_CACHE_MS, createRedis, type RedisClient } from '@herald/bus';
+import { ChannelLog, ChannelRetention, FanoutSubscriber, MqttWildcardMarks, RedisKeys, WILDCARD_MARK_CACHE_MS, createRedis, type RedisClient } from '@herald/bus';
 import { keySlot, startRedisCluster, uniquePrefix, waitFor, type TestRedisCluster } from '@herald/testing';
 import { exerciseEveryScript, recordScriptCalls } from './script-exercise.js';
 
@@ -70,12 +70,12 @@ test('resume positions and history reads on channels of all three masters', asyn
 });
 
 test('retention finds the history streams of every master', async () => {
-  const log = new ChannelLog(redis, keys);
+  const retention = new ChannelRetention(redis, keys);
   const channels = await channelPerMaster('app3');
-  const log3 = new ChannelLog(redis, keys);
-  for (const channel of channels) await log3.accept('app3', channel, 'm1', '{"data":1', { historySize: 10, historyTtlMs: 60_000 }, 60_000, Date.now());
+  const log = new ChannelLog(redis, keys);
+  for (const channel of channels) await log.accept('app3', channel, 'm1', '{"data":1', { historySize: 10, historyTtlMs: 60_000 }, 60_000, Date.now());
   const found: string[] = [];
-  for await (const page of log.historyChannels()) for (const c of page) if (c.appId === 'app3') found.push(c.channel);
+  for await (const page of retention.historyChannels()) for (const c of page) if (c.appId === 'app3') found.push(c.channel);
   assert.deepEqual(found.sort(), [...channels].sort());
 });
 

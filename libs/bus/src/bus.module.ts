@@ -4,6 +4,7 @@ import { CONFIG, type HeraldConfig } from '@herald/config';
 import { createRedis } from './redis.js';
 import { RedisKeys } from './redis-keys.js';
 import { ChannelLog } from './channel/channel-log.js';
+import { ChannelRetention } from './channel/channel-retention.js';
 import { AppLimits } from './limits/app-limits.js';
 import { AttemptLimits } from './limits/attempt-limits.js';
 import { PresenceStore } from './presence/presence-store.js';
@@ -38,6 +39,7 @@ class RedisCloser implements OnApplicationShutdown {
       inject: [REDIS, RedisKeys, CONFIG, MqttWildcardMarks],
       useFactory: (r: RedisClient, k: RedisKeys, c: HeraldConfig, w: MqttWildcardMarks) => new ChannelLog(r, k, { replicas: c.redisWaitReplicas, timeoutMs: c.redisWaitTimeoutMs }, w),
     },
+    { provide: ChannelRetention, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new ChannelRetention(r, k) },
     { provide: PresenceStore, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new PresenceStore(r, k) },
     { provide: AppLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AppLimits(r, k) },
     { provide: AttemptLimits, inject: [REDIS, RedisKeys], useFactory: (r: RedisClient, k: RedisKeys) => new AttemptLimits(r, k) },
@@ -48,6 +50,6 @@ class RedisCloser implements OnApplicationShutdown {
     ChannelOccupancy,
     RedisCloser,
   ],
-  exports: [REDIS, RedisKeys, ChannelLog, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed, MqttSessions, MqttRetained, MqttWildcardMarks],
+  exports: [REDIS, RedisKeys, ChannelLog, ChannelRetention, PresenceStore, AppLimits, AttemptLimits, ChannelOccupancy, DeadLetters, EventsFeed, MqttSessions, MqttRetained, MqttWildcardMarks],
 })
 export class BusModule {}

@@ -2,6 +2,8 @@ export * from './redis.js';
 export * from './redis-keys.js';
 export * from './lua-script.js';
 export * from './channel/channel-log.js';
+export * from './channel/accept-errors.js';
+export * from './channel/channel-retention.js';
 export * from './presence/presence-store.js';
 export * from './channel/fanout-subscriber.js';
 export * from './bus.module.js';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CONFIG, createLogger, type HeraldConfig } from '@herald/config';
-import { ChannelLog } from '@herald/bus';
+import { ChannelRetention } from '@herald/bus';
 import { AppsRepository, ArchiveRepository, PushRepository, UsageRepository, type AppRecord } from '@herald/db';
 import { Maintenance } from '../maintenance/maintenance.js';
 
@@ -19,7 +19,7 @@ export class RetentionJob {
   constructor(
     @Inject(CONFIG) private readonly config: HeraldConfig,
     private readonly maintenance: Maintenance,
-    private readonly log: ChannelLog,
+    private readonly history: ChannelRetention,
     private readonly apps: AppsRepository,
     private readonly archive: ArchiveRepository,
     private readonly usage: UsageRepository,
@@ -32,12 +32,12 @@ export class RetentionJob {
   private async trim(now: number): Promise<{ streamEntries: number; archived: number }> {
     let streamEntries = 0;
     const apps = new Map<string, AppRecord | undefined>();
-    for await (const page of this.log.historyChannels()) {
+    for await (const page of this.history.historyChannels()) {
       for (const { appId, channel } of page) {
         if (!apps.has(appId)) apps.set(appId, await this.apps.findForSystem(appId));
         const app = apps.get(appId);
-        if (!app) await this.log.dropHistory(appId, channel);
-        else streamEntries += await this.log.trimHistory(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 }, now);
+        if (!app) await this.history.dropHistory(appId, channel);
+        else streamEntries += await this.history.trimHistory(appId, channel, { historySize: app.historySize, historyTtlMs: app.historyTtlSeconds * 1000 }, now);
       }
     }
     const archived = await this.archive.deleteExpired(now);

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { Cluster, ReplyError, type Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from '../redis.js';
 import { newEpoch } from '@herald/auth';
 import { HeraldError } from '@herald/protocol';
+import { ArchiveFeedFailed, NotReplicated, unreachable } from './accept-errors.js';
 import { RedisKeys } from '../redis-keys.js';
 import { ACCEPT, DRAIN_LEGACY, RECOVER } from './channel-scripts.js';
 import { MqttWildcardMarks } from '../mqtt/mqtt-wildcard-marks.js';
@@ -64,8 +65,6 @@ export interface Replication {
   timeoutMs: number;
 }
 
-/** Seconds a publisher should wait before retrying a 503 of the accept path (Retry-After). */
-const RETRY_AFTER_S = 1;
 
 // The slot of a key as ioredis routes it (CRC16 of its hash tag); the package ships no types.
 const keySlot = createRequire(import.meta.url)('cluster-key-slot') as (key: string) => number;
@@ -290,102 +289,13 @@ export class ChannelLog {
       .filter((f): f is string => f !== undefined);
     return { epoch: epoch ?? '', top: Number(top ?? 0), frames };
   }
-
-  /**
-   * Retention: trims a channel's history stream to its window (count and age). Entries past the age are
-   * already hidden from reads; this gives their memory back on channels that stay busy.
-   */
-  async trimHistory(appId: string, channel: string, window: Window, now = Date.now()): Promise<number> {
-    const k = this.keys.channel(appId, channel);
-    let trimmed = await this.redis.xtrim(k.history, 'MAXLEN', window.historySize);
-    const minTime = now - window.historyTtlMs;
-    for (;;) {
-      const head = await this.redis.xrange(k.history, '-', '+', 'COUNT', 100);
-      const keep = head.find(([, fields]) => Number(fieldOf(fields, 't')) >= minTime);
-      if (keep) {
-        if (keep !== head[0]) trimmed += await this.redis.xtrim(k.history, 'MINID', keep[0]);
-        return trimmed;
-      }
-      if (head.length === 0) return trimmed;
-      const last = head[head.length - 1][0];
-      trimmed += await this.redis.xtrim(k.history, 'MINID', `${Number(last.split('-')[0]) + 1}-0`);
-    }
-  }
-
-  /**
-   * Every channel with a history stream (retention), in pages: `{appId, channel}` from each key name.
-   * SCAN sees one server's keys: on a cluster, every master is scanned.
-   */
-  async *historyChannels(): AsyncGenerator<Array<{ appId: string; channel: string }>> {
-    const head = `${this.keys.prefix}{`;
-    const servers = this.redis instanceof Cluster ? this.redis.nodes('master') : [this.redis];
-    for (const server of servers) {
-      let cursor = '0';
-      do {
-        const [next, found] = await server.scan(cursor, 'MATCH', `${escapeGlob(head)}*}:hist`, 'COUNT', 1000);
-        cursor = next;
-        yield found.flatMap((key) => {
-          const member = key.slice(head.length, -'}:hist'.length);
-          const i = member.indexOf('|');
-          return i > 0 ? [{ appId: member.slice(0, i), channel: member.slice(i + 1) }] : [];
-        });
-      } while (cursor !== '0');
-    }
-  }
-
-  /** Drops a channel's history (its app was deleted). */
-  async dropHistory(appId: string, channel: string): Promise<void> {
-    const k = this.keys.channel(appId, channel);
-    await this.redis.del(k.history, k.meta);
-  }
-
 }
 
-function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
 
-function fieldOf(fields: string[], name: string): string | undefined {
+/** A field of a history stream entry (`f` the frame, `t` the time). */
+export function fieldOf(fields: string[], name: string): string | undefined {
   for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
   return undefined;
-}
-
-/**
- * The message was stored and published but cannot be acknowledged yet: the publish fails (503, Retry-After)
- * and keeps its charge; a retry with the same id completes it.
- */
-export class StoredUnacknowledged extends HeraldError {}
-
-/** Its archive feed entry could not be written: a retry with the same id feeds it (ACCEPT returns a duplicate's frame). */
-export class ArchiveFeedFailed extends StoredUnacknowledged {
-  constructor(cause: string) {
-    super('unavailable', `Stored, but not yet handed to the archive (${cause}): retry with the same id`, RETRY_AFTER_S);
-  }
-}
-
-/** HERALD_REDIS_WAIT_REPLICAS replicas did not confirm it in time (ChannelLog.awaitReplicas). */
-export class NotReplicated extends StoredUnacknowledged {
-  constructor(cause: string) {
-    super('not_replicated', `Stored, and possibly delivered, but not confirmed by the Redis replicas (${cause}): retry with the same id`, RETRY_AFTER_S);
-  }
-}
-
-/**
- * Redis answers that mean "not now" (a shard failing over, loading, a replica not writable; a MOVED that
- * ioredis did not follow — it returns one for an auto-pipeline whose commands failed differently), not
- * "never". The command did not run.
- */
-const TRANSIENT_REPLY = /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|LOADING|READONLY|MOVED|ASK)\b/;
-
-/**
- * An accept that did not get an answer (connection lost, retries exhausted, the slot's master failing
- * over) is 503 `unavailable` with Retry-After: the message may or may not be stored, and a retry with
- * the same id is safe (idempotent). An error Redis answered for the data (WRONGTYPE …) stays as it is.
- */
-function unreachable(e: unknown): never {
-  if (e instanceof HeraldError) throw e;
-  if (e instanceof ReplyError && !TRANSIENT_REPLY.test((e as Error).message)) throw e;
-  throw new HeraldError('unavailable', `Redis unreachable (${(e as Error).message}): retry with the same id`, RETRY_AFTER_S);
 }
 
 /** ACCEPT's answer for a channel an older version left pending: drain it first. */
