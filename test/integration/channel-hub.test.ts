@@ -2,8 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, ChannelLog, ChannelOccupancy, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
-import type { AppContext } from '@herald/db';
-import { fanoutSubscribers, publishFanout, uniquePrefix, waitFor } from '@herald/testing';
+import { fanoutSubscribers, publishFanout, testAppContext, uniquePrefix, waitFor } from '@herald/testing';
 import { GatewayMetrics, HeraldMetrics } from '@herald/observability';
 import { ChannelHub } from '../../apps/gateway/src/channels/channel-hub.js';
 import { Session } from '../../apps/gateway/src/session/session.js';
@@ -39,9 +38,7 @@ class RecordingTransport implements Transport {
 }
 
 function session(appId: string): { s: Session; t: RecordingTransport } {
-  const plan = { id: 'demo', name: 'Demo', maxConnections: 10, maxMessagesPerDay: null, maxPublishesPerSecond: 10, maxPayloadBytes: 65536, historySize: 100, historyTtlSeconds: 3600, maxChannelsPerConnection: 10, anyOrigin: true, maxScheduleDelaySeconds: 86400, archiveRetentionDays: 30, maxScheduledPending: 1000, maxWebhooks: 10, maxClientEventsPerSecond: 10, maxPusherBatchEvents: 10, maxPushSubscriptions: 10000 };
-  const app = { id: appId, accountId: 'acc', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], clientEvents: false, subscriptionCount: false, plan, historySize: 100, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
-  const ctx: AppContext = { app, keyId: 'k', keyKind: 'common' };
+  const ctx = testAppContext(appId, { plan: { maxPublishesPerSecond: 10, historySize: 100 }, keyKind: 'common' });
   const t = new RecordingTransport();
   return { s: new Session(`s-${Math.random()}`, ctx, t, Date.now()), t };
 }

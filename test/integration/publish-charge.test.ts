@@ -5,7 +5,7 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, ChannelLog, RedisKeys, createRedis, utcDay, type RedisClient } from '@herald/bus';
 import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
-import { TestRedis, uniquePrefix } from '@herald/testing';
+import { TestRedis, testAppContext, uniquePrefix } from '@herald/testing';
 
 // The charge of a publish on one Redis: inside its ACCEPT script, so a single publish (or a batch of one
 // channel) is one script call, a refused charge stores nothing and the usage counters are the accepted
@@ -20,30 +20,8 @@ let prisma: PrismaService;
 let keys: RedisKeys;
 const now = Date.now(); // one second and minute for every publish here: no clock in the counts
 
-const basePlan = {
-  id: 'demo',
-  name: 'Demo',
-  maxConnections: 10,
-  maxMessagesPerDay: null as number | null,
-  maxPublishesPerSecond: 100_000,
-  maxPayloadBytes: 65536,
-  historySize: 1000,
-  historyTtlSeconds: 3600,
-  maxChannelsPerConnection: 10,
-  anyOrigin: true,
-  maxScheduleDelaySeconds: 86400,
-  archiveRetentionDays: 30,
-  maxScheduledPending: 1000,
-  maxWebhooks: 10,
-  maxClientEventsPerSecond: 10,
-  maxPusherBatchEvents: 10,
-  maxPushSubscriptions: 10000,
-};
-
-function tenant(appId: string, caps: Partial<typeof basePlan> = {}): AppContext {
-  const plan = { ...basePlan, ...caps };
-  const app = { id: appId, accountId: 'acc_x', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], clientEvents: false, subscriptionCount: false, plan, historySize: 1000, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
-  return { app, keyId: 'key_x', keyKind: 'secret' };
+function tenant(appId: string, plan: NonNullable<Parameters<typeof testAppContext>[1]>['plan'] = {}): AppContext {
+  return testAppContext(appId, { plan });
 }
 
 /**

@@ -5,7 +5,7 @@ import { loadConfig, type HeraldConfig } from '@herald/config';
 import { AppLimits, ChannelLog, RedisKeys, createRedis, type RedisClient } from '@herald/bus';
 import { PublishService } from '@herald/publishing';
 import { AccessTokens, KeysRepository, PrismaService, type AppContext } from '@herald/db';
-import { FanoutListener, dropRedisPrefix, onCluster, uniquePrefix, waitFor } from '@herald/testing';
+import { FanoutListener, dropRedisPrefix, onCluster, testAppContext, uniquePrefix, waitFor } from '@herald/testing';
 
 // The publish path on the real Redis: the app's charge, then one accept script per channel that stores,
 // numbers and fans out, then the archive feed (the channel's shard). On one Redis the accept script charges
@@ -19,29 +19,8 @@ let publisher: PublishService;
 let limits: AppLimits;
 let prisma: PrismaService;
 
-const plan = {
-  id: 'demo',
-  name: 'Demo',
-  maxConnections: 10,
-  maxMessagesPerDay: null,
-  maxPublishesPerSecond: 100_000,
-  maxPayloadBytes: 65536,
-  historySize: 1000,
-  historyTtlSeconds: 3600,
-  maxChannelsPerConnection: 10,
-  anyOrigin: true,
-  maxScheduleDelaySeconds: 86400,
-  archiveRetentionDays: 30,
-  maxScheduledPending: 1000,
-  maxWebhooks: 10,
-  maxClientEventsPerSecond: 10,
-  maxPusherBatchEvents: 10,
-  maxPushSubscriptions: 10000,
-};
-
 function tenant(appId: string, keyKind: AppContext['keyKind'] = 'secret'): AppContext {
-  const app = { id: appId, accountId: 'acc_x', name: appId, region: 'eu-west', status: 'active' as const, allowedOrigins: [], privatePrefixes: ['private-'], clientEvents: false, subscriptionCount: false, plan, historySize: 1000, historyTtlSeconds: 3600, historySizeOverride: null, historyTtlSecondsOverride: null, suspendedReason: null, suspendedAt: null, createdAt: new Date() };
-  return { app, keyId: 'key_x', keyKind };
+  return testAppContext(appId, { keyKind });
 }
 
 before(async () => {

@@ -12,3 +12,4 @@ export * from './redis-cluster.js';
 export * from './push-service.js';
 export * from './redis-mode.js';
 export * from './test-settings.js';
+export * from './app-context.js';
